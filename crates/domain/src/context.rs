@@ -1,0 +1,363 @@
+//! Context of the organisation (ISO 27001 clause 4 and 6.2): for now the ISMS objectives.
+//! An objective says why, what and what it brings, and carries a measurable target.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+
+use crate::validation::{ValidationErrors, optional_text, required_text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveCategory {
+    BusinessAlignment,
+    Confidentiality,
+    Integrity,
+    Availability,
+    Risk,
+    Compliance,
+    Awareness,
+}
+
+impl ObjectiveCategory {
+    pub const ALL: [ObjectiveCategory; 7] = [
+        ObjectiveCategory::BusinessAlignment,
+        ObjectiveCategory::Confidentiality,
+        ObjectiveCategory::Integrity,
+        ObjectiveCategory::Availability,
+        ObjectiveCategory::Risk,
+        ObjectiveCategory::Compliance,
+        ObjectiveCategory::Awareness,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BusinessAlignment => "business_alignment",
+            Self::Confidentiality => "confidentiality",
+            Self::Integrity => "integrity",
+            Self::Availability => "availability",
+            Self::Risk => "risk",
+            Self::Compliance => "compliance",
+            Self::Awareness => "awareness",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::BusinessAlignment => "Business alignment",
+            Self::Confidentiality => "Confidentiality",
+            Self::Integrity => "Integrity",
+            Self::Availability => "Availability",
+            Self::Risk => "Risk",
+            Self::Compliance => "Legal and regulatory compliance",
+            Self::Awareness => "Staff awareness",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveStatus {
+    Draft,
+    PendingApproval,
+    Approved,
+    Rejected,
+    Achieved,
+    NotAchieved,
+    Cancelled,
+}
+
+impl ObjectiveStatus {
+    pub const ALL: [ObjectiveStatus; 7] = [
+        Self::Draft,
+        Self::PendingApproval,
+        Self::Approved,
+        Self::Rejected,
+        Self::Achieved,
+        Self::NotAchieved,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::PendingApproval => "pending_approval",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Achieved => "achieved",
+            Self::NotAchieved => "not_achieved",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Draft",
+            Self::PendingApproval => "Waiting for approval",
+            Self::Approved => "Approved",
+            Self::Rejected => "Rejected",
+            Self::Achieved => "Achieved",
+            Self::NotAchieved => "Not achieved",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Statuses only the approval workflow sets; people cannot pick them in a form.
+    pub fn is_set_by_workflow(self) -> bool {
+        matches!(self, Self::PendingApproval | Self::Approved | Self::Rejected)
+    }
+
+    /// Statuses a person may choose when editing.
+    pub fn choosable() -> impl Iterator<Item = ObjectiveStatus> {
+        Self::ALL.into_iter().filter(|s| !s.is_set_by_workflow())
+    }
+
+    pub fn can_be_submitted(self) -> bool {
+        matches!(self, Self::Draft | Self::Rejected)
+    }
+}
+
+/// The fields a person types, as text, before they are checked.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ObjectiveInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub rationale: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub benefits: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub target_value: String,
+    #[serde(default)]
+    pub target_unit: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub due_date: String,
+    #[serde(default)]
+    pub status: String,
+}
+
+/// A checked objective, ready to store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectiveDraft {
+    pub title: String,
+    pub rationale: String,
+    pub description: String,
+    pub benefits: String,
+    pub category: ObjectiveCategory,
+    pub target: String,
+    pub target_value: Option<f64>,
+    pub target_unit: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub due_date: Option<Date>,
+    /// `None` on create (a new objective is a draft); the chosen status on edit.
+    pub status: Option<ObjectiveStatus>,
+}
+
+pub const TITLE_MAX: usize = 200;
+pub const TEXT_MAX: usize = 4000;
+pub const TARGET_MAX: usize = 500;
+pub const UNIT_MAX: usize = 30;
+
+impl ObjectiveInput {
+    pub fn parse(&self) -> Result<ObjectiveDraft, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let title = required_text(&mut errors, "title", &self.title, TITLE_MAX);
+        let rationale = required_text(&mut errors, "rationale", &self.rationale, TEXT_MAX);
+        let description = optional_text(&mut errors, "description", &self.description, TEXT_MAX);
+        let benefits = optional_text(&mut errors, "benefits", &self.benefits, TEXT_MAX);
+        let category = ObjectiveCategory::parse(self.category.trim());
+        if category.is_none() {
+            errors.add("category", "Choose a category.");
+        }
+        let target = required_text(&mut errors, "target", &self.target, TARGET_MAX);
+        let target_value = match self.target_value.trim() {
+            "" => None,
+            raw => match raw.parse::<f64>() {
+                Ok(value) if value.is_finite() => Some(value),
+                _ => {
+                    errors.add("target_value", "Enter a number such as 95 or 99.9.");
+                    None
+                }
+            },
+        };
+        let unit = optional_text(&mut errors, "target_unit", &self.target_unit, UNIT_MAX);
+        if !unit.is_empty() && target_value.is_none() && self.target_value.trim().is_empty() {
+            errors.add("target_unit", "A unit needs a numeric target value.");
+        }
+        let owner_id = match self.owner_id.trim() {
+            "" => None,
+            raw => match Uuid::parse_str(raw) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("owner_id", "Choose an owner from the list.");
+                    None
+                }
+            },
+        };
+        let due_date = match self.due_date.trim() {
+            "" => None,
+            raw => match parse_date(raw) {
+                Some(date) => Some(date),
+                None => {
+                    errors.add("due_date", "Enter a date as YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        let status = match self.status.trim() {
+            "" => None,
+            raw => match ObjectiveStatus::parse(raw) {
+                Some(status) => Some(status),
+                None => {
+                    errors.add("status", "Choose a status.");
+                    None
+                }
+            },
+        };
+        match (category, errors.is_empty()) {
+            (Some(category), true) => Ok(ObjectiveDraft {
+                title,
+                rationale,
+                description,
+                benefits,
+                category,
+                target,
+                target_value,
+                target_unit: (!unit.is_empty()).then_some(unit),
+                owner_id,
+                due_date,
+                status,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+pub fn parse_date(raw: &str) -> Option<Date> {
+    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// The status an objective has after an edit. Changing the substance of a submitted or
+/// approved objective sends it back to draft: what management signed off is no longer it.
+pub fn status_after_edit(
+    current: ObjectiveStatus,
+    requested: Option<ObjectiveStatus>,
+    content_changed: bool,
+) -> Result<ObjectiveStatus, ValidationErrors> {
+    let requested = requested.unwrap_or(current);
+    if requested != current {
+        if requested.is_set_by_workflow() {
+            return Err(ValidationErrors::single(
+                "status",
+                "This status is set by the approval workflow, not by hand.",
+            ));
+        }
+        return Ok(requested);
+    }
+    if content_changed && current.is_set_by_workflow() {
+        return Ok(ObjectiveStatus::Draft);
+    }
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_input() -> ObjectiveInput {
+        ObjectiveInput {
+            title: "Keep customer portal available".into(),
+            rationale: "Customers depend on it".into(),
+            category: "availability".into(),
+            target: "99.9% monthly uptime".into(),
+            target_value: "99.9".into(),
+            target_unit: "%".into(),
+            due_date: "2027-06-30".into(),
+            ..ObjectiveInput::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_input_parses() {
+        let draft = valid_input().parse().expect("valid");
+        assert_eq!(draft.category, ObjectiveCategory::Availability);
+        assert_eq!(draft.target_value, Some(99.9));
+        assert_eq!(draft.target_unit.as_deref(), Some("%"));
+        assert_eq!(draft.due_date.map(|d| d.to_string()), Some("2027-06-30".into()));
+        assert_eq!(draft.status, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_by_name() {
+        let input = ObjectiveInput {
+            title: " ".into(),
+            category: "fun".into(),
+            target_value: "lots".into(),
+            due_date: "30/06/2027".into(),
+            owner_id: "bob".into(),
+            status: "done".into(),
+            ..ObjectiveInput::default()
+        };
+        let errors = input.parse().expect_err("invalid");
+        for field in [
+            "title",
+            "rationale",
+            "category",
+            "target",
+            "target_value",
+            "due_date",
+            "owner_id",
+            "status",
+        ] {
+            assert!(errors.for_field(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn non_finite_targets_are_refused() {
+        for raw in ["NaN", "inf", "-inf"] {
+            let input = ObjectiveInput {
+                target_value: raw.into(),
+                ..valid_input()
+            };
+            assert!(input.parse().is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn editing_an_approved_objective_sends_it_back_to_draft() {
+        use ObjectiveStatus::*;
+        assert_eq!(status_after_edit(Approved, None, true), Ok(Draft));
+        assert_eq!(status_after_edit(Approved, Some(Approved), false), Ok(Approved));
+        assert_eq!(status_after_edit(PendingApproval, None, true), Ok(Draft));
+        assert_eq!(status_after_edit(Approved, Some(Achieved), true), Ok(Achieved));
+        assert!(status_after_edit(Draft, Some(Approved), false).is_err());
+        assert_eq!(status_after_edit(Draft, Some(Cancelled), false), Ok(Cancelled));
+    }
+
+    #[test]
+    fn only_drafts_and_rejected_objectives_can_be_submitted() {
+        use ObjectiveStatus::*;
+        let submittable: Vec<_> = ObjectiveStatus::ALL
+            .into_iter()
+            .filter(|s| s.can_be_submitted())
+            .collect();
+        assert_eq!(submittable, vec![Draft, Rejected]);
+    }
+}

@@ -1,0 +1,10 @@
+//! Custos domain: the pure types and rules of an ISMS. No I/O, no clock, no randomness:
+//! callers pass `now` in, so every rule here is a plain function that tests can pin down.
+
+pub mod context;
+pub mod governance;
+pub mod list;
+pub mod platform;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,103 @@
+//! What a list request asks for: search text, filters, sort and page. Every list in the UI and
+//! the API is read through this one shape so pagination and sorting behave the same everywhere.
+
+use serde::Serialize;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+impl SortDirection {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "asc" => Some(Self::Asc),
+            "desc" => Some(Self::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+        }
+    }
+
+    pub fn flipped(self) -> Self {
+        match self {
+            Self::Asc => Self::Desc,
+            Self::Desc => Self::Asc,
+        }
+    }
+}
+
+/// A page window. `limit` is always within 1..=MAX_PAGE_SIZE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl Page {
+    pub fn new(limit: Option<u32>, offset: Option<u64>) -> Self {
+        Self {
+            limit: limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
+            offset: offset.unwrap_or(0),
+        }
+    }
+
+    /// Page numbers start at 1, as people count them.
+    pub fn numbered(number: u64, limit: u32) -> Self {
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        Self {
+            limit,
+            offset: number.saturating_sub(1) * u64::from(limit),
+        }
+    }
+
+    pub fn number(&self) -> u64 {
+        self.offset / u64::from(self.limit) + 1
+    }
+
+    pub fn page_count(&self, total: u64) -> u64 {
+        total.div_ceil(u64::from(self.limit)).max(1)
+    }
+
+    /// Every row, for exports: exports are bounded by this instead of a page.
+    pub fn everything() -> Self {
+        Self {
+            limit: u32::MAX,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of rows and the number of rows matching the filter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_limits_are_clamped_and_numbers_start_at_one() {
+        assert_eq!(Page::new(Some(0), None).limit, 1);
+        assert_eq!(Page::new(Some(10_000), None).limit, MAX_PAGE_SIZE);
+        let page = Page::numbered(3, 20);
+        assert_eq!(page.offset, 40);
+        assert_eq!(page.number(), 3);
+        assert_eq!(Page::numbered(0, 20).offset, 0);
+        assert_eq!(page.page_count(41), 3);
+        assert_eq!(page.page_count(0), 1);
+    }
+}

@@ -1,0 +1,375 @@
+//! Platform: organisations, users, memberships, roles and the permission table. The table below
+//! is the single source of who may do what; docs/roles.md is generated from it and a test keeps
+//! the two equal.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::validation::ValidationErrors;
+
+/// The role a user holds in one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    IsmsManager,
+    Approver,
+    Contributor,
+    Auditor,
+    Staff,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::IsmsManager,
+        Role::Approver,
+        Role::Contributor,
+        Role::Auditor,
+        Role::Staff,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::IsmsManager => "isms_manager",
+            Role::Approver => "approver",
+            Role::Contributor => "contributor",
+            Role::Auditor => "auditor",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::IsmsManager => "ISMS manager",
+            Role::Approver => "Approver (senior management)",
+            Role::Contributor => "Contributor",
+            Role::Auditor => "Auditor",
+            Role::Staff => "Staff member",
+        }
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        permission.roles().contains(&self)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something a member may do in an organisation. Read permissions are the only ones a
+/// read-scoped API token can exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    ViewObjectives,
+    ManageObjectives,
+    SubmitForApproval,
+    ViewApprovals,
+    DecideApprovals,
+    ViewAuditLog,
+    ManageOwnTokens,
+}
+
+use Role::*;
+
+/// The permission table: every permission with the roles that hold it.
+const PERMISSION_TABLE: &[(Permission, &[Role], &str)] = &[
+    (
+        Permission::ViewObjectives,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
+        "Read the ISMS objectives (objectives are communicated to everyone, ISO 27001 6.2).",
+    ),
+    (
+        Permission::ManageObjectives,
+        &[Admin, IsmsManager],
+        "Create, edit and delete objectives.",
+    ),
+    (
+        Permission::SubmitForApproval,
+        &[Admin, IsmsManager],
+        "Send a record to senior management for sign-off.",
+    ),
+    (
+        Permission::ViewApprovals,
+        &[Admin, IsmsManager, Approver, Auditor],
+        "See approval requests and decisions.",
+    ),
+    (
+        Permission::DecideApprovals,
+        &[Approver],
+        "Approve or reject a request addressed to the approver role.",
+    ),
+    (
+        Permission::ViewAuditLog,
+        &[Admin, IsmsManager, Approver, Auditor],
+        "Read the audit trail of every change.",
+    ),
+    (
+        Permission::ManageOwnTokens,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
+        "Create and revoke one's own API tokens for this organisation.",
+    ),
+];
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ViewObjectives,
+        Permission::ManageObjectives,
+        Permission::SubmitForApproval,
+        Permission::ViewApprovals,
+        Permission::DecideApprovals,
+        Permission::ViewAuditLog,
+        Permission::ManageOwnTokens,
+    ];
+
+    fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
+        PERMISSION_TABLE
+            .iter()
+            .find(|(permission, _, _)| *permission == self)
+            .unwrap_or(&PERMISSION_TABLE[0])
+    }
+
+    pub fn roles(self) -> &'static [Role] {
+        self.entry().1
+    }
+
+    pub fn description(self) -> &'static str {
+        self.entry().2
+    }
+
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Permission::ViewObjectives | Permission::ViewApprovals | Permission::ViewAuditLog
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ViewObjectives => "view_objectives",
+            Permission::ManageObjectives => "manage_objectives",
+            Permission::SubmitForApproval => "submit_for_approval",
+            Permission::ViewApprovals => "view_approvals",
+            Permission::DecideApprovals => "decide_approvals",
+            Permission::ViewAuditLog => "view_audit_log",
+            Permission::ManageOwnTokens => "manage_own_tokens",
+        }
+    }
+}
+
+/// The permission table as Markdown, the body of docs/roles.md.
+pub fn permission_table_markdown() -> String {
+    let mut out = String::from("| permission | what it allows |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {} |", role.as_str()));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for permission in Permission::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} |",
+            permission.as_str(),
+            permission.description()
+        ));
+        for role in Role::ALL {
+            out.push_str(if role.allows(permission) {
+                " yes |"
+            } else {
+                " — |"
+            });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// What an API token may do: `Read` tokens can only exercise read permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    ReadWrite,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::ReadWrite => "read_write",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "read" => Some(TokenScope::Read),
+            "read_write" | "read-write" => Some(TokenScope::ReadWrite),
+            _ => None,
+        }
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        match self {
+            TokenScope::Read => permission.is_read(),
+            TokenScope::ReadWrite => true,
+        }
+    }
+}
+
+/// An organisation's URL name: lower-case letters, digits and inner hyphens, 2 to 40 long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
+        let value = raw.trim();
+        let valid_chars = value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !(2..=40).contains(&value.len())
+            || !valid_chars
+            || value.starts_with('-')
+            || value.ends_with('-')
+        {
+            return Err(ValidationErrors::single(
+                "slug",
+                "Use 2 to 40 lower-case letters, digits or inner hyphens.",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A syntactically plausible e-mail address, stored lower-cased so log-in ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
+        let value = raw.trim().to_lowercase();
+        let plausible = match value.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            }
+            None => false,
+        };
+        if !plausible || value.len() > 254 || value.chars().any(char::is_whitespace) {
+            return Err(ValidationErrors::single(
+                "email",
+                "Enter an e-mail address such as name@example.org.",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+pub const MAX_PASSWORD_LENGTH: usize = 256;
+
+/// Password policy: length over composition rules (NIST SP 800-63B).
+pub fn check_password_policy(password: &str, field: &str) -> Result<(), ValidationErrors> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_LENGTH {
+        return Err(ValidationErrors::single(
+            field,
+            format!("Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ));
+    }
+    if length > MAX_PASSWORD_LENGTH {
+        return Err(ValidationErrors::single(
+            field,
+            format!("Use at most {MAX_PASSWORD_LENGTH} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// After this many failed log-ins in a row an account is locked for `LOCKOUT_MINUTES`.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_is_in_the_table_once() {
+        for permission in Permission::ALL {
+            let rows = PERMISSION_TABLE
+                .iter()
+                .filter(|(p, _, _)| *p == permission)
+                .count();
+            assert_eq!(rows, 1, "{permission:?}");
+        }
+        assert_eq!(PERMISSION_TABLE.len(), Permission::ALL.len());
+    }
+
+    #[test]
+    fn only_approvers_decide_and_staff_cannot_manage() {
+        assert!(Role::Approver.allows(Permission::DecideApprovals));
+        assert!(!Role::Admin.allows(Permission::DecideApprovals));
+        assert!(!Role::Staff.allows(Permission::ManageObjectives));
+        assert!(Role::Auditor.allows(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn read_tokens_only_read() {
+        assert!(TokenScope::Read.allows(Permission::ViewObjectives));
+        assert!(!TokenScope::Read.allows(Permission::ManageObjectives));
+        assert!(TokenScope::ReadWrite.allows(Permission::ManageObjectives));
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn slugs_and_emails_are_parsed_strictly() {
+        assert!(Slug::parse("acme-ltd").is_ok());
+        for bad in ["", "a", "-acme", "acme-", "Acme", "ac me", "acme/x"] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Email::parse(" Alice@Example.ORG ").map(|e| e.as_str().to_owned()),
+            Ok("alice@example.org".to_owned())
+        );
+        for bad in ["", "alice", "alice@", "@example.org", "a@b", "a b@c.org", "a@.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_policy_counts_characters() {
+        assert!(check_password_policy("short", "password").is_err());
+        assert!(check_password_policy("correct horse battery", "password").is_ok());
+        assert!(check_password_policy(&"x".repeat(300), "password").is_err());
+    }
+}
