@@ -112,7 +112,10 @@ impl ObjectiveStatus {
 
     /// Statuses only the approval workflow sets; people cannot pick them in a form.
     pub fn is_set_by_workflow(self) -> bool {
-        matches!(self, Self::PendingApproval | Self::Approved | Self::Rejected)
+        matches!(
+            self,
+            Self::PendingApproval | Self::Approved | Self::Rejected
+        )
     }
 
     /// Statuses a person may choose when editing.
@@ -250,7 +253,11 @@ impl ObjectiveInput {
 }
 
 pub fn parse_date(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    Date::parse(
+        raw,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 /// The status an objective has after an edit. Changing the substance of a submitted or
@@ -299,7 +306,10 @@ mod tests {
         assert_eq!(draft.category, ObjectiveCategory::Availability);
         assert_eq!(draft.target_value, Some(99.9));
         assert_eq!(draft.target_unit.as_deref(), Some("%"));
-        assert_eq!(draft.due_date.map(|d| d.to_string()), Some("2027-06-30".into()));
+        assert_eq!(
+            draft.due_date.map(|d| d.to_string()),
+            Some("2027-06-30".into())
+        );
         assert_eq!(draft.status, None);
     }
 
@@ -344,11 +354,20 @@ mod tests {
     fn editing_an_approved_objective_sends_it_back_to_draft() {
         use ObjectiveStatus::*;
         assert_eq!(status_after_edit(Approved, None, true), Ok(Draft));
-        assert_eq!(status_after_edit(Approved, Some(Approved), false), Ok(Approved));
+        assert_eq!(
+            status_after_edit(Approved, Some(Approved), false),
+            Ok(Approved)
+        );
         assert_eq!(status_after_edit(PendingApproval, None, true), Ok(Draft));
-        assert_eq!(status_after_edit(Approved, Some(Achieved), true), Ok(Achieved));
+        assert_eq!(
+            status_after_edit(Approved, Some(Achieved), true),
+            Ok(Achieved)
+        );
         assert!(status_after_edit(Draft, Some(Approved), false).is_err());
-        assert_eq!(status_after_edit(Draft, Some(Cancelled), false), Ok(Cancelled));
+        assert_eq!(
+            status_after_edit(Draft, Some(Cancelled), false),
+            Ok(Cancelled)
+        );
     }
 
     #[test]
@@ -360,4 +379,81 @@ mod tests {
             .collect();
         assert_eq!(submittable, vec![Draft, Rejected]);
     }
+}
+
+/// A stored objective.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Objective {
+    pub id: Uuid,
+    /// Per-organisation number shown as `OBJ-0001`.
+    pub number: i64,
+    pub title: String,
+    pub rationale: String,
+    pub description: String,
+    pub benefits: String,
+    pub category: ObjectiveCategory,
+    pub target: String,
+    pub target_value: Option<f64>,
+    pub target_unit: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    pub due_date: Option<Date>,
+    pub status: ObjectiveStatus,
+    pub version: i64,
+    pub created_at: time::OffsetDateTime,
+    pub updated_at: time::OffsetDateTime,
+}
+
+impl Objective {
+    pub fn reference(&self) -> String {
+        format!("OBJ-{:04}", self.number)
+    }
+
+    /// True when `draft` changes what was (or would be) approved, not just the status.
+    pub fn substance_differs(&self, draft: &ObjectiveDraft) -> bool {
+        self.title != draft.title
+            || self.rationale != draft.rationale
+            || self.description != draft.description
+            || self.benefits != draft.benefits
+            || self.category != draft.category
+            || self.target != draft.target
+            || self.target_value != draft.target_value
+            || self.target_unit != draft.target_unit
+            || self.owner_id != draft.owner_id
+            || self.due_date != draft.due_date
+    }
+}
+
+/// Columns an objective list may be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectiveSort {
+    Number,
+    Title,
+    Category,
+    Status,
+    DueDate,
+    UpdatedAt,
+}
+
+impl ObjectiveSort {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "number" | "reference" => Some(Self::Number),
+            "title" => Some(Self::Title),
+            "category" => Some(Self::Category),
+            "status" => Some(Self::Status),
+            "due_date" => Some(Self::DueDate),
+            "updated_at" => Some(Self::UpdatedAt),
+            _ => None,
+        }
+    }
+}
+
+/// What an objective list is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectiveFilter {
+    pub search: Option<String>,
+    pub category: Option<ObjectiveCategory>,
+    pub status: Option<ObjectiveStatus>,
+    pub owner_id: Option<Uuid>,
 }

@@ -103,7 +103,10 @@ impl ApprovableRecord {
 pub const COMMENT_MAX: usize = 2000;
 
 /// A checked decision: rejecting without a reason helps nobody, so it needs a comment.
-pub fn parse_decision(decision: &str, comment: &str) -> Result<(Decision, String), ValidationErrors> {
+pub fn parse_decision(
+    decision: &str,
+    comment: &str,
+) -> Result<(Decision, String), ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let parsed = Decision::parse(decision.trim());
     if parsed.is_none() {
@@ -130,7 +133,30 @@ mod tests {
             parse_decision("reject", "Target too vague"),
             Ok((Decision::Reject, "Target too vague".into()))
         );
-        assert_eq!(parse_decision("approve", ""), Ok((Decision::Approve, String::new())));
+        assert_eq!(
+            parse_decision("approve", ""),
+            Ok((Decision::Approve, String::new()))
+        );
         assert!(parse_decision("maybe", "").is_err());
     }
+}
+
+/// A request for sign-off and, once made, its decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Approval {
+    pub id: uuid::Uuid,
+    pub record_type: ApprovableRecord,
+    pub record_id: uuid::Uuid,
+    pub record_version: i64,
+    pub record_title: String,
+    pub decider_role: Role,
+    pub requested_by: uuid::Uuid,
+    pub requested_by_name: String,
+    pub requested_at: time::OffsetDateTime,
+    pub request_note: String,
+    pub status: ApprovalStatus,
+    pub decided_by: Option<uuid::Uuid>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<time::OffsetDateTime>,
+    pub decision_comment: Option<String>,
 }

@@ -361,7 +361,15 @@ mod tests {
             Email::parse(" Alice@Example.ORG ").map(|e| e.as_str().to_owned()),
             Ok("alice@example.org".to_owned())
         );
-        for bad in ["", "alice", "alice@", "@example.org", "a@b", "a b@c.org", "a@.org"] {
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.org",
+            "a@b",
+            "a b@c.org",
+            "a@.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -372,4 +380,78 @@ mod tests {
         assert!(check_password_policy("correct horse battery", "password").is_ok());
         assert!(check_password_policy(&"x".repeat(300), "password").is_err());
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub name: String,
+    pub disabled: bool,
+    pub instance_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub organisation: Organisation,
+    pub role: Role,
+}
+
+/// What an audit event records: the kind of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Create,
+    Update,
+    Delete,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 3] = [Self::Create, Self::Update, Self::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+/// One link of an organisation's append-only, hash-chained audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: uuid::Uuid,
+    pub seq: i64,
+    pub actor_id: Option<uuid::Uuid>,
+    pub actor: String,
+    pub action: AuditAction,
+    pub record_type: String,
+    pub record_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub occurred_at: time::OffsetDateTime,
+    pub hash: String,
+}
+
+/// Filters of the audit log page and endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    pub action: Option<AuditAction>,
+    pub actor_id: Option<uuid::Uuid>,
+    pub from: Option<time::OffsetDateTime>,
+    pub until: Option<time::OffsetDateTime>,
 }

@@ -47,17 +47,16 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was recorded, the collected errors otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
 /// Trims `raw` and checks it is present and at most `max` characters long.
-pub fn required_text(
-    errors: &mut ValidationErrors,
-    field: &str,
-    raw: &str,
-    max: usize,
-) -> String {
+pub fn required_text(errors: &mut ValidationErrors, field: &str, raw: &str, max: usize) -> String {
     let value = raw.trim().to_owned();
     if value.is_empty() {
         errors.add(field, "This field is required.");
@@ -68,12 +67,7 @@ pub fn required_text(
 }
 
 /// Trims `raw`; empty is allowed, longer than `max` is not.
-pub fn optional_text(
-    errors: &mut ValidationErrors,
-    field: &str,
-    raw: &str,
-    max: usize,
-) -> String {
+pub fn optional_text(errors: &mut ValidationErrors, field: &str, raw: &str, max: usize) -> String {
     let value = raw.trim().to_owned();
     if value.chars().count() > max {
         errors.add(field, format!("Use at most {max} characters."));

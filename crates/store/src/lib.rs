@@ -1,1 +1,197 @@
-//! placeholder
+//! Custos store: the schema, migrations and every query, for SQLite and PostgreSQL alike.
+//! Statements are written once in portable SQL with `$n` placeholders (both drivers accept
+//! them) and run through sqlx's `Any` driver. Every organisation-scoped query takes the
+//! organisation id: tenancy is a parameter here, never a filter added later.
+
+pub mod audit;
+pub mod context;
+pub mod governance;
+pub mod migrate;
+pub mod platform;
+mod sql;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+
+pub use sqlx::AnyConnection as Conn;
+pub use sqlx::Transaction;
+
+/// A write transaction; commit it or it rolls back when dropped.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+    #[error("the database URL is not supported: {0}")]
+    UnsupportedUrl(String),
+    #[error("migration {version} ({name}) was changed after it was applied")]
+    MigrationChanged { version: i64, name: String },
+    #[error("the database schema ({found}) is newer than this Custos ({known}); upgrade Custos")]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+impl StoreError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A URL with its password replaced, safe to print or log.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme_end], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The database: a reader pool and a writer pool. On SQLite the writer pool holds one
+/// connection, so write transactions queue in Custos instead of failing with SQLITE_BUSY;
+/// on PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Store {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)?;
+        let store = match backend {
+            Backend::Sqlite => {
+                let pool = |max| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _meta| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(options.clone()).await?;
+                let read = pool(8).connect_with(options).await?;
+                Store {
+                    backend,
+                    read,
+                    write,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reads outside a transaction.
+    pub async fn reader(&self) -> StoreResult<PoolConnection<Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// A cheap query, for readiness checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Timestamps are stored as fixed-width UTC text (`2026-11-27T21:03:10.123456Z`) on both
+/// backends, so they sort as text and compare equal across SQLite and PostgreSQL.
+pub mod timestamp {
+    use time::format_description::BorrowedFormatItem;
+    use time::macros::format_description;
+    use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+    const FORMAT: &[BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+    pub fn format(at: OffsetDateTime) -> String {
+        at.to_offset(UtcOffset::UTC)
+            .format(FORMAT)
+            .unwrap_or_else(|_| String::from("0000-00-00T00:00:00.000000Z"))
+    }
+
+    pub fn parse(raw: &str) -> Result<OffsetDateTime, crate::StoreError> {
+        PrimitiveDateTime::parse(raw, FORMAT)
+            .map(PrimitiveDateTime::assume_utc)
+            .map_err(|e| crate::StoreError::Corrupt(format!("timestamp {raw:?}: {e}")))
+    }
+
+    /// The current time, truncated to what the database keeps.
+    pub fn now() -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        now.replace_nanosecond(now.nanosecond() / 1000 * 1000)
+            .unwrap_or(now)
+    }
+}
