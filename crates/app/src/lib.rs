@@ -1,1 +1,217 @@
-//! placeholder
+//! Custos use cases: the only door to the store for the web pages, the JSON API and the CLI.
+//! Every organisation-scoped function takes an [`OrgContext`], which can only be obtained by
+//! proving membership, and checks the permission it needs before touching data.
+
+pub mod context;
+pub mod demo;
+pub mod governance;
+pub mod platform;
+mod secrets;
+
+use custos_domain::ValidationErrors;
+use custos_domain::platform::{Organisation, Permission, Role, TokenScope, User};
+use custos_store::{Store, StoreError};
+use time::OffsetDateTime;
+
+pub use custos_domain as domain;
+pub use custos_store::audit::ChainReport;
+pub use custos_store::governance::ApprovalFilter;
+pub use custos_store::platform::{ApiToken, Member};
+pub use custos_store::{Backend, redact_url};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Also what a non-member sees for another organisation's records: absence and
+    /// refusal look the same from outside.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("the e-mail address or password is not correct")]
+    InvalidCredentials,
+    #[error("too many failed log-ins; try again after {until}")]
+    LockedOut { until: OffsetDateTime },
+    #[error("{0}")]
+    Validation(#[from] ValidationErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    fn forbidden(permission: Permission) -> Self {
+        AppError::Forbidden(format!(
+            "Your role does not allow this ({}).",
+            permission.description().trim_end_matches('.')
+        ))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a log-in lasts.
+    pub session_lifetime: time::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_lifetime: time::Duration::hours(12),
+        }
+    }
+}
+
+/// The application: the store and its settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    settings: Settings,
+}
+
+impl App {
+    pub async fn connect(database_url: &str, settings: Settings) -> AppResult<Self> {
+        let store = Store::connect(database_url).await?;
+        Ok(Self { store, settings })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Applies pending migrations under the instance-wide setup lock.
+    pub async fn migrate(&self) -> AppResult<usize> {
+        Ok(self.store.migrate().await?)
+    }
+
+    pub async fn ready(&self) -> AppResult<()> {
+        self.store.ping().await?;
+        let version = self.store.schema_version().await?;
+        if version != custos_store::migrate::latest_version() {
+            return Err(AppError::Internal(format!(
+                "schema version {version} is not the expected {}",
+                custos_store::migrate::latest_version()
+            )));
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Who is asking: a user, through a browser session or an API token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    credential: Credential,
+}
+
+#[derive(Debug, Clone)]
+enum Credential {
+    Session { id_hash: String },
+    Token { org_id: uuid::Uuid, scope: TokenScope },
+    /// The command line, run by whoever can read the database.
+    Cli,
+}
+
+impl Principal {
+    pub fn is_token(&self) -> bool {
+        matches!(self.credential, Credential::Token { .. })
+    }
+}
+
+/// A member acting in one organisation. Only [`App::org_context`] makes one, after checking
+/// membership, so holding it proves the organisation and role.
+#[derive(Debug, Clone)]
+pub struct OrgContext {
+    organisation: Organisation,
+    user: User,
+    role: Role,
+    token_scope: Option<TokenScope>,
+}
+
+impl OrgContext {
+    pub fn organisation(&self) -> &Organisation {
+        &self.organisation
+    }
+
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the role (and the token's scope, for API tokens) grants `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.allows(permission) && self.token_scope.is_none_or(|scope| scope.allows(permission))
+    }
+
+    pub fn require(&self, permission: Permission) -> AppResult<()> {
+        if !self.role.allows(permission) {
+            return Err(AppError::forbidden(permission));
+        }
+        if let Some(scope) = self.token_scope
+            && !scope.allows(permission)
+        {
+            return Err(AppError::Forbidden(
+                "This API token is read-only; create a read-write token to make changes.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn org_id(&self) -> uuid::Uuid {
+        self.organisation.id
+    }
+
+    fn actor_label(&self) -> String {
+        format!("{} <{}>", self.user.name, self.user.email)
+    }
+}
+
+impl App {
+    /// The context of `principal` in the organisation `slug`. Non-members, and tokens made
+    /// for another organisation, get `NotFound`.
+    pub async fn org_context(&self, principal: &Principal, slug: &str) -> AppResult<OrgContext> {
+        let mut conn = self.store.reader().await?;
+        let membership =
+            custos_store::platform::find_membership(&mut conn, principal.user.id, slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let token_scope = match &principal.credential {
+            Credential::Token { org_id, scope } => {
+                if *org_id != membership.organisation.id {
+                    return Err(AppError::NotFound);
+                }
+                Some(*scope)
+            }
+            Credential::Session { .. } | Credential::Cli => None,
+        };
+        Ok(OrgContext {
+            organisation: membership.organisation,
+            user: principal.user.clone(),
+            role: membership.role,
+            token_scope,
+        })
+    }
+}
+
+/// The record as JSON for the audit trail.
+fn snapshot<T: serde::Serialize>(record: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(record).map_err(|e| AppError::Internal(format!("snapshot: {e}")))
+}
+
+/// The current time at the precision Custos stores.
+pub fn now() -> OffsetDateTime {
+    custos_store::timestamp::now()
+}

@@ -1,1 +1,320 @@
-fn main() {}
+//! The `custos` binary: serve the web UI and API, migrate, manage users and tokens, and
+//! verify the audit trail. Configuration comes from defaults, an optional TOML file,
+//! `CUSTOS_*` environment variables and flags, in that order of precedence.
+
+mod config;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use custos_app::domain::platform::{Role, TokenScope};
+use custos_app::{App, AppError, Settings, now};
+
+use config::{Config, ServeArgs, SharedArgs};
+
+#[derive(Parser)]
+#[command(name = "custos", version, about = "Custos: an ISMS for ISO/IEC 27001 in one binary")]
+struct Cli {
+    #[command(flatten)]
+    shared: SharedArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the demo organisation "Acme Ltd" (if absent) and exit.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Work with the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Without --password-stdin a strong password is generated and printed once.
+    Create(CreateUser),
+    /// List users.
+    List,
+    /// Disable a user: they can no longer log in and their sessions end.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (generated unless --password-stdin) and end the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the new password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give a user a role in an organisation.
+    Grant {
+        #[arg(long)]
+        email: String,
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// admin, isms_manager, approver, contributor, auditor or staff.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Args)]
+struct CreateUser {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Make the user an instance administrator and, with --org, the organisation's admin.
+    #[arg(long)]
+    admin: bool,
+    /// Organisation slug to join (created if it does not exist; see --org-name).
+    #[arg(long)]
+    org: Option<String>,
+    /// Name of the organisation when --org creates it.
+    #[arg(long)]
+    org_name: Option<String>,
+    /// Role in --org (default: admin with --admin, staff otherwise).
+    #[arg(long)]
+    role: Option<String>,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a member of an organisation; the token is printed once.
+    Create {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// The member the token acts as.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// read or read-write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Lifetime in days (1 to 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash chain and report the first broken link.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.shared, match &cli.command {
+        Command::Serve(args) => Some(args),
+        _ => None,
+    }) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    config::init_logging(&config, matches!(cli.command, Command::Serve(_)));
+    match run(cli.command, config).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<App> {
+    let url = config.database_url()?;
+    let app = App::connect(&url, Settings::default())
+        .await
+        .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
+    app.migrate().await.context("cannot migrate the database")?;
+    Ok(app)
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn explain(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Validation(errors) => {
+            let lines: Vec<String> = errors.fields.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            anyhow::anyhow!("{}", lines.join("; "))
+        }
+        AppError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => config::serve(config, args.demo).await.map(|()| ExitCode::SUCCESS),
+        Command::Migrate => {
+            let url = config.database_url()?;
+            let app = App::connect(&url, Settings::default()).await?;
+            let ran = app.migrate().await?;
+            println!("{ran} migration(s) applied; the schema is current.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let app = open(&config).await?;
+            let created = app.seed_demo(now()).await.map_err(explain)?;
+            println!("{}", if created { "Demo organisation created." } else { "The demo organisation already exists." });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(command) => user(open(&config).await?, command).await,
+        Command::Org(command) => {
+            let app = open(&config).await?;
+            match command {
+                OrgCommand::Create { slug, name } => {
+                    let org = app.ensure_organisation(&slug, &name, now()).await.map_err(explain)?;
+                    println!("Organisation {} ({})", org.slug, org.name);
+                }
+                OrgCommand::List => {
+                    for org in app.list_organisations().await.map_err(explain)? {
+                        println!("{}\t{}", org.slug, org.name);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create { org, email, name, scope, days }) => {
+            let app = open(&config).await?;
+            let Some(scope) = TokenScope::parse(&scope) else {
+                bail!("--scope must be read or read-write");
+            };
+            let created = app.create_token_cli(&org, &email, &name, scope, days, now()).await.map_err(explain)?;
+            eprintln!("Token for {email} in {org}, {} access, expires {}. Shown once:", scope.as_str(), custos_app::domain::dates::display(created.token.expires_at));
+            println!("{}", created.secret);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&config).await?;
+            let reports = app.verify_audit_chains().await.map_err(explain)?;
+            let mut broken = false;
+            for report in &reports {
+                match &report.broken {
+                    None => println!("ok      chain {} ({} events)", report.chain, report.events),
+                    Some(link) => {
+                        broken = true;
+                        println!("BROKEN  chain {} at event {}: {}", link.chain, link.seq, link.reason);
+                    }
+                }
+            }
+            if broken {
+                eprintln!("The audit trail has been altered: see the first broken link above.");
+                Ok(ExitCode::FAILURE)
+            } else {
+                println!("All {} audit chain(s) verify.", reports.len());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        UserCommand::Create(args) => {
+            let (password, generated) = if args.password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (custos_app::platform::generate_password().map_err(explain)?, true)
+            };
+            let role = match (&args.role, args.admin) {
+                (Some(raw), _) => Role::parse(raw).with_context(|| format!("unknown role {raw:?}"))?,
+                (None, true) => Role::Admin,
+                (None, false) => Role::Staff,
+            };
+            let user = app.create_user(&args.email, &args.name, &password, args.admin, now()).await.map_err(explain)?;
+            if let Some(slug) = &args.org {
+                let org_name = args.org_name.clone().unwrap_or_else(|| slug.clone());
+                app.ensure_organisation(slug, &org_name, now()).await.map_err(explain)?;
+                app.grant_role(slug, &user.email, role, now()).await.map_err(explain)?;
+                println!("Created {} <{}>, {} of {slug}.", user.name, user.email, role.label());
+            } else {
+                println!("Created {} <{}>.", user.name, user.email);
+            }
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        UserCommand::List => {
+            for user in app.list_users().await.map_err(explain)? {
+                let state = if user.disabled { "disabled" } else { "active" };
+                let admin = if user.instance_admin { "\tinstance admin" } else { "" };
+                println!("{}\t{}\t{state}{admin}", user.email, user.name);
+            }
+        }
+        UserCommand::Disable { email } => {
+            app.set_user_disabled(&email, true, now()).await.map_err(explain)?;
+            println!("{email} is disabled and logged out everywhere.");
+        }
+        UserCommand::Enable { email } => {
+            app.set_user_disabled(&email, false, now()).await.map_err(explain)?;
+            println!("{email} is enabled.");
+        }
+        UserCommand::ResetPassword { email, password_stdin } => {
+            let password = if password_stdin { read_password_stdin()? } else { custos_app::platform::generate_password().map_err(explain)? };
+            app.reset_password(&email, &password, now()).await.map_err(explain)?;
+            println!("Password of {email} reset; their sessions have ended.");
+            if !password_stdin {
+                println!("New password (shown once): {password}");
+            }
+        }
+        UserCommand::Grant { email, org, role } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            app.grant_role(&org, &email, role, now()).await.map_err(explain)?;
+            println!("{email} is now {} in {org}.", role.label());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -400,7 +400,9 @@ pub struct Objective {
     pub due_date: Option<Date>,
     pub status: ObjectiveStatus,
     pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: time::OffsetDateTime,
 }
 

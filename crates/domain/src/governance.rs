@@ -152,11 +152,13 @@ pub struct Approval {
     pub decider_role: Role,
     pub requested_by: uuid::Uuid,
     pub requested_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub requested_at: time::OffsetDateTime,
     pub request_note: String,
     pub status: ApprovalStatus,
     pub decided_by: Option<uuid::Uuid>,
     pub decided_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub decided_at: Option<time::OffsetDateTime>,
     pub decision_comment: Option<String>,
 }

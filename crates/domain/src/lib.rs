@@ -2,6 +2,7 @@
 //! callers pass `now` in, so every rule here is a plain function that tests can pin down.
 
 pub mod context;
+pub mod dates;
 pub mod governance;
 pub mod list;
 pub mod platform;

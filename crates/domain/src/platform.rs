@@ -441,6 +441,7 @@ pub struct AuditEvent {
     pub record_id: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: time::OffsetDateTime,
     pub hash: String,
 }

@@ -195,3 +195,8 @@ pub mod timestamp {
             .unwrap_or(now)
     }
 }
+
+/// Commits a write transaction.
+pub async fn commit(tx: Tx) -> StoreResult<()> {
+    Ok(tx.commit().await?)
+}

@@ -1,1 +1,116 @@
-//! placeholder
+//! Custos web: HTML pages and the JSON API over the same `app` functions. A request is
+//! authenticated, resolved to an organisation and role (`OrgContext`), handed to one app
+//! function, and rendered as a page or as JSON.
+
+mod api;
+mod auth;
+mod error;
+mod list;
+mod pages;
+mod routes;
+mod security;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue};
+use custos_app::App;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use api::openapi_document;
+pub use routes::{RouteEntry, page_routes};
+
+/// How Custos is reached from the outside.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The URL people use, e.g. `https://isms.example.org/isms`: its origin is the one
+    /// state-changing requests must come from.
+    pub public_url: String,
+    /// The path prefix Custos is served under behind a reverse proxy: "" or "/isms".
+    pub base_path: String,
+    /// Mark cookies `Secure` (on whenever Custos is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// Show the demo log-ins on the log-in page (only when started with `--demo`).
+    pub show_demo_logins: bool,
+}
+
+impl WebConfig {
+    /// Normalises the base path to "" or "/segment[/segment]" without a trailing slash.
+    pub fn normalised(mut self) -> Self {
+        let trimmed = self.base_path.trim().trim_matches('/');
+        self.base_path = if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        };
+        self
+    }
+
+    fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.trim();
+        let scheme_end = url.find("://")?;
+        let rest = &url[scheme_end + 3..];
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        Some(format!("{}://{}", &url[..scheme_end], &rest[..host_end]).to_lowercase())
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole HTTP service: pages, API, static assets and the protection layers.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let config = Arc::new(config.normalised());
+    let state = AppState {
+        app,
+        config: config.clone(),
+    };
+    let inner = routes::build(state.clone());
+    let request_id = HeaderName::from_static("x-request-id");
+    let routed = if config.base_path.is_empty() {
+        inner
+    } else {
+        let base = config.base_path.clone();
+        Router::new()
+            .route(
+                "/",
+                axum::routing::get(move || async move { axum::response::Redirect::to(&format!("{base}/")) }),
+            )
+            .nest(&config.base_path, inner)
+    };
+    routed
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::protect))
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::COOKIE,
+            axum::http::header::SET_COOKIE,
+        ]))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::plain_problem(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "Something went wrong on our side; nothing was changed.",
+            )
+        }))
+}
+
+pub(crate) fn header(value: &'static str) -> HeaderValue {
+    HeaderValue::from_static(value)
+}

@@ -1,0 +1,546 @@
+//! Platform use cases: log-in and sessions, users, organisations and memberships, API
+//! tokens, and the audit trail (reading it and proving its chains).
+
+use custos_domain::ValidationErrors;
+use custos_domain::list::{Listed, Page};
+use custos_domain::platform::{
+    AuditAction, AuditEvent, AuditFilter, Email, LOCKOUT_MINUTES, MAX_FAILED_LOGINS, Membership,
+    Organisation, Permission, Role, Slug, TokenScope, User, check_password_policy,
+};
+use custos_domain::validation::required_text;
+use custos_store::audit::{self, NewEvent};
+use custos_store::platform as store;
+use custos_store::timestamp;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::secrets::{self, digest, random_secret};
+use crate::{App, AppError, AppResult, Credential, OrgContext, Principal, snapshot};
+
+/// A new log-in: the user and the session secret for the cookie.
+pub struct NewSession {
+    pub user: User,
+    pub secret: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A newly created API token; `secret` is shown once and never stored.
+#[derive(Debug, Serialize)]
+pub struct NewToken {
+    pub token: crate::ApiToken,
+    pub secret: String,
+}
+
+/// What the audit trail stores of a user: never the password hash.
+#[derive(Serialize)]
+struct UserSnapshot<'a> {
+    id: Uuid,
+    email: &'a str,
+    name: &'a str,
+    disabled: bool,
+    instance_admin: bool,
+}
+
+impl<'a> From<&'a User> for UserSnapshot<'a> {
+    fn from(user: &'a User) -> Self {
+        Self {
+            id: user.id,
+            email: &user.email,
+            name: &user.name,
+            disabled: user.disabled,
+            instance_admin: user.instance_admin,
+        }
+    }
+}
+
+const CLI_ACTOR: &str = "custos command line";
+
+impl App {
+    /// Checks a password and opens a new session. Repeated failures lock the account for a
+    /// while; unknown addresses take as long to refuse as known ones.
+    pub async fn log_in(&self, email: &str, password: &str, now: OffsetDateTime) -> AppResult<NewSession> {
+        let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
+        let credentials = {
+            let mut conn = self.store.reader().await?;
+            store::find_credentials(&mut conn, email.as_str()).await?
+        };
+        let Some(credentials) = credentials else {
+            secrets::verify_password(password.to_owned(), secrets::DUMMY_HASH.to_owned()).await?;
+            return Err(AppError::InvalidCredentials);
+        };
+        if let Some(until) = credentials.locked_until
+            && until > now
+        {
+            return Err(AppError::LockedOut { until });
+        }
+        let valid =
+            secrets::verify_password(password.to_owned(), credentials.password_hash.clone()).await?;
+        let user_id = credentials.user.id;
+        let mut tx = self.store.begin().await?;
+        if !valid {
+            let failed = credentials.failed_logins + 1;
+            let locked_until =
+                (failed >= MAX_FAILED_LOGINS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
+            // A lock resets the counter, so the next failure after it starts counting anew.
+            let stored_failures = if locked_until.is_some() { 0 } else { failed };
+            store::record_failed_login(&mut tx, user_id, stored_failures, locked_until).await?;
+            custos_store::commit(tx).await?;
+            tracing::info!(user = %user_id, failures = failed, locked = locked_until.is_some(), "failed log-in");
+            return Err(match locked_until {
+                Some(until) => AppError::LockedOut { until },
+                None => AppError::InvalidCredentials,
+            });
+        }
+        if credentials.user.disabled {
+            return Err(AppError::InvalidCredentials);
+        }
+        store::clear_failed_logins(&mut tx, user_id).await?;
+        let secret = random_secret()?;
+        let expires_at = now + self.settings.session_lifetime;
+        store::insert_session(&mut tx, &digest(&secret), user_id, now, expires_at).await?;
+        store::delete_expired_sessions(&mut tx, now).await?;
+        custos_store::commit(tx).await?;
+        Ok(NewSession {
+            user: credentials.user,
+            secret,
+            expires_at,
+        })
+    }
+
+    pub async fn log_out(&self, session_secret: &str) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        store::delete_session(&mut tx, &digest(session_secret)).await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// The user behind a session cookie, if the session is live.
+    pub async fn authenticate_session(&self, secret: &str, now: OffsetDateTime) -> AppResult<Principal> {
+        let id_hash = digest(secret);
+        let mut conn = self.store.reader().await?;
+        let user = store::session_user(&mut conn, &id_hash, now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Principal {
+            user,
+            credential: Credential::Session { id_hash },
+        })
+    }
+
+    /// The user behind a bearer token, if the token is live.
+    pub async fn authenticate_token(&self, secret: &str, now: OffsetDateTime) -> AppResult<Principal> {
+        let mut conn = self.store.reader().await?;
+        let (token, user) = store::find_live_token(&mut conn, &digest(secret), now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Principal {
+            user,
+            credential: Credential::Token {
+                org_id: token.org_id,
+                scope: token.scope,
+            },
+        })
+    }
+
+    /// Changes one's own password and ends every other session of the user.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+        confirmation: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let Credential::Session { id_hash } = &principal.credential else {
+            return Err(AppError::Forbidden("Change passwords in the web interface.".into()));
+        };
+        let stored = {
+            let mut conn = self.store.reader().await?;
+            store::password_hash(&mut conn, principal.user.id)
+                .await?
+                .ok_or(AppError::Unauthenticated)?
+        };
+        if !secrets::verify_password(current.to_owned(), stored).await? {
+            return Err(ValidationErrors::single("current_password", "This is not your current password.").into());
+        }
+        check_password_policy(new, "new_password")?;
+        if new != confirmation {
+            return Err(ValidationErrors::single("confirm_password", "The two new passwords differ.").into());
+        }
+        let hash = secrets::hash_password(new.to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        store::set_password_hash(&mut tx, principal.user.id, &hash, now).await?;
+        store::delete_sessions_of(&mut tx, principal.user.id, Some(id_hash)).await?;
+        let user = UserSnapshot::from(&principal.user);
+        audit::append(
+            &mut tx,
+            NewEvent {
+                org_id: None,
+                actor_id: Some(principal.user.id),
+                actor: &principal.user.email,
+                action: AuditAction::Update,
+                record_type: "user_password",
+                record_id: principal.user.id.to_string(),
+                before: None,
+                after: Some(snapshot(&user)?),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+
+    pub async fn memberships(&self, user_id: Uuid) -> AppResult<Vec<Membership>> {
+        let mut conn = self.store.reader().await?;
+        Ok(store::memberships_of(&mut conn, user_id).await?)
+    }
+
+    /// Active members of the organisation, for owner pickers.
+    pub async fn members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
+        let mut conn = self.store.reader().await?;
+        Ok(store::members_of(&mut conn, ctx.org_id()).await?)
+    }
+
+    pub async fn user_count(&self) -> AppResult<i64> {
+        let mut conn = self.store.reader().await?;
+        Ok(store::count_users(&mut conn).await?)
+    }
+
+    pub async fn list_users(&self) -> AppResult<Vec<User>> {
+        let mut conn = self.store.reader().await?;
+        Ok(store::list_users(&mut conn).await?)
+    }
+
+    pub async fn list_organisations(&self) -> AppResult<Vec<Organisation>> {
+        let mut conn = self.store.reader().await?;
+        Ok(store::list_organisations(&mut conn).await?)
+    }
+
+    /// Creates a user from the command line (instance administration).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        instance_admin: bool,
+        now: OffsetDateTime,
+    ) -> AppResult<User> {
+        let mut errors = ValidationErrors::new();
+        let email = Email::parse(email).map_err(|e| errors.fields.extend(e.fields)).ok();
+        let name = required_text(&mut errors, "name", name, 200);
+        if let Err(e) = check_password_policy(password, "password") {
+            errors.fields.extend(e.fields);
+        }
+        let email = match email {
+            Some(email) if errors.is_empty() => email,
+            _ => return Err(errors.into()),
+        };
+        let hash = secrets::hash_password(password.to_owned()).await?;
+        let user = User {
+            id: Uuid::now_v7(),
+            email: email.as_str().to_owned(),
+            name,
+            disabled: false,
+            instance_admin,
+        };
+        let mut tx = self.store.begin().await?;
+        let insert = store::insert_user(
+            &mut tx,
+            &store::NewUser {
+                id: user.id,
+                email: &user.email,
+                name: &user.name,
+                password_hash: &hash,
+                instance_admin,
+            },
+            now,
+        )
+        .await;
+        if let Err(e) = insert {
+            return Err(if e.is_unique_violation() {
+                ValidationErrors::single("email", "A user with this e-mail address exists.").into()
+            } else {
+                e.into()
+            });
+        }
+        cli_event(&mut tx, None, AuditAction::Create, "user", user.id.to_string(), None, Some(snapshot(&UserSnapshot::from(&user))?), now).await?;
+        custos_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    pub async fn find_user_by_email(&self, email: &str) -> AppResult<User> {
+        let email = Email::parse(email)?;
+        let mut conn = self.store.reader().await?;
+        store::find_user_by_email(&mut conn, email.as_str())
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Disables (or re-enables) a user; a disabled user's sessions end at once.
+    pub async fn set_user_disabled(&self, email: &str, disabled: bool, now: OffsetDateTime) -> AppResult<User> {
+        let before = self.find_user_by_email(email).await?;
+        let after = User { disabled, ..before.clone() };
+        let mut tx = self.store.begin().await?;
+        store::set_user_disabled(&mut tx, before.id, disabled).await?;
+        if disabled {
+            store::delete_sessions_of(&mut tx, before.id, None).await?;
+        }
+        cli_event(
+            &mut tx,
+            None,
+            AuditAction::Update,
+            "user",
+            before.id.to_string(),
+            Some(snapshot(&UserSnapshot::from(&before))?),
+            Some(snapshot(&UserSnapshot::from(&after))?),
+            now,
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Sets a new password from the command line and ends the user's sessions.
+    pub async fn reset_password(&self, email: &str, password: &str, now: OffsetDateTime) -> AppResult<User> {
+        let user = self.find_user_by_email(email).await?;
+        check_password_policy(password, "password")?;
+        let hash = secrets::hash_password(password.to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        store::set_password_hash(&mut tx, user.id, &hash, now).await?;
+        store::delete_sessions_of(&mut tx, user.id, None).await?;
+        cli_event(&mut tx, None, AuditAction::Update, "user_password", user.id.to_string(), None, Some(snapshot(&UserSnapshot::from(&user))?), now).await?;
+        custos_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Creates an organisation, or returns the existing one with this slug.
+    pub async fn ensure_organisation(&self, slug: &str, name: &str, now: OffsetDateTime) -> AppResult<Organisation> {
+        let slug = Slug::parse(slug)?;
+        let mut errors = ValidationErrors::new();
+        let name = required_text(&mut errors, "name", name, 200);
+        errors.into_result(())?;
+        let mut tx = self.store.begin().await?;
+        if let Some(existing) = store::find_organisation_by_slug(&mut tx, slug.as_str()).await? {
+            return Ok(existing);
+        }
+        let organisation = Organisation {
+            id: Uuid::now_v7(),
+            slug: slug.as_str().to_owned(),
+            name,
+        };
+        store::insert_organisation(&mut tx, &organisation, now).await?;
+        cli_event(&mut tx, Some(organisation.id), AuditAction::Create, "organisation", organisation.id.to_string(), None, Some(snapshot(&organisation)?), now).await?;
+        custos_store::commit(tx).await?;
+        Ok(organisation)
+    }
+
+    /// Gives a user a role in an organisation (replacing any previous role there).
+    pub async fn grant_role(&self, slug: &str, email: &str, role: Role, now: OffsetDateTime) -> AppResult<()> {
+        let user = self.find_user_by_email(email).await?;
+        let mut tx = self.store.begin().await?;
+        let organisation = store::find_organisation_by_slug(&mut tx, slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store::upsert_membership(&mut tx, organisation.id, user.id, role, now).await?;
+        let membership = serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
+        cli_event(&mut tx, Some(organisation.id), AuditAction::Create, "membership", format!("{}:{}", organisation.id, user.id), None, Some(membership), now).await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Creates an API token for the member behind `ctx`.
+    pub async fn create_token(
+        &self,
+        ctx: &OrgContext,
+        name: &str,
+        scope: TokenScope,
+        lifetime_days: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<NewToken> {
+        ctx.require(Permission::ManageOwnTokens)?;
+        if ctx.token_scope.is_some() {
+            return Err(AppError::Forbidden("API tokens cannot create API tokens.".into()));
+        }
+        self.insert_token(ctx.org_id(), &ctx.user, &ctx.actor_label(), name, scope, lifetime_days, now).await
+    }
+
+    /// Creates an API token from the command line for a member of `slug`.
+    pub async fn create_token_cli(
+        &self,
+        slug: &str,
+        email: &str,
+        name: &str,
+        scope: TokenScope,
+        lifetime_days: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<NewToken> {
+        let user = self.find_user_by_email(email).await?;
+        let principal = Principal { user: user.clone(), credential: Credential::Cli };
+        let ctx = self.org_context(&principal, slug).await.map_err(|e| match e {
+            AppError::NotFound => AppError::Conflict(format!("{email} is not a member of {slug}")),
+            other => other,
+        })?;
+        ctx.require(Permission::ManageOwnTokens)?;
+        self.insert_token(ctx.org_id(), &user, CLI_ACTOR, name, scope, lifetime_days, now).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_token(
+        &self,
+        org_id: Uuid,
+        user: &User,
+        actor: &str,
+        name: &str,
+        scope: TokenScope,
+        lifetime_days: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<NewToken> {
+        let mut errors = ValidationErrors::new();
+        let name = required_text(&mut errors, "name", name, 100);
+        if !(1..=366).contains(&lifetime_days) {
+            errors.add("expires_in_days", "Choose between 1 and 366 days.");
+        }
+        errors.into_result(())?;
+        let secret = format!("custos_{}", random_secret()?);
+        let token = crate::ApiToken {
+            id: Uuid::now_v7(),
+            org_id,
+            user_id: user.id,
+            name,
+            scope,
+            expires_at: now + Duration::days(lifetime_days),
+            revoked_at: None,
+            last_used_at: None,
+            created_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        store::insert_api_token(&mut tx, &token, &digest(&secret)).await?;
+        audit::append(
+            &mut tx,
+            NewEvent {
+                org_id: Some(org_id),
+                actor_id: Some(user.id),
+                actor,
+                action: AuditAction::Create,
+                record_type: "api_token",
+                record_id: token.id.to_string(),
+                before: None,
+                after: Some(snapshot(&token)?),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(NewToken { token, secret })
+    }
+
+    pub async fn my_tokens(&self, ctx: &OrgContext) -> AppResult<Vec<crate::ApiToken>> {
+        ctx.require(Permission::ManageOwnTokens)?;
+        let mut conn = self.store.reader().await?;
+        Ok(store::tokens_of(&mut conn, ctx.org_id(), ctx.user.id).await?)
+    }
+
+    pub async fn revoke_token(&self, ctx: &OrgContext, token_id: Uuid, now: OffsetDateTime) -> AppResult<()> {
+        ctx.require(Permission::ManageOwnTokens)?;
+        let mut tx = self.store.begin().await?;
+        if !store::revoke_token(&mut tx, ctx.org_id(), ctx.user.id, token_id, now).await? {
+            return Err(AppError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            NewEvent {
+                org_id: Some(ctx.org_id()),
+                actor_id: Some(ctx.user.id),
+                actor: &ctx.actor_label(),
+                action: AuditAction::Update,
+                record_type: "api_token",
+                record_id: token_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "revoked_at": timestamp::format(now) })),
+                occurred_at: now,
+            },
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// The organisation's audit trail, newest first.
+    pub async fn audit_events(&self, ctx: &OrgContext, filter: &AuditFilter, page: Page) -> AppResult<Listed<AuditEvent>> {
+        ctx.require(Permission::ViewAuditLog)?;
+        let mut conn = self.store.reader().await?;
+        Ok(audit::list(&mut conn, ctx.org_id(), filter, page).await?)
+    }
+
+    /// Recomputes every audit chain of the instance.
+    pub async fn verify_audit_chains(&self) -> AppResult<Vec<crate::ChainReport>> {
+        let mut conn = self.store.reader().await?;
+        Ok(audit::verify(&mut conn).await?)
+    }
+}
+
+/// Records a change made from the command line.
+#[allow(clippy::too_many_arguments)]
+async fn cli_event(
+    tx: &mut custos_store::Tx,
+    org_id: Option<Uuid>,
+    action: AuditAction,
+    record_type: &str,
+    record_id: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    audit::append(
+        tx,
+        NewEvent {
+            org_id,
+            actor_id: None,
+            actor: CLI_ACTOR,
+            action,
+            record_type,
+            record_id,
+            before,
+            after,
+            occurred_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a change made by a member, in the caller's transaction.
+pub(crate) async fn record_change(
+    tx: &mut custos_store::Tx,
+    ctx: &OrgContext,
+    action: AuditAction,
+    record_type: &str,
+    record_id: Uuid,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    audit::append(
+        tx,
+        NewEvent {
+            org_id: Some(ctx.org_id()),
+            actor_id: Some(ctx.user.id),
+            actor: &ctx.actor_label(),
+            action,
+            record_type,
+            record_id: record_id.to_string(),
+            before,
+            after,
+            occurred_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A strong random password for accounts created without one.
+pub fn generate_password() -> AppResult<String> {
+    random_secret()
+}

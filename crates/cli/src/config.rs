@@ -1,0 +1,214 @@
+//! Configuration (defaults, then an optional TOML file, then `CUSTOS_*` environment
+//! variables, then flags) and the `serve` command built on it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use custos_app::{App, Settings, now};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Options every command understands.
+#[derive(Args, Serialize, Default)]
+pub struct SharedArgs {
+    /// A TOML configuration file (also CUSTOS_CONFIG).
+    #[arg(long, global = true, env = "CUSTOS_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Where Custos keeps its SQLite database and files (default ./data).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://path or postgres://user:password@host/db (default: SQLite in the data directory).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+/// Options of `custos serve`.
+#[derive(Args, Serialize, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// The URL people use to reach Custos, e.g. https://isms.example.org/isms.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Path prefix when served under a sub-path behind a reverse proxy, e.g. /isms.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
+    /// Mark cookies Secure (default: on when the public URL is https).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secure_cookies: Option<bool>,
+    /// Create the demo organisation "Acme Ltd" with a user for every role.
+    #[arg(long)]
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub base_path: String,
+    pub secure_cookies: Option<bool>,
+    /// Log filter, e.g. "info" or "custos_web=debug" (also RUST_LOG).
+    pub log: String,
+    /// `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            base_path: String::new(),
+            secure_cookies: None,
+            log: "info".into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(shared: &SharedArgs, serve: Option<&ServeArgs>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &shared.config {
+            if !path.exists() {
+                bail!("the configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment
+            .merge(Env::prefixed("CUSTOS_").ignore(&["config", "database_url_file"]))
+            .merge(Serialized::globals(shared));
+        if let Some(serve) = serve {
+            figment = figment.merge(Serialized::globals(serve));
+        }
+        let mut config: Config = figment.extract().context("invalid configuration")?;
+        // Secrets may come from a file (container secrets) rather than the environment.
+        if let Ok(path) = std::env::var("CUSTOS_DATABASE_URL_FILE")
+            && shared.database_url.is_none()
+        {
+            let url = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+            config.database_url = Some(url.trim().to_owned());
+        }
+        Ok(config)
+    }
+
+    /// The configured database, or SQLite in the data directory (created if needed).
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        let path = self.data_dir.join("custos.db");
+        Ok(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    fn public_url(&self, listen: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let host = if listen.ip().is_unspecified() { "localhost".to_owned() } else { listen.ip().to_string() };
+                format!("http://{host}:{}{}", listen.port(), self.base_path.trim_end_matches('/'))
+            }
+        }
+    }
+}
+
+pub fn init_logging(config: &Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    // Commands other than serve print their own results; keep their log quiet.
+    let default = if serving { config.log.as_str() } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let url = config.database_url()?;
+    let app = App::connect(&url, Settings::default())
+        .await
+        .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
+    let applied = app.migrate().await.context("cannot migrate the database")?;
+    if demo {
+        app.seed_demo(now()).await.map_err(|e| anyhow::anyhow!("cannot create the demo data: {e}"))?;
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = config.public_url(address);
+    let web = custos_web::WebConfig {
+        secure_cookies: config.secure_cookies.unwrap_or(public_url.starts_with("https://")),
+        public_url: public_url.clone(),
+        base_path: config.base_path.clone(),
+        show_demo_logins: demo,
+    };
+    let router = custos_web::router(app.clone(), web);
+
+    println!("Custos is running at {public_url}/");
+    println!("  database: {} ({}; {applied} migration(s) applied)", custos_app::redact_url(&url), app.backend().as_str());
+    if demo {
+        println!("  demo log-ins (password \"{}\"):", custos_app::demo::DEMO_PASSWORD);
+        for (email, _, role) in custos_app::demo::DEMO_USERS {
+            println!("    {email:<28} {}", role.label());
+        }
+        println!("    {:<28} Contributor in Acme, ISMS manager in Globex", custos_app::demo::DEMO_CONSULTANT);
+    } else if app.user_count().await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+        println!();
+        println!("  No users yet. Create the first administrator with:");
+        println!("    custos user create --admin --email you@example.org --name \"Your Name\" --org acme --org-name \"Acme Ltd\"");
+        println!("  (or start with --demo to explore a sample organisation)");
+    }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, %address, "ready");
+
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped")?;
+    app.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

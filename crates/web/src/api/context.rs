@@ -1,0 +1,238 @@
+//! Objectives over JSON.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use custos_app::domain::context::{Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus};
+use custos_app::domain::list::{Page, SortDirection};
+use custos_app::now;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::governance::ApprovalView;
+use super::{ApiJson, ListPage, parse_id};
+use crate::AppState;
+use crate::auth::ApiOrg;
+use crate::error::{ApiError, Problem};
+
+#[derive(Serialize, ToSchema)]
+pub struct ObjectiveView {
+    pub id: uuid::Uuid,
+    /// Human reference, e.g. `OBJ-0007`.
+    pub reference: String,
+    pub title: String,
+    /// Why the objective matters.
+    pub rationale: String,
+    /// What will be done.
+    pub description: String,
+    pub benefits: String,
+    /// One of business_alignment, confidentiality, integrity, availability, risk, compliance, awareness.
+    pub category: String,
+    pub target: String,
+    pub target_value: Option<f64>,
+    pub target_unit: Option<String>,
+    pub owner_id: Option<uuid::Uuid>,
+    pub owner_name: Option<String>,
+    /// YYYY-MM-DD.
+    pub due_date: Option<String>,
+    /// One of draft, pending_approval, approved, rejected, achieved, not_achieved, cancelled.
+    pub status: String,
+    /// Send it back when updating: a stale version is refused with 409.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Objective> for ObjectiveView {
+    fn from(o: Objective) -> Self {
+        Self {
+            reference: o.reference(),
+            id: o.id,
+            title: o.title,
+            rationale: o.rationale,
+            description: o.description,
+            benefits: o.benefits,
+            category: o.category.as_str().into(),
+            target: o.target,
+            target_value: o.target_value,
+            target_unit: o.target_unit,
+            owner_id: o.owner_id,
+            owner_name: o.owner_name,
+            due_date: o.due_date.map(|d| d.to_string()),
+            status: o.status.as_str().into(),
+            version: o.version,
+            created_at: custos_app::domain::dates::rfc3339(o.created_at),
+            updated_at: custos_app::domain::dates::rfc3339(o.updated_at),
+        }
+    }
+}
+
+/// The writable fields of an objective.
+#[derive(Deserialize, ToSchema)]
+pub struct ObjectiveBody {
+    pub title: String,
+    pub rationale: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub benefits: String,
+    pub category: String,
+    pub target: String,
+    #[serde(default)]
+    pub target_value: Option<f64>,
+    #[serde(default)]
+    pub target_unit: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// On update only: draft, achieved, not_achieved or cancelled (approval statuses are set by the workflow).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl From<ObjectiveBody> for ObjectiveInput {
+    fn from(b: ObjectiveBody) -> Self {
+        ObjectiveInput {
+            title: b.title,
+            rationale: b.rationale,
+            description: b.description,
+            benefits: b.benefits,
+            category: b.category,
+            target: b.target,
+            target_value: b.target_value.map(|v| v.to_string()).unwrap_or_default(),
+            target_unit: b.target_unit.unwrap_or_default(),
+            owner_id: b.owner_id.unwrap_or_default(),
+            due_date: b.due_date.unwrap_or_default(),
+            status: b.status.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ObjectiveUpdate {
+    /// The version this change was made to.
+    pub version: i64,
+    #[serde(flatten)]
+    pub fields: ObjectiveBody,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ObjectiveQuery {
+    /// Text searched in the title and reference.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    owner_id: Option<uuid::Uuid>,
+    /// number, title, category, status, due_date or updated_at.
+    #[serde(default)]
+    sort: String,
+    /// asc or desc.
+    #[serde(default)]
+    dir: String,
+    /// 1 to 200, default 25.
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError(custos_app::domain::ValidationErrors::single(field, message).into())
+}
+
+/// Objectives of the organisation.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/objectives", tag = "context",
+    params(("org" = String, Path, description = "Organisation slug"), ObjectiveQuery),
+    responses((status = 200, body = ListPage<ObjectiveView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_objectives(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Query(query): Query<ObjectiveQuery>) -> Result<Json<ListPage<ObjectiveView>>, ApiError> {
+    let category = match query.category.as_str() {
+        "" => None,
+        raw => Some(ObjectiveCategory::parse(raw).ok_or_else(|| invalid("category", "Unknown category."))?),
+    };
+    let status = match query.status.as_str() {
+        "" => None,
+        raw => Some(ObjectiveStatus::parse(raw).ok_or_else(|| invalid("status", "Unknown status."))?),
+    };
+    let sort = match query.sort.as_str() {
+        "" => ObjectiveSort::Number,
+        raw => ObjectiveSort::parse(raw).ok_or_else(|| invalid("sort", "Sort by number, title, category, status, due_date or updated_at."))?,
+    };
+    let direction = match query.dir.as_str() {
+        "" => SortDirection::Asc,
+        raw => SortDirection::parse(raw).ok_or_else(|| invalid("dir", "Use asc or desc."))?,
+    };
+    let filter = ObjectiveFilter { search: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()), category, status, owner_id: query.owner_id };
+    let page = Page::new(query.limit, query.offset);
+    let listed = state.app.list_objectives(&ctx, &filter, sort, direction, page).await?;
+    Ok(Json(ListPage { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total, limit: page.limit, offset: page.offset }))
+}
+
+/// Creates an objective (as a draft unless another choosable status is given).
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/objectives", tag = "context", request_body = ObjectiveBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, ApiJson(body): ApiJson<ObjectiveBody>) -> Result<(StatusCode, Json<ObjectiveView>), ApiError> {
+    let objective = state.app.create_objective(&ctx, &body.into(), now()).await?;
+    Ok((StatusCode::CREATED, Json(objective.into())))
+}
+
+/// One objective.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
+    responses((status = 200, body = ObjectiveView), (status = 404, body = Problem)))]
+pub async fn get_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>) -> Result<Json<ObjectiveView>, ApiError> {
+    Ok(Json(state.app.objective(&ctx, parse_id(&path.1)?).await?.into()))
+}
+
+/// Replaces an objective's fields; `version` must be the current version.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context", request_body = ObjectiveUpdate,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
+    responses((status = 200, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<ObjectiveUpdate>) -> Result<Json<ObjectiveView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let objective = state.app.update_objective(&ctx, id, body.version, &body.fields.into(), now()).await?;
+    Ok(Json(objective.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// The version being deleted: a stale version is refused with 409.
+    version: i64,
+}
+
+/// Deletes an objective (the audit trail keeps its last state).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id"), VersionQuery),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    let Ok(Query(query)) = query else {
+        return Err(invalid("version", "Give the version being deleted, e.g. ?version=3."));
+    };
+    state.app.delete_objective(&ctx, id, query.version, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SubmitBody {
+    /// The version being submitted.
+    pub version: i64,
+    /// A note to the approver.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Sends an objective to senior management for approval.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/objectives/{id}/submit", tag = "context", request_body = SubmitBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
+    responses((status = 201, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn submit_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<SubmitBody>) -> Result<(StatusCode, Json<ApprovalView>), ApiError> {
+    let approval = state.app.submit_objective(&ctx, parse_id(&path.1)?, body.version, &body.note, now()).await?;
+    Ok((StatusCode::CREATED, Json(approval.into())))
+}

@@ -1,0 +1,118 @@
+//! Approvals over JSON.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use custos_app::domain::governance::{Approval, ApprovalStatus};
+use custos_app::domain::list::Page;
+use custos_app::{ApprovalFilter, now};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, ListPage, parse_id};
+use crate::AppState;
+use crate::auth::ApiOrg;
+use crate::error::{ApiError, Problem};
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalView {
+    pub id: uuid::Uuid,
+    /// The kind of record, e.g. `objective`.
+    pub record_type: String,
+    pub record_id: uuid::Uuid,
+    /// The version of the record that was submitted.
+    pub record_version: i64,
+    pub record_title: String,
+    /// The role that decides.
+    pub decider_role: String,
+    pub requested_by: uuid::Uuid,
+    pub requested_by_name: String,
+    pub requested_at: String,
+    pub request_note: String,
+    /// pending, approved, rejected or withdrawn.
+    pub status: String,
+    pub decided_by: Option<uuid::Uuid>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_comment: Option<String>,
+}
+
+impl From<Approval> for ApprovalView {
+    fn from(a: Approval) -> Self {
+        Self {
+            id: a.id,
+            record_type: a.record_type.as_str().into(),
+            record_id: a.record_id,
+            record_version: a.record_version,
+            record_title: a.record_title,
+            decider_role: a.decider_role.as_str().into(),
+            requested_by: a.requested_by,
+            requested_by_name: a.requested_by_name,
+            requested_at: custos_app::domain::dates::rfc3339(a.requested_at),
+            request_note: a.request_note,
+            status: a.status.as_str().into(),
+            decided_by: a.decided_by,
+            decided_by_name: a.decided_by_name,
+            decided_at: a.decided_at.map(custos_app::domain::dates::rfc3339),
+            decision_comment: a.decision_comment,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ApprovalQuery {
+    /// pending, approved, rejected or withdrawn.
+    #[serde(default)]
+    status: String,
+    /// `true`: only the pending requests the caller may decide ("Waiting for my approval").
+    #[serde(default)]
+    mine: bool,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// Approval requests of the organisation, pending first.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/approvals", tag = "governance",
+    params(("org" = String, Path, description = "Organisation slug"), ApprovalQuery),
+    responses((status = 200, body = ListPage<ApprovalView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_approvals(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Query(query): Query<ApprovalQuery>) -> Result<Json<ListPage<ApprovalView>>, ApiError> {
+    let page = Page::new(query.limit, query.offset);
+    let listed = if query.mine {
+        state.app.my_pending_approvals(&ctx, page).await?
+    } else {
+        let status = match query.status.as_str() {
+            "" => None,
+            raw => Some(ApprovalStatus::parse(raw).ok_or_else(|| {
+                ApiError(custos_app::domain::ValidationErrors::single("status", "Use pending, approved, rejected or withdrawn.").into())
+            })?),
+        };
+        state.app.list_approvals(&ctx, &ApprovalFilter { status, ..ApprovalFilter::default() }, page).await?
+    };
+    Ok(Json(ListPage { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total, limit: page.limit, offset: page.offset }))
+}
+
+/// One approval request and its decision.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/approvals/{id}", tag = "governance",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Approval id")),
+    responses((status = 200, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_approval(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>) -> Result<Json<ApprovalView>, ApiError> {
+    Ok(Json(state.app.approval(&ctx, parse_id(&path.1)?).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// approve or reject.
+    pub decision: String,
+    /// Required when rejecting.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Approves or rejects a pending request. Decisions are final.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/approvals/{id}/decision", tag = "governance", request_body = DecisionBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Approval id")),
+    responses((status = 200, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_approval(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<DecisionBody>) -> Result<Json<ApprovalView>, ApiError> {
+    let decided = state.app.decide_approval(&ctx, parse_id(&path.1)?, &body.decision, &body.comment, now()).await?;
+    Ok(Json(decided.into()))
+}

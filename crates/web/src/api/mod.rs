@@ -1,0 +1,115 @@
+//! The JSON API under `/api/v1`. Handlers are registered with utoipa-axum's `routes!`, so
+//! the route table and the OpenAPI document cannot drift apart.
+
+pub mod context;
+pub mod governance;
+pub mod platform;
+
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use axum::response::{IntoResponse, Response};
+use custos_app::AppError;
+use custos_app::domain::ValidationErrors;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Custos API",
+        description = "The ISMS of one or more organisations. Organisation records live under /api/v1/orgs/{org}/. \
+                       Authenticate with `Authorization: Bearer <token>` (create a token in the web interface or \
+                       with `custos token create`) or with the session cookie of the web interface. Errors are \
+                       RFC 9457 problem+json documents.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "platform", description = "Health, identity and the audit trail"),
+        (name = "context", description = "Objectives (ISO 27001 6.2)"),
+        (name = "governance", description = "Approvals by senior management")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(platform::healthz))
+        .routes(routes!(platform::readyz))
+        .routes(routes!(platform::me))
+        .routes(routes!(platform::list_audit_events))
+        .routes(routes!(context::list_objectives, context::create_objective))
+        .routes(routes!(context::get_objective, context::update_objective, context::delete_objective))
+        .routes(routes!(context::submit_objective))
+        .routes(routes!(governance::list_approvals))
+        .routes(routes!(governance::get_approval))
+        .routes(routes!(governance::decide_approval))
+}
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    router().split_for_parts().1
+}
+
+pub async fn serve_openapi(State(state): State<AppState>) -> Response {
+    let mut document = openapi_document();
+    let base = &state.config.base_path;
+    if !base.is_empty() {
+        document.servers = Some(vec![utoipa::openapi::Server::new(base.clone())]);
+    }
+    Json(document).into_response()
+}
+
+/// A JSON body whose syntax errors come back as problem+json with the reason.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError(AppError::Validation(ValidationErrors::single(
+                "body",
+                rejection.body_text(),
+            )))),
+        }
+    }
+}
+
+/// Ids in paths that are not UUIDs name nothing.
+pub fn parse_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    crate::pages::parse_id(raw).map_err(ApiError)
+}
+
+/// A page of results and how many match in total.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}

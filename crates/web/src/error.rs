@@ -1,0 +1,171 @@
+//! Errors at the edge: every app error becomes either an RFC 9457 problem+json body (API) or
+//! an HTML page with a clear message (pages). This is the only place that maps them.
+
+use askama::Template;
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use custos_app::AppError;
+use custos_app::domain::FieldError;
+use serde::Serialize;
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Field-level messages of a validation problem.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldProblem>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field and what is wrong with it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+fn status_of(error: &AppError) -> (StatusCode, &'static str, &'static str) {
+    match error {
+        AppError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+        AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid-credentials", "Log-in failed"),
+        AppError::LockedOut { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked-out", "Account temporarily locked"),
+        AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+        AppError::Store(_) | AppError::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+        }
+    }
+}
+
+/// What people may read about an error: internal details stay in the log.
+pub fn public_detail(error: &AppError) -> String {
+    match error {
+        AppError::Store(_) | AppError::Internal(_) => {
+            "Something went wrong on our side; nothing was changed.".into()
+        }
+        AppError::NotFound => "There is no such record here.".into(),
+        AppError::Validation(_) => "Some fields are not valid; see the messages.".into(),
+        AppError::LockedOut { until } => format!(
+            "Too many failed log-ins. Try again after {} UTC.",
+            until.time().format(&time::macros::format_description!("[hour]:[minute]")).unwrap_or_default()
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn log(error: &AppError) {
+    if matches!(error, AppError::Store(_) | AppError::Internal(_)) {
+        tracing::error!(error = %error, "request failed");
+    }
+}
+
+pub fn plain_problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    problem_response(Problem {
+        problem_type: "about:blank".into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors: Vec::new(),
+    })
+}
+
+fn problem_response(problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        Json(problem),
+    )
+        .into_response()
+}
+
+/// An error answered as problem+json.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        log(&self.0);
+        let (status, kind, title) = status_of(&self.0);
+        let errors = match &self.0 {
+            AppError::Validation(errors) => errors.fields.clone(),
+            _ => Vec::new(),
+        };
+        let mut response = problem_response(Problem {
+            problem_type: format!("urn:custos:problem:{kind}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: public_detail(&self.0),
+            errors,
+        });
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, crate::header("Bearer realm=\"custos\""));
+        }
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    base: &'a str,
+    title: &'a str,
+    detail: &'a str,
+    errors: &'a [FieldError],
+}
+
+/// An error answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError {
+    pub error: AppError,
+    pub base: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        log(&self.error);
+        let (status, _, title) = status_of(&self.error);
+        let detail = public_detail(&self.error);
+        let errors = match &self.error {
+            AppError::Validation(errors) => errors.fields.as_slice(),
+            _ => &[],
+        };
+        let page = ErrorPage {
+            base: &self.base,
+            title,
+            detail: &detail,
+            errors,
+        };
+        match page.render() {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(_) => (status, detail).into_response(),
+        }
+    }
+}
+
+/// Renders a template, or answers 500 if the template fails.
+pub fn render<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response()
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The list component shared by every register page: the current filter, sort links,
+//! pagination and the CSV export of the filtered rows.
+
+use custos_app::domain::list::{Page, SortDirection};
+
+/// A sortable column header.
+pub struct SortHeader {
+    pub label: &'static str,
+    pub href: String,
+    /// `ascending`, `descending` or `none`, for the `aria-sort` attribute.
+    pub aria_sort: &'static str,
+}
+
+pub struct PageLink {
+    pub label: String,
+    pub href: Option<String>,
+    pub current: bool,
+}
+
+/// Where a list stands: path, filter parameters, sort and page, and how many rows match.
+pub struct ListState {
+    path: String,
+    filters: Vec<(&'static str, String)>,
+    pub sort: String,
+    pub direction: SortDirection,
+    pub page: Page,
+    pub total: u64,
+}
+
+impl ListState {
+    pub fn new(
+        path: String,
+        filters: Vec<(&'static str, String)>,
+        sort: &str,
+        direction: SortDirection,
+        page: Page,
+    ) -> Self {
+        Self {
+            path,
+            filters: filters.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
+            sort: sort.to_owned(),
+            direction,
+            page,
+            total: 0,
+        }
+    }
+
+    fn href(&self, sort: &str, direction: SortDirection, page: u64, extra: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, String)> = self.filters.iter().map(|(k, v)| (*k, v.clone())).collect();
+        pairs.push(("sort", sort.to_owned()));
+        pairs.push(("dir", direction.as_str().to_owned()));
+        if page > 1 {
+            pairs.push(("page", page.to_string()));
+        }
+        for (k, v) in extra {
+            pairs.push((k, (*v).to_owned()));
+        }
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("{}?{query}", self.path)
+    }
+
+    pub fn header(&self, key: &str, label: &'static str) -> SortHeader {
+        let active = self.sort == key;
+        let direction = if active { self.direction.flipped() } else { SortDirection::Asc };
+        SortHeader {
+            label,
+            href: self.href(key, direction, 1, &[]),
+            aria_sort: match (active, self.direction) {
+                (false, _) => "none",
+                (true, SortDirection::Asc) => "ascending",
+                (true, SortDirection::Desc) => "descending",
+            },
+        }
+    }
+
+    pub fn csv_href(&self) -> String {
+        self.href(&self.sort, self.direction, 1, &[("format", "csv")])
+    }
+
+    pub fn page_count(&self) -> u64 {
+        self.page.page_count(self.total)
+    }
+
+    /// Previous, a window of page numbers around the current one, next.
+    pub fn pages(&self) -> Vec<PageLink> {
+        let current = self.page.number();
+        let last = self.page_count();
+        let link = |n: u64| self.href(&self.sort, self.direction, n, &[]);
+        let mut links = vec![PageLink {
+            label: "Previous".into(),
+            href: (current > 1).then(|| link(current - 1)),
+            current: false,
+        }];
+        let first_shown = current.saturating_sub(3).max(1);
+        let last_shown = (current + 3).min(last);
+        for n in first_shown..=last_shown {
+            links.push(PageLink {
+                label: n.to_string(),
+                href: Some(link(n)),
+                current: n == current,
+            });
+        }
+        links.push(PageLink {
+            label: "Next".into(),
+            href: (current < last).then(|| link(current + 1)),
+            current: false,
+        });
+        links
+    }
+}
+
+/// Rows as CSV. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut result = writer.write_record(header);
+    for row in rows {
+        if result.is_err() {
+            break;
+        }
+        result = writer.write_record(row.iter().map(|cell| neutralise_formula(cell)));
+    }
+    let body = match (result, writer.into_inner()) {
+        (Ok(()), Ok(body)) => body,
+        _ => {
+            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "The export failed.").into_response();
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn neutralise_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_links_keep_filters_and_flip_direction() {
+        let list = ListState::new(
+            "/orgs/acme/objectives".into(),
+            vec![("q", "portal".into()), ("status", String::new())],
+            "title",
+            SortDirection::Asc,
+            Page::numbered(2, 25),
+        );
+        let header = list.header("title", "Title");
+        assert_eq!(header.aria_sort, "ascending");
+        assert_eq!(header.href, "/orgs/acme/objectives?q=portal&sort=title&dir=desc");
+        assert_eq!(list.header("status", "Status").aria_sort, "none");
+        assert!(list.csv_href().ends_with("&format=csv"));
+    }
+
+    #[test]
+    fn formulas_are_neutralised_in_csv() {
+        assert_eq!(neutralise_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise_formula("plain"), "plain");
+    }
+}

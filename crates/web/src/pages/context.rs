@@ -1,0 +1,335 @@
+//! Objective pages: the register, the form, the record and its sign-off.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use custos_app::domain::ValidationErrors;
+use custos_app::domain::context::{
+    Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
+};
+use custos_app::domain::governance::{ApprovableRecord, Approval};
+use custos_app::domain::list::{Page, SortDirection};
+use custos_app::domain::platform::Permission;
+use custos_app::{AppError, ApprovalFilter, Member, now};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Layout, Section, page_error, parse_id, see_other};
+use crate::AppState;
+use crate::auth::PageOrg;
+use crate::error::{PageError, render};
+use crate::list::{ListState, SortHeader, csv_response};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub dir: String,
+    pub page: Option<u64>,
+    pub per_page: Option<u32>,
+    #[serde(default)]
+    pub format: String,
+    pub notice: Option<String>,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> ObjectiveFilter {
+        ObjectiveFilter {
+            search: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            category: ObjectiveCategory::parse(&self.category),
+            status: ObjectiveStatus::parse(&self.status),
+            owner_id: None,
+        }
+    }
+
+    fn sort(&self) -> (ObjectiveSort, &str, SortDirection) {
+        match ObjectiveSort::parse(&self.sort) {
+            Some(sort) => (sort, self.sort.as_str(), SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc)),
+            None => (ObjectiveSort::Number, "number", SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "objectives/list.html")]
+struct ListPage {
+    layout: Layout,
+    objectives: Vec<Objective>,
+    list: ListState,
+    headers: Vec<SortHeader>,
+    query: ListQuery,
+    categories: [ObjectiveCategory; 7],
+    statuses: [ObjectiveStatus; 7],
+    can_manage: bool,
+}
+
+pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Query<ListQuery>) -> Result<Response, PageError> {
+    let ctx = &page.ctx;
+    let filter = query.filter();
+    let (sort, sort_key, direction) = query.sort();
+    if query.format == "csv" {
+        let all = state.app.list_objectives(ctx, &filter, sort, direction, Page::everything()).await.map_err(|e| page_error(&state, e))?;
+        let rows = all.items.into_iter().map(csv_row).collect();
+        return Ok(csv_response("objectives.csv", &CSV_HEADER, rows));
+    }
+    let layout = Layout::new(&state, &page, "Objectives", Section::Objectives).await?.with_flash(query.notice.as_deref());
+    let mut list = ListState::new(
+        layout.org_href("/objectives"),
+        vec![("q", query.q.clone()), ("category", query.category.clone()), ("status", query.status.clone())],
+        sort_key,
+        direction,
+        Page::numbered(query.page.unwrap_or(1), query.per_page.unwrap_or(25)),
+    );
+    let listed = state.app.list_objectives(ctx, &filter, sort, direction, list.page).await.map_err(|e| page_error(&state, e))?;
+    list.total = listed.total;
+    let headers = vec![
+        list.header("number", "Ref."),
+        list.header("title", "Title"),
+        list.header("category", "Category"),
+        list.header("status", "Status"),
+        list.header("due_date", "Due"),
+    ];
+    Ok(render(&ListPage {
+        layout,
+        objectives: listed.items,
+        list,
+        headers,
+        query,
+        categories: ObjectiveCategory::ALL,
+        statuses: ObjectiveStatus::ALL,
+        can_manage: ctx.can(Permission::ManageObjectives),
+    }))
+}
+
+const CSV_HEADER: [&str; 13] = [
+    "reference", "title", "why", "what", "benefits", "category", "target", "target_value", "target_unit", "owner",
+    "due_date", "status", "updated_at",
+];
+
+fn csv_row(o: Objective) -> Vec<String> {
+    vec![
+        o.reference(),
+        o.title,
+        o.rationale,
+        o.description,
+        o.benefits,
+        o.category.label().into(),
+        o.target,
+        o.target_value.map(|v| v.to_string()).unwrap_or_default(),
+        o.target_unit.unwrap_or_default(),
+        o.owner_name.unwrap_or_default(),
+        o.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        o.status.label().into(),
+        custos_app::domain::dates::rfc3339(o.updated_at),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "objectives/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// The objective being edited; `None` on the new-objective form.
+    editing: Option<Objective>,
+    input: ObjectiveInput,
+    version: i64,
+    errors: ValidationErrors,
+    members: Vec<Member>,
+    categories: [ObjectiveCategory; 7],
+    statuses: Vec<ObjectiveStatus>,
+}
+
+impl FormPage {
+    fn action(&self) -> String {
+        match &self.editing {
+            Some(o) => self.layout.org_href(&format!("/objectives/{}", o.id)),
+            None => self.layout.org_href("/objectives"),
+        }
+    }
+}
+
+async fn form_page(state: &AppState, page: &PageOrg, editing: Option<Objective>, input: ObjectiveInput, version: i64, errors: ValidationErrors) -> Result<FormPage, PageError> {
+    let title = match &editing {
+        Some(o) => format!("Edit {}", o.reference()),
+        None => "New objective".into(),
+    };
+    let mut layout = Layout::new(state, page, title, Section::Objectives).await?;
+    if !errors.is_empty() {
+        layout = layout.with_error("The objective was not saved: correct the fields marked below.");
+    }
+    let members = state.app.members(&page.ctx).await.map_err(|e| page_error(state, e))?;
+    let mut statuses: Vec<ObjectiveStatus> = ObjectiveStatus::choosable().collect();
+    if let Some(current) = editing.as_ref().map(|o| o.status)
+        && !statuses.contains(&current)
+    {
+        statuses.insert(0, current);
+    }
+    Ok(FormPage { layout, editing, input, version, errors, members, categories: ObjectiveCategory::ALL, statuses })
+}
+
+fn input_of(o: &Objective) -> ObjectiveInput {
+    ObjectiveInput {
+        title: o.title.clone(),
+        rationale: o.rationale.clone(),
+        description: o.description.clone(),
+        benefits: o.benefits.clone(),
+        category: o.category.as_str().into(),
+        target: o.target.clone(),
+        target_value: o.target_value.map(|v| v.to_string()).unwrap_or_default(),
+        target_unit: o.target_unit.clone().unwrap_or_default(),
+        owner_id: o.owner_id.map(|id| id.to_string()).unwrap_or_default(),
+        due_date: o.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        status: o.status.as_str().into(),
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+    page.ctx.require(Permission::ManageObjectives).map_err(|e| page_error(&state, e))?;
+    let input = ObjectiveInput { owner_id: page.ctx.user().id.to_string(), ..ObjectiveInput::default() };
+    Ok(render(&form_page(&state, &page, None, input, 0, ValidationErrors::new()).await?))
+}
+
+/// The objective form: the fields, plus the version the editor started from.
+#[derive(Deserialize)]
+pub struct ObjectiveForm {
+    #[serde(flatten)]
+    input: ObjectiveInput,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn create(State(state): State<AppState>, page: PageOrg, Form(form): Form<ObjectiveForm>) -> Result<Response, PageError> {
+    match state.app.create_objective(&page.ctx, &form.input, now()).await {
+        Ok(objective) => Ok(see_other(format!("{}?notice=created", objective_href(&state, &page, objective.id)))),
+        Err(AppError::Validation(errors)) => {
+            let form_page = form_page(&state, &page, None, form.input, 0, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+fn objective_href(state: &AppState, page: &PageOrg, id: Uuid) -> String {
+    format!("{}/orgs/{}/objectives/{id}", state.config.base_path, page.ctx.organisation().slug)
+}
+
+#[derive(Template)]
+#[template(path = "objectives/show.html")]
+struct ShowPage {
+    layout: Layout,
+    objective: Objective,
+    approvals: Vec<Approval>,
+    can_manage: bool,
+    can_submit: bool,
+    can_view_audit: bool,
+}
+
+pub async fn show(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Query(query): Query<ListQuery>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+    show_page(&state, &page, objective, query.notice.as_deref(), None).await
+}
+
+async fn show_page(state: &AppState, page: &PageOrg, objective: Objective, notice: Option<&str>, error: Option<String>) -> Result<Response, PageError> {
+    let ctx = &page.ctx;
+    let mut layout = Layout::new(state, page, format!("{} {}", objective.reference(), objective.title), Section::Objectives).await?.with_flash(notice);
+    if let Some(message) = error.clone() {
+        layout = layout.with_error(message);
+    }
+    let approvals = if ctx.can(Permission::ViewApprovals) {
+        let filter = ApprovalFilter { record_type: Some(ApprovableRecord::Objective), record_id: Some(objective.id), ..ApprovalFilter::default() };
+        state.app.list_approvals(ctx, &filter, Page::new(Some(20), None)).await.map_err(|e| page_error(state, e))?.items
+    } else {
+        Vec::new()
+    };
+    let body = render(&ShowPage {
+        can_manage: ctx.can(Permission::ManageObjectives),
+        can_submit: ctx.can(Permission::SubmitForApproval) && objective.status.can_be_submitted(),
+        can_view_audit: ctx.can(Permission::ViewAuditLog),
+        layout,
+        objective,
+        approvals,
+    });
+    Ok(match error {
+        Some(_) => (StatusCode::CONFLICT, body).into_response(),
+        None => body,
+    })
+}
+
+pub async fn edit_form(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
+    page.ctx.require(Permission::ManageObjectives).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+    let input = input_of(&objective);
+    let version = objective.version;
+    Ok(render(&form_page(&state, &page, Some(objective), input, version, ValidationErrors::new()).await?))
+}
+
+fn form_version(raw: &str) -> Result<i64, AppError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| ValidationErrors::single("version", "The form is incomplete; reload the page.").into())
+}
+
+pub async fn update(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<ObjectiveForm>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    match state.app.update_objective(&page.ctx, id, version, &form.input, now()).await {
+        Ok(objective) => Ok(see_other(format!("{}?notice=saved", objective_href(&state, &page, objective.id)))),
+        Err(AppError::Validation(errors)) => {
+            let current = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            let form_page = form_page(&state, &page, Some(current), form.input, version, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
+        }
+        Err(AppError::Conflict(message)) => {
+            // Keep what the person typed, and show the newer version number so saving again
+            // is a deliberate choice after reading the message.
+            let current = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            let mut form_page = form_page(&state, &page, Some(current), form.input, version, ValidationErrors::new()).await?;
+            form_page.layout = form_page.layout.with_error(message);
+            Ok((StatusCode::CONFLICT, render(&form_page)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn delete(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<VersionForm>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    match state.app.delete_objective(&page.ctx, id, version, now()).await {
+        Ok(()) => Ok(see_other(format!("{}/orgs/{}/objectives?notice=deleted", state.config.base_path, page.ctx.organisation().slug))),
+        Err(AppError::Conflict(message)) => {
+            let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            show_page(&state, &page, objective, None, Some(message)).await
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+pub async fn submit(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<VersionForm>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    match state.app.submit_objective(&page.ctx, id, version, &form.note, now()).await {
+        Ok(_) => Ok(see_other(format!("{}?notice=submitted", objective_href(&state, &page, id)))),
+        Err(AppError::Conflict(message)) => {
+            let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            show_page(&state, &page, objective, None, Some(message)).await
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}

@@ -1,0 +1,143 @@
+//! Approval pages: the "Waiting for my approval" inbox, every request, and the decision form.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use custos_app::domain::ValidationErrors;
+use custos_app::domain::governance::{Approval, ApprovalStatus};
+use custos_app::domain::list::Page;
+use custos_app::domain::platform::Permission;
+use custos_app::{AppError, ApprovalFilter, now};
+use serde::Deserialize;
+
+use super::{Layout, Section, page_error, parse_id, see_other};
+use crate::AppState;
+use crate::auth::PageOrg;
+use crate::error::{PageError, render};
+
+#[derive(Deserialize, Default)]
+pub struct ApprovalsQuery {
+    #[serde(default)]
+    status: String,
+    page: Option<u64>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "approvals/list.html")]
+struct ListPage {
+    layout: Layout,
+    waiting_for_me: Vec<Approval>,
+    approvals: Vec<Approval>,
+    can_decide: bool,
+    can_view_all: bool,
+    status: String,
+    statuses: [ApprovalStatus; 4],
+    list: crate::list::ListState,
+}
+
+pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Query<ApprovalsQuery>) -> Result<Response, PageError> {
+    let ctx = &page.ctx;
+    if !ctx.can(Permission::ViewApprovals) && !ctx.can(Permission::DecideApprovals) {
+        return Err(page_error(&state, ctx.require(Permission::ViewApprovals).err().unwrap_or(AppError::NotFound)));
+    }
+    let layout = Layout::new(&state, &page, "Approvals", Section::Approvals).await?.with_flash(query.notice.as_deref());
+    let waiting_for_me = state.app.my_pending_approvals(ctx, Page::new(Some(100), None)).await.map_err(|e| page_error(&state, e))?.items;
+    let mut list = crate::list::ListState::new(
+        layout.org_href("/approvals"),
+        vec![("status", query.status.clone())],
+        "requested_at",
+        custos_app::domain::list::SortDirection::Desc,
+        Page::numbered(query.page.unwrap_or(1), 25),
+    );
+    let can_view_all = ctx.can(Permission::ViewApprovals);
+    let approvals = if can_view_all {
+        let filter = ApprovalFilter { status: ApprovalStatus::parse(&query.status), ..ApprovalFilter::default() };
+        let listed = state.app.list_approvals(ctx, &filter, list.page).await.map_err(|e| page_error(&state, e))?;
+        list.total = listed.total;
+        listed.items
+    } else {
+        Vec::new()
+    };
+    Ok(render(&ListPage {
+        layout,
+        waiting_for_me,
+        approvals,
+        can_decide: ctx.can(Permission::DecideApprovals),
+        can_view_all,
+        status: query.status,
+        statuses: ApprovalStatus::ALL,
+        list,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "approvals/show.html")]
+struct ShowPage {
+    layout: Layout,
+    approval: Approval,
+    record_href: String,
+    can_decide: bool,
+    comment: String,
+    errors: ValidationErrors,
+}
+
+async fn show_page(state: &AppState, page: &PageOrg, approval: Approval, notice: Option<&str>, comment: String, errors: ValidationErrors, error: Option<String>) -> Result<ShowPage, PageError> {
+    let mut layout = Layout::new(state, page, format!("Approval: {}", approval.record_title), Section::Approvals).await?.with_flash(notice);
+    if let Some(message) = error {
+        layout = layout.with_error(message);
+    }
+    let record_href = layout.org_href(&format!("/{}s/{}", approval.record_type.as_str(), approval.record_id));
+    let ctx = &page.ctx;
+    let can_decide = ctx.can(Permission::DecideApprovals)
+        && approval.status == ApprovalStatus::Pending
+        && approval.decider_role == ctx.role()
+        && approval.requested_by != ctx.user().id;
+    Ok(ShowPage { layout, approval, record_href, can_decide, comment, errors })
+}
+
+pub async fn show(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Query(query): Query<ApprovalsQuery>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let approval = fetch(&state, &page, id).await?;
+    Ok(render(&show_page(&state, &page, approval, query.notice.as_deref(), String::new(), ValidationErrors::new(), None).await?))
+}
+
+/// Deciders may open the requests addressed to them even without the right to list all.
+async fn fetch(state: &AppState, page: &PageOrg, id: uuid::Uuid) -> Result<Approval, PageError> {
+    let ctx = &page.ctx;
+    if ctx.can(Permission::ViewApprovals) {
+        return state.app.approval(ctx, id).await.map_err(|e| page_error(state, e));
+    }
+    let mine = state.app.my_pending_approvals(ctx, Page::new(Some(200), None)).await.map_err(|e| page_error(state, e))?;
+    mine.items.into_iter().find(|a| a.id == id).ok_or_else(|| page_error(state, AppError::NotFound))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn decide(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<DecisionForm>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    match state.app.decide_approval(&page.ctx, id, &form.decision, &form.comment, now()).await {
+        Ok(decided) => {
+            let notice = if decided.status == ApprovalStatus::Approved { "approved" } else { "rejected" };
+            Ok(see_other(format!("{}/orgs/{}/approvals/{id}?notice={notice}", state.config.base_path, page.ctx.organisation().slug)))
+        }
+        Err(AppError::Validation(errors)) => {
+            let approval = fetch(&state, &page, id).await?;
+            let show = show_page(&state, &page, approval, None, form.comment, errors, Some("The decision was not recorded.".into())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&show)).into_response())
+        }
+        Err(AppError::Conflict(message)) => {
+            let approval = fetch(&state, &page, id).await?;
+            let show = show_page(&state, &page, approval, None, form.comment, ValidationErrors::new(), Some(message)).await?;
+            Ok((StatusCode::CONFLICT, render(&show)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}

@@ -1,0 +1,221 @@
+//! HTML pages. Each handler extracts the member and organisation, calls one app function
+//! and renders a template; the layout (navigation, organisation switcher, user menu) is
+//! built here once.
+
+pub mod context;
+pub mod governance;
+pub mod platform;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use custos_app::domain::platform::{Organisation, Permission};
+use custos_app::{AppError, OrgContext};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::PageOrg;
+use crate::error::PageError;
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct Flash {
+    /// `success`, `error` or `info`: the CSS class and the ARIA role follow from it.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// What every organisation page shows around its content.
+pub struct Layout {
+    pub base: String,
+    pub title: String,
+    pub user_name: String,
+    pub org_slug: String,
+    pub org_name: String,
+    pub role_label: &'static str,
+    pub other_orgs: Vec<Organisation>,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<Flash>,
+}
+
+/// The sections of the navigation, in the order of the ISMS loop; areas not built yet are
+/// simply absent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Objectives,
+    Approvals,
+    AuditLog,
+    Tokens,
+}
+
+impl Layout {
+    pub async fn new(state: &AppState, page: &PageOrg, title: impl Into<String>, section: Section) -> Result<Self, PageError> {
+        let ctx = &page.ctx;
+        let base = state.config.base_path.clone();
+        let slug = ctx.organisation().slug.clone();
+        let memberships = state
+            .app
+            .memberships(ctx.user().id)
+            .await
+            .map_err(|error| PageError { error, base: base.clone() })?;
+        let org = |path: &str| format!("{base}/orgs/{slug}{path}");
+        let mut nav = vec![NavItem { label: "Home", href: org("/"), current: section == Section::Home }];
+        if ctx.can(Permission::ViewObjectives) {
+            nav.push(NavItem { label: "Objectives", href: org("/objectives"), current: section == Section::Objectives });
+        }
+        if ctx.can(Permission::ViewApprovals) || ctx.can(Permission::DecideApprovals) {
+            nav.push(NavItem { label: "Approvals", href: org("/approvals"), current: section == Section::Approvals });
+        }
+        if ctx.can(Permission::ViewAuditLog) {
+            nav.push(NavItem { label: "Audit log", href: org("/audit-log"), current: section == Section::AuditLog });
+        }
+        Ok(Self {
+            title: title.into(),
+            user_name: ctx.user().name.clone(),
+            org_name: ctx.organisation().name.clone(),
+            role_label: ctx.role().label(),
+            other_orgs: memberships
+                .into_iter()
+                .map(|m| m.organisation)
+                .filter(|o| o.id != ctx.organisation().id)
+                .collect(),
+            nav,
+            flash: None,
+            org_slug: slug,
+            base,
+        })
+    }
+
+    /// The layout of pages outside any organisation (the account page).
+    pub async fn for_user(state: &AppState, principal: &custos_app::Principal, title: impl Into<String>) -> Result<Self, PageError> {
+        let base = state.config.base_path.clone();
+        let memberships = state
+            .app
+            .memberships(principal.user.id)
+            .await
+            .map_err(|error| PageError { error, base: base.clone() })?;
+        Ok(Self {
+            title: title.into(),
+            user_name: principal.user.name.clone(),
+            org_slug: String::new(),
+            org_name: String::new(),
+            role_label: "",
+            other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
+            nav: Vec::new(),
+            flash: None,
+            base,
+        })
+    }
+
+    pub fn with_flash(mut self, notice: Option<&str>) -> Self {
+        self.flash = notice.and_then(notice_message).map(|message| Flash { kind: "success", message: message.into() });
+        self
+    }
+
+    pub fn with_error(mut self, message: impl Into<String>) -> Self {
+        self.flash = Some(Flash { kind: "error", message: message.into() });
+        self
+    }
+
+    pub fn org_href(&self, path: &str) -> String {
+        format!("{}/orgs/{}{path}", self.base, self.org_slug)
+    }
+}
+
+/// Messages shown after a redirect, named in the `notice` query parameter. Only these fixed
+/// texts can appear, so the parameter cannot inject anything.
+fn notice_message(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "created" => "Objective created.",
+        "saved" => "Changes saved.",
+        "deleted" => "Objective deleted.",
+        "submitted" => "Sent for approval. The approvers will find it in their inbox.",
+        "approved" => "Approved. The decision is recorded and cannot be changed.",
+        "rejected" => "Rejected. The decision is recorded and cannot be changed.",
+        "password" => "Password changed. Your other sessions have been ended.",
+        "revoked" => "Token revoked.",
+        _ => return None,
+    })
+}
+
+pub fn page_error(state: &AppState, error: AppError) -> PageError {
+    PageError { error, base: state.config.base_path.clone() }
+}
+
+/// Ids in paths that are not UUIDs name nothing: they are answered like unknown ids.
+pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+pub fn see_other(to: String) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+pub fn require_page(state: &AppState, ctx: &OrgContext, permission: Permission) -> Result<(), PageError> {
+    ctx.require(permission).map_err(|e| page_error(state, e))
+}
+
+const APP_CSS: &str = include_str!("../../static/app.css");
+const APP_JS: &str = include_str!("../../static/app.js");
+
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    let (content_type, body) = match file.as_str() {
+        "app.css" => ("text/css; charset=utf-8", APP_CSS),
+        "app.js" => ("text/javascript; charset=utf-8", APP_JS),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    if uri.path().contains("/api/") {
+        return crate::error::ApiError(AppError::NotFound).into_response();
+    }
+    page_error(&state, AppError::NotFound).into_response()
+}
+
+/// Anything that is a point in time, however many references deep templates hand it over.
+pub trait Moment {
+    fn moment(&self) -> time::OffsetDateTime;
+}
+
+impl Moment for time::OffsetDateTime {
+    fn moment(&self) -> time::OffsetDateTime {
+        *self
+    }
+}
+
+impl<T: Moment + ?Sized> Moment for &T {
+    fn moment(&self) -> time::OffsetDateTime {
+        (**self).moment()
+    }
+}
+
+/// A time as pages show it.
+pub fn when(at: impl Moment) -> String {
+    custos_app::domain::dates::display(at.moment())
+}
+
+pub fn pretty_json(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// The text of a named form field, for templates that loop over several text fields.
+pub fn field<'a>(input: &'a custos_app::domain::context::ObjectiveInput, name: &str) -> &'a str {
+    match name {
+        "title" => &input.title,
+        "rationale" => &input.rationale,
+        "description" => &input.description,
+        "benefits" => &input.benefits,
+        _ => "",
+    }
+}

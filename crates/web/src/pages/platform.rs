@@ -1,0 +1,345 @@
+//! Log-in, log-out, the account page, the organisation home, API tokens and the audit log.
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use custos_app::domain::list::Page;
+use custos_app::domain::platform::{AuditAction, AuditEvent, AuditFilter, Membership, Permission, TokenScope};
+use custos_app::domain::context::ObjectiveStatus;
+use custos_app::domain::governance::Approval;
+use custos_app::{ApiToken, AppError, now};
+use serde::Deserialize;
+
+use super::{Layout, Section, page_error, parse_id, require_page, see_other};
+use crate::AppState;
+use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
+use crate::error::{PageError, render};
+use crate::list::{ListState, csv_response};
+
+fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
+    let path = if state.config.base_path.is_empty() { "/".to_owned() } else { state.config.base_path.clone() };
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+/// `/`: the first organisation of the user, or the account page when they have none.
+pub async fn start(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
+    let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
+    let base = &state.config.base_path;
+    Ok(match memberships.first() {
+        Some(first) => see_other(format!("{base}/orgs/{}/", first.organisation.slug)),
+        None => see_other(format!("{base}/account")),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    base: String,
+    email: String,
+    next: String,
+    error: Option<String>,
+    demo_logins: Vec<(&'static str, &'static str)>,
+    demo_password: &'static str,
+}
+
+impl LoginPage {
+    fn new(state: &AppState, email: String, next: String, error: Option<String>) -> Self {
+        let demo_logins = if state.config.show_demo_logins {
+            custos_app::demo::DEMO_USERS.iter().map(|(email, _, role)| (*email, role.label())).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            base: state.config.base_path.clone(),
+            email,
+            next,
+            error,
+            demo_logins,
+            demo_password: custos_app::demo::DEMO_PASSWORD,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+    render(&LoginPage::new(&state, String::new(), query.next, None))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths inside Custos are followed after log-in, never another site.
+fn safe_next(state: &AppState, next: &str) -> String {
+    let base = &state.config.base_path;
+    let inside = next.starts_with(&format!("{base}/")) && !next.starts_with("//") && !next.contains("://") && !next.contains('\\');
+    if inside { next.to_owned() } else { format!("{base}/") }
+}
+
+pub async fn log_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    match state.app.log_in(&form.email, &form.password, now()).await {
+        Ok(session) => {
+            // A fresh session id at every log-in; the one the browser had is ended.
+            if let Some(old) = session_secret(&headers)
+                && let Err(e) = state.app.log_out(&old).await
+            {
+                tracing::warn!(error = %e, "could not end the previous session");
+            }
+            let max_age = (session.expires_at - now()).whole_seconds();
+            let cookie = session_cookie(&state, &session.secret, max_age);
+            let mut response = see_other(safe_next(&state, &form.next));
+            if let Ok(value) = cookie.parse() {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(error @ (AppError::InvalidCredentials | AppError::LockedOut { .. })) => {
+            let status = if matches!(error, AppError::LockedOut { .. }) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let message = crate::error::public_detail(&error);
+            (status, render(&LoginPage::new(&state, form.email, form.next, Some(message)))).into_response()
+        }
+        Err(error) => page_error(&state, error).into_response(),
+    }
+}
+
+pub async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(secret) = session_secret(&headers)
+        && let Err(e) = state.app.log_out(&secret).await
+    {
+        tracing::warn!(error = %e, "could not end the session");
+    }
+    let mut response = see_other(format!("{}/login", state.config.base_path));
+    if let Ok(value) = session_cookie(&state, "", 0).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    email: String,
+    memberships: Vec<Membership>,
+    errors: custos_app::domain::ValidationErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub async fn account(State(state): State<AppState>, user: PageUser, Query(query): Query<NoticeQuery>) -> Result<Response, PageError> {
+    let layout = Layout::for_user(&state, &user.principal, "Your account").await?.with_flash(query.notice.as_deref());
+    let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
+    Ok(render(&AccountPage { layout, email: user.principal.user.email.clone(), memberships, errors: Default::default() }))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(State(state): State<AppState>, user: PageUser, Form(form): Form<PasswordForm>) -> Result<Response, PageError> {
+    let result = state
+        .app
+        .change_password(&user.principal, &form.current_password, &form.new_password, &form.confirm_password, now())
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(format!("{}/account?notice=password", state.config.base_path))),
+        Err(AppError::Validation(errors)) => {
+            let layout = Layout::for_user(&state, &user.principal, "Your account").await?.with_error("The password was not changed.");
+            let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
+            let page = AccountPage { layout, email: user.principal.user.email.clone(), memberships, errors };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    objective_counts: Vec<(ObjectiveStatus, i64)>,
+    objective_total: i64,
+    approved_objectives: i64,
+    waiting_for_me: Vec<Approval>,
+    can_view_objectives: bool,
+}
+
+pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), Section::Home).await?;
+    let ctx = &page.ctx;
+    let can_view_objectives = ctx.can(Permission::ViewObjectives);
+    let objective_counts = if can_view_objectives {
+        state.app.objective_counts(ctx).await.map_err(|e| page_error(&state, e))?
+    } else {
+        Vec::new()
+    };
+    let waiting_for_me = state.app.my_pending_approvals(ctx, Page::new(Some(10), None)).await.map_err(|e| page_error(&state, e))?.items;
+    let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
+    let approved_objectives = objective_counts
+        .iter()
+        .filter(|(s, _)| matches!(s, ObjectiveStatus::Approved | ObjectiveStatus::Achieved))
+        .map(|(_, n)| n)
+        .sum();
+    Ok(render(&HomePage { layout, objective_counts, objective_total, approved_objectives, waiting_for_me, can_view_objectives }))
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    layout: Layout,
+    tokens: Vec<ApiToken>,
+    new_secret: Option<String>,
+    errors: custos_app::domain::ValidationErrors,
+    name: String,
+}
+
+async fn tokens_page(state: &AppState, page: &PageOrg, new_secret: Option<String>, errors: custos_app::domain::ValidationErrors, name: String, notice: Option<&str>) -> Result<TokensPage, PageError> {
+    let layout = Layout::new(state, page, "API tokens", Section::Tokens).await?.with_flash(notice);
+    let tokens = state.app.my_tokens(&page.ctx).await.map_err(|e| page_error(state, e))?;
+    Ok(TokensPage { layout, tokens, new_secret, errors, name })
+}
+
+pub async fn tokens(State(state): State<AppState>, page: PageOrg, Query(query): Query<NoticeQuery>) -> Result<Response, PageError> {
+    Ok(render(&tokens_page(&state, &page, None, Default::default(), String::new(), query.notice.as_deref()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+pub async fn create_token(State(state): State<AppState>, page: PageOrg, Form(form): Form<TokenForm>) -> Result<Response, PageError> {
+    let scope = TokenScope::parse(&form.scope).unwrap_or(TokenScope::Read);
+    let days = form.expires_in_days.trim().parse::<i64>().unwrap_or(0);
+    match state.app.create_token(&page.ctx, &form.name, scope, days, now()).await {
+        Ok(created) => Ok(render(&tokens_page(&state, &page, Some(created.secret), Default::default(), String::new(), None).await?)),
+        Err(AppError::Validation(errors)) => {
+            let page = tokens_page(&state, &page, None, errors, form.name, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+pub async fn revoke_token(State(state): State<AppState>, page: PageOrg, axum::extract::Path((_, id)): axum::extract::Path<(String, String)>) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    state.app.revoke_token(&page.ctx, id, now()).await.map_err(|e| page_error(&state, e))?;
+    Ok(see_other(format!("{}/orgs/{}/tokens?notice=revoked", state.config.base_path, page.ctx.organisation().slug)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    record_type: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+    page: Option<u64>,
+    #[serde(default)]
+    format: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_log.html")]
+struct AuditLogPage {
+    layout: Layout,
+    events: Vec<AuditEvent>,
+    list: ListState,
+    query: AuditQuery,
+    actions: [AuditAction; 3],
+}
+
+/// Parses the audit filter; dates are whole UTC days, `until` inclusive.
+pub fn audit_filter(record_type: &str, action: &str, from: &str, until: &str) -> Result<AuditFilter, AppError> {
+    use custos_app::domain::ValidationErrors;
+    let mut errors = ValidationErrors::new();
+    let day = |raw: &str, field: &str, errors: &mut ValidationErrors| match raw.trim() {
+        "" => None,
+        raw => match custos_app::domain::context::parse_date(raw) {
+            Some(date) => Some(date.midnight().assume_utc()),
+            None => {
+                errors.add(field, "Enter a date as YYYY-MM-DD.");
+                None
+            }
+        },
+    };
+    let filter = AuditFilter {
+        record_type: Some(record_type.trim().to_owned()).filter(|s| !s.is_empty()),
+        record_id: None,
+        action: AuditAction::parse(action.trim()),
+        actor_id: None,
+        from: day(from, "from", &mut errors),
+        until: day(until, "until", &mut errors).map(|d| d + time::Duration::days(1)),
+    };
+    if !action.trim().is_empty() && filter.action.is_none() {
+        errors.add("action", "Choose create, update or delete.");
+    }
+    errors.into_result(filter).map_err(AppError::from)
+}
+
+pub async fn audit_log(State(state): State<AppState>, page: PageOrg, Query(query): Query<AuditQuery>) -> Result<Response, PageError> {
+    require_page(&state, &page.ctx, Permission::ViewAuditLog)?;
+    let filter = audit_filter(&query.record_type, &query.action, &query.from, &query.until).map_err(|e| page_error(&state, e))?;
+    if query.format == "csv" {
+        let events = state.app.audit_events(&page.ctx, &filter, Page::everything()).await.map_err(|e| page_error(&state, e))?;
+        let rows = events
+            .items
+            .into_iter()
+            .map(|e| {
+                vec![
+                    e.seq.to_string(),
+                    custos_app::domain::dates::rfc3339(e.occurred_at),
+                    e.actor,
+                    e.action.as_str().into(),
+                    e.record_type,
+                    e.record_id,
+                    e.before.map(|v| v.to_string()).unwrap_or_default(),
+                    e.after.map(|v| v.to_string()).unwrap_or_default(),
+                    e.hash,
+                ]
+            })
+            .collect();
+        return Ok(csv_response("audit-log.csv", &["seq", "occurred_at", "actor", "action", "record_type", "record_id", "before", "after", "hash"], rows));
+    }
+    let layout = Layout::new(&state, &page, "Audit log", Section::AuditLog).await?;
+    let mut list = ListState::new(
+        layout.org_href("/audit-log"),
+        vec![("record_type", query.record_type.clone()), ("action", query.action.clone()), ("from", query.from.clone()), ("until", query.until.clone())],
+        "seq",
+        custos_app::domain::list::SortDirection::Desc,
+        Page::numbered(query.page.unwrap_or(1), 50),
+    );
+    let events = state.app.audit_events(&page.ctx, &filter, list.page).await.map_err(|e| page_error(&state, e))?;
+    list.total = events.total;
+    Ok(render(&AuditLogPage { layout, events: events.items, list, query, actions: AuditAction::ALL }))
+}

@@ -1,0 +1,88 @@
+//! The route table. Pages are registered through [`Pages`], which records every method and
+//! path so tests can enumerate them (the tenancy harness probes each one); API routes are
+//! registered through utoipa's `OpenApiRouter`, so the OpenAPI document lists them all.
+//! Register nothing with a bare `Router::route`: it would escape both lists.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::{AppState, api, pages};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub method: Method,
+    pub path: &'static str,
+}
+
+struct Pages {
+    router: Router<AppState>,
+    entries: Vec<RouteEntry>,
+}
+
+impl Pages {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn get(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.add(Method::GET, path, handler)
+    }
+
+    fn post(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.add(Method::POST, path, handler)
+    }
+
+    fn add(mut self, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.entries.push(RouteEntry { method, path });
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+fn pages() -> Pages {
+    use pages::{context, governance, platform};
+    Pages::new()
+        .get("/", get(platform::start))
+        .get("/login", get(platform::login_form))
+        .post("/login", post(platform::log_in))
+        .post("/logout", post(platform::log_out))
+        .get("/account", get(platform::account))
+        .post("/account/password", post(platform::change_password))
+        .get("/static/{file}", get(pages::static_file))
+        .get("/orgs/{org}", get(platform::home))
+        .get("/orgs/{org}/", get(platform::home))
+        .get("/orgs/{org}/objectives", get(context::list))
+        .post("/orgs/{org}/objectives", post(context::create))
+        .get("/orgs/{org}/objectives/new", get(context::new_form))
+        .get("/orgs/{org}/objectives/{id}", get(context::show))
+        .post("/orgs/{org}/objectives/{id}", post(context::update))
+        .get("/orgs/{org}/objectives/{id}/edit", get(context::edit_form))
+        .post("/orgs/{org}/objectives/{id}/delete", post(context::delete))
+        .post("/orgs/{org}/objectives/{id}/submit", post(context::submit))
+        .get("/orgs/{org}/approvals", get(governance::list))
+        .get("/orgs/{org}/approvals/{id}", get(governance::show))
+        .post("/orgs/{org}/approvals/{id}/decision", post(governance::decide))
+        .get("/orgs/{org}/audit-log", get(platform::audit_log))
+        .get("/orgs/{org}/tokens", get(platform::tokens))
+        .post("/orgs/{org}/tokens", post(platform::create_token))
+        .post("/orgs/{org}/tokens/{id}/revoke", post(platform::revoke_token))
+}
+
+/// Every page route, for tests and documentation.
+pub fn page_routes() -> Vec<RouteEntry> {
+    pages().entries
+}
+
+pub fn build(state: AppState) -> Router {
+    let (api_router, _) = api::router().split_for_parts();
+    pages()
+        .router
+        .merge(api_router)
+        .route("/api/v1/openapi.json", get(api::serve_openapi))
+        .fallback(pages::not_found)
+        .with_state(state)
+}
