@@ -142,7 +142,10 @@ describe('browser: objectives and approvals', () => {
           (await page.getByRole('heading', { name: 'Waiting for my approval', exact: true }).count()) >= 1,
           'the approvals page should have a heading "Waiting for my approval"',
         );
-        const requestLink = page.getByRole('link', { name: title, exact: true });
+        const inbox = page.locator('section', {
+          has: page.getByRole('heading', { name: 'Waiting for my approval', exact: true }),
+        });
+        const requestLink = inbox.getByRole('link', { name: title, exact: true });
         assert.equal(await requestLink.count(), 1, 'the approver should see one pending request for the new objective');
         await clickAndWait(page, requestLink);
         assert.match(

@@ -281,8 +281,9 @@ export async function login(page, baseUrl, email, password = DEMO_PASSWORD) {
   }
 }
 
-/** Log out with the header's "Log out" button and wait for the login page. */
+/** Open the user menu, press its "Log out" button and wait for the login page. */
 export async function logout(page) {
+  await page.locator('details.user-menu > summary').click();
   await clickAndWait(page, page.getByRole('button', { name: 'Log out', exact: true }));
   await page.waitForURL((url) => url.pathname === '/login');
   await page.getByLabel('E-mail', { exact: true }).waitFor({ state: 'visible' });

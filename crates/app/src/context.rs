@@ -179,7 +179,7 @@ impl App {
             record_type: ApprovableRecord::Objective,
             record_id: id,
             record_version: after.version,
-            record_title: format!("{} {}", after.reference(), after.title),
+            record_title: after.title.clone(),
             decider_role: ApprovableRecord::Objective.decider(),
             requested_by: ctx.user().id,
             requested_by_name: ctx.user().name.clone(),
