@@ -1,0 +1,134 @@
+//! Senior-management sign-off: submit, decide, immutability, segregation of duties.
+
+use custos_app::domain::platform::{Role, TokenScope};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::{TestApp, objective};
+
+/// An organisation with a manager and an approver, and one submitted objective.
+async fn submitted(app: &TestApp) -> (crate::support::Client, crate::support::Client, String, String) {
+    app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+    app.member("acme", "arthur@acme.example", Role::Approver).await;
+    let manager = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+    let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+    let (_, created) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Sign me off")).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, approval) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{id}/submit"), &json!({ "version": 1, "note": "Ready" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{approval}");
+    assert_eq!(approval["status"], "pending");
+    assert_eq!(approval["decider_role"], "approver");
+    assert_eq!(approval["record_version"], 2);
+    (manager, approver, id, approval["id"].as_str().expect("id").to_owned())
+}
+
+on_both_backends! {
+    async fn an_approver_approves_a_submitted_objective_once(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        let (_, pending) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(pending["status"], "pending_approval");
+
+        let (_, inbox) = approver.get_json("/api/v1/orgs/acme/approvals?mine=true").await;
+        assert_eq!(inbox["total"], 1);
+        assert_eq!(inbox["items"][0]["id"], approval_id.as_str());
+        assert_eq!(manager.get_json("/api/v1/orgs/acme/approvals?mine=true").await.1["total"], 0, "the manager decides nothing");
+
+        let decision = format!("/api/v1/orgs/acme/approvals/{approval_id}/decision");
+        let (status, problem) = manager.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only approvers decide: {problem}");
+        let (status, decided) = approver.post_json(&decision, &json!({ "decision": "approve", "comment": "Agreed" })).await;
+        assert_eq!(status, StatusCode::OK, "{decided}");
+        assert_eq!(decided["status"], "approved");
+        assert_eq!(decided["decision_comment"], "Agreed");
+        assert!(decided["decided_by"].is_string() && decided["decided_at"].is_string());
+        let (_, approved) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(approved["status"], "approved");
+
+        // The decision is final.
+        let (status, problem) = approver.post_json(&decision, &json!({ "decision": "reject", "comment": "Changed my mind" })).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().expect("detail").contains("cannot be changed"));
+        let (_, after) = approver.get_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}")).await;
+        assert_eq!(after["status"], "approved");
+        assert_eq!(approver.get_json("/api/v1/orgs/acme/approvals?mine=true").await.1["total"], 0);
+    }
+}
+
+on_both_backends! {
+    async fn a_rejection_needs_a_reason_and_sends_the_objective_back(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        let decision = format!("/api/v1/orgs/acme/approvals/{approval_id}/decision");
+        let (status, problem) = approver.post_json(&decision, &json!({ "decision": "reject" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "comment");
+        let (status, _) = approver.post_json(&decision, &json!({ "decision": "perhaps" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await.1["status"], "pending_approval", "refused decisions change nothing");
+        let (status, _) = approver.post_json(&decision, &json!({ "decision": "reject", "comment": "The target is not measurable" })).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, rejected) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(rejected["status"], "rejected");
+        // A rejected objective may be submitted again.
+        let version = rejected["version"].as_i64().expect("version");
+        let (status, _) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": version })).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+}
+
+on_both_backends! {
+    async fn editing_a_submitted_objective_withdraws_the_request(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        let mut change = objective("Sign me off, reworded");
+        change["version"] = json!(2);
+        let (status, edited) = manager.send_json(Method::PUT, &format!("/api/v1/orgs/acme/objectives/{objective_id}"), &change).await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(edited["status"], "draft");
+        let (_, approval) = approver.get_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}")).await;
+        assert_eq!(approval["status"], "withdrawn");
+        let (status, _) = approver.post_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}/decision"), &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "what was submitted is no longer the objective");
+        // Submitting twice, or submitting a stale version, is refused.
+        let (status, _) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": 2 })).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": 3 })).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": 4 })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "already waiting for approval");
+    }
+}
+
+on_both_backends! {
+    async fn nobody_decides_on_their_own_request(app) {
+        app.member("acme", "arthur@acme.example", Role::Approver).await;
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let manager = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let (_, created) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Self-approval")).await;
+        let id = created["id"].as_str().expect("id");
+        let (_, approval) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{id}/submit"), &json!({ "version": 1 })).await;
+        // Maya is promoted to approver after submitting: she still may not decide her own request.
+        app.member("acme", "maya@acme.example", Role::Approver).await;
+        let (status, problem) = manager.post_json(&format!("/api/v1/orgs/acme/approvals/{}/decision", approval["id"].as_str().expect("id")), &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(problem["detail"].as_str().expect("detail").contains("own request"));
+    }
+}
+
+on_both_backends! {
+    async fn the_approval_pages_take_a_decision(app) {
+        let (manager, _, objective_id, approval_id) = submitted(&app).await;
+        let browser = app.browser("arthur@acme.example").await;
+        let inbox = browser.get("/orgs/acme/approvals").await.text().await.expect("body");
+        assert!(inbox.contains("Waiting for my approval") && inbox.contains("Sign me off"));
+        let page = browser.get(&format!("/orgs/acme/approvals/{approval_id}")).await.text().await.expect("body");
+        assert!(page.contains("value=\"approve\"") && page.contains("value=\"reject\""));
+        let refused = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().await.expect("body").contains("Say why the request is rejected."));
+        let approved = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "approve"), ("comment", "Fine")]).await;
+        assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await.1["status"], "approved");
+        let again = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "No")]).await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+    }
+}

@@ -1,0 +1,236 @@
+//! Log-in, sessions, lockout, password change, tokens, and the protections around them.
+
+use custos_app::domain::platform::{Role, TokenScope};
+use reqwest::StatusCode;
+
+use crate::on_both_backends;
+use crate::support::{Client, PASSWORD, objective};
+
+on_both_backends! {
+    async fn log_in_opens_a_session_and_log_out_ends_it(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let client = Client::anonymous(&app);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        let response = client.login("Maya@Acme.example", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let cookie = response.headers().get("set-cookie").expect("cookie").to_str().expect("text").to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let (status, me) = client.get_json("/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["email"], "maya@acme.example");
+        assert_eq!(me["memberships"][0]["organisation"], "acme");
+        assert_eq!(me["memberships"][0]["role"], "isms_manager");
+        let response = client.http.post(client.url("/logout")).send().await.expect("logout");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn logging_in_again_rotates_the_session_id(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let client = Client::anonymous(&app);
+        let first = client.login("maya@acme.example", PASSWORD).await;
+        let first_cookie = first.headers()["set-cookie"].to_str().expect("text").split(';').next().expect("pair").to_owned();
+        let second = client.login("maya@acme.example", PASSWORD).await;
+        let second_cookie = second.headers()["set-cookie"].to_str().expect("text").split(';').next().expect("pair").to_owned();
+        assert_ne!(first_cookie, second_cookie);
+        // The earlier session id no longer works.
+        let replay = reqwest::Client::new().get(app.url("/api/v1/me")).header("cookie", &first_cookie).send().await.expect("get");
+        assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+        let current = reqwest::Client::new().get(app.url("/api/v1/me")).header("cookie", &second_cookie).send().await.expect("get");
+        assert_eq!(current.status(), StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let client = Client::anonymous(&app);
+        let unknown = client.login("nobody@acme.example", PASSWORD).await;
+        assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+        for attempt in 1..=4 {
+            let response = client.login("maya@acme.example", "wrong password!").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+            assert!(response.text().await.expect("body").contains("not correct"));
+        }
+        let fifth = client.login("maya@acme.example", "wrong password!").await;
+        assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
+        // Even the right password is refused while the lock lasts.
+        let locked = client.login("maya@acme.example", PASSWORD).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(locked.text().await.expect("body").contains("Try again after"));
+        // The lock is stored, not kept in memory: it survives on the database.
+        assert_eq!(app.raw_sql("UPDATE users SET locked_until = NULL WHERE email = 'maya@acme.example'").await, 1);
+        assert_eq!(client.login("maya@acme.example", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+on_both_backends! {
+    async fn changing_the_password_ends_the_other_sessions(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let laptop = app.browser("maya@acme.example").await;
+        let phone = app.browser("maya@acme.example").await;
+        let wrong = laptop
+            .post_form("/account/password", &[("current_password", "not it at all"), ("new_password", "a brand new passphrase"), ("confirm_password", "a brand new passphrase")])
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(phone.get_json("/api/v1/me").await.0, StatusCode::OK, "a refused change ends nothing");
+        let short = laptop
+            .post_form("/account/password", &[("current_password", PASSWORD), ("new_password", "short"), ("confirm_password", "short")])
+            .await;
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(short.text().await.expect("body").contains("at least 12 characters"));
+        let changed = laptop
+            .post_form("/account/password", &[("current_password", PASSWORD), ("new_password", "a brand new passphrase"), ("confirm_password", "a brand new passphrase")])
+            .await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(laptop.get_json("/api/v1/me").await.0, StatusCode::OK, "the session that changed it stays");
+        assert_eq!(phone.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "other sessions end");
+        let fresh = Client::anonymous(&app);
+        assert_eq!(fresh.login("maya@acme.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(fresh.login("maya@acme.example", "a brand new passphrase").await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+on_both_backends! {
+    async fn a_disabled_user_cannot_log_in_and_loses_their_sessions(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let session = app.browser("maya@acme.example").await;
+        let token = app.api("acme", "maya@acme.example", TokenScope::Read).await;
+        app.app.set_user_disabled("maya@acme.example", true, custos_app::now()).await.expect("disable");
+        assert_eq!(session.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(token.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(Client::anonymous(&app).login("maya@acme.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn read_tokens_read_and_cannot_write(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let read = app.api("acme", "maya@acme.example", TokenScope::Read).await;
+        assert_eq!(read.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::OK);
+        let (status, problem) = read.post_json("/api/v1/orgs/acme/objectives", &objective("Nope")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(problem["detail"].as_str().expect("detail").contains("read-only"));
+        let write = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        assert_eq!(write.post_json("/api/v1/orgs/acme/objectives", &objective("Yes")).await.0, StatusCode::CREATED);
+        let bogus = Client::with_token(&app, "custos_not-a-real-token");
+        let (status, problem) = bogus.get_json("/api/v1/orgs/acme/objectives").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["status"], 401);
+    }
+}
+
+on_both_backends! {
+    async fn expired_and_revoked_tokens_are_refused(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let created = app.app.create_token_cli("acme", "maya@acme.example", "ci", TokenScope::Read, 1, custos_app::now()).await.expect("token");
+        let client = Client::with_token(&app, &created.secret);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::OK);
+        app.raw_sql(&format!("UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = '{}'", created.token.id)).await;
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+
+        let second = app.app.create_token_cli("acme", "maya@acme.example", "ci", TokenScope::Read, 1, custos_app::now()).await.expect("token");
+        let client = Client::with_token(&app, &second.secret);
+        let browser = app.browser("maya@acme.example").await;
+        let revoke = browser.post_form(&format!("/orgs/acme/tokens/{}/revoke", second.token.id), &[]).await;
+        assert_eq!(revoke.status(), StatusCode::SEE_OTHER);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn tokens_are_created_on_the_tokens_page_and_shown_once(app) {
+        app.member("acme", "maya@acme.example", Role::Staff).await;
+        let browser = app.browser("maya@acme.example").await;
+        let page = browser.post_form("/orgs/acme/tokens", &[("name", "SIEM push"), ("scope", "read"), ("expires_in_days", "30")]).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let body = page.text().await.expect("body");
+        let secret = body.split("id=\"new-token\" class=\"mono\">").nth(1).and_then(|rest| rest.split('<').next()).expect("token shown");
+        assert!(secret.starts_with("custos_"));
+        let client = Client::with_token(&app, secret);
+        assert_eq!(client.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::OK);
+        let listing = browser.get("/orgs/acme/tokens").await.text().await.expect("body");
+        assert!(listing.contains("SIEM push") && !listing.contains(secret), "the secret is never shown again");
+        let invalid = browser.post_form("/orgs/acme/tokens", &[("name", ""), ("scope", "read"), ("expires_in_days", "999")]).await;
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+on_both_backends! {
+    async fn cross_origin_form_posts_are_refused_and_change_nothing(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let browser = app.browser("maya@acme.example").await;
+        let form = [("title", "Planted by another site"), ("rationale", "x"), ("category", "risk"), ("target", "x")];
+        for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site")] {
+            let response = browser.http.post(browser.url("/orgs/acme/objectives")).header(header, value).form(&form).send().await.expect("post");
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+            assert_eq!(response.headers()["content-type"], "application/problem+json");
+        }
+        let (_, listed) = browser.get_json("/api/v1/orgs/acme/objectives").await;
+        assert_eq!(listed["total"], 0, "nothing was written");
+        let same_origin = browser.http.post(browser.url("/orgs/acme/objectives")).header("sec-fetch-site", "same-origin").form(&form).send().await.expect("post");
+        assert_eq!(same_origin.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+on_both_backends! {
+    async fn every_response_carries_the_security_headers(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let browser = app.browser("maya@acme.example").await;
+        for path in ["/login", "/orgs/acme/objectives", "/api/v1/orgs/acme/objectives", "/no-such-page"] {
+            let response = browser.get(path).await;
+            let headers = response.headers();
+            let csp = headers["content-security-policy"].to_str().expect("csp");
+            assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-inline"), "{path}");
+            assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        }
+        let page = browser.get("/orgs/acme/objectives").await.text().await.expect("body");
+        assert!(!page.contains("<script>"), "no inline script");
+    }
+}
+
+on_both_backends! {
+    async fn pages_send_visitors_without_a_session_to_log_in(app) {
+        let client = Client::anonymous(&app);
+        let response = client.get("/orgs/acme/objectives?q=x").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()["location"].to_str().expect("location");
+        assert!(location.starts_with("/login?next="), "{location}");
+        // After log-in the user returns where they were going, never to another site.
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let back = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", "/orgs/acme/objectives")]).send().await.expect("login");
+        assert_eq!(back.headers()["location"], "/orgs/acme/objectives");
+        let away = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", "//evil.example/")]).send().await.expect("login");
+        assert_eq!(away.headers()["location"], "/");
+    }
+}
+
+on_both_backends! {
+    async fn custos_works_under_a_sub_path(app) {
+        // `app` is unused here: the test needs an instance mounted under /isms.
+        let backend = app.backend;
+        drop(app);
+        let Some(app) = crate::support::TestApp::spawn_under(backend, "/isms").await else { return };
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let client = Client::anonymous(&app);
+        let redirect = client.get("/orgs/acme/").await;
+        assert_eq!(redirect.headers()["location"].to_str().expect("location").split('?').next(), Some("/isms/login"));
+        let login = client.login("maya@acme.example", PASSWORD).await;
+        assert_eq!(login.headers()["location"], "/isms/");
+        assert!(login.headers()["set-cookie"].to_str().expect("cookie").contains("Path=/isms"));
+        let home = client.get("/orgs/acme/").await;
+        assert_eq!(home.status(), StatusCode::OK);
+        let body = home.text().await.expect("body");
+        assert!(body.contains("href=\"/isms/static/app.css") && body.contains("href=\"/isms/orgs/acme/objectives\""));
+        assert_eq!(client.get("/static/app.css").await.status(), StatusCode::OK);
+        let created = client.post_json("/api/v1/orgs/acme/objectives", &objective("Under a sub-path")).await;
+        assert_eq!(created.0, StatusCode::CREATED);
+        let (_, document) = client.get_json("/api/v1/openapi.json").await;
+        assert_eq!(document["servers"][0]["url"], "/isms");
+    }
+}

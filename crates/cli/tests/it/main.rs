@@ -1,0 +1,13 @@
+//! Integration tests: the real application over HTTP, each test on SQLite and PostgreSQL.
+//! One test binary, organised by area, so it links once.
+
+mod api_docs;
+mod approvals;
+mod audit;
+mod auth;
+mod cli;
+mod migrations;
+mod objectives;
+mod rbac;
+mod support;
+mod tenancy;

@@ -1,0 +1,54 @@
+//! Migrations: idempotent, refuse edited or unknown migrations, and serialise instances that
+//! start together.
+
+use custos_app::{App, Settings};
+
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn migrating_again_changes_nothing(app) {
+        assert_eq!(app.app.migrate().await.expect("migrate"), 0);
+        app.app.ready().await.expect("ready");
+    }
+}
+
+on_both_backends! {
+    async fn an_edited_migration_is_refused(app) {
+        app.raw_sql("UPDATE custos_migrations SET checksum = 'edited' WHERE version = 1").await;
+        let error = app.app.migrate().await.expect_err("refused");
+        assert!(error.to_string().contains("changed after it was applied"), "{error}");
+    }
+}
+
+on_both_backends! {
+    async fn a_newer_schema_is_refused(app) {
+        app.raw_sql("INSERT INTO custos_migrations (version, name, checksum, applied_at) VALUES (9999, 'future', 'x', '2030-01-01T00:00:00.000000Z')").await;
+        let error = app.app.migrate().await.expect_err("refused");
+        assert!(error.to_string().contains("newer than this Custos"), "{error}");
+        assert!(app.app.ready().await.is_err(), "not ready on a schema it does not know");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_on_postgres_migrate_once() {
+    let Some(url) = crate::support::fresh_postgres_database().await else { return };
+    let mut starts = Vec::new();
+    for _ in 0..4 {
+        let url = url.clone();
+        starts.push(tokio::spawn(async move {
+            let app = App::connect(&url, Settings::default()).await.expect("connect");
+            let ran = app.migrate().await.expect("migrate");
+            let seeded = app.seed_demo(custos_app::now()).await.expect("seed");
+            (ran, seeded)
+        }));
+    }
+    let mut migrations_run = 0;
+    let mut seeds = 0;
+    for start in starts {
+        let (ran, seeded) = start.await.expect("task");
+        migrations_run += ran;
+        seeds += usize::from(seeded);
+    }
+    assert_eq!(migrations_run, custos_store::migrate::MIGRATIONS.len(), "each migration ran once");
+    assert_eq!(seeds, 1, "the demo was seeded once");
+}

@@ -1,0 +1,191 @@
+//! Objectives through the API and the pages: create, read, list, edit, delete, validation,
+//! version conflicts and CSV export.
+
+use custos_app::domain::platform::{Role, TokenScope};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::{Client, objective};
+
+async fn audit_count(client: &Client) -> u64 {
+    let (_, events) = client.get_json("/api/v1/orgs/acme/audit-events?limit=1").await;
+    events["total"].as_u64().expect("total")
+}
+
+on_both_backends! {
+    async fn an_objective_goes_through_create_read_update_delete(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let (status, created) = api.post_json("/api/v1/orgs/acme/objectives", &objective("Keep the portal up")).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["reference"], "OBJ-0001");
+        assert_eq!(created["status"], "draft");
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["target_value"], 99.9);
+        assert_eq!(created["due_date"], "2027-06-30");
+        let id = created["id"].as_str().expect("id");
+
+        let (status, fetched) = api.get_json(&format!("/api/v1/orgs/acme/objectives/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(fetched, created);
+
+        let mut change = objective("Keep the portal available");
+        change["version"] = json!(1);
+        change["status"] = json!("cancelled");
+        let (status, updated) = api.send_json(Method::PUT, &format!("/api/v1/orgs/acme/objectives/{id}"), &change).await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        assert_eq!(updated["title"], "Keep the portal available");
+        assert_eq!(updated["status"], "cancelled");
+        assert_eq!(updated["version"], 2);
+
+        let stale_delete = api.http.delete(api.url(&format!("/api/v1/orgs/acme/objectives/{id}?version=1"))).send().await.expect("delete");
+        assert_eq!(stale_delete.status(), StatusCode::CONFLICT);
+        let delete = api.http.delete(api.url(&format!("/api/v1/orgs/acme/objectives/{id}?version=2"))).send().await.expect("delete");
+        assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+        assert_eq!(api.get_json(&format!("/api/v1/orgs/acme/objectives/{id}")).await.0, StatusCode::NOT_FOUND);
+
+        let (_, events) = api.get_json(&format!("/api/v1/orgs/acme/audit-events?record_type=objective&record_id={id}")).await;
+        let actions: Vec<&str> = events["items"].as_array().expect("items").iter().map(|e| e["action"].as_str().expect("action")).collect();
+        assert_eq!(actions, ["delete", "update", "create"]);
+        let delete_event = &events["items"][0];
+        assert_eq!(delete_event["before"]["title"], "Keep the portal available");
+        assert!(delete_event["after"].is_null());
+        assert!(delete_event["actor"].as_str().expect("actor").contains("maya@acme.example"));
+    }
+}
+
+on_both_backends! {
+    async fn invalid_input_is_answered_with_field_errors_and_writes_nothing(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let events_before = audit_count(&api).await;
+        let bad = json!({ "title": " ", "rationale": "", "category": "fun", "target": "x", "target_value": 5, "due_date": "30/06/2027", "owner_id": "nobody" });
+        let (status, problem) = api.post_json("/api/v1/orgs/acme/objectives", &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["status"], 422);
+        assert_eq!(problem["type"], "urn:custos:problem:validation");
+        let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+        for field in ["title", "rationale", "category", "due_date", "owner_id"] {
+            assert!(fields.contains(&field), "{field} in {fields:?}");
+        }
+        // Not JSON, wrong types and unknown owners are refused the same way.
+        let raw = api.http.post(api.url("/api/v1/orgs/acme/objectives")).header("content-type", "application/json").body("{ not json").send().await.expect("post");
+        assert_eq!(raw.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(raw.headers()["content-type"], "application/problem+json");
+        let wrong_type = api.post_json("/api/v1/orgs/acme/objectives", &json!({ "title": 5 })).await;
+        assert_eq!(wrong_type.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut stranger = objective("Owned by a stranger");
+        stranger["owner_id"] = json!(uuid::Uuid::now_v7().to_string());
+        let (status, problem) = api.post_json("/api/v1/orgs/acme/objectives", &stranger).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "owner_id");
+        let mut workflow_status = objective("Approved by hand");
+        workflow_status["status"] = json!("approved");
+        assert_eq!(api.post_json("/api/v1/orgs/acme/objectives", &workflow_status).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad_filter = api.get_json("/api/v1/orgs/acme/objectives?sort=password").await;
+        assert_eq!(bad_filter.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let (_, listed) = api.get_json("/api/v1/orgs/acme/objectives").await;
+        assert_eq!(listed["total"], 0);
+        assert_eq!(audit_count(&api).await, events_before, "no audit event either");
+
+        // The form shows the messages beside the fields and keeps what was typed.
+        let browser = app.browser("maya@acme.example").await;
+        let page = browser.post_form("/orgs/acme/objectives", &[("title", ""), ("rationale", "Typed text survives"), ("category", "risk"), ("target", "x"), ("target_value", "lots")]).await;
+        assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = page.text().await.expect("body");
+        assert!(body.contains("role=\"alert\"") && body.contains("This field is required.") && body.contains("Enter a number such as 95 or 99.9."));
+        assert!(body.contains("Typed text survives"));
+        assert_eq!(api.get_json("/api/v1/orgs/acme/objectives").await.1["total"], 0);
+    }
+}
+
+on_both_backends! {
+    async fn two_editors_cannot_silently_overwrite_each_other(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        app.member("acme", "max@acme.example", Role::Admin).await;
+        let maya = app.browser("maya@acme.example").await;
+        let max = app.browser("max@acme.example").await;
+        let (_, created) = maya.post_json("/api/v1/orgs/acme/objectives", &objective("Shared objective")).await;
+        let id = created["id"].as_str().expect("id");
+        let form = |title: &'static str| vec![("version", "1"), ("title", title), ("rationale", "r"), ("category", "risk"), ("target", "t"), ("status", "draft")];
+        // Both opened version 1; Maya saves first.
+        let first = maya.post_form(&format!("/orgs/acme/objectives/{id}"), &form("Maya's title")).await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER);
+        let second = max.post_form(&format!("/orgs/acme/objectives/{id}"), &form("Max's title")).await;
+        assert_eq!(second.status(), StatusCode::CONFLICT);
+        let body = second.text().await.expect("body");
+        assert!(body.contains("Someone else changed this objective"), "a clear message");
+        assert!(body.contains("Max&#39;s title") || body.contains("Max&#x27;s title") || body.contains("Max's title"), "what Max typed is kept");
+        let (_, current) = maya.get_json(&format!("/api/v1/orgs/acme/objectives/{id}")).await;
+        assert_eq!(current["title"], "Maya's title");
+        let mut stale = objective("Via the API");
+        stale["version"] = json!(1);
+        let (status, problem) = max.send_json(Method::PUT, &format!("/api/v1/orgs/acme/objectives/{id}"), &stale).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(problem["type"], "urn:custos:problem:conflict");
+    }
+}
+
+on_both_backends! {
+    async fn lists_search_filter_sort_paginate_and_export(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        for (i, category) in ["risk", "awareness", "risk", "compliance", "risk"].iter().enumerate() {
+            let mut body = objective(&format!("Objective {i} about 100% coverage"));
+            body["category"] = json!(category);
+            assert_eq!(api.post_json("/api/v1/orgs/acme/objectives", &body).await.0, StatusCode::CREATED);
+        }
+        api.post_json("/api/v1/orgs/acme/objectives", &objective("=HYPERLINK(\"http://evil.example\")")).await;
+        let (_, page) = api.get_json("/api/v1/orgs/acme/objectives?category=risk&limit=2&sort=title&dir=desc").await;
+        assert_eq!(page["total"], 3);
+        assert_eq!(page["limit"], 2);
+        let titles: Vec<&str> = page["items"].as_array().expect("items").iter().map(|o| o["title"].as_str().expect("title")).collect();
+        assert_eq!(titles, ["Objective 4 about 100% coverage", "Objective 2 about 100% coverage"]);
+        let (_, second) = api.get_json("/api/v1/orgs/acme/objectives?category=risk&limit=2&offset=2&sort=title&dir=desc").await;
+        assert_eq!(second["items"][0]["title"], "Objective 0 about 100% coverage");
+        // Search is case-insensitive, finds references, and treats % literally.
+        assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=OBJECTIVE%203").await.1["total"], 1);
+        assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=obj-0002").await.1["total"], 1);
+        assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=100%25").await.1["total"], 5);
+        assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=1%25").await.1["total"], 0);
+
+        let browser = app.browser("maya@acme.example").await;
+        let html = browser.get("/orgs/acme/objectives?category=risk&sort=title&dir=asc").await.text().await.expect("body");
+        assert!(html.contains("3 objectives"));
+        assert!(html.contains("aria-sort=\"ascending\""));
+        let csv = browser.get("/orgs/acme/objectives?category=risk&sort=title&dir=asc&format=csv").await;
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = csv.text().await.expect("csv");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 4, "header and the 3 filtered rows");
+        assert!(lines[0].starts_with("reference,title,why"));
+        assert!(lines[1].contains("Objective 0 about 100% coverage"));
+        let everything = browser.get("/orgs/acme/objectives?format=csv").await.text().await.expect("csv");
+        assert!(everything.contains("'=HYPERLINK"), "formulas are neutralised in exports");
+    }
+}
+
+on_both_backends! {
+    async fn objective_pages_render_for_every_role(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let (_, created) = api.post_json("/api/v1/orgs/acme/objectives", &objective("<script>alert(1)</script>")).await;
+        let id = created["id"].as_str().expect("id").to_owned();
+        for role in Role::ALL {
+            let email = format!("{}@acme.example", role.as_str().replace('_', "-"));
+            app.member("acme", &email, role).await;
+            let browser = app.browser(&email).await;
+            for path in ["/orgs/acme/".to_owned(), "/orgs/acme/objectives".to_owned(), format!("/orgs/acme/objectives/{id}")] {
+                let response = browser.get(&path).await;
+                assert_eq!(response.status(), StatusCode::OK, "{role:?} {path}");
+                let body = response.text().await.expect("body");
+                assert!(!body.contains("<script>alert(1)</script>"), "output is escaped ({role:?} {path})");
+            }
+            let new_form = browser.get("/orgs/acme/objectives/new").await.status();
+            let expected = if role.allows(custos_app::domain::platform::Permission::ManageObjectives) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(new_form, expected, "{role:?}");
+        }
+    }
+}
