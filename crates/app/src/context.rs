@@ -7,14 +7,14 @@ use custos_domain::context::{
 };
 use custos_domain::governance::{ApprovableRecord, Approval, ApprovalStatus, Decision};
 use custos_domain::list::{Listed, Page, SortDirection};
-use custos_domain::platform::{AuditAction, Permission};
+use custos_domain::platform::Permission;
 use custos_domain::validation::optional_text;
 use custos_store::{Tx, context as store, governance as approvals, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::platform::record_change;
-use crate::{App, AppError, AppResult, OrgContext, snapshot};
+use crate::platform::{Change, record_change};
+use crate::{App, AppError, AppResult, OrgContext};
 
 const RECORD_TYPE: &str = "objective";
 
@@ -48,7 +48,10 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
-    pub async fn objective_counts(&self, ctx: &OrgContext) -> AppResult<Vec<(ObjectiveStatus, i64)>> {
+    pub async fn objective_counts(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Vec<(ObjectiveStatus, i64)>> {
         ctx.require(Permission::ViewObjectives)?;
         let mut conn = self.store.reader().await?;
         Ok(store::count_by_status(&mut conn, ctx.org_id()).await?)
@@ -62,7 +65,10 @@ impl App {
     ) -> AppResult<Objective> {
         ctx.require(Permission::ManageObjectives)?;
         let draft = input.parse()?;
-        if draft.status.is_some_and(ObjectiveStatus::is_set_by_workflow) {
+        if draft
+            .status
+            .is_some_and(ObjectiveStatus::is_set_by_workflow)
+        {
             return Err(ValidationErrors::single(
                 "status",
                 "This status is set by the approval workflow, not by hand.",
@@ -78,7 +84,13 @@ impl App {
         let objective = store::find(&mut tx, ctx.org_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;
-        record_change(&mut tx, ctx, AuditAction::Create, RECORD_TYPE, id, None, Some(snapshot(&objective)?), now).await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::created(RECORD_TYPE, id, &objective)?,
+            now,
+        )
+        .await?;
         custos_store::commit(tx).await?;
         Ok(objective)
     }
@@ -103,17 +115,40 @@ impl App {
             return Err(changed_meanwhile());
         }
         check_owner(&mut tx, ctx, &draft).await?;
-        let status = status_after_edit(before.status, draft.status, before.substance_differs(&draft))?;
-        if before.status == ObjectiveStatus::PendingApproval && status != ObjectiveStatus::PendingApproval {
+        let status = status_after_edit(
+            before.status,
+            draft.status,
+            before.substance_differs(&draft),
+        )?;
+        if before.status == ObjectiveStatus::PendingApproval
+            && status != ObjectiveStatus::PendingApproval
+        {
             withdraw_requests(&mut tx, ctx, id, now).await?;
         }
-        if !store::update(&mut tx, ctx.org_id(), id, before.number, expected_version, &draft, status, now).await? {
+        if !store::update(
+            &mut tx,
+            ctx.org_id(),
+            id,
+            before.number,
+            expected_version,
+            &draft,
+            status,
+            now,
+        )
+        .await?
+        {
             return Err(changed_meanwhile());
         }
         let after = store::find(&mut tx, ctx.org_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;
-        record_change(&mut tx, ctx, AuditAction::Update, RECORD_TYPE, id, Some(snapshot(&before)?), Some(snapshot(&after)?), now).await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::updated(RECORD_TYPE, id, &before, &after)?,
+            now,
+        )
+        .await?;
         custos_store::commit(tx).await?;
         Ok(after)
     }
@@ -137,7 +172,13 @@ impl App {
         if !store::delete(&mut tx, ctx.org_id(), id, expected_version).await? {
             return Err(changed_meanwhile());
         }
-        record_change(&mut tx, ctx, AuditAction::Delete, RECORD_TYPE, id, Some(snapshot(&before)?), None, now).await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::deleted(RECORD_TYPE, id, &before)?,
+            now,
+        )
+        .await?;
         custos_store::commit(tx).await?;
         Ok(())
     }
@@ -153,7 +194,12 @@ impl App {
     ) -> AppResult<Approval> {
         ctx.require(Permission::SubmitForApproval)?;
         let mut errors = ValidationErrors::new();
-        let note = optional_text(&mut errors, "note", note, custos_domain::governance::COMMENT_MAX);
+        let note = optional_text(
+            &mut errors,
+            "note",
+            note,
+            custos_domain::governance::COMMENT_MAX,
+        );
         errors.into_result(())?;
         let mut tx = self.store.begin().await?;
         let before = store::find(&mut tx, ctx.org_id(), id)
@@ -168,7 +214,16 @@ impl App {
                 before.status.label().to_lowercase()
             )));
         }
-        if !store::set_status(&mut tx, ctx.org_id(), id, expected_version, ObjectiveStatus::PendingApproval, now).await? {
+        if !store::set_status(
+            &mut tx,
+            ctx.org_id(),
+            id,
+            expected_version,
+            ObjectiveStatus::PendingApproval,
+            now,
+        )
+        .await?
+        {
             return Err(changed_meanwhile());
         }
         let after = store::find(&mut tx, ctx.org_id(), id)
@@ -192,8 +247,20 @@ impl App {
             decision_comment: None,
         };
         approvals::insert(&mut tx, ctx.org_id(), &approval).await?;
-        record_change(&mut tx, ctx, AuditAction::Update, RECORD_TYPE, id, Some(snapshot(&before)?), Some(snapshot(&after)?), now).await?;
-        record_change(&mut tx, ctx, AuditAction::Create, "approval", approval.id, None, Some(snapshot(&approval)?), now).await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::updated(RECORD_TYPE, id, &before, &after)?,
+            now,
+        )
+        .await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::created("approval", approval.id, &approval)?,
+            now,
+        )
+        .await?;
         custos_store::commit(tx).await?;
         Ok(approval)
     }
@@ -210,8 +277,12 @@ pub(crate) async fn apply_decision(
 ) -> AppResult<()> {
     let before = store::find(tx, ctx.org_id(), approval.record_id)
         .await?
-        .ok_or_else(|| AppError::Conflict("The objective of this request no longer exists.".into()))?;
-    if before.version != approval.record_version || before.status != ObjectiveStatus::PendingApproval {
+        .ok_or_else(|| {
+            AppError::Conflict("The objective of this request no longer exists.".into())
+        })?;
+    if before.version != approval.record_version
+        || before.status != ObjectiveStatus::PendingApproval
+    {
         return Err(AppError::Conflict(
             "The objective changed after it was submitted; it must be submitted again.".into(),
         ));
@@ -226,19 +297,38 @@ pub(crate) async fn apply_decision(
     let after = store::find(tx, ctx.org_id(), before.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    record_change(tx, ctx, AuditAction::Update, RECORD_TYPE, before.id, Some(snapshot(&before)?), Some(snapshot(&after)?), now).await?;
+    record_change(
+        tx,
+        ctx,
+        Change::updated(RECORD_TYPE, before.id, &before, &after)?,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
-async fn withdraw_requests(tx: &mut Tx, ctx: &OrgContext, id: Uuid, now: OffsetDateTime) -> AppResult<()> {
-    let withdrawn = approvals::withdraw_pending_for(tx, ctx.org_id(), ApprovableRecord::Objective, id, now).await?;
+async fn withdraw_requests(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let withdrawn =
+        approvals::withdraw_pending_for(tx, ctx.org_id(), ApprovableRecord::Objective, id, now)
+            .await?;
     for before in withdrawn {
         let after = Approval {
             status: ApprovalStatus::Withdrawn,
             decided_at: Some(now),
             ..before.clone()
         };
-        record_change(tx, ctx, AuditAction::Update, "approval", before.id, Some(snapshot(&before)?), Some(snapshot(&after)?), now).await?;
+        record_change(
+            tx,
+            ctx,
+            Change::updated("approval", before.id, &before, &after)?,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

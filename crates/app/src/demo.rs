@@ -15,7 +15,11 @@ pub const DEMO_USERS: [(&str, &str, Role); 6] = [
     ("admin@acme.example", "Ada Admin", Role::Admin),
     ("manager@acme.example", "Maya Manager", Role::IsmsManager),
     ("approver@acme.example", "Arthur Approver", Role::Approver),
-    ("contributor@acme.example", "Cleo Contributor", Role::Contributor),
+    (
+        "contributor@acme.example",
+        "Cleo Contributor",
+        Role::Contributor,
+    ),
     ("auditor@acme.example", "Aud Itor", Role::Auditor),
     ("staff@acme.example", "Sam Staff", Role::Staff),
 ];
@@ -34,30 +38,113 @@ impl App {
     }
 
     async fn seed_demo_holding_lock(&self, now: OffsetDateTime) -> AppResult<bool> {
-        if self.list_organisations().await?.iter().any(|o| o.slug == DEMO_ORG_SLUG) {
+        if self
+            .list_organisations()
+            .await?
+            .iter()
+            .any(|o| o.slug == DEMO_ORG_SLUG)
+        {
             return Ok(false);
         }
-        self.ensure_organisation(DEMO_ORG_SLUG, "Acme Ltd", now).await?;
-        self.ensure_organisation("globex", "Globex Corporation", now).await?;
+        self.ensure_organisation(DEMO_ORG_SLUG, "Acme Ltd", now)
+            .await?;
+        self.ensure_organisation("globex", "Globex Corporation", now)
+            .await?;
         for (email, name, role) in DEMO_USERS {
-            self.create_user(email, name, DEMO_PASSWORD, role == Role::Admin, now).await?;
+            self.create_user(email, name, DEMO_PASSWORD, role == Role::Admin, now)
+                .await?;
             self.grant_role(DEMO_ORG_SLUG, email, role, now).await?;
         }
-        self.create_user(DEMO_CONSULTANT, "Connie Consultant", DEMO_PASSWORD, false, now).await?;
-        self.grant_role(DEMO_ORG_SLUG, DEMO_CONSULTANT, Role::Contributor, now).await?;
-        self.grant_role("globex", DEMO_CONSULTANT, Role::IsmsManager, now).await?;
+        self.create_user(
+            DEMO_CONSULTANT,
+            "Connie Consultant",
+            DEMO_PASSWORD,
+            false,
+            now,
+        )
+        .await?;
+        self.grant_role(DEMO_ORG_SLUG, DEMO_CONSULTANT, Role::Contributor, now)
+            .await?;
+        self.grant_role("globex", DEMO_CONSULTANT, Role::IsmsManager, now)
+            .await?;
 
         let manager = self.find_user_by_email("manager@acme.example").await?;
         let approver = self.find_user_by_email("approver@acme.example").await?;
-        let as_manager = self.org_context(&Principal { user: manager.clone(), credential: Credential::Cli }, DEMO_ORG_SLUG).await?;
-        let as_approver = self.org_context(&Principal { user: approver, credential: Credential::Cli }, DEMO_ORG_SLUG).await?;
+        let as_manager = self
+            .org_context(
+                &Principal {
+                    user: manager.clone(),
+                    credential: Credential::Cli,
+                },
+                DEMO_ORG_SLUG,
+            )
+            .await?;
+        let as_approver = self
+            .org_context(
+                &Principal {
+                    user: approver,
+                    credential: Credential::Cli,
+                },
+                DEMO_ORG_SLUG,
+            )
+            .await?;
         let owner = manager.id.to_string();
         let objectives = [
-            ("Keep the customer portal available", "Customers place and track orders through the portal; every hour of outage costs sales and trust.", "Measure monthly availability of the portal and fix the causes of each outage.", "Fewer lost orders; evidence of availability for enterprise customers.", "availability", "At least 99.9% monthly availability", "99.9", "%", "2027-06-30"),
-            ("Every employee completes security awareness training", "Most incidents we saw last year started with a phishing e-mail.", "Run induction and yearly refresher training with a short assessment.", "Staff recognise and report phishing; competence evidence for clause 7.2.", "awareness", "95% of staff trained and passed within the last 12 months", "95", "%", "2027-03-31"),
-            ("Treat every high risk within 90 days", "The board wants exposure above appetite to be short-lived.", "Agree a treatment plan for each high risk and follow it to completion.", "Lower residual risk; a visible, managed backlog.", "risk", "All high risks treated within 90 days of identification", "90", "days", "2027-12-31"),
-            ("Achieve ISO/IEC 27001 certification", "Two large prospects require certification in their tenders.", "Implement the ISMS, run an internal audit and a management review, then pass stage 1 and 2.", "Access to regulated customers; a structured security programme.", "business_alignment", "Certificate issued by an accredited body", "", "", "2027-09-30"),
-            ("Report personal-data breaches on time", "GDPR requires notifying the authority within 72 hours.", "Define the breach procedure and rehearse it twice a year.", "No fines for late notification; practised responders.", "compliance", "100% of notifiable breaches reported within 72 hours", "100", "%", ""),
+            (
+                "Keep the customer portal available",
+                "Customers place and track orders through the portal; every hour of outage costs sales and trust.",
+                "Measure monthly availability of the portal and fix the causes of each outage.",
+                "Fewer lost orders; evidence of availability for enterprise customers.",
+                "availability",
+                "At least 99.9% monthly availability",
+                "99.9",
+                "%",
+                "2027-06-30",
+            ),
+            (
+                "Every employee completes security awareness training",
+                "Most incidents we saw last year started with a phishing e-mail.",
+                "Run induction and yearly refresher training with a short assessment.",
+                "Staff recognise and report phishing; competence evidence for clause 7.2.",
+                "awareness",
+                "95% of staff trained and passed within the last 12 months",
+                "95",
+                "%",
+                "2027-03-31",
+            ),
+            (
+                "Treat every high risk within 90 days",
+                "The board wants exposure above appetite to be short-lived.",
+                "Agree a treatment plan for each high risk and follow it to completion.",
+                "Lower residual risk; a visible, managed backlog.",
+                "risk",
+                "All high risks treated within 90 days of identification",
+                "90",
+                "days",
+                "2027-12-31",
+            ),
+            (
+                "Achieve ISO/IEC 27001 certification",
+                "Two large prospects require certification in their tenders.",
+                "Implement the ISMS, run an internal audit and a management review, then pass stage 1 and 2.",
+                "Access to regulated customers; a structured security programme.",
+                "business_alignment",
+                "Certificate issued by an accredited body",
+                "",
+                "",
+                "2027-09-30",
+            ),
+            (
+                "Report personal-data breaches on time",
+                "GDPR requires notifying the authority within 72 hours.",
+                "Define the breach procedure and rehearse it twice a year.",
+                "No fines for late notification; practised responders.",
+                "compliance",
+                "100% of notifiable breaches reported within 72 hours",
+                "100",
+                "%",
+                "",
+            ),
         ];
         let mut created = Vec::new();
         for (title, why, what, benefits, category, target, value, unit, due) in objectives {
@@ -77,10 +164,31 @@ impl App {
             created.push(self.create_objective(&as_manager, &input, now).await?);
         }
         // One approved, one waiting for the approver, the rest drafts.
-        let approved = self.submit_objective(&as_manager, created[0].id, created[0].version, "Agreed with the operations lead.", now).await?;
-        self.decide_approval(&as_approver, approved.id, "approve", "Good target; report monthly.", now).await?;
-        self.submit_objective(&as_manager, created[1].id, created[1].version, "Ready for sign-off.", now).await?;
+        let approved = self
+            .submit_objective(
+                &as_manager,
+                created[0].id,
+                created[0].version,
+                "Agreed with the operations lead.",
+                now,
+            )
+            .await?;
+        self.decide_approval(
+            &as_approver,
+            approved.id,
+            "approve",
+            "Good target; report monthly.",
+            now,
+        )
+        .await?;
+        self.submit_objective(
+            &as_manager,
+            created[1].id,
+            created[1].version,
+            "Ready for sign-off.",
+            now,
+        )
+        .await?;
         Ok(true)
     }
 }
-

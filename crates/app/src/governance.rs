@@ -4,25 +4,37 @@
 
 use custos_domain::governance::{ApprovableRecord, Approval, ApprovalStatus, parse_decision};
 use custos_domain::list::{Listed, Page};
-use custos_domain::platform::{AuditAction, Permission};
+use custos_domain::platform::Permission;
 use custos_store::governance as store;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::platform::record_change;
-use crate::{App, AppError, AppResult, ApprovalFilter, OrgContext, snapshot};
+use crate::platform::{Change, record_change};
+use crate::{App, AppError, AppResult, ApprovalFilter, OrgContext};
 
 impl App {
-    pub async fn list_approvals(&self, ctx: &OrgContext, filter: &ApprovalFilter, page: Page) -> AppResult<Listed<Approval>> {
+    pub async fn list_approvals(
+        &self,
+        ctx: &OrgContext,
+        filter: &ApprovalFilter,
+        page: Page,
+    ) -> AppResult<Listed<Approval>> {
         ctx.require(Permission::ViewApprovals)?;
         let mut conn = self.store.reader().await?;
         Ok(store::list(&mut conn, ctx.org_id(), filter, page).await?)
     }
 
     /// "Waiting for my approval": pending requests addressed to the member's role.
-    pub async fn my_pending_approvals(&self, ctx: &OrgContext, page: Page) -> AppResult<Listed<Approval>> {
+    pub async fn my_pending_approvals(
+        &self,
+        ctx: &OrgContext,
+        page: Page,
+    ) -> AppResult<Listed<Approval>> {
         if !ctx.can(Permission::DecideApprovals) {
-            return Ok(Listed { items: Vec::new(), total: 0 });
+            return Ok(Listed {
+                items: Vec::new(),
+                total: 0,
+            });
         }
         let filter = ApprovalFilter {
             status: Some(ApprovalStatus::Pending),
@@ -35,7 +47,9 @@ impl App {
     pub async fn approval(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Approval> {
         ctx.require(Permission::ViewApprovals)?;
         let mut conn = self.store.reader().await?;
-        store::find(&mut conn, ctx.org_id(), id).await?.ok_or(AppError::NotFound)
+        store::find(&mut conn, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     /// Approves or rejects a pending request. The decision is final: a decided request
@@ -51,7 +65,9 @@ impl App {
         ctx.require(Permission::DecideApprovals)?;
         let (decision, comment) = parse_decision(decision, comment)?;
         let mut tx = self.store.begin().await?;
-        let before = store::find(&mut tx, ctx.org_id(), id).await?.ok_or(AppError::NotFound)?;
+        let before = store::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if before.status != ApprovalStatus::Pending {
             return Err(AppError::Conflict(format!(
                 "This request is already closed ({}); decisions cannot be changed.",
@@ -65,7 +81,9 @@ impl App {
             )));
         }
         if before.requested_by == ctx.user().id {
-            return Err(AppError::Forbidden("Nobody may decide on their own request.".into()));
+            return Err(AppError::Forbidden(
+                "Nobody may decide on their own request.".into(),
+            ));
         }
         match before.record_type {
             ApprovableRecord::Objective => {
@@ -73,11 +91,31 @@ impl App {
             }
         }
         let outcome = decision.outcome();
-        if !store::decide(&mut tx, ctx.org_id(), id, outcome, ctx.user().id, &comment, now).await? {
-            return Err(AppError::Conflict("Someone decided on this request a moment ago.".into()));
+        if !store::decide(
+            &mut tx,
+            ctx.org_id(),
+            id,
+            outcome,
+            ctx.user().id,
+            &comment,
+            now,
+        )
+        .await?
+        {
+            return Err(AppError::Conflict(
+                "Someone decided on this request a moment ago.".into(),
+            ));
         }
-        let after = store::find(&mut tx, ctx.org_id(), id).await?.ok_or(AppError::NotFound)?;
-        record_change(&mut tx, ctx, AuditAction::Update, "approval", id, Some(snapshot(&before)?), Some(snapshot(&after)?), now).await?;
+        let after = store::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::updated("approval", id, &before, &after)?,
+            now,
+        )
+        .await?;
         custos_store::commit(tx).await?;
         Ok(after)
     }

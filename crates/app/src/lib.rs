@@ -116,8 +116,13 @@ pub struct Principal {
 
 #[derive(Debug, Clone)]
 enum Credential {
-    Session { id_hash: String },
-    Token { org_id: uuid::Uuid, scope: TokenScope },
+    Session {
+        id_hash: String,
+    },
+    Token {
+        org_id: uuid::Uuid,
+        scope: TokenScope,
+    },
     /// The command line, run by whoever can read the database.
     Cli,
 }
@@ -153,7 +158,10 @@ impl OrgContext {
 
     /// Whether the role (and the token's scope, for API tokens) grants `permission`.
     pub fn can(&self, permission: Permission) -> bool {
-        self.role.allows(permission) && self.token_scope.is_none_or(|scope| scope.allows(permission))
+        self.role.allows(permission)
+            && self
+                .token_scope
+                .is_none_or(|scope| scope.allows(permission))
     }
 
     pub fn require(&self, permission: Permission) -> AppResult<()> {

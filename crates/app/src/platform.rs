@@ -59,7 +59,12 @@ const CLI_ACTOR: &str = "custos command line";
 impl App {
     /// Checks a password and opens a new session. Repeated failures lock the account for a
     /// while; unknown addresses take as long to refuse as known ones.
-    pub async fn log_in(&self, email: &str, password: &str, now: OffsetDateTime) -> AppResult<NewSession> {
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<NewSession> {
         let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
         let credentials = {
             let mut conn = self.store.reader().await?;
@@ -75,7 +80,8 @@ impl App {
             return Err(AppError::LockedOut { until });
         }
         let valid =
-            secrets::verify_password(password.to_owned(), credentials.password_hash.clone()).await?;
+            secrets::verify_password(password.to_owned(), credentials.password_hash.clone())
+                .await?;
         let user_id = credentials.user.id;
         let mut tx = self.store.begin().await?;
         if !valid {
@@ -116,7 +122,11 @@ impl App {
     }
 
     /// The user behind a session cookie, if the session is live.
-    pub async fn authenticate_session(&self, secret: &str, now: OffsetDateTime) -> AppResult<Principal> {
+    pub async fn authenticate_session(
+        &self,
+        secret: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Principal> {
         let id_hash = digest(secret);
         let mut conn = self.store.reader().await?;
         let user = store::session_user(&mut conn, &id_hash, now)
@@ -129,7 +139,11 @@ impl App {
     }
 
     /// The user behind a bearer token, if the token is live.
-    pub async fn authenticate_token(&self, secret: &str, now: OffsetDateTime) -> AppResult<Principal> {
+    pub async fn authenticate_token(
+        &self,
+        secret: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Principal> {
         let mut conn = self.store.reader().await?;
         let (token, user) = store::find_live_token(&mut conn, &digest(secret), now)
             .await?
@@ -153,7 +167,9 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<()> {
         let Credential::Session { id_hash } = &principal.credential else {
-            return Err(AppError::Forbidden("Change passwords in the web interface.".into()));
+            return Err(AppError::Forbidden(
+                "Change passwords in the web interface.".into(),
+            ));
         };
         let stored = {
             let mut conn = self.store.reader().await?;
@@ -162,11 +178,19 @@ impl App {
                 .ok_or(AppError::Unauthenticated)?
         };
         if !secrets::verify_password(current.to_owned(), stored).await? {
-            return Err(ValidationErrors::single("current_password", "This is not your current password.").into());
+            return Err(ValidationErrors::single(
+                "current_password",
+                "This is not your current password.",
+            )
+            .into());
         }
         check_password_policy(new, "new_password")?;
         if new != confirmation {
-            return Err(ValidationErrors::single("confirm_password", "The two new passwords differ.").into());
+            return Err(ValidationErrors::single(
+                "confirm_password",
+                "The two new passwords differ.",
+            )
+            .into());
         }
         let hash = secrets::hash_password(new.to_owned()).await?;
         let mut tx = self.store.begin().await?;
@@ -228,7 +252,9 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<User> {
         let mut errors = ValidationErrors::new();
-        let email = Email::parse(email).map_err(|e| errors.fields.extend(e.fields)).ok();
+        let email = Email::parse(email)
+            .map_err(|e| errors.fields.extend(e.fields))
+            .ok();
         let name = required_text(&mut errors, "name", name, 200);
         if let Err(e) = check_password_policy(password, "password") {
             errors.fields.extend(e.fields);
@@ -265,7 +291,8 @@ impl App {
                 e.into()
             });
         }
-        cli_event(&mut tx, None, AuditAction::Create, "user", user.id.to_string(), None, Some(snapshot(&UserSnapshot::from(&user))?), now).await?;
+        let change = Change::created("user", user.id, &UserSnapshot::from(&user))?;
+        cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
         Ok(user)
     }
@@ -279,44 +306,64 @@ impl App {
     }
 
     /// Disables (or re-enables) a user; a disabled user's sessions end at once.
-    pub async fn set_user_disabled(&self, email: &str, disabled: bool, now: OffsetDateTime) -> AppResult<User> {
+    pub async fn set_user_disabled(
+        &self,
+        email: &str,
+        disabled: bool,
+        now: OffsetDateTime,
+    ) -> AppResult<User> {
         let before = self.find_user_by_email(email).await?;
-        let after = User { disabled, ..before.clone() };
+        let after = User {
+            disabled,
+            ..before.clone()
+        };
         let mut tx = self.store.begin().await?;
         store::set_user_disabled(&mut tx, before.id, disabled).await?;
         if disabled {
             store::delete_sessions_of(&mut tx, before.id, None).await?;
         }
-        cli_event(
-            &mut tx,
-            None,
-            AuditAction::Update,
+        let change = Change::updated(
             "user",
-            before.id.to_string(),
-            Some(snapshot(&UserSnapshot::from(&before))?),
-            Some(snapshot(&UserSnapshot::from(&after))?),
-            now,
-        )
-        .await?;
+            before.id,
+            &UserSnapshot::from(&before),
+            &UserSnapshot::from(&after),
+        )?;
+        cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
         Ok(after)
     }
 
     /// Sets a new password from the command line and ends the user's sessions.
-    pub async fn reset_password(&self, email: &str, password: &str, now: OffsetDateTime) -> AppResult<User> {
+    pub async fn reset_password(
+        &self,
+        email: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<User> {
         let user = self.find_user_by_email(email).await?;
         check_password_policy(password, "password")?;
         let hash = secrets::hash_password(password.to_owned()).await?;
         let mut tx = self.store.begin().await?;
         store::set_password_hash(&mut tx, user.id, &hash, now).await?;
         store::delete_sessions_of(&mut tx, user.id, None).await?;
-        cli_event(&mut tx, None, AuditAction::Update, "user_password", user.id.to_string(), None, Some(snapshot(&UserSnapshot::from(&user))?), now).await?;
+        let change = Change::updated(
+            "user_password",
+            user.id,
+            &serde_json::Value::Null,
+            &UserSnapshot::from(&user),
+        )?;
+        cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
         Ok(user)
     }
 
     /// Creates an organisation, or returns the existing one with this slug.
-    pub async fn ensure_organisation(&self, slug: &str, name: &str, now: OffsetDateTime) -> AppResult<Organisation> {
+    pub async fn ensure_organisation(
+        &self,
+        slug: &str,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Organisation> {
         let slug = Slug::parse(slug)?;
         let mut errors = ValidationErrors::new();
         let name = required_text(&mut errors, "name", name, 200);
@@ -331,21 +378,34 @@ impl App {
             name,
         };
         store::insert_organisation(&mut tx, &organisation, now).await?;
-        cli_event(&mut tx, Some(organisation.id), AuditAction::Create, "organisation", organisation.id.to_string(), None, Some(snapshot(&organisation)?), now).await?;
+        let change = Change::created("organisation", organisation.id, &organisation)?;
+        cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
         Ok(organisation)
     }
 
     /// Gives a user a role in an organisation (replacing any previous role there).
-    pub async fn grant_role(&self, slug: &str, email: &str, role: Role, now: OffsetDateTime) -> AppResult<()> {
+    pub async fn grant_role(
+        &self,
+        slug: &str,
+        email: &str,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
         let user = self.find_user_by_email(email).await?;
         let mut tx = self.store.begin().await?;
         let organisation = store::find_organisation_by_slug(&mut tx, slug)
             .await?
             .ok_or(AppError::NotFound)?;
         store::upsert_membership(&mut tx, organisation.id, user.id, role, now).await?;
-        let membership = serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
-        cli_event(&mut tx, Some(organisation.id), AuditAction::Create, "membership", format!("{}:{}", organisation.id, user.id), None, Some(membership), now).await?;
+        let membership =
+            serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
+        let change = Change::created(
+            "membership",
+            format!("{}:{}", organisation.id, user.id),
+            &membership,
+        )?;
+        cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
         Ok(())
     }
@@ -361,9 +421,20 @@ impl App {
     ) -> AppResult<NewToken> {
         ctx.require(Permission::ManageOwnTokens)?;
         if ctx.token_scope.is_some() {
-            return Err(AppError::Forbidden("API tokens cannot create API tokens.".into()));
+            return Err(AppError::Forbidden(
+                "API tokens cannot create API tokens.".into(),
+            ));
         }
-        self.insert_token(ctx.org_id(), &ctx.user, &ctx.actor_label(), name, scope, lifetime_days, now).await
+        self.insert_token(
+            ctx.org_id(),
+            &ctx.user,
+            &ctx.actor_label(),
+            name,
+            scope,
+            lifetime_days,
+            now,
+        )
+        .await
     }
 
     /// Creates an API token from the command line for a member of `slug`.
@@ -377,16 +448,33 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<NewToken> {
         let user = self.find_user_by_email(email).await?;
-        let principal = Principal { user: user.clone(), credential: Credential::Cli };
-        let ctx = self.org_context(&principal, slug).await.map_err(|e| match e {
-            AppError::NotFound => AppError::Conflict(format!("{email} is not a member of {slug}")),
-            other => other,
-        })?;
+        let principal = Principal {
+            user: user.clone(),
+            credential: Credential::Cli,
+        };
+        let ctx = self
+            .org_context(&principal, slug)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound => {
+                    AppError::Conflict(format!("{email} is not a member of {slug}"))
+                }
+                other => other,
+            })?;
         ctx.require(Permission::ManageOwnTokens)?;
-        self.insert_token(ctx.org_id(), &user, CLI_ACTOR, name, scope, lifetime_days, now).await
+        self.insert_token(
+            ctx.org_id(),
+            &user,
+            CLI_ACTOR,
+            name,
+            scope,
+            lifetime_days,
+            now,
+        )
+        .await
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn insert_token(
         &self,
         org_id: Uuid,
@@ -442,7 +530,12 @@ impl App {
         Ok(store::tokens_of(&mut conn, ctx.org_id(), ctx.user.id).await?)
     }
 
-    pub async fn revoke_token(&self, ctx: &OrgContext, token_id: Uuid, now: OffsetDateTime) -> AppResult<()> {
+    pub async fn revoke_token(
+        &self,
+        ctx: &OrgContext,
+        token_id: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
         ctx.require(Permission::ManageOwnTokens)?;
         let mut tx = self.store.begin().await?;
         if !store::revoke_token(&mut tx, ctx.org_id(), ctx.user.id, token_id, now).await? {
@@ -468,7 +561,12 @@ impl App {
     }
 
     /// The organisation's audit trail, newest first.
-    pub async fn audit_events(&self, ctx: &OrgContext, filter: &AuditFilter, page: Page) -> AppResult<Listed<AuditEvent>> {
+    pub async fn audit_events(
+        &self,
+        ctx: &OrgContext,
+        filter: &AuditFilter,
+        page: Page,
+    ) -> AppResult<Listed<AuditEvent>> {
         ctx.require(Permission::ViewAuditLog)?;
         let mut conn = self.store.reader().await?;
         Ok(audit::list(&mut conn, ctx.org_id(), filter, page).await?)
@@ -481,29 +579,79 @@ impl App {
     }
 }
 
-/// Records a change made from the command line.
-#[allow(clippy::too_many_arguments)]
-async fn cli_event(
-    tx: &mut custos_store::Tx,
-    org_id: Option<Uuid>,
+/// A change to one record, as the audit trail keeps it.
+pub(crate) struct Change<'a> {
     action: AuditAction,
-    record_type: &str,
+    record_type: &'a str,
     record_id: String,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn created<T: Serialize>(
+        record_type: &'a str,
+        record_id: impl ToString,
+        after: &T,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            action: AuditAction::Create,
+            record_type,
+            record_id: record_id.to_string(),
+            before: None,
+            after: Some(snapshot(after)?),
+        })
+    }
+
+    pub fn updated<B: Serialize, A: Serialize>(
+        record_type: &'a str,
+        record_id: impl ToString,
+        before: &B,
+        after: &A,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            action: AuditAction::Update,
+            record_type,
+            record_id: record_id.to_string(),
+            before: Some(snapshot(before)?),
+            after: Some(snapshot(after)?),
+        })
+    }
+
+    pub fn deleted<T: Serialize>(
+        record_type: &'a str,
+        record_id: impl ToString,
+        before: &T,
+    ) -> AppResult<Self> {
+        Ok(Self {
+            action: AuditAction::Delete,
+            record_type,
+            record_id: record_id.to_string(),
+            before: Some(snapshot(before)?),
+            after: None,
+        })
+    }
+}
+
+async fn append_change(
+    tx: &mut custos_store::Tx,
+    org_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    actor: &str,
+    change: Change<'_>,
     now: OffsetDateTime,
 ) -> AppResult<()> {
     audit::append(
         tx,
         NewEvent {
             org_id,
-            actor_id: None,
-            actor: CLI_ACTOR,
-            action,
-            record_type,
-            record_id,
-            before,
-            after,
+            actor_id,
+            actor,
+            action: change.action,
+            record_type: change.record_type,
+            record_id: change.record_id,
+            before: change.before,
+            after: change.after,
             occurred_at: now,
         },
     )
@@ -511,33 +659,32 @@ async fn cli_event(
     Ok(())
 }
 
+/// Records a change made from the command line.
+async fn cli_event(
+    tx: &mut custos_store::Tx,
+    org_id: Option<Uuid>,
+    change: Change<'_>,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    append_change(tx, org_id, None, CLI_ACTOR, change, now).await
+}
+
 /// Records a change made by a member, in the caller's transaction.
 pub(crate) async fn record_change(
     tx: &mut custos_store::Tx,
     ctx: &OrgContext,
-    action: AuditAction,
-    record_type: &str,
-    record_id: Uuid,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
+    change: Change<'_>,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    audit::append(
+    append_change(
         tx,
-        NewEvent {
-            org_id: Some(ctx.org_id()),
-            actor_id: Some(ctx.user.id),
-            actor: &ctx.actor_label(),
-            action,
-            record_type,
-            record_id: record_id.to_string(),
-            before,
-            after,
-            occurred_at: now,
-        },
+        Some(ctx.org_id()),
+        Some(ctx.user.id),
+        &ctx.actor_label(),
+        change,
+        now,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A strong random password for accounts created without one.

@@ -48,5 +48,4 @@ pub async fn verify_password(password: String, hash: String) -> AppResult<bool> 
 
 /// A hash of a random password, checked when an unknown e-mail logs in so that answering
 /// takes as long as for a real account.
-pub const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3PrwNK6b6T3cqrAkmvpAgz9tSmN1tt6IDWmHpYF1FMg";
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3PrwNK6b6T3cqrAkmvpAgz9tSmN1tt6IDWmHpYF1FMg";

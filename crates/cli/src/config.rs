@@ -103,7 +103,8 @@ impl Config {
         if let Ok(path) = std::env::var("CUSTOS_DATABASE_URL_FILE")
             && shared.database_url.is_none()
         {
-            let url = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+            let url =
+                std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
             config.database_url = Some(url.trim().to_owned());
         }
         Ok(config)
@@ -114,8 +115,12 @@ impl Config {
         if let Some(url) = &self.database_url {
             return Ok(url.clone());
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
         let path = self.data_dir.join("custos.db");
         Ok(format!("sqlite://{}?mode=rwc", path.display()))
     }
@@ -124,8 +129,16 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => {
-                let host = if listen.ip().is_unspecified() { "localhost".to_owned() } else { listen.ip().to_string() };
-                format!("http://{host}:{}{}", listen.port(), self.base_path.trim_end_matches('/'))
+                let host = if listen.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    listen.ip().to_string()
+                };
+                format!(
+                    "http://{host}:{}{}",
+                    listen.port(),
+                    self.base_path.trim_end_matches('/')
+                )
             }
         }
     }
@@ -136,7 +149,9 @@ pub fn init_logging(config: &Config, serving: bool) {
     // Commands other than serve print their own results; keep their log quiet.
     let default = if serving { config.log.as_str() } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -152,7 +167,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
     let applied = app.migrate().await.context("cannot migrate the database")?;
     if demo {
-        app.seed_demo(now()).await.map_err(|e| anyhow::anyhow!("cannot create the demo data: {e}"))?;
+        app.seed_demo(now())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the demo data: {e}"))?;
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -160,7 +177,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let public_url = config.public_url(address);
     let web = custos_web::WebConfig {
-        secure_cookies: config.secure_cookies.unwrap_or(public_url.starts_with("https://")),
+        secure_cookies: config
+            .secure_cookies
+            .unwrap_or(public_url.starts_with("https://")),
         public_url: public_url.clone(),
         base_path: config.base_path.clone(),
         show_demo_logins: demo,
@@ -168,17 +187,29 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let router = custos_web::router(app.clone(), web);
 
     println!("Custos is running at {public_url}/");
-    println!("  database: {} ({}; {applied} migration(s) applied)", custos_app::redact_url(&url), app.backend().as_str());
+    println!(
+        "  database: {} ({}; {applied} migration(s) applied)",
+        custos_app::redact_url(&url),
+        app.backend().as_str()
+    );
     if demo {
-        println!("  demo log-ins (password \"{}\"):", custos_app::demo::DEMO_PASSWORD);
+        println!(
+            "  demo log-ins (password \"{}\"):",
+            custos_app::demo::DEMO_PASSWORD
+        );
         for (email, _, role) in custos_app::demo::DEMO_USERS {
             println!("    {email:<28} {}", role.label());
         }
-        println!("    {:<28} Contributor in Acme, ISMS manager in Globex", custos_app::demo::DEMO_CONSULTANT);
+        println!(
+            "    {:<28} Contributor in Acme, ISMS manager in Globex",
+            custos_app::demo::DEMO_CONSULTANT
+        );
     } else if app.user_count().await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
         println!();
         println!("  No users yet. Create the first administrator with:");
-        println!("    custos user create --admin --email you@example.org --name \"Your Name\" --org acme --org-name \"Acme Ltd\"");
+        println!(
+            "    custos user create --admin --email you@example.org --name \"Your Name\" --org acme --org-name \"Acme Ltd\""
+        );
         println!("  (or start with --demo to explore a sample organisation)");
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, %address, "ready");

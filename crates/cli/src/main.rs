@@ -15,7 +15,11 @@ use custos_app::{App, AppError, Settings, now};
 use config::{Config, ServeArgs, SharedArgs};
 
 #[derive(Parser)]
-#[command(name = "custos", version, about = "Custos: an ISMS for ISO/IEC 27001 in one binary")]
+#[command(
+    name = "custos",
+    version,
+    about = "Custos: an ISMS for ISO/IEC 27001 in one binary"
+)]
 struct Cli {
     #[command(flatten)]
     shared: SharedArgs,
@@ -149,10 +153,13 @@ enum AuditCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli.shared, match &cli.command {
-        Command::Serve(args) => Some(args),
-        _ => None,
-    }) {
+    let config = match Config::load(
+        &cli.shared,
+        match &cli.command {
+            Command::Serve(args) => Some(args),
+            _ => None,
+        },
+    ) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -187,7 +194,11 @@ fn read_password_stdin() -> anyhow::Result<String> {
 fn explain(error: AppError) -> anyhow::Error {
     match error {
         AppError::Validation(errors) => {
-            let lines: Vec<String> = errors.fields.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let lines: Vec<String> = errors
+                .fields
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
             anyhow::anyhow!("{}", lines.join("; "))
         }
         AppError::NotFound => anyhow::anyhow!("not found"),
@@ -197,7 +208,9 @@ fn explain(error: AppError) -> anyhow::Error {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => config::serve(config, args.demo).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => config::serve(config, args.demo)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::Migrate => {
             let url = config.database_url()?;
             let app = App::connect(&url, Settings::default()).await?;
@@ -208,7 +221,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let app = open(&config).await?;
             let created = app.seed_demo(now()).await.map_err(explain)?;
-            println!("{}", if created { "Demo organisation created." } else { "The demo organisation already exists." });
+            println!(
+                "{}",
+                if created {
+                    "Demo organisation created."
+                } else {
+                    "The demo organisation already exists."
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => user(open(&config).await?, command).await,
@@ -216,7 +236,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let app = open(&config).await?;
             match command {
                 OrgCommand::Create { slug, name } => {
-                    let org = app.ensure_organisation(&slug, &name, now()).await.map_err(explain)?;
+                    let org = app
+                        .ensure_organisation(&slug, &name, now())
+                        .await
+                        .map_err(explain)?;
                     println!("Organisation {} ({})", org.slug, org.name);
                 }
                 OrgCommand::List => {
@@ -227,13 +250,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token(TokenCommand::Create { org, email, name, scope, days }) => {
+        Command::Token(TokenCommand::Create {
+            org,
+            email,
+            name,
+            scope,
+            days,
+        }) => {
             let app = open(&config).await?;
             let Some(scope) = TokenScope::parse(&scope) else {
                 bail!("--scope must be read or read-write");
             };
-            let created = app.create_token_cli(&org, &email, &name, scope, days, now()).await.map_err(explain)?;
-            eprintln!("Token for {email} in {org}, {} access, expires {}. Shown once:", scope.as_str(), custos_app::domain::dates::display(created.token.expires_at));
+            let created = app
+                .create_token_cli(&org, &email, &name, scope, days, now())
+                .await
+                .map_err(explain)?;
+            eprintln!(
+                "Token for {email} in {org}, {} access, expires {}. Shown once:",
+                scope.as_str(),
+                custos_app::domain::dates::display(created.token.expires_at)
+            );
             println!("{}", created.secret);
             Ok(ExitCode::SUCCESS)
         }
@@ -246,7 +282,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     None => println!("ok      chain {} ({} events)", report.chain, report.events),
                     Some(link) => {
                         broken = true;
-                        println!("BROKEN  chain {} at event {}: {}", link.chain, link.seq, link.reason);
+                        println!(
+                            "BROKEN  chain {} at event {}: {}",
+                            link.chain, link.seq, link.reason
+                        );
                     }
                 }
             }
@@ -267,19 +306,36 @@ async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
             let (password, generated) = if args.password_stdin {
                 (read_password_stdin()?, false)
             } else {
-                (custos_app::platform::generate_password().map_err(explain)?, true)
+                (
+                    custos_app::platform::generate_password().map_err(explain)?,
+                    true,
+                )
             };
             let role = match (&args.role, args.admin) {
-                (Some(raw), _) => Role::parse(raw).with_context(|| format!("unknown role {raw:?}"))?,
+                (Some(raw), _) => {
+                    Role::parse(raw).with_context(|| format!("unknown role {raw:?}"))?
+                }
                 (None, true) => Role::Admin,
                 (None, false) => Role::Staff,
             };
-            let user = app.create_user(&args.email, &args.name, &password, args.admin, now()).await.map_err(explain)?;
+            let user = app
+                .create_user(&args.email, &args.name, &password, args.admin, now())
+                .await
+                .map_err(explain)?;
             if let Some(slug) = &args.org {
                 let org_name = args.org_name.clone().unwrap_or_else(|| slug.clone());
-                app.ensure_organisation(slug, &org_name, now()).await.map_err(explain)?;
-                app.grant_role(slug, &user.email, role, now()).await.map_err(explain)?;
-                println!("Created {} <{}>, {} of {slug}.", user.name, user.email, role.label());
+                app.ensure_organisation(slug, &org_name, now())
+                    .await
+                    .map_err(explain)?;
+                app.grant_role(slug, &user.email, role, now())
+                    .await
+                    .map_err(explain)?;
+                println!(
+                    "Created {} <{}>, {} of {slug}.",
+                    user.name,
+                    user.email,
+                    role.label()
+                );
             } else {
                 println!("Created {} <{}>.", user.name, user.email);
             }
@@ -290,21 +346,38 @@ async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::List => {
             for user in app.list_users().await.map_err(explain)? {
                 let state = if user.disabled { "disabled" } else { "active" };
-                let admin = if user.instance_admin { "\tinstance admin" } else { "" };
+                let admin = if user.instance_admin {
+                    "\tinstance admin"
+                } else {
+                    ""
+                };
                 println!("{}\t{}\t{state}{admin}", user.email, user.name);
             }
         }
         UserCommand::Disable { email } => {
-            app.set_user_disabled(&email, true, now()).await.map_err(explain)?;
+            app.set_user_disabled(&email, true, now())
+                .await
+                .map_err(explain)?;
             println!("{email} is disabled and logged out everywhere.");
         }
         UserCommand::Enable { email } => {
-            app.set_user_disabled(&email, false, now()).await.map_err(explain)?;
+            app.set_user_disabled(&email, false, now())
+                .await
+                .map_err(explain)?;
             println!("{email} is enabled.");
         }
-        UserCommand::ResetPassword { email, password_stdin } => {
-            let password = if password_stdin { read_password_stdin()? } else { custos_app::platform::generate_password().map_err(explain)? };
-            app.reset_password(&email, &password, now()).await.map_err(explain)?;
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                read_password_stdin()?
+            } else {
+                custos_app::platform::generate_password().map_err(explain)?
+            };
+            app.reset_password(&email, &password, now())
+                .await
+                .map_err(explain)?;
             println!("Password of {email} reset; their sessions have ended.");
             if !password_stdin {
                 println!("New password (shown once): {password}");
@@ -312,7 +385,9 @@ async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::Grant { email, org, role } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
-            app.grant_role(&org, &email, role, now()).await.map_err(explain)?;
+            app.grant_role(&org, &email, role, now())
+                .await
+                .map_err(explain)?;
             println!("{email} is now {} in {org}.", role.label());
         }
     }

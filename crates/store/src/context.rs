@@ -93,7 +93,7 @@ pub async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option
 }
 
 /// Writes `draft` over version `expected_version`; false when someone else saved first.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub async fn update(
     conn: &mut Conn,
     org_id: Uuid,

@@ -6,8 +6,8 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use custos_app::{AppError, OrgContext, Principal};
 use custos_app::now;
+use custos_app::{AppError, OrgContext, Principal};
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
@@ -53,7 +53,10 @@ pub struct ApiUser(pub Principal);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let now = now();
         if has_bearer(&parts.headers) {
             let token = bearer_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
@@ -70,7 +73,10 @@ pub struct ApiOrg(pub OrgContext);
 impl FromRequestParts<AppState> for ApiOrg {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ApiUser(principal) = ApiUser::from_request_parts(parts, state).await?;
         let slug = path_org(parts, state).await?;
         Ok(ApiOrg(state.app.org_context(&principal, &slug).await?))
@@ -100,7 +106,10 @@ impl IntoResponse for PageRejection {
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let base = &state.config.base_path;
         let login = || {
             let next = parts
@@ -133,7 +142,10 @@ pub struct PageOrg {
 impl FromRequestParts<AppState> for PageOrg {
     type Rejection = PageRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let PageUser { principal } = PageUser::from_request_parts(parts, state).await?;
         let page_error = |error| {
             PageRejection::Error(PageError {
@@ -142,7 +154,11 @@ impl FromRequestParts<AppState> for PageOrg {
             })
         };
         let slug = path_org(parts, state).await.map_err(page_error)?;
-        let ctx = state.app.org_context(&principal, &slug).await.map_err(page_error)?;
+        let ctx = state
+            .app
+            .org_context(&principal, &slug)
+            .await
+            .map_err(page_error)?;
         Ok(PageOrg { ctx })
     }
 }

@@ -34,14 +34,32 @@ fn status_of(error: &AppError) -> (StatusCode, &'static str, &'static str) {
     match error {
         AppError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
-        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
-        AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid-credentials", "Log-in failed"),
-        AppError::LockedOut { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked-out", "Account temporarily locked"),
-        AppError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input"),
+        AppError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+        ),
+        AppError::InvalidCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "invalid-credentials",
+            "Log-in failed",
+        ),
+        AppError::LockedOut { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked-out",
+            "Account temporarily locked",
+        ),
+        AppError::Validation(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid input",
+        ),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-        AppError::Store(_) | AppError::Internal(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error")
-        }
+        AppError::Store(_) | AppError::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+        ),
     }
 }
 
@@ -55,7 +73,10 @@ pub fn public_detail(error: &AppError) -> String {
         AppError::Validation(_) => "Some fields are not valid; see the messages.".into(),
         AppError::LockedOut { until } => format!(
             "Too many failed log-ins. Try again after {} UTC.",
-            until.time().format(&time::macros::format_description!("[hour]:[minute]")).unwrap_or_default()
+            until
+                .time()
+                .format(&time::macros::format_description!("[hour]:[minute]"))
+                .unwrap_or_default()
         ),
         other => other.to_string(),
     }
@@ -113,9 +134,10 @@ impl IntoResponse for ApiError {
             errors,
         });
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, crate::header("Bearer realm=\"custos\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                crate::header("Bearer realm=\"custos\""),
+            );
         }
         response
     }
@@ -165,7 +187,11 @@ pub fn render<T: Template>(template: &T) -> Response {
         Ok(body) => Html(body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be shown.",
+            )
+                .into_response()
         }
     }
 }

@@ -83,12 +83,17 @@ pub fn router(app: App, config: WebConfig) -> Router {
         Router::new()
             .route(
                 "/",
-                axum::routing::get(move || async move { axum::response::Redirect::to(&format!("{base}/")) }),
+                axum::routing::get(move || async move {
+                    axum::response::Redirect::to(&format!("{base}/"))
+                }),
             )
             .nest(&config.base_path, inner)
     };
     routed
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::protect))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::protect,
+        ))
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -45,8 +45,15 @@ impl ListState {
         }
     }
 
-    fn href(&self, sort: &str, direction: SortDirection, page: u64, extra: &[(&str, &str)]) -> String {
-        let mut pairs: Vec<(&str, String)> = self.filters.iter().map(|(k, v)| (*k, v.clone())).collect();
+    fn href(
+        &self,
+        sort: &str,
+        direction: SortDirection,
+        page: u64,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let mut pairs: Vec<(&str, String)> =
+            self.filters.iter().map(|(k, v)| (*k, v.clone())).collect();
         pairs.push(("sort", sort.to_owned()));
         pairs.push(("dir", direction.as_str().to_owned()));
         if page > 1 {
@@ -61,7 +68,11 @@ impl ListState {
 
     pub fn header(&self, key: &str, label: &'static str) -> SortHeader {
         let active = self.sort == key;
-        let direction = if active { self.direction.flipped() } else { SortDirection::Asc };
+        let direction = if active {
+            self.direction.flipped()
+        } else {
+            SortDirection::Asc
+        };
         SortHeader {
             label,
             href: self.href(key, direction, 1, &[]),
@@ -110,7 +121,11 @@ impl ListState {
 }
 
 /// Rows as CSV. Cells that a spreadsheet would run as a formula are prefixed with `'`.
-pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> axum::response::Response {
+pub fn csv_response(
+    filename: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -124,13 +139,20 @@ pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> 
     let body = match (result, writer.into_inner()) {
         (Ok(()), Ok(body)) => body,
         _ => {
-            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "The export failed.").into_response();
+            return (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "The export failed.",
+            )
+                .into_response();
         }
     };
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         body,
     )
@@ -160,14 +182,20 @@ mod tests {
         );
         let header = list.header("title", "Title");
         assert_eq!(header.aria_sort, "ascending");
-        assert_eq!(header.href, "/orgs/acme/objectives?q=portal&sort=title&dir=desc");
+        assert_eq!(
+            header.href,
+            "/orgs/acme/objectives?q=portal&sort=title&dir=desc"
+        );
         assert_eq!(list.header("status", "Status").aria_sort, "none");
         assert!(list.csv_href().ends_with("&format=csv"));
     }
 
     #[test]
     fn formulas_are_neutralised_in_csv() {
-        assert_eq!(neutralise_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(
+            neutralise_formula("=HYPERLINK(\"x\")"),
+            "'=HYPERLINK(\"x\")"
+        );
         assert_eq!(neutralise_formula("plain"), "plain");
     }
 }

@@ -65,11 +65,17 @@ fn pages() -> Pages {
         .post("/orgs/{org}/objectives/{id}/submit", post(context::submit))
         .get("/orgs/{org}/approvals", get(governance::list))
         .get("/orgs/{org}/approvals/{id}", get(governance::show))
-        .post("/orgs/{org}/approvals/{id}/decision", post(governance::decide))
+        .post(
+            "/orgs/{org}/approvals/{id}/decision",
+            post(governance::decide),
+        )
         .get("/orgs/{org}/audit-log", get(platform::audit_log))
         .get("/orgs/{org}/tokens", get(platform::tokens))
         .post("/orgs/{org}/tokens", post(platform::create_token))
-        .post("/orgs/{org}/tokens/{id}/revoke", post(platform::revoke_token))
+        .post(
+            "/orgs/{org}/tokens/{id}/revoke",
+            post(platform::revoke_token),
+        )
 }
 
 /// Every page route, for tests and documentation.

@@ -28,12 +28,18 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     let is_static = request.uri().path().contains("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, value(CONTENT_SECURITY_POLICY));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        value(CONTENT_SECURITY_POLICY),
+    );
     headers.insert(header::X_FRAME_OPTIONS, value("DENY"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, value("nosniff"));
     headers.insert(header::REFERRER_POLICY, value("same-origin"));
     headers.insert("cross-origin-opener-policy", value("same-origin"));
-    headers.insert("permissions-policy", value("camera=(), microphone=(), geolocation=()"));
+    headers.insert(
+        "permissions-policy",
+        value("camera=(), microphone=(), geolocation=()"),
+    );
     if !is_static && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, value("no-store"));
     }
@@ -57,7 +63,10 @@ fn is_cross_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if public_origin == Some(origin.as_str()) {
         return false;
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let origin_host = origin.split_once("://").map(|(_, host)| host);
     origin_host != Some(host.to_lowercase().as_str())
 }
@@ -78,22 +87,43 @@ mod tests {
     #[test]
     fn fetch_metadata_decides_when_present() {
         let public = Some("https://isms.example.org");
-        assert!(!is_cross_origin(&headers(&[("sec-fetch-site", "same-origin")]), public));
-        assert!(!is_cross_origin(&headers(&[("sec-fetch-site", "none")]), public));
-        assert!(is_cross_origin(&headers(&[("sec-fetch-site", "same-site")]), public));
-        assert!(is_cross_origin(&headers(&[("sec-fetch-site", "cross-site")]), public));
+        assert!(!is_cross_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            public
+        ));
+        assert!(!is_cross_origin(
+            &headers(&[("sec-fetch-site", "none")]),
+            public
+        ));
+        assert!(is_cross_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            public
+        ));
+        assert!(is_cross_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            public
+        ));
     }
 
     #[test]
     fn origin_must_match_the_public_origin_or_host() {
         let public = Some("https://isms.example.org");
-        assert!(!is_cross_origin(&headers(&[("origin", "https://isms.example.org")]), public));
         assert!(!is_cross_origin(
-            &headers(&[("origin", "http://10.0.0.5:8080"), ("host", "10.0.0.5:8080")]),
+            &headers(&[("origin", "https://isms.example.org")]),
+            public
+        ));
+        assert!(!is_cross_origin(
+            &headers(&[
+                ("origin", "http://10.0.0.5:8080"),
+                ("host", "10.0.0.5:8080")
+            ]),
             public
         ));
         assert!(is_cross_origin(
-            &headers(&[("origin", "https://evil.example"), ("host", "isms.example.org")]),
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "isms.example.org")
+            ]),
             public
         ));
         assert!(!is_cross_origin(&headers(&[]), public));

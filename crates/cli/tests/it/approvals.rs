@@ -8,19 +8,44 @@ use crate::on_both_backends;
 use crate::support::{TestApp, objective};
 
 /// An organisation with a manager and an approver, and one submitted objective.
-async fn submitted(app: &TestApp) -> (crate::support::Client, crate::support::Client, String, String) {
-    app.member("acme", "maya@acme.example", Role::IsmsManager).await;
-    app.member("acme", "arthur@acme.example", Role::Approver).await;
-    let manager = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
-    let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
-    let (_, created) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Sign me off")).await;
+async fn submitted(
+    app: &TestApp,
+) -> (
+    crate::support::Client,
+    crate::support::Client,
+    String,
+    String,
+) {
+    app.member("acme", "maya@acme.example", Role::IsmsManager)
+        .await;
+    app.member("acme", "arthur@acme.example", Role::Approver)
+        .await;
+    let manager = app
+        .api("acme", "maya@acme.example", TokenScope::ReadWrite)
+        .await;
+    let approver = app
+        .api("acme", "arthur@acme.example", TokenScope::ReadWrite)
+        .await;
+    let (_, created) = manager
+        .post_json("/api/v1/orgs/acme/objectives", &objective("Sign me off"))
+        .await;
     let id = created["id"].as_str().expect("id").to_owned();
-    let (status, approval) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{id}/submit"), &json!({ "version": 1, "note": "Ready" })).await;
+    let (status, approval) = manager
+        .post_json(
+            &format!("/api/v1/orgs/acme/objectives/{id}/submit"),
+            &json!({ "version": 1, "note": "Ready" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{approval}");
     assert_eq!(approval["status"], "pending");
     assert_eq!(approval["decider_role"], "approver");
     assert_eq!(approval["record_version"], 2);
-    (manager, approver, id, approval["id"].as_str().expect("id").to_owned())
+    (
+        manager,
+        approver,
+        id,
+        approval["id"].as_str().expect("id").to_owned(),
+    )
 }
 
 on_both_backends! {

@@ -19,14 +19,24 @@ async fn broken_links(app: &TestApp) -> Vec<(String, i64, String)> {
 
 /// An organisation with a handful of audited changes; returns its id.
 async fn with_history(app: &TestApp) -> String {
-    app.member("acme", "maya@acme.example", Role::IsmsManager).await;
-    let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+    app.member("acme", "maya@acme.example", Role::IsmsManager)
+        .await;
+    let api = app
+        .api("acme", "maya@acme.example", TokenScope::ReadWrite)
+        .await;
     for title in ["One", "Two", "Three"] {
-        assert_eq!(api.post_json("/api/v1/orgs/acme/objectives", &objective(title)).await.0, StatusCode::CREATED);
+        assert_eq!(
+            api.post_json("/api/v1/orgs/acme/objectives", &objective(title))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
     }
     let (_, me) = api.get_json("/api/v1/me").await;
     assert_eq!(me["memberships"][0]["organisation"], "acme");
-    app.app.list_organisations().await.expect("orgs")[0].id.to_string()
+    app.app.list_organisations().await.expect("orgs")[0]
+        .id
+        .to_string()
 }
 
 on_both_backends! {

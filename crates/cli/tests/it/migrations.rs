@@ -31,12 +31,16 @@ on_both_backends! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn instances_starting_together_on_postgres_migrate_once() {
-    let Some(url) = crate::support::fresh_postgres_database().await else { return };
+    let Some(url) = crate::support::fresh_postgres_database().await else {
+        return;
+    };
     let mut starts = Vec::new();
     for _ in 0..4 {
         let url = url.clone();
         starts.push(tokio::spawn(async move {
-            let app = App::connect(&url, Settings::default()).await.expect("connect");
+            let app = App::connect(&url, Settings::default())
+                .await
+                .expect("connect");
             let ran = app.migrate().await.expect("migrate");
             let seeded = app.seed_demo(custos_app::now()).await.expect("seed");
             (ran, seeded)
@@ -49,6 +53,10 @@ async fn instances_starting_together_on_postgres_migrate_once() {
         migrations_run += ran;
         seeds += usize::from(seeded);
     }
-    assert_eq!(migrations_run, custos_store::migrate::MIGRATIONS.len(), "each migration ran once");
+    assert_eq!(
+        migrations_run,
+        custos_store::migrate::MIGRATIONS.len(),
+        "each migration ran once"
+    );
     assert_eq!(seeds, 1, "the demo was seeded once");
 }

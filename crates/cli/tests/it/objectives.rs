@@ -9,7 +9,9 @@ use crate::on_both_backends;
 use crate::support::{Client, objective};
 
 async fn audit_count(client: &Client) -> u64 {
-    let (_, events) = client.get_json("/api/v1/orgs/acme/audit-events?limit=1").await;
+    let (_, events) = client
+        .get_json("/api/v1/orgs/acme/audit-events?limit=1")
+        .await;
     events["total"].as_u64().expect("total")
 }
 

@@ -11,16 +11,66 @@ use crate::support::{TestApp, objective};
 /// Each organisation-scoped API operation with the permission it needs and the status of
 /// a successful call.
 const OPERATIONS: &[(&str, &str, Permission, u16)] = &[
-    ("GET", "/api/v1/orgs/{org}/objectives", Permission::ViewObjectives, 200),
-    ("POST", "/api/v1/orgs/{org}/objectives", Permission::ManageObjectives, 201),
-    ("GET", "/api/v1/orgs/{org}/objectives/{id}", Permission::ViewObjectives, 200),
-    ("PUT", "/api/v1/orgs/{org}/objectives/{id}", Permission::ManageObjectives, 200),
-    ("POST", "/api/v1/orgs/{org}/objectives/{id}/submit", Permission::SubmitForApproval, 201),
-    ("GET", "/api/v1/orgs/{org}/approvals", Permission::ViewApprovals, 200),
-    ("GET", "/api/v1/orgs/{org}/approvals/{id}", Permission::ViewApprovals, 200),
-    ("POST", "/api/v1/orgs/{org}/approvals/{id}/decision", Permission::DecideApprovals, 200),
-    ("GET", "/api/v1/orgs/{org}/audit-events", Permission::ViewAuditLog, 200),
-    ("DELETE", "/api/v1/orgs/{org}/objectives/{id}", Permission::ManageObjectives, 204),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/objectives",
+        Permission::ViewObjectives,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/objectives",
+        Permission::ManageObjectives,
+        201,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/objectives/{id}",
+        Permission::ViewObjectives,
+        200,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/objectives/{id}",
+        Permission::ManageObjectives,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/objectives/{id}/submit",
+        Permission::SubmitForApproval,
+        201,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/approvals",
+        Permission::ViewApprovals,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/approvals/{id}",
+        Permission::ViewApprovals,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/approvals/{id}/decision",
+        Permission::DecideApprovals,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/audit-events",
+        Permission::ViewAuditLog,
+        200,
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{org}/objectives/{id}",
+        Permission::ManageObjectives,
+        204,
+    ),
 ];
 
 #[test]
@@ -30,7 +80,9 @@ fn every_api_operation_is_in_the_role_matrix() {
             continue;
         }
         assert!(
-            OPERATIONS.iter().any(|(m, p, _, _)| *m == method.as_str() && *p == path),
+            OPERATIONS
+                .iter()
+                .any(|(m, p, _, _)| *m == method.as_str() && *p == path),
             "{method} {path} has no row in the role matrix"
         );
     }
@@ -38,12 +90,36 @@ fn every_api_operation_is_in_the_role_matrix() {
 
 /// A draft objective and a pending request (from someone else) for one probe round.
 async fn fixtures(app: &TestApp) -> (String, String) {
-    let manager = app.api("acme", "fixture-manager@acme.example", TokenScope::ReadWrite).await;
-    let (_, draft) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Draft for the matrix")).await;
-    let (_, other) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Submitted for the matrix")).await;
+    let manager = app
+        .api(
+            "acme",
+            "fixture-manager@acme.example",
+            TokenScope::ReadWrite,
+        )
+        .await;
+    let (_, draft) = manager
+        .post_json(
+            "/api/v1/orgs/acme/objectives",
+            &objective("Draft for the matrix"),
+        )
+        .await;
+    let (_, other) = manager
+        .post_json(
+            "/api/v1/orgs/acme/objectives",
+            &objective("Submitted for the matrix"),
+        )
+        .await;
     let other_id = other["id"].as_str().expect("id");
-    let (_, approval) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{other_id}/submit"), &json!({ "version": 1 })).await;
-    (draft["id"].as_str().expect("id").to_owned(), approval["id"].as_str().expect("id").to_owned())
+    let (_, approval) = manager
+        .post_json(
+            &format!("/api/v1/orgs/acme/objectives/{other_id}/submit"),
+            &json!({ "version": 1 }),
+        )
+        .await;
+    (
+        draft["id"].as_str().expect("id").to_owned(),
+        approval["id"].as_str().expect("id").to_owned(),
+    )
 }
 
 on_both_backends! {
@@ -85,5 +161,8 @@ fn docs_roles_md_matches_the_permission_table() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/roles.md");
     let document = std::fs::read_to_string(path).expect("docs/roles.md");
     let table = custos_app::domain::platform::permission_table_markdown();
-    assert!(document.contains(&table), "docs/roles.md is out of date; paste this table into it:\n\n{table}");
+    assert!(
+        document.contains(&table),
+        "docs/roles.md is out of date; paste this table into it:\n\n{table}"
+    );
 }

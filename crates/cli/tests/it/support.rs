@@ -92,9 +92,18 @@ pub async fn fresh_postgres_database() -> Option<String> {
         return None;
     };
     let name = format!("custos_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
-    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
-    let (prefix, _) = admin_url.rsplit_once('/').expect("database URL with a path");
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::Executor::execute(
+        &mut admin,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .expect("create test database");
+    let (prefix, _) = admin_url
+        .rsplit_once('/')
+        .expect("database URL with a path");
     Some(format!("{prefix}/{name}"))
 }
 
@@ -106,7 +115,9 @@ impl TestApp {
                 let url = format!("sqlite://{}?mode=rwc", dir.0.join("custos.db").display());
                 Self::start(backend, url, Some(dir), "").await
             }
-            Backend::Postgres => Self::spawn_postgres().await.expect("PostgreSQL is configured"),
+            Backend::Postgres => Self::spawn_postgres()
+                .await
+                .expect("PostgreSQL is configured"),
         }
     }
 
@@ -130,10 +141,19 @@ impl TestApp {
         }
     }
 
-    async fn start(backend: Backend, database_url: String, dir: Option<TempDir>, base_path: &str) -> Self {
-        let app = App::connect(&database_url, Settings::default()).await.expect("connect");
+    async fn start(
+        backend: Backend,
+        database_url: String,
+        dir: Option<TempDir>,
+        base_path: &str,
+    ) -> Self {
+        let app = App::connect(&database_url, Settings::default())
+            .await
+            .expect("connect");
         app.migrate().await.expect("migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("address");
         let base_url = format!("http://{address}{base_path}");
         let router = custos_web::router(
@@ -148,7 +168,14 @@ impl TestApp {
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
-        TestApp { app, base_url, database_url, backend, _dir: dir, server }
+        TestApp {
+            app,
+            base_url,
+            database_url,
+            backend,
+            _dir: dir,
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -158,17 +185,31 @@ impl TestApp {
     /// A raw connection to the database, for tests that tamper with it.
     pub async fn raw_sql(&self, sql: &str) -> u64 {
         sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.database_url).await.expect("raw connect");
-        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql.to_owned())).await.expect("raw sql").rows_affected()
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.database_url)
+            .await
+            .expect("raw connect");
+        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql.to_owned()))
+            .await
+            .expect("raw sql")
+            .rows_affected()
     }
 
     /// A user with `role` in organisation `slug` (created if needed).
     pub async fn member(&self, slug: &str, email: &str, role: Role) {
-        self.app.ensure_organisation(slug, &format!("Organisation {slug}"), now()).await.expect("organisation");
+        self.app
+            .ensure_organisation(slug, &format!("Organisation {slug}"), now())
+            .await
+            .expect("organisation");
         if self.app.find_user_by_email(email).await.is_err() {
-            self.app.create_user(email, email, PASSWORD, false, now()).await.expect("user");
+            self.app
+                .create_user(email, email, PASSWORD, false, now())
+                .await
+                .expect("user");
         }
-        self.app.grant_role(slug, email, role, now()).await.expect("role");
+        self.app
+            .grant_role(slug, email, role, now())
+            .await
+            .expect("role");
     }
 
     /// A browser-like client logged in as `email`: it sends the Origin header as a browser
@@ -176,13 +217,21 @@ impl TestApp {
     pub async fn browser(&self, email: &str) -> Client {
         let client = Client::new(self, true);
         let response = client.login(email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "log-in as {email}");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "log-in as {email}"
+        );
         client
     }
 
     /// A client authenticated with a new API token of `email` in `slug`.
     pub async fn api(&self, slug: &str, email: &str, scope: TokenScope) -> Client {
-        let token = self.app.create_token_cli(slug, email, "test", scope, 30, now()).await.expect("token");
+        let token = self
+            .app
+            .create_token_cli(slug, email, "test", scope, 30, now())
+            .await
+            .expect("token");
         Client::with_token(self, &token.secret)
     }
 }
@@ -197,7 +246,12 @@ impl Client {
     fn new(app: &TestApp, send_origin: bool) -> Self {
         let mut headers = HeaderMap::new();
         if send_origin {
-            let origin = app.base_url.split('/').take(3).collect::<Vec<_>>().join("/");
+            let origin = app
+                .base_url
+                .split('/')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("/");
             headers.insert("origin", HeaderValue::from_str(&origin).expect("origin"));
         }
         let http = reqwest::Client::builder()
@@ -206,7 +260,10 @@ impl Client {
             .default_headers(headers)
             .build()
             .expect("client");
-        Self { http, base_url: app.base_url.clone() }
+        Self {
+            http,
+            base_url: app.base_url.clone(),
+        }
     }
 
     pub fn anonymous(app: &TestApp) -> Self {
@@ -215,13 +272,19 @@ impl Client {
 
     pub fn with_token(app: &TestApp, token: &str) -> Self {
         let mut headers = HeaderMap::new();
-        headers.insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).expect("header"));
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+        );
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .build()
             .expect("client");
-        Self { http, base_url: app.base_url.clone() }
+        Self {
+            http,
+            base_url: app.base_url.clone(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -247,8 +310,19 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.http.request(method, self.url(path)).json(body).send().await.expect("request");
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -258,7 +332,12 @@ impl Client {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(self.url(path)).form(form).send().await.expect("POST form")
+        self.http
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST form")
     }
 }
 

@@ -28,7 +28,12 @@ const NOT_ORGANISATION_SCOPED: &[&str] = &[
 pub fn all_routes() -> Vec<(Method, String)> {
     let mut routes: Vec<(Method, String)> = custos_web::page_routes()
         .into_iter()
-        .map(|r| (Method::from_bytes(r.method.as_str().as_bytes()).expect("method"), r.path.to_owned()))
+        .map(|r| {
+            (
+                Method::from_bytes(r.method.as_str().as_bytes()).expect("method"),
+                r.path.to_owned(),
+            )
+        })
         .collect();
     let document = serde_json::to_value(custos_web::openapi_document()).expect("openapi");
     for (path, item) in document["paths"].as_object().expect("paths") {
@@ -49,30 +54,65 @@ struct OrgA {
 }
 
 async fn organisation_a(app: &TestApp) -> OrgA {
-    app.member("acme", "maya@acme.example", Role::IsmsManager).await;
-    let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+    app.member("acme", "maya@acme.example", Role::IsmsManager)
+        .await;
+    let api = app
+        .api("acme", "maya@acme.example", TokenScope::ReadWrite)
+        .await;
     let title = "Acme secret objective".to_owned();
-    let (_, created) = api.post_json("/api/v1/orgs/acme/objectives", &objective(&title)).await;
+    let (_, created) = api
+        .post_json("/api/v1/orgs/acme/objectives", &objective(&title))
+        .await;
     let objective_id = created["id"].as_str().expect("id").to_owned();
-    let (_, approval) = api.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": 1 })).await;
-    let token = app.app.create_token_cli("acme", "maya@acme.example", "acme token", TokenScope::Read, 30, custos_app::now()).await.expect("token");
-    OrgA { objective_id, objective_title: title, approval_id: approval["id"].as_str().expect("id").to_owned(), token_id: token.token.id.to_string() }
+    let (_, approval) = api
+        .post_json(
+            &format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"),
+            &json!({ "version": 1 }),
+        )
+        .await;
+    let token = app
+        .app
+        .create_token_cli(
+            "acme",
+            "maya@acme.example",
+            "acme token",
+            TokenScope::Read,
+            30,
+            custos_app::now(),
+        )
+        .await
+        .expect("token");
+    OrgA {
+        objective_id,
+        objective_title: title,
+        approval_id: approval["id"].as_str().expect("id").to_owned(),
+        token_id: token.token.id.to_string(),
+    }
 }
 
 /// `path` with A's organisation and the id of A's record of the kind the path names.
 fn fill(path: &str, a: &OrgA) -> String {
     let mut filled = path.replace("{org}", "acme");
     if filled.contains("{id}") {
-        let resource = filled.split("/{id}").next().and_then(|head| head.rsplit('/').next()).unwrap_or_default();
+        let resource = filled
+            .split("/{id}")
+            .next()
+            .and_then(|head| head.rsplit('/').next())
+            .unwrap_or_default();
         let id = match resource {
             "objectives" => &a.objective_id,
             "approvals" => &a.approval_id,
             "tokens" => &a.token_id,
-            other => panic!("route {path} escapes the tenancy harness: no record of kind {other:?} to probe with; add one to organisation_a()"),
+            other => panic!(
+                "route {path} escapes the tenancy harness: no record of kind {other:?} to probe with; add one to organisation_a()"
+            ),
         };
         filled = filled.replace("{id}", id);
     }
-    assert!(!filled.contains('{'), "route {path} has a path parameter the tenancy harness cannot fill");
+    assert!(
+        !filled.contains('{'),
+        "route {path} has a path parameter the tenancy harness cannot fill"
+    );
     filled
 }
 
@@ -84,9 +124,23 @@ async fn probe(client: &Client, method: &Method, path: &str, a: &OrgA) -> Status
         body["decision"] = json!("approve");
         request.json(&body)
     } else {
-        request.form(&[("title", "Written across organisations"), ("rationale", "x"), ("category", "risk"), ("target", "x"), ("version", "1"), ("decision", "approve"), ("name", "t"), ("scope", "read"), ("expires_in_days", "5")])
+        request.form(&[
+            ("title", "Written across organisations"),
+            ("rationale", "x"),
+            ("category", "risk"),
+            ("target", "x"),
+            ("version", "1"),
+            ("decision", "approve"),
+            ("name", "t"),
+            ("scope", "read"),
+            ("expires_in_days", "5"),
+        ])
     };
-    let request = if *method == Method::DELETE { request.query(&[("version", "1")]) } else { request };
+    let request = if *method == Method::DELETE {
+        request.query(&[("version", "1")])
+    } else {
+        request
+    };
     let _ = a;
     request.send().await.expect("probe").status()
 }

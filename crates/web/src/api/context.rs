@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use custos_app::domain::context::{Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus};
+use custos_app::domain::context::{
+    Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
+};
 use custos_app::domain::list::{Page, SortDirection};
 use custos_app::now;
 use serde::{Deserialize, Serialize};
@@ -149,35 +151,69 @@ fn invalid(field: &str, message: &str) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/objectives", tag = "context",
     params(("org" = String, Path, description = "Organisation slug"), ObjectiveQuery),
     responses((status = 200, body = ListPage<ObjectiveView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn list_objectives(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Query(query): Query<ObjectiveQuery>) -> Result<Json<ListPage<ObjectiveView>>, ApiError> {
+pub async fn list_objectives(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Query(query): Query<ObjectiveQuery>,
+) -> Result<Json<ListPage<ObjectiveView>>, ApiError> {
     let category = match query.category.as_str() {
         "" => None,
-        raw => Some(ObjectiveCategory::parse(raw).ok_or_else(|| invalid("category", "Unknown category."))?),
+        raw => Some(
+            ObjectiveCategory::parse(raw)
+                .ok_or_else(|| invalid("category", "Unknown category."))?,
+        ),
     };
     let status = match query.status.as_str() {
         "" => None,
-        raw => Some(ObjectiveStatus::parse(raw).ok_or_else(|| invalid("status", "Unknown status."))?),
+        raw => {
+            Some(ObjectiveStatus::parse(raw).ok_or_else(|| invalid("status", "Unknown status."))?)
+        }
     };
     let sort = match query.sort.as_str() {
         "" => ObjectiveSort::Number,
-        raw => ObjectiveSort::parse(raw).ok_or_else(|| invalid("sort", "Sort by number, title, category, status, due_date or updated_at."))?,
+        raw => ObjectiveSort::parse(raw).ok_or_else(|| {
+            invalid(
+                "sort",
+                "Sort by number, title, category, status, due_date or updated_at.",
+            )
+        })?,
     };
     let direction = match query.dir.as_str() {
         "" => SortDirection::Asc,
         raw => SortDirection::parse(raw).ok_or_else(|| invalid("dir", "Use asc or desc."))?,
     };
-    let filter = ObjectiveFilter { search: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()), category, status, owner_id: query.owner_id };
+    let filter = ObjectiveFilter {
+        search: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        category,
+        status,
+        owner_id: query.owner_id,
+    };
     let page = Page::new(query.limit, query.offset);
-    let listed = state.app.list_objectives(&ctx, &filter, sort, direction, page).await?;
-    Ok(Json(ListPage { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total, limit: page.limit, offset: page.offset }))
+    let listed = state
+        .app
+        .list_objectives(&ctx, &filter, sort, direction, page)
+        .await?;
+    Ok(Json(ListPage {
+        items: listed.items.into_iter().map(Into::into).collect(),
+        total: listed.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// Creates an objective (as a draft unless another choosable status is given).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/objectives", tag = "context", request_body = ObjectiveBody,
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 201, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, ApiJson(body): ApiJson<ObjectiveBody>) -> Result<(StatusCode, Json<ObjectiveView>), ApiError> {
-    let objective = state.app.create_objective(&ctx, &body.into(), now()).await?;
+pub async fn create_objective(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<ObjectiveBody>,
+) -> Result<(StatusCode, Json<ObjectiveView>), ApiError> {
+    let objective = state
+        .app
+        .create_objective(&ctx, &body.into(), now())
+        .await?;
     Ok((StatusCode::CREATED, Json(objective.into())))
 }
 
@@ -185,17 +221,31 @@ pub async fn create_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context",
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
     responses((status = 200, body = ObjectiveView), (status = 404, body = Problem)))]
-pub async fn get_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>) -> Result<Json<ObjectiveView>, ApiError> {
-    Ok(Json(state.app.objective(&ctx, parse_id(&path.1)?).await?.into()))
+pub async fn get_objective(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ObjectiveView>, ApiError> {
+    Ok(Json(
+        state.app.objective(&ctx, parse_id(&path.1)?).await?.into(),
+    ))
 }
 
 /// Replaces an objective's fields; `version` must be the current version.
 #[utoipa::path(put, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context", request_body = ObjectiveUpdate,
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
     responses((status = 200, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<ObjectiveUpdate>) -> Result<Json<ObjectiveView>, ApiError> {
+pub async fn update_objective(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<ObjectiveUpdate>,
+) -> Result<Json<ObjectiveView>, ApiError> {
     let id = parse_id(&path.1)?;
-    let objective = state.app.update_objective(&ctx, id, body.version, &body.fields.into(), now()).await?;
+    let objective = state
+        .app
+        .update_objective(&ctx, id, body.version, &body.fields.into(), now())
+        .await?;
     Ok(Json(objective.into()))
 }
 
@@ -210,12 +260,23 @@ pub struct VersionQuery {
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/objectives/{id}", tag = "context",
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id"), VersionQuery),
     responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>) -> Result<StatusCode, ApiError> {
+pub async fn delete_objective(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<StatusCode, ApiError> {
     let id = parse_id(&path.1)?;
     let Ok(Query(query)) = query else {
-        return Err(invalid("version", "Give the version being deleted, e.g. ?version=3."));
+        return Err(invalid(
+            "version",
+            "Give the version being deleted, e.g. ?version=3.",
+        ));
     };
-    state.app.delete_objective(&ctx, id, query.version, now()).await?;
+    state
+        .app
+        .delete_objective(&ctx, id, query.version, now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,7 +293,15 @@ pub struct SubmitBody {
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/objectives/{id}/submit", tag = "context", request_body = SubmitBody,
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Objective id")),
     responses((status = 201, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn submit_objective(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<SubmitBody>) -> Result<(StatusCode, Json<ApprovalView>), ApiError> {
-    let approval = state.app.submit_objective(&ctx, parse_id(&path.1)?, body.version, &body.note, now()).await?;
+pub async fn submit_objective(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> Result<(StatusCode, Json<ApprovalView>), ApiError> {
+    let approval = state
+        .app
+        .submit_objective(&ctx, parse_id(&path.1)?, body.version, &body.note, now())
+        .await?;
     Ok((StatusCode::CREATED, Json(approval.into())))
 }

@@ -75,7 +75,11 @@ pub struct ApprovalQuery {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/approvals", tag = "governance",
     params(("org" = String, Path, description = "Organisation slug"), ApprovalQuery),
     responses((status = 200, body = ListPage<ApprovalView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_approvals(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Query(query): Query<ApprovalQuery>) -> Result<Json<ListPage<ApprovalView>>, ApiError> {
+pub async fn list_approvals(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Query(query): Query<ApprovalQuery>,
+) -> Result<Json<ListPage<ApprovalView>>, ApiError> {
     let page = Page::new(query.limit, query.offset);
     let listed = if query.mine {
         state.app.my_pending_approvals(&ctx, page).await?
@@ -83,20 +87,47 @@ pub async fn list_approvals(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, 
         let status = match query.status.as_str() {
             "" => None,
             raw => Some(ApprovalStatus::parse(raw).ok_or_else(|| {
-                ApiError(custos_app::domain::ValidationErrors::single("status", "Use pending, approved, rejected or withdrawn.").into())
+                ApiError(
+                    custos_app::domain::ValidationErrors::single(
+                        "status",
+                        "Use pending, approved, rejected or withdrawn.",
+                    )
+                    .into(),
+                )
             })?),
         };
-        state.app.list_approvals(&ctx, &ApprovalFilter { status, ..ApprovalFilter::default() }, page).await?
+        state
+            .app
+            .list_approvals(
+                &ctx,
+                &ApprovalFilter {
+                    status,
+                    ..ApprovalFilter::default()
+                },
+                page,
+            )
+            .await?
     };
-    Ok(Json(ListPage { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total, limit: page.limit, offset: page.offset }))
+    Ok(Json(ListPage {
+        items: listed.items.into_iter().map(Into::into).collect(),
+        total: listed.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// One approval request and its decision.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/approvals/{id}", tag = "governance",
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Approval id")),
     responses((status = 200, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_approval(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>) -> Result<Json<ApprovalView>, ApiError> {
-    Ok(Json(state.app.approval(&ctx, parse_id(&path.1)?).await?.into()))
+pub async fn get_approval(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ApprovalView>, ApiError> {
+    Ok(Json(
+        state.app.approval(&ctx, parse_id(&path.1)?).await?.into(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -112,7 +143,21 @@ pub struct DecisionBody {
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/approvals/{id}/decision", tag = "governance", request_body = DecisionBody,
     params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Approval id")),
     responses((status = 200, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn decide_approval(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Path(path): Path<(String, String)>, ApiJson(body): ApiJson<DecisionBody>) -> Result<Json<ApprovalView>, ApiError> {
-    let decided = state.app.decide_approval(&ctx, parse_id(&path.1)?, &body.decision, &body.comment, now()).await?;
+pub async fn decide_approval(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<Json<ApprovalView>, ApiError> {
+    let decided = state
+        .app
+        .decide_approval(
+            &ctx,
+            parse_id(&path.1)?,
+            &body.decision,
+            &body.comment,
+            now(),
+        )
+        .await?;
     Ok(Json(decided.into()))
 }

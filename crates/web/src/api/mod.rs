@@ -50,7 +50,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
         );
     }
 }
@@ -62,7 +64,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::me))
         .routes(routes!(platform::list_audit_events))
         .routes(routes!(context::list_objectives, context::create_objective))
-        .routes(routes!(context::get_objective, context::update_objective, context::delete_objective))
+        .routes(routes!(
+            context::get_objective,
+            context::update_objective,
+            context::delete_objective
+        ))
         .routes(routes!(context::submit_objective))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))

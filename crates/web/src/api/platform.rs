@@ -49,7 +49,10 @@ pub struct MeView {
 
 /// The authenticated user and their organisations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "platform", responses((status = 200, body = MeView), (status = 401, body = Problem)))]
-pub async fn me(State(state): State<AppState>, ApiUser(principal): ApiUser) -> Result<Json<MeView>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<MeView>, ApiError> {
     let memberships = state.app.memberships(principal.user.id).await?;
     Ok(Json(MeView {
         id: principal.user.id,
@@ -57,7 +60,11 @@ pub async fn me(State(state): State<AppState>, ApiUser(principal): ApiUser) -> R
         name: principal.user.name,
         memberships: memberships
             .into_iter()
-            .map(|m| MembershipView { organisation: m.organisation.slug, name: m.organisation.name, role: m.role.as_str().into() })
+            .map(|m| MembershipView {
+                organisation: m.organisation.slug,
+                name: m.organisation.name,
+                role: m.role.as_str().into(),
+            })
             .collect(),
     }))
 }
@@ -121,10 +128,24 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-events", tag = "platform",
     params(("org" = String, Path, description = "Organisation slug"), AuditQuery),
     responses((status = 200, body = ListPage<AuditEventView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_audit_events(State(state): State<AppState>, ApiOrg(ctx): ApiOrg, Query(query): Query<AuditQuery>) -> Result<Json<ListPage<AuditEventView>>, ApiError> {
-    let mut filter = crate::pages::platform::audit_filter(&query.record_type, &query.action, &query.from, &query.until)?;
+pub async fn list_audit_events(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<ListPage<AuditEventView>>, ApiError> {
+    let mut filter = crate::pages::platform::audit_filter(
+        &query.record_type,
+        &query.action,
+        &query.from,
+        &query.until,
+    )?;
     filter.record_id = Some(query.record_id.trim().to_owned()).filter(|s| !s.is_empty());
     let page = Page::new(query.limit, query.offset);
     let listed = state.app.audit_events(&ctx, &filter, page).await?;
-    Ok(Json(ListPage { items: listed.items.into_iter().map(Into::into).collect(), total: listed.total, limit: page.limit, offset: page.offset }))
+    Ok(Json(ListPage {
+        items: listed.items.into_iter().map(Into::into).collect(),
+        total: listed.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }

@@ -52,8 +52,16 @@ impl ListQuery {
 
     fn sort(&self) -> (ObjectiveSort, &str, SortDirection) {
         match ObjectiveSort::parse(&self.sort) {
-            Some(sort) => (sort, self.sort.as_str(), SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc)),
-            None => (ObjectiveSort::Number, "number", SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc)),
+            Some(sort) => (
+                sort,
+                self.sort.as_str(),
+                SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc),
+            ),
+            None => (
+                ObjectiveSort::Number,
+                "number",
+                SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc),
+            ),
         }
     }
 }
@@ -71,24 +79,42 @@ struct ListPage {
     can_manage: bool,
 }
 
-pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     let filter = query.filter();
     let (sort, sort_key, direction) = query.sort();
     if query.format == "csv" {
-        let all = state.app.list_objectives(ctx, &filter, sort, direction, Page::everything()).await.map_err(|e| page_error(&state, e))?;
+        let all = state
+            .app
+            .list_objectives(ctx, &filter, sort, direction, Page::everything())
+            .await
+            .map_err(|e| page_error(&state, e))?;
         let rows = all.items.into_iter().map(csv_row).collect();
         return Ok(csv_response("objectives.csv", &CSV_HEADER, rows));
     }
-    let layout = Layout::new(&state, &page, "Objectives", Section::Objectives).await?.with_flash(query.notice.as_deref());
+    let layout = Layout::new(&state, &page, "Objectives", Section::Objectives)
+        .await?
+        .with_flash(query.notice.as_deref());
     let mut list = ListState::new(
         layout.org_href("/objectives"),
-        vec![("q", query.q.clone()), ("category", query.category.clone()), ("status", query.status.clone())],
+        vec![
+            ("q", query.q.clone()),
+            ("category", query.category.clone()),
+            ("status", query.status.clone()),
+        ],
         sort_key,
         direction,
         Page::numbered(query.page.unwrap_or(1), query.per_page.unwrap_or(25)),
     );
-    let listed = state.app.list_objectives(ctx, &filter, sort, direction, list.page).await.map_err(|e| page_error(&state, e))?;
+    let listed = state
+        .app
+        .list_objectives(ctx, &filter, sort, direction, list.page)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     list.total = listed.total;
     let headers = vec![
         list.header("number", "Ref."),
@@ -110,8 +136,19 @@ pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Qu
 }
 
 const CSV_HEADER: [&str; 13] = [
-    "reference", "title", "why", "what", "benefits", "category", "target", "target_value", "target_unit", "owner",
-    "due_date", "status", "updated_at",
+    "reference",
+    "title",
+    "why",
+    "what",
+    "benefits",
+    "category",
+    "target",
+    "target_value",
+    "target_unit",
+    "owner",
+    "due_date",
+    "status",
+    "updated_at",
 ];
 
 fn csv_row(o: Objective) -> Vec<String> {
@@ -155,7 +192,14 @@ impl FormPage {
     }
 }
 
-async fn form_page(state: &AppState, page: &PageOrg, editing: Option<Objective>, input: ObjectiveInput, version: i64, errors: ValidationErrors) -> Result<FormPage, PageError> {
+async fn form_page(
+    state: &AppState,
+    page: &PageOrg,
+    editing: Option<Objective>,
+    input: ObjectiveInput,
+    version: i64,
+    errors: ValidationErrors,
+) -> Result<FormPage, PageError> {
     let title = match &editing {
         Some(o) => format!("Edit {}", o.reference()),
         None => "New objective".into(),
@@ -164,14 +208,27 @@ async fn form_page(state: &AppState, page: &PageOrg, editing: Option<Objective>,
     if !errors.is_empty() {
         layout = layout.with_error("The objective was not saved: correct the fields marked below.");
     }
-    let members = state.app.members(&page.ctx).await.map_err(|e| page_error(state, e))?;
+    let members = state
+        .app
+        .members(&page.ctx)
+        .await
+        .map_err(|e| page_error(state, e))?;
     let mut statuses: Vec<ObjectiveStatus> = ObjectiveStatus::choosable().collect();
     if let Some(current) = editing.as_ref().map(|o| o.status)
         && !statuses.contains(&current)
     {
         statuses.insert(0, current);
     }
-    Ok(FormPage { layout, editing, input, version, errors, members, categories: ObjectiveCategory::ALL, statuses })
+    Ok(FormPage {
+        layout,
+        editing,
+        input,
+        version,
+        errors,
+        members,
+        categories: ObjectiveCategory::ALL,
+        statuses,
+    })
 }
 
 fn input_of(o: &Objective) -> ObjectiveInput {
@@ -191,9 +248,16 @@ fn input_of(o: &Objective) -> ObjectiveInput {
 }
 
 pub async fn new_form(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    page.ctx.require(Permission::ManageObjectives).map_err(|e| page_error(&state, e))?;
-    let input = ObjectiveInput { owner_id: page.ctx.user().id.to_string(), ..ObjectiveInput::default() };
-    Ok(render(&form_page(&state, &page, None, input, 0, ValidationErrors::new()).await?))
+    page.ctx
+        .require(Permission::ManageObjectives)
+        .map_err(|e| page_error(&state, e))?;
+    let input = ObjectiveInput {
+        owner_id: page.ctx.user().id.to_string(),
+        ..ObjectiveInput::default()
+    };
+    Ok(render(
+        &form_page(&state, &page, None, input, 0, ValidationErrors::new()).await?,
+    ))
 }
 
 /// The objective form: the fields, plus the version the editor started from.
@@ -205,9 +269,20 @@ pub struct ObjectiveForm {
     version: String,
 }
 
-pub async fn create(State(state): State<AppState>, page: PageOrg, Form(form): Form<ObjectiveForm>) -> Result<Response, PageError> {
-    match state.app.create_objective(&page.ctx, &form.input, now()).await {
-        Ok(objective) => Ok(see_other(format!("{}?notice=created", objective_href(&state, &page, objective.id)))),
+pub async fn create(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(form): Form<ObjectiveForm>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .create_objective(&page.ctx, &form.input, now())
+        .await
+    {
+        Ok(objective) => Ok(see_other(format!(
+            "{}?notice=created",
+            objective_href(&state, &page, objective.id)
+        ))),
         Err(AppError::Validation(errors)) => {
             let form_page = form_page(&state, &page, None, form.input, 0, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
@@ -217,7 +292,11 @@ pub async fn create(State(state): State<AppState>, page: PageOrg, Form(form): Fo
 }
 
 fn objective_href(state: &AppState, page: &PageOrg, id: Uuid) -> String {
-    format!("{}/orgs/{}/objectives/{id}", state.config.base_path, page.ctx.organisation().slug)
+    format!(
+        "{}/orgs/{}/objectives/{id}",
+        state.config.base_path,
+        page.ctx.organisation().slug
+    )
 }
 
 #[derive(Template)]
@@ -231,21 +310,52 @@ struct ShowPage {
     can_view_audit: bool,
 }
 
-pub async fn show(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Query(query): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+    let objective = state
+        .app
+        .objective(&page.ctx, id)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     show_page(&state, &page, objective, query.notice.as_deref(), None).await
 }
 
-async fn show_page(state: &AppState, page: &PageOrg, objective: Objective, notice: Option<&str>, error: Option<String>) -> Result<Response, PageError> {
+async fn show_page(
+    state: &AppState,
+    page: &PageOrg,
+    objective: Objective,
+    notice: Option<&str>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
     let ctx = &page.ctx;
-    let mut layout = Layout::new(state, page, format!("{} {}", objective.reference(), objective.title), Section::Objectives).await?.with_flash(notice);
+    let mut layout = Layout::new(
+        state,
+        page,
+        format!("{} {}", objective.reference(), objective.title),
+        Section::Objectives,
+    )
+    .await?
+    .with_flash(notice);
     if let Some(message) = error.clone() {
         layout = layout.with_error(message);
     }
     let approvals = if ctx.can(Permission::ViewApprovals) {
-        let filter = ApprovalFilter { record_type: Some(ApprovableRecord::Objective), record_id: Some(objective.id), ..ApprovalFilter::default() };
-        state.app.list_approvals(ctx, &filter, Page::new(Some(20), None)).await.map_err(|e| page_error(state, e))?.items
+        let filter = ApprovalFilter {
+            record_type: Some(ApprovableRecord::Objective),
+            record_id: Some(objective.id),
+            ..ApprovalFilter::default()
+        };
+        state
+            .app
+            .list_approvals(ctx, &filter, Page::new(Some(20), None))
+            .await
+            .map_err(|e| page_error(state, e))?
+            .items
     } else {
         Vec::new()
     };
@@ -263,36 +373,85 @@ async fn show_page(state: &AppState, page: &PageOrg, objective: Objective, notic
     })
 }
 
-pub async fn edit_form(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>) -> Result<Response, PageError> {
-    page.ctx.require(Permission::ManageObjectives).map_err(|e| page_error(&state, e))?;
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    page.ctx
+        .require(Permission::ManageObjectives)
+        .map_err(|e| page_error(&state, e))?;
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+    let objective = state
+        .app
+        .objective(&page.ctx, id)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     let input = input_of(&objective);
     let version = objective.version;
-    Ok(render(&form_page(&state, &page, Some(objective), input, version, ValidationErrors::new()).await?))
+    Ok(render(
+        &form_page(
+            &state,
+            &page,
+            Some(objective),
+            input,
+            version,
+            ValidationErrors::new(),
+        )
+        .await?,
+    ))
 }
 
 fn form_version(raw: &str) -> Result<i64, AppError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| ValidationErrors::single("version", "The form is incomplete; reload the page.").into())
+    raw.trim().parse().map_err(|_| {
+        ValidationErrors::single("version", "The form is incomplete; reload the page.").into()
+    })
 }
 
-pub async fn update(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<ObjectiveForm>) -> Result<Response, PageError> {
+pub async fn update(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<ObjectiveForm>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    match state.app.update_objective(&page.ctx, id, version, &form.input, now()).await {
-        Ok(objective) => Ok(see_other(format!("{}?notice=saved", objective_href(&state, &page, objective.id)))),
+    match state
+        .app
+        .update_objective(&page.ctx, id, version, &form.input, now())
+        .await
+    {
+        Ok(objective) => Ok(see_other(format!(
+            "{}?notice=saved",
+            objective_href(&state, &page, objective.id)
+        ))),
         Err(AppError::Validation(errors)) => {
-            let current = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
-            let form_page = form_page(&state, &page, Some(current), form.input, version, errors).await?;
+            let current = state
+                .app
+                .objective(&page.ctx, id)
+                .await
+                .map_err(|e| page_error(&state, e))?;
+            let form_page =
+                form_page(&state, &page, Some(current), form.input, version, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
         }
         Err(AppError::Conflict(message)) => {
             // Keep what the person typed, and show the newer version number so saving again
             // is a deliberate choice after reading the message.
-            let current = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
-            let mut form_page = form_page(&state, &page, Some(current), form.input, version, ValidationErrors::new()).await?;
+            let current = state
+                .app
+                .objective(&page.ctx, id)
+                .await
+                .map_err(|e| page_error(&state, e))?;
+            let mut form_page = form_page(
+                &state,
+                &page,
+                Some(current),
+                form.input,
+                version,
+                ValidationErrors::new(),
+            )
+            .await?;
             form_page.layout = form_page.layout.with_error(message);
             Ok((StatusCode::CONFLICT, render(&form_page)).into_response())
         }
@@ -308,26 +467,59 @@ pub struct VersionForm {
     note: String,
 }
 
-pub async fn delete(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<VersionForm>) -> Result<Response, PageError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<VersionForm>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    match state.app.delete_objective(&page.ctx, id, version, now()).await {
-        Ok(()) => Ok(see_other(format!("{}/orgs/{}/objectives?notice=deleted", state.config.base_path, page.ctx.organisation().slug))),
+    match state
+        .app
+        .delete_objective(&page.ctx, id, version, now())
+        .await
+    {
+        Ok(()) => Ok(see_other(format!(
+            "{}/orgs/{}/objectives?notice=deleted",
+            state.config.base_path,
+            page.ctx.organisation().slug
+        ))),
         Err(AppError::Conflict(message)) => {
-            let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            let objective = state
+                .app
+                .objective(&page.ctx, id)
+                .await
+                .map_err(|e| page_error(&state, e))?;
             show_page(&state, &page, objective, None, Some(message)).await
         }
         Err(error) => Err(page_error(&state, error)),
     }
 }
 
-pub async fn submit(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<VersionForm>) -> Result<Response, PageError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<VersionForm>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    match state.app.submit_objective(&page.ctx, id, version, &form.note, now()).await {
-        Ok(_) => Ok(see_other(format!("{}?notice=submitted", objective_href(&state, &page, id)))),
+    match state
+        .app
+        .submit_objective(&page.ctx, id, version, &form.note, now())
+        .await
+    {
+        Ok(_) => Ok(see_other(format!(
+            "{}?notice=submitted",
+            objective_href(&state, &page, id)
+        ))),
         Err(AppError::Conflict(message)) => {
-            let objective = state.app.objective(&page.ctx, id).await.map_err(|e| page_error(&state, e))?;
+            let objective = state
+                .app
+                .objective(&page.ctx, id)
+                .await
+                .map_err(|e| page_error(&state, e))?;
             show_page(&state, &page, objective, None, Some(message)).await
         }
         Err(error) => Err(page_error(&state, error)),

@@ -37,13 +37,29 @@ struct ListPage {
     list: crate::list::ListState,
 }
 
-pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Query<ApprovalsQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<ApprovalsQuery>,
+) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     if !ctx.can(Permission::ViewApprovals) && !ctx.can(Permission::DecideApprovals) {
-        return Err(page_error(&state, ctx.require(Permission::ViewApprovals).err().unwrap_or(AppError::NotFound)));
+        return Err(page_error(
+            &state,
+            ctx.require(Permission::ViewApprovals)
+                .err()
+                .unwrap_or(AppError::NotFound),
+        ));
     }
-    let layout = Layout::new(&state, &page, "Approvals", Section::Approvals).await?.with_flash(query.notice.as_deref());
-    let waiting_for_me = state.app.my_pending_approvals(ctx, Page::new(Some(100), None)).await.map_err(|e| page_error(&state, e))?.items;
+    let layout = Layout::new(&state, &page, "Approvals", Section::Approvals)
+        .await?
+        .with_flash(query.notice.as_deref());
+    let waiting_for_me = state
+        .app
+        .my_pending_approvals(ctx, Page::new(Some(100), None))
+        .await
+        .map_err(|e| page_error(&state, e))?
+        .items;
     let mut list = crate::list::ListState::new(
         layout.org_href("/approvals"),
         vec![("status", query.status.clone())],
@@ -53,8 +69,15 @@ pub async fn list(State(state): State<AppState>, page: PageOrg, Query(query): Qu
     );
     let can_view_all = ctx.can(Permission::ViewApprovals);
     let approvals = if can_view_all {
-        let filter = ApprovalFilter { status: ApprovalStatus::parse(&query.status), ..ApprovalFilter::default() };
-        let listed = state.app.list_approvals(ctx, &filter, list.page).await.map_err(|e| page_error(&state, e))?;
+        let filter = ApprovalFilter {
+            status: ApprovalStatus::parse(&query.status),
+            ..ApprovalFilter::default()
+        };
+        let listed = state
+            .app
+            .list_approvals(ctx, &filter, list.page)
+            .await
+            .map_err(|e| page_error(&state, e))?;
         list.total = listed.total;
         listed.items
     } else {
@@ -83,34 +106,87 @@ struct ShowPage {
     errors: ValidationErrors,
 }
 
-async fn show_page(state: &AppState, page: &PageOrg, approval: Approval, notice: Option<&str>, comment: String, errors: ValidationErrors, error: Option<String>) -> Result<ShowPage, PageError> {
-    let mut layout = Layout::new(state, page, format!("Approval: {}", approval.record_title), Section::Approvals).await?.with_flash(notice);
+async fn show_page(
+    state: &AppState,
+    page: &PageOrg,
+    approval: Approval,
+    notice: Option<&str>,
+    comment: String,
+    errors: ValidationErrors,
+    error: Option<String>,
+) -> Result<ShowPage, PageError> {
+    let mut layout = Layout::new(
+        state,
+        page,
+        format!("Approval: {}", approval.record_title),
+        Section::Approvals,
+    )
+    .await?
+    .with_flash(notice);
     if let Some(message) = error {
         layout = layout.with_error(message);
     }
-    let record_href = layout.org_href(&format!("/{}s/{}", approval.record_type.as_str(), approval.record_id));
+    let record_href = layout.org_href(&format!(
+        "/{}s/{}",
+        approval.record_type.as_str(),
+        approval.record_id
+    ));
     let ctx = &page.ctx;
     let can_decide = ctx.can(Permission::DecideApprovals)
         && approval.status == ApprovalStatus::Pending
         && approval.decider_role == ctx.role()
         && approval.requested_by != ctx.user().id;
-    Ok(ShowPage { layout, approval, record_href, can_decide, comment, errors })
+    Ok(ShowPage {
+        layout,
+        approval,
+        record_href,
+        can_decide,
+        comment,
+        errors,
+    })
 }
 
-pub async fn show(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Query(query): Query<ApprovalsQuery>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Query(query): Query<ApprovalsQuery>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let approval = fetch(&state, &page, id).await?;
-    Ok(render(&show_page(&state, &page, approval, query.notice.as_deref(), String::new(), ValidationErrors::new(), None).await?))
+    Ok(render(
+        &show_page(
+            &state,
+            &page,
+            approval,
+            query.notice.as_deref(),
+            String::new(),
+            ValidationErrors::new(),
+            None,
+        )
+        .await?,
+    ))
 }
 
 /// Deciders may open the requests addressed to them even without the right to list all.
 async fn fetch(state: &AppState, page: &PageOrg, id: uuid::Uuid) -> Result<Approval, PageError> {
     let ctx = &page.ctx;
     if ctx.can(Permission::ViewApprovals) {
-        return state.app.approval(ctx, id).await.map_err(|e| page_error(state, e));
+        return state
+            .app
+            .approval(ctx, id)
+            .await
+            .map_err(|e| page_error(state, e));
     }
-    let mine = state.app.my_pending_approvals(ctx, Page::new(Some(200), None)).await.map_err(|e| page_error(state, e))?;
-    mine.items.into_iter().find(|a| a.id == id).ok_or_else(|| page_error(state, AppError::NotFound))
+    let mine = state
+        .app
+        .my_pending_approvals(ctx, Page::new(Some(200), None))
+        .await
+        .map_err(|e| page_error(state, e))?;
+    mine.items
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| page_error(state, AppError::NotFound))
 }
 
 #[derive(Deserialize)]
@@ -121,21 +197,56 @@ pub struct DecisionForm {
     comment: String,
 }
 
-pub async fn decide(State(state): State<AppState>, page: PageOrg, Path((_, id)): Path<(String, String)>, Form(form): Form<DecisionForm>) -> Result<Response, PageError> {
+pub async fn decide(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    match state.app.decide_approval(&page.ctx, id, &form.decision, &form.comment, now()).await {
+    match state
+        .app
+        .decide_approval(&page.ctx, id, &form.decision, &form.comment, now())
+        .await
+    {
         Ok(decided) => {
-            let notice = if decided.status == ApprovalStatus::Approved { "approved" } else { "rejected" };
-            Ok(see_other(format!("{}/orgs/{}/approvals/{id}?notice={notice}", state.config.base_path, page.ctx.organisation().slug)))
+            let notice = if decided.status == ApprovalStatus::Approved {
+                "approved"
+            } else {
+                "rejected"
+            };
+            Ok(see_other(format!(
+                "{}/orgs/{}/approvals/{id}?notice={notice}",
+                state.config.base_path,
+                page.ctx.organisation().slug
+            )))
         }
         Err(AppError::Validation(errors)) => {
             let approval = fetch(&state, &page, id).await?;
-            let show = show_page(&state, &page, approval, None, form.comment, errors, Some("The decision was not recorded.".into())).await?;
+            let show = show_page(
+                &state,
+                &page,
+                approval,
+                None,
+                form.comment,
+                errors,
+                Some("The decision was not recorded.".into()),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&show)).into_response())
         }
         Err(AppError::Conflict(message)) => {
             let approval = fetch(&state, &page, id).await?;
-            let show = show_page(&state, &page, approval, None, form.comment, ValidationErrors::new(), Some(message)).await?;
+            let show = show_page(
+                &state,
+                &page,
+                approval,
+                None,
+                form.comment,
+                ValidationErrors::new(),
+                Some(message),
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, render(&show)).into_response())
         }
         Err(error) => Err(page_error(&state, error)),

@@ -54,7 +54,12 @@ pub enum Section {
 }
 
 impl Layout {
-    pub async fn new(state: &AppState, page: &PageOrg, title: impl Into<String>, section: Section) -> Result<Self, PageError> {
+    pub async fn new(
+        state: &AppState,
+        page: &PageOrg,
+        title: impl Into<String>,
+        section: Section,
+    ) -> Result<Self, PageError> {
         let ctx = &page.ctx;
         let base = state.config.base_path.clone();
         let slug = ctx.organisation().slug.clone();
@@ -62,17 +67,36 @@ impl Layout {
             .app
             .memberships(ctx.user().id)
             .await
-            .map_err(|error| PageError { error, base: base.clone() })?;
+            .map_err(|error| PageError {
+                error,
+                base: base.clone(),
+            })?;
         let org = |path: &str| format!("{base}/orgs/{slug}{path}");
-        let mut nav = vec![NavItem { label: "Home", href: org("/"), current: section == Section::Home }];
+        let mut nav = vec![NavItem {
+            label: "Home",
+            href: org("/"),
+            current: section == Section::Home,
+        }];
         if ctx.can(Permission::ViewObjectives) {
-            nav.push(NavItem { label: "Objectives", href: org("/objectives"), current: section == Section::Objectives });
+            nav.push(NavItem {
+                label: "Objectives",
+                href: org("/objectives"),
+                current: section == Section::Objectives,
+            });
         }
         if ctx.can(Permission::ViewApprovals) || ctx.can(Permission::DecideApprovals) {
-            nav.push(NavItem { label: "Approvals", href: org("/approvals"), current: section == Section::Approvals });
+            nav.push(NavItem {
+                label: "Approvals",
+                href: org("/approvals"),
+                current: section == Section::Approvals,
+            });
         }
         if ctx.can(Permission::ViewAuditLog) {
-            nav.push(NavItem { label: "Audit log", href: org("/audit-log"), current: section == Section::AuditLog });
+            nav.push(NavItem {
+                label: "Audit log",
+                href: org("/audit-log"),
+                current: section == Section::AuditLog,
+            });
         }
         Ok(Self {
             title: title.into(),
@@ -92,13 +116,20 @@ impl Layout {
     }
 
     /// The layout of pages outside any organisation (the account page).
-    pub async fn for_user(state: &AppState, principal: &custos_app::Principal, title: impl Into<String>) -> Result<Self, PageError> {
+    pub async fn for_user(
+        state: &AppState,
+        principal: &custos_app::Principal,
+        title: impl Into<String>,
+    ) -> Result<Self, PageError> {
         let base = state.config.base_path.clone();
         let memberships = state
             .app
             .memberships(principal.user.id)
             .await
-            .map_err(|error| PageError { error, base: base.clone() })?;
+            .map_err(|error| PageError {
+                error,
+                base: base.clone(),
+            })?;
         Ok(Self {
             title: title.into(),
             user_name: principal.user.name.clone(),
@@ -113,12 +144,18 @@ impl Layout {
     }
 
     pub fn with_flash(mut self, notice: Option<&str>) -> Self {
-        self.flash = notice.and_then(notice_message).map(|message| Flash { kind: "success", message: message.into() });
+        self.flash = notice.and_then(notice_message).map(|message| Flash {
+            kind: "success",
+            message: message.into(),
+        });
         self
     }
 
     pub fn with_error(mut self, message: impl Into<String>) -> Self {
-        self.flash = Some(Flash { kind: "error", message: message.into() });
+        self.flash = Some(Flash {
+            kind: "error",
+            message: message.into(),
+        });
         self
     }
 
@@ -144,7 +181,10 @@ fn notice_message(key: &str) -> Option<&'static str> {
 }
 
 pub fn page_error(state: &AppState, error: AppError) -> PageError {
-    PageError { error, base: state.config.base_path.clone() }
+    PageError {
+        error,
+        base: state.config.base_path.clone(),
+    }
 }
 
 /// Ids in paths that are not UUIDs name nothing: they are answered like unknown ids.
@@ -156,7 +196,11 @@ pub fn see_other(to: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
-pub fn require_page(state: &AppState, ctx: &OrgContext, permission: Permission) -> Result<(), PageError> {
+pub fn require_page(
+    state: &AppState,
+    ctx: &OrgContext,
+    permission: Permission,
+) -> Result<(), PageError> {
     ctx.require(permission).map_err(|e| page_error(state, e))
 }
 
@@ -170,7 +214,10 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()

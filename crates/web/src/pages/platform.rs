@@ -4,10 +4,12 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use custos_app::domain::list::Page;
-use custos_app::domain::platform::{AuditAction, AuditEvent, AuditFilter, Membership, Permission, TokenScope};
 use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::governance::Approval;
+use custos_app::domain::list::Page;
+use custos_app::domain::platform::{
+    AuditAction, AuditEvent, AuditFilter, Membership, Permission, TokenScope,
+};
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
@@ -18,14 +20,28 @@ use crate::error::{PageError, render};
 use crate::list::{ListState, csv_response};
 
 fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
-    let path = if state.config.base_path.is_empty() { "/".to_owned() } else { state.config.base_path.clone() };
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+    let path = if state.config.base_path.is_empty() {
+        "/".to_owned()
+    } else {
+        state.config.base_path.clone()
+    };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
+    )
 }
 
 /// `/`: the first organisation of the user, or the account page when they have none.
 pub async fn start(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
-    let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
+    let memberships = state
+        .app
+        .memberships(user.principal.user.id)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     let base = &state.config.base_path;
     Ok(match memberships.first() {
         Some(first) => see_other(format!("{base}/orgs/{}/", first.organisation.slug)),
@@ -47,7 +63,10 @@ struct LoginPage {
 impl LoginPage {
     fn new(state: &AppState, email: String, next: String, error: Option<String>) -> Self {
         let demo_logins = if state.config.show_demo_logins {
-            custos_app::demo::DEMO_USERS.iter().map(|(email, _, role)| (*email, role.label())).collect()
+            custos_app::demo::DEMO_USERS
+                .iter()
+                .map(|(email, _, role)| (*email, role.label()))
+                .collect()
         } else {
             Vec::new()
         };
@@ -85,11 +104,22 @@ pub struct LoginForm {
 /// Only paths inside Custos are followed after log-in, never another site.
 fn safe_next(state: &AppState, next: &str) -> String {
     let base = &state.config.base_path;
-    let inside = next.starts_with(&format!("{base}/")) && !next.starts_with("//") && !next.contains("://") && !next.contains('\\');
-    if inside { next.to_owned() } else { format!("{base}/") }
+    let inside = next.starts_with(&format!("{base}/"))
+        && !next.starts_with("//")
+        && !next.contains("://")
+        && !next.contains('\\');
+    if inside {
+        next.to_owned()
+    } else {
+        format!("{base}/")
+    }
 }
 
-pub async fn log_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn log_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     match state.app.log_in(&form.email, &form.password, now()).await {
         Ok(session) => {
             // A fresh session id at every log-in; the one the browser had is ended.
@@ -107,9 +137,22 @@ pub async fn log_in(State(state): State<AppState>, headers: HeaderMap, Form(form
             response
         }
         Err(error @ (AppError::InvalidCredentials | AppError::LockedOut { .. })) => {
-            let status = if matches!(error, AppError::LockedOut { .. }) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let status = if matches!(error, AppError::LockedOut { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             let message = crate::error::public_detail(&error);
-            (status, render(&LoginPage::new(&state, form.email, form.next, Some(message)))).into_response()
+            (
+                status,
+                render(&LoginPage::new(
+                    &state,
+                    form.email,
+                    form.next,
+                    Some(message),
+                )),
+            )
+                .into_response()
         }
         Err(error) => page_error(&state, error).into_response(),
     }
@@ -142,10 +185,25 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-pub async fn account(State(state): State<AppState>, user: PageUser, Query(query): Query<NoticeQuery>) -> Result<Response, PageError> {
-    let layout = Layout::for_user(&state, &user.principal, "Your account").await?.with_flash(query.notice.as_deref());
-    let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
-    Ok(render(&AccountPage { layout, email: user.principal.user.email.clone(), memberships, errors: Default::default() }))
+pub async fn account(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let layout = Layout::for_user(&state, &user.principal, "Your account")
+        .await?
+        .with_flash(query.notice.as_deref());
+    let memberships = state
+        .app
+        .memberships(user.principal.user.id)
+        .await
+        .map_err(|e| page_error(&state, e))?;
+    Ok(render(&AccountPage {
+        layout,
+        email: user.principal.user.email.clone(),
+        memberships,
+        errors: Default::default(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -158,17 +216,41 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, user: PageUser, Form(form): Form<PasswordForm>) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
     let result = state
         .app
-        .change_password(&user.principal, &form.current_password, &form.new_password, &form.confirm_password, now())
+        .change_password(
+            &user.principal,
+            &form.current_password,
+            &form.new_password,
+            &form.confirm_password,
+            now(),
+        )
         .await;
     match result {
-        Ok(()) => Ok(see_other(format!("{}/account?notice=password", state.config.base_path))),
+        Ok(()) => Ok(see_other(format!(
+            "{}/account?notice=password",
+            state.config.base_path
+        ))),
         Err(AppError::Validation(errors)) => {
-            let layout = Layout::for_user(&state, &user.principal, "Your account").await?.with_error("The password was not changed.");
-            let memberships = state.app.memberships(user.principal.user.id).await.map_err(|e| page_error(&state, e))?;
-            let page = AccountPage { layout, email: user.principal.user.email.clone(), memberships, errors };
+            let layout = Layout::for_user(&state, &user.principal, "Your account")
+                .await?
+                .with_error("The password was not changed.");
+            let memberships = state
+                .app
+                .memberships(user.principal.user.id)
+                .await
+                .map_err(|e| page_error(&state, e))?;
+            let page = AccountPage {
+                layout,
+                email: user.principal.user.email.clone(),
+                memberships,
+                errors,
+            };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(error) => Err(page_error(&state, error)),
@@ -187,22 +269,44 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), Section::Home).await?;
+    let layout = Layout::new(
+        &state,
+        &page,
+        page.ctx.organisation().name.clone(),
+        Section::Home,
+    )
+    .await?;
     let ctx = &page.ctx;
     let can_view_objectives = ctx.can(Permission::ViewObjectives);
     let objective_counts = if can_view_objectives {
-        state.app.objective_counts(ctx).await.map_err(|e| page_error(&state, e))?
+        state
+            .app
+            .objective_counts(ctx)
+            .await
+            .map_err(|e| page_error(&state, e))?
     } else {
         Vec::new()
     };
-    let waiting_for_me = state.app.my_pending_approvals(ctx, Page::new(Some(10), None)).await.map_err(|e| page_error(&state, e))?.items;
+    let waiting_for_me = state
+        .app
+        .my_pending_approvals(ctx, Page::new(Some(10), None))
+        .await
+        .map_err(|e| page_error(&state, e))?
+        .items;
     let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
     let approved_objectives = objective_counts
         .iter()
         .filter(|(s, _)| matches!(s, ObjectiveStatus::Approved | ObjectiveStatus::Achieved))
         .map(|(_, n)| n)
         .sum();
-    Ok(render(&HomePage { layout, objective_counts, objective_total, approved_objectives, waiting_for_me, can_view_objectives }))
+    Ok(render(&HomePage {
+        layout,
+        objective_counts,
+        objective_total,
+        approved_objectives,
+        waiting_for_me,
+        can_view_objectives,
+    }))
 }
 
 #[derive(Template)]
@@ -215,14 +319,47 @@ struct TokensPage {
     name: String,
 }
 
-async fn tokens_page(state: &AppState, page: &PageOrg, new_secret: Option<String>, errors: custos_app::domain::ValidationErrors, name: String, notice: Option<&str>) -> Result<TokensPage, PageError> {
-    let layout = Layout::new(state, page, "API tokens", Section::Tokens).await?.with_flash(notice);
-    let tokens = state.app.my_tokens(&page.ctx).await.map_err(|e| page_error(state, e))?;
-    Ok(TokensPage { layout, tokens, new_secret, errors, name })
+async fn tokens_page(
+    state: &AppState,
+    page: &PageOrg,
+    new_secret: Option<String>,
+    errors: custos_app::domain::ValidationErrors,
+    name: String,
+    notice: Option<&str>,
+) -> Result<TokensPage, PageError> {
+    let layout = Layout::new(state, page, "API tokens", Section::Tokens)
+        .await?
+        .with_flash(notice);
+    let tokens = state
+        .app
+        .my_tokens(&page.ctx)
+        .await
+        .map_err(|e| page_error(state, e))?;
+    Ok(TokensPage {
+        layout,
+        tokens,
+        new_secret,
+        errors,
+        name,
+    })
 }
 
-pub async fn tokens(State(state): State<AppState>, page: PageOrg, Query(query): Query<NoticeQuery>) -> Result<Response, PageError> {
-    Ok(render(&tokens_page(&state, &page, None, Default::default(), String::new(), query.notice.as_deref()).await?))
+pub async fn tokens(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    Ok(render(
+        &tokens_page(
+            &state,
+            &page,
+            None,
+            Default::default(),
+            String::new(),
+            query.notice.as_deref(),
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -235,11 +372,29 @@ pub struct TokenForm {
     expires_in_days: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, page: PageOrg, Form(form): Form<TokenForm>) -> Result<Response, PageError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
     let scope = TokenScope::parse(&form.scope).unwrap_or(TokenScope::Read);
     let days = form.expires_in_days.trim().parse::<i64>().unwrap_or(0);
-    match state.app.create_token(&page.ctx, &form.name, scope, days, now()).await {
-        Ok(created) => Ok(render(&tokens_page(&state, &page, Some(created.secret), Default::default(), String::new(), None).await?)),
+    match state
+        .app
+        .create_token(&page.ctx, &form.name, scope, days, now())
+        .await
+    {
+        Ok(created) => Ok(render(
+            &tokens_page(
+                &state,
+                &page,
+                Some(created.secret),
+                Default::default(),
+                String::new(),
+                None,
+            )
+            .await?,
+        )),
         Err(AppError::Validation(errors)) => {
             let page = tokens_page(&state, &page, None, errors, form.name, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -248,10 +403,22 @@ pub async fn create_token(State(state): State<AppState>, page: PageOrg, Form(for
     }
 }
 
-pub async fn revoke_token(State(state): State<AppState>, page: PageOrg, axum::extract::Path((_, id)): axum::extract::Path<(String, String)>) -> Result<Response, PageError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    page: PageOrg,
+    axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    state.app.revoke_token(&page.ctx, id, now()).await.map_err(|e| page_error(&state, e))?;
-    Ok(see_other(format!("{}/orgs/{}/tokens?notice=revoked", state.config.base_path, page.ctx.organisation().slug)))
+    state
+        .app
+        .revoke_token(&page.ctx, id, now())
+        .await
+        .map_err(|e| page_error(&state, e))?;
+    Ok(see_other(format!(
+        "{}/orgs/{}/tokens?notice=revoked",
+        state.config.base_path,
+        page.ctx.organisation().slug
+    )))
 }
 
 #[derive(Deserialize, Default)]
@@ -280,7 +447,12 @@ struct AuditLogPage {
 }
 
 /// Parses the audit filter; dates are whole UTC days, `until` inclusive.
-pub fn audit_filter(record_type: &str, action: &str, from: &str, until: &str) -> Result<AuditFilter, AppError> {
+pub fn audit_filter(
+    record_type: &str,
+    action: &str,
+    from: &str,
+    until: &str,
+) -> Result<AuditFilter, AppError> {
     use custos_app::domain::ValidationErrors;
     let mut errors = ValidationErrors::new();
     let day = |raw: &str, field: &str, errors: &mut ValidationErrors| match raw.trim() {
@@ -307,11 +479,20 @@ pub fn audit_filter(record_type: &str, action: &str, from: &str, until: &str) ->
     errors.into_result(filter).map_err(AppError::from)
 }
 
-pub async fn audit_log(State(state): State<AppState>, page: PageOrg, Query(query): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     require_page(&state, &page.ctx, Permission::ViewAuditLog)?;
-    let filter = audit_filter(&query.record_type, &query.action, &query.from, &query.until).map_err(|e| page_error(&state, e))?;
+    let filter = audit_filter(&query.record_type, &query.action, &query.from, &query.until)
+        .map_err(|e| page_error(&state, e))?;
     if query.format == "csv" {
-        let events = state.app.audit_events(&page.ctx, &filter, Page::everything()).await.map_err(|e| page_error(&state, e))?;
+        let events = state
+            .app
+            .audit_events(&page.ctx, &filter, Page::everything())
+            .await
+            .map_err(|e| page_error(&state, e))?;
         let rows = events
             .items
             .into_iter()
@@ -329,17 +510,46 @@ pub async fn audit_log(State(state): State<AppState>, page: PageOrg, Query(query
                 ]
             })
             .collect();
-        return Ok(csv_response("audit-log.csv", &["seq", "occurred_at", "actor", "action", "record_type", "record_id", "before", "after", "hash"], rows));
+        return Ok(csv_response(
+            "audit-log.csv",
+            &[
+                "seq",
+                "occurred_at",
+                "actor",
+                "action",
+                "record_type",
+                "record_id",
+                "before",
+                "after",
+                "hash",
+            ],
+            rows,
+        ));
     }
     let layout = Layout::new(&state, &page, "Audit log", Section::AuditLog).await?;
     let mut list = ListState::new(
         layout.org_href("/audit-log"),
-        vec![("record_type", query.record_type.clone()), ("action", query.action.clone()), ("from", query.from.clone()), ("until", query.until.clone())],
+        vec![
+            ("record_type", query.record_type.clone()),
+            ("action", query.action.clone()),
+            ("from", query.from.clone()),
+            ("until", query.until.clone()),
+        ],
         "seq",
         custos_app::domain::list::SortDirection::Desc,
         Page::numbered(query.page.unwrap_or(1), 50),
     );
-    let events = state.app.audit_events(&page.ctx, &filter, list.page).await.map_err(|e| page_error(&state, e))?;
+    let events = state
+        .app
+        .audit_events(&page.ctx, &filter, list.page)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     list.total = events.total;
-    Ok(render(&AuditLogPage { layout, events: events.items, list, query, actions: AuditAction::ALL }))
+    Ok(render(&AuditLogPage {
+        layout,
+        events: events.items,
+        list,
+        query,
+        actions: AuditAction::ALL,
+    }))
 }
