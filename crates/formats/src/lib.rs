@@ -1,1 +1,4 @@
-//! placeholder
+//! Custos formats: readers and writers of outside formats (CSV and XLSX registers, library
+//! files, OSCAL, scanner outputs, PDF reports). Pure functions over bytes and domain types.
+
+pub mod csv;

@@ -120,7 +120,7 @@ impl ListState {
     }
 }
 
-/// Rows as CSV. Cells that a spreadsheet would run as a formula are prefixed with `'`.
+/// Rows as a CSV download.
 pub fn csv_response(
     filename: &str,
     header: &[&str],
@@ -128,42 +128,26 @@ pub fn csv_response(
 ) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut result = writer.write_record(header);
-    for row in rows {
-        if result.is_err() {
-            break;
-        }
-        result = writer.write_record(row.iter().map(|cell| neutralise_formula(cell)));
-    }
-    let body = match (result, writer.into_inner()) {
-        (Ok(()), Ok(body)) => body,
-        _ => {
-            return (
+    match custos_formats::csv::write(header, rows) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "export failed");
+            (
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "The export failed.",
             )
-                .into_response();
+                .into_response()
         }
-    };
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-fn neutralise_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
     }
 }
 
@@ -188,14 +172,5 @@ mod tests {
         );
         assert_eq!(list.header("status", "Status").aria_sort, "none");
         assert!(list.csv_href().ends_with("&format=csv"));
-    }
-
-    #[test]
-    fn formulas_are_neutralised_in_csv() {
-        assert_eq!(
-            neutralise_formula("=HYPERLINK(\"x\")"),
-            "'=HYPERLINK(\"x\")"
-        );
-        assert_eq!(neutralise_formula("plain"), "plain");
     }
 }
