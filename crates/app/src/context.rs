@@ -115,16 +115,14 @@ impl App {
             return Err(changed_meanwhile());
         }
         check_owner(&mut tx, ctx, &draft).await?;
-        let status = status_after_edit(
-            before.status,
-            draft.status,
-            before.substance_differs(&draft),
-        )?;
-        if before.status == ObjectiveStatus::PendingApproval
-            && status != ObjectiveStatus::PendingApproval
-        {
-            withdraw_requests(&mut tx, ctx, id, now).await?;
+        let substance_changed = before.substance_differs(&draft);
+        let status = status_after_edit(before.status, draft.status, substance_changed)?;
+        if !substance_changed && status == before.status {
+            // Nothing to save: keep the version, so a pending request stays decidable.
+            return Ok(before);
         }
+        // Locks are taken in one order everywhere (objective, then approvals, then the audit
+        // chain) so concurrent edits and decisions cannot deadlock on PostgreSQL.
         if !store::update(
             &mut tx,
             ctx.org_id(),
@@ -138,6 +136,11 @@ impl App {
         .await?
         {
             return Err(changed_meanwhile());
+        }
+        if before.status == ObjectiveStatus::PendingApproval
+            && status != ObjectiveStatus::PendingApproval
+        {
+            withdraw_requests(&mut tx, ctx, id, now).await?;
         }
         let after = store::find(&mut tx, ctx.org_id(), id)
             .await?
@@ -168,10 +171,10 @@ impl App {
         if before.version != expected_version {
             return Err(changed_meanwhile());
         }
-        withdraw_requests(&mut tx, ctx, id, now).await?;
         if !store::delete(&mut tx, ctx.org_id(), id, expected_version).await? {
             return Err(changed_meanwhile());
         }
+        withdraw_requests(&mut tx, ctx, id, now).await?;
         record_change(
             &mut tx,
             ctx,
@@ -267,14 +270,15 @@ impl App {
 }
 
 /// Applies an approval decision to the objective it is about (called by the approval
-/// workflow, inside its transaction).
+/// workflow, inside its transaction); returns the change for the workflow to record once it
+/// has also closed the request, keeping the lock order objective, approval, audit chain.
 pub(crate) async fn apply_decision(
     tx: &mut Tx,
     ctx: &OrgContext,
     approval: &Approval,
     decision: Decision,
     now: OffsetDateTime,
-) -> AppResult<()> {
+) -> AppResult<Change<'static>> {
     let before = store::find(tx, ctx.org_id(), approval.record_id)
         .await?
         .ok_or_else(|| {
@@ -297,14 +301,7 @@ pub(crate) async fn apply_decision(
     let after = store::find(tx, ctx.org_id(), before.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    record_change(
-        tx,
-        ctx,
-        Change::updated(RECORD_TYPE, before.id, &before, &after)?,
-        now,
-    )
-    .await?;
-    Ok(())
+    Change::updated(RECORD_TYPE, before.id, &before, &after)
 }
 
 async fn withdraw_requests(

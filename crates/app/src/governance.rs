@@ -85,11 +85,11 @@ impl App {
                 "Nobody may decide on their own request.".into(),
             ));
         }
-        match before.record_type {
+        let record_change_made = match before.record_type {
             ApprovableRecord::Objective => {
-                crate::context::apply_decision(&mut tx, ctx, &before, decision, now).await?;
+                crate::context::apply_decision(&mut tx, ctx, &before, decision, now).await?
             }
-        }
+        };
         let outcome = decision.outcome();
         if !store::decide(
             &mut tx,
@@ -109,6 +109,7 @@ impl App {
         let after = store::find(&mut tx, ctx.org_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;
+        record_change(&mut tx, ctx, record_change_made, now).await?;
         record_change(
             &mut tx,
             ctx,

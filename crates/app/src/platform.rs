@@ -74,23 +74,24 @@ impl App {
             secrets::verify_password(password.to_owned(), secrets::DUMMY_HASH.to_owned()).await?;
             return Err(AppError::InvalidCredentials);
         };
+        // A locked account still pays for a password check, so its answer takes as long.
+        let valid =
+            secrets::verify_password(password.to_owned(), credentials.password_hash.clone())
+                .await?;
         if let Some(until) = credentials.locked_until
             && until > now
         {
             return Err(AppError::LockedOut { until });
         }
-        let valid =
-            secrets::verify_password(password.to_owned(), credentials.password_hash.clone())
-                .await?;
         let user_id = credentials.user.id;
         let mut tx = self.store.begin().await?;
         if !valid {
-            let failed = credentials.failed_logins + 1;
+            let failed = store::count_failed_login(&mut tx, user_id).await?;
             let locked_until =
                 (failed >= MAX_FAILED_LOGINS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
-            // A lock resets the counter, so the next failure after it starts counting anew.
-            let stored_failures = if locked_until.is_some() { 0 } else { failed };
-            store::record_failed_login(&mut tx, user_id, stored_failures, locked_until).await?;
+            if let Some(until) = locked_until {
+                store::lock_account(&mut tx, user_id, until).await?;
+            }
             custos_store::commit(tx).await?;
             tracing::info!(user = %user_id, failures = failed, locked = locked_until.is_some(), "failed log-in");
             return Err(match locked_until {
@@ -216,12 +217,14 @@ impl App {
         Ok(())
     }
 
-    pub async fn memberships(&self, user_id: Uuid) -> AppResult<Vec<Membership>> {
+    /// The organisations of the user asking, with their role in each.
+    pub async fn memberships(&self, principal: &Principal) -> AppResult<Vec<Membership>> {
         let mut conn = self.store.reader().await?;
-        Ok(store::memberships_of(&mut conn, user_id).await?)
+        Ok(store::memberships_of(&mut conn, principal.user.id).await?)
     }
 
-    /// Active members of the organisation, for owner pickers.
+    /// Active members of the organisation, for owner pickers: every member may see who else
+    /// belongs to their organisation.
     pub async fn members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
         let mut conn = self.store.reader().await?;
         Ok(store::members_of(&mut conn, ctx.org_id()).await?)
@@ -397,14 +400,19 @@ impl App {
         let organisation = store::find_organisation_by_slug(&mut tx, slug)
             .await?
             .ok_or(AppError::NotFound)?;
+        let previous = store::role_of(&mut tx, organisation.id, user.id).await?;
         store::upsert_membership(&mut tx, organisation.id, user.id, role, now).await?;
-        let membership =
-            serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
-        let change = Change::created(
-            "membership",
-            format!("{}:{}", organisation.id, user.id),
-            &membership,
-        )?;
+        let membership = |role: Role| serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
+        let record_id = format!("{}:{}", organisation.id, user.id);
+        let change = match previous {
+            Some(before) => Change::updated(
+                "membership",
+                record_id,
+                &membership(before),
+                &membership(role),
+            )?,
+            None => Change::created("membership", record_id, &membership(role))?,
+        };
         cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
         Ok(())
@@ -574,8 +582,7 @@ impl App {
 
     /// Recomputes every audit chain of the instance.
     pub async fn verify_audit_chains(&self) -> AppResult<Vec<crate::ChainReport>> {
-        let mut conn = self.store.reader().await?;
-        Ok(audit::verify(&mut conn).await?)
+        Ok(audit::verify(&self.store).await?)
     }
 }
 

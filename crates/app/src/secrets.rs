@@ -49,3 +49,38 @@ pub async fn verify_password(password: String, hash: String) -> AppResult<bool> 
 /// A hash of a random password, checked when an unknown e-mail logs in so that answering
 /// takes as long as for a real account.
 pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3PrwNK6b6T3cqrAkmvpAgz9tSmN1tt6IDWmHpYF1FMg";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash() {
+        // If it did not parse, unknown e-mails would be refused faster than known ones.
+        use argon2::password_hash::phc::PasswordHash;
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(
+            verify_password("correct horse battery".into(), hash.clone())
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify_password("wrong horse battery".into(), hash)
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify_password("x".into(), "not a hash".into())
+                .await
+                .expect("verify")
+        );
+    }
+}

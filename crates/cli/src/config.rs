@@ -48,6 +48,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secure_cookies: Option<bool>,
+    /// A reverse proxy whose X-Forwarded-For header is believed (repeat for several).
+    #[arg(long = "trusted-proxy")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Create the demo organisation "Acme Ltd" with a user for every role.
     #[arg(long)]
     #[serde(skip)]
@@ -62,6 +66,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub base_path: String,
     pub secure_cookies: Option<bool>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log filter, e.g. "info" or "custos_web=debug" (also RUST_LOG).
     pub log: String,
     /// `text` or `json`.
@@ -77,6 +82,7 @@ impl Default for Config {
             public_url: None,
             base_path: String::new(),
             secure_cookies: None,
+            trusted_proxies: Vec::new(),
             log: "info".into(),
             log_format: "text".into(),
         }
@@ -183,6 +189,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         base_path: config.base_path.clone(),
         show_demo_logins: demo,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let router = custos_web::router(app.clone(), web);
 
@@ -214,10 +221,13 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, %address, "ready");
 
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped")?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped")?;
     app.close().await;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 /// RFC 3339 in UTC, for APIs and exports.
 pub fn rfc3339(at: OffsetDateTime) -> String {
@@ -18,8 +18,4 @@ pub fn display(at: OffsetDateTime) -> String {
             "[year]-[month]-[day] [hour]:[minute] UTC"
         ))
         .unwrap_or_default()
-}
-
-pub fn display_date(date: Date) -> String {
-    date.to_string()
 }

@@ -57,7 +57,7 @@ impl Page {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
         Self {
             limit,
-            offset: number.saturating_sub(1) * u64::from(limit),
+            offset: number.saturating_sub(1).saturating_mul(u64::from(limit)),
         }
     }
 
@@ -97,6 +97,7 @@ mod tests {
         assert_eq!(page.offset, 40);
         assert_eq!(page.number(), 3);
         assert_eq!(Page::numbered(0, 20).offset, 0);
+        assert_eq!(Page::numbered(u64::MAX, 200).offset, u64::MAX);
         assert_eq!(page.page_count(41), 3);
         assert_eq!(page.page_count(0), 1);
     }

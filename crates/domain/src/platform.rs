@@ -83,7 +83,9 @@ pub enum Permission {
 use Role::*;
 
 /// The permission table: every permission with the roles that hold it.
-const PERMISSION_TABLE: &[(Permission, &[Role], &str)] = &[
+/// Indexed by the permission's discriminant: one row per variant, in declaration order (a
+/// unit test checks the order), so a lookup cannot miss.
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 7] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -133,10 +135,7 @@ impl Permission {
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
-        PERMISSION_TABLE
-            .iter()
-            .find(|(permission, _, _)| *permission == self)
-            .unwrap_or(&PERMISSION_TABLE[0])
+        &PERMISSION_TABLE[self as usize]
     }
 
     pub fn roles(self) -> &'static [Role] {
@@ -317,15 +316,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_permission_is_in_the_table_once() {
-        for permission in Permission::ALL {
-            let rows = PERMISSION_TABLE
-                .iter()
-                .filter(|(p, _, _)| *p == permission)
-                .count();
-            assert_eq!(rows, 1, "{permission:?}");
+    fn the_table_has_one_row_per_permission_in_declaration_order() {
+        for (index, permission) in Permission::ALL.into_iter().enumerate() {
+            assert_eq!(permission as usize, index);
+            assert_eq!(PERMISSION_TABLE[index].0, permission);
         }
-        assert_eq!(PERMISSION_TABLE.len(), Permission::ALL.len());
     }
 
     #[test]
@@ -372,6 +367,20 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn audit_filters_take_whole_days_and_known_actions() {
+        let filter = AuditFilter::parse(" objective ", "", "update", "2026-11-01", "2026-11-30")
+            .expect("valid");
+        assert_eq!(filter.record_type.as_deref(), Some("objective"));
+        assert_eq!(filter.action, Some(AuditAction::Update));
+        assert_eq!(
+            filter.until.map(|t| t.date().to_string()),
+            Some("2026-12-01".into())
+        );
+        let errors = AuditFilter::parse("", "", "erase", "yesterday", "").expect_err("invalid");
+        assert!(errors.for_field("action").is_some() && errors.for_field("from").is_some());
     }
 
     #[test]
@@ -454,5 +463,44 @@ pub struct AuditFilter {
     pub action: Option<AuditAction>,
     pub actor_id: Option<uuid::Uuid>,
     pub from: Option<time::OffsetDateTime>,
+    /// Exclusive upper bound.
     pub until: Option<time::OffsetDateTime>,
+}
+
+impl AuditFilter {
+    /// Parses the filter as people type it: dates are whole UTC days, `until` included.
+    pub fn parse(
+        record_type: &str,
+        record_id: &str,
+        action: &str,
+        from: &str,
+        until: &str,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut day = |raw: &str, field: &str| match raw.trim() {
+            "" => None,
+            raw => match crate::context::parse_date(raw) {
+                Some(date) => Some(date.midnight().assume_utc()),
+                None => {
+                    errors.add(field, "Enter a date as YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        let from = day(from, "from");
+        let until = day(until, "until").map(|d| d + time::Duration::days(1));
+        let action_parsed = AuditAction::parse(action.trim());
+        if !action.trim().is_empty() && action_parsed.is_none() {
+            errors.add("action", "Choose create, update or delete.");
+        }
+        let text = |raw: &str| Some(raw.trim().to_owned()).filter(|s| !s.is_empty());
+        errors.into_result(Self {
+            record_type: text(record_type),
+            record_id: text(record_id),
+            action: action_parsed,
+            actor_id: None,
+            from,
+            until,
+        })
+    }
 }

@@ -153,8 +153,22 @@ pub struct ChainReport {
     pub broken: Option<BrokenLink>,
 }
 
-/// Recomputes every chain; reads events in sequence, one chain at a time.
-pub async fn verify(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
+/// Recomputes every chain inside one read transaction (a snapshot, so events appended while it
+/// runs are not mistaken for breaks).
+pub async fn verify(store: &crate::Store) -> StoreResult<Vec<ChainReport>> {
+    let mut conn = store.reader().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    if store.backend() == crate::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let reports = verify_chains(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(reports)
+}
+
+async fn verify_chains(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
     let heads = sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
         .fetch_all(&mut *conn)
         .await?;

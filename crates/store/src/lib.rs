@@ -70,17 +70,55 @@ impl Backend {
     }
 }
 
-/// A URL with its password replaced, safe to print or log.
+/// A URL with its password (in the authority or a `password=` parameter) replaced, safe to
+/// print or log.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let head = match (head.find("://"), head.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme_end], &url[at..]),
-                None => url.to_owned(),
+            match head[scheme_end + 3..at].split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &head[..scheme_end], &head[at..]),
+                None => head.to_owned(),
             }
         }
-        _ => url.to_owned(),
+        _ => head.to_owned(),
+    };
+    match query {
+        None => head,
+        Some(query) => {
+            let redacted: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{head}?{}", redacted.join("&"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_survive_redaction() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db/custos"),
+            "postgres://app:***@db/custos"
+        );
+        assert_eq!(
+            redact_url("postgres://db/custos?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/custos?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/custos.db?mode=rwc"),
+            "sqlite://data/custos.db?mode=rwc"
+        );
     }
 }
 

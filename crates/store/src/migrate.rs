@@ -46,6 +46,16 @@ pub struct SetupLock {
     connection: Option<PoolConnection<Any>>,
 }
 
+impl Drop for SetupLock {
+    /// Released without `release` (the task was cancelled): close the connection rather than
+    /// return it to the pool still holding the session lock; closing ends the lock.
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            drop(connection.detach());
+        }
+    }
+}
+
 impl SetupLock {
     pub async fn release(mut self) -> StoreResult<()> {
         if let Some(mut connection) = self.connection.take() {

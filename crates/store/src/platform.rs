@@ -95,18 +95,6 @@ pub async fn insert_user(
     Ok(())
 }
 
-pub async fn find_user(conn: &mut Conn, id: Uuid) -> StoreResult<Option<User>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
-    )))
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(user)
-    .transpose()
-}
-
 pub async fn find_user_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>> {
     sqlx::query(AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
@@ -173,16 +161,27 @@ pub async fn password_hash(conn: &mut Conn, user_id: Uuid) -> StoreResult<Option
         .transpose()
 }
 
-pub async fn record_failed_login(
+/// Counts one more failed log-in and returns the new count. One statement, so concurrent
+/// wrong guesses cannot overwrite each other's count.
+pub async fn count_failed_login(conn: &mut Conn, user_id: Uuid) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(user_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    sql::int(&row, "failed_logins")
+}
+
+/// Locks the account until `until` and starts counting failures anew.
+pub async fn lock_account(
     conn: &mut Conn,
     user_id: Uuid,
-    failed_logins: i64,
-    locked_until: Option<OffsetDateTime>,
+    until: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1")
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
         .bind(user_id.to_string())
-        .bind(failed_logins)
-        .bind(locked_until.map(timestamp::format))
+        .bind(timestamp::format(until))
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -241,6 +240,18 @@ pub async fn upsert_membership(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The role a user holds in an organisation, if any.
+pub async fn role_of(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>> {
+    let row = sqlx::query("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref()
+        .map(|r| sql::parsed(r, "role", Role::parse))
+        .transpose()
 }
 
 /// The user's role in the organisation with this slug, with the organisation.

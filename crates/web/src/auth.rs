@@ -26,7 +26,7 @@ pub fn session_secret(headers: &HeaderMap) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -112,8 +112,12 @@ impl FromRequestParts<AppState> for PageUser {
     ) -> Result<Self, Self::Rejection> {
         let base = &state.config.base_path;
         let login = || {
-            let next = parts
-                .uri
+            // The original URI: inside a nested router `parts.uri` has lost the base path.
+            let uri = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or(&parts.uri, |original| &original.0);
+            let next = uri
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
@@ -136,6 +140,7 @@ impl FromRequestParts<AppState> for PageUser {
 
 /// A logged-in browser user acting in the organisation of the `{org}` path segment.
 pub struct PageOrg {
+    pub principal: Principal,
     pub ctx: OrgContext,
 }
 
@@ -159,6 +164,6 @@ impl FromRequestParts<AppState> for PageOrg {
             .org_context(&principal, &slug)
             .await
             .map_err(page_error)?;
-        Ok(PageOrg { ctx })
+        Ok(PageOrg { principal, ctx })
     }
 }

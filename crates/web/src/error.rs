@@ -44,10 +44,12 @@ fn status_of(error: &AppError) -> (StatusCode, &'static str, &'static str) {
             "invalid-credentials",
             "Log-in failed",
         ),
+        // A locked account answers exactly like a wrong password: the difference would tell
+        // an attacker which e-mail addresses have accounts.
         AppError::LockedOut { .. } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "locked-out",
-            "Account temporarily locked",
+            StatusCode::UNAUTHORIZED,
+            "invalid-credentials",
+            "Log-in failed",
         ),
         AppError::Validation(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -70,14 +72,13 @@ pub fn public_detail(error: &AppError) -> String {
             "Something went wrong on our side; nothing was changed.".into()
         }
         AppError::NotFound => "There is no such record here.".into(),
-        AppError::Validation(_) => "Some fields are not valid; see the messages.".into(),
-        AppError::LockedOut { until } => format!(
-            "Too many failed log-ins. Try again after {} UTC.",
-            until
-                .time()
-                .format(&time::macros::format_description!("[hour]:[minute]"))
-                .unwrap_or_default()
+        AppError::InvalidCredentials | AppError::LockedOut { .. } => format!(
+            "The e-mail address or password is not correct. After {} failed attempts in a row \
+             an account is locked for {} minutes.",
+            custos_app::domain::platform::MAX_FAILED_LOGINS,
+            custos_app::domain::platform::LOCKOUT_MINUTES
         ),
+        AppError::Validation(_) => "Some fields are not valid; see the messages.".into(),
         other => other.to_string(),
     }
 }

@@ -25,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 pub use api::openapi_document;
 pub use routes::{RouteEntry, page_routes};
+pub use security::LOGIN_ATTEMPTS_PER_MINUTE;
 
 /// How Custos is reached from the outside.
 #[derive(Debug, Clone)]
@@ -38,6 +39,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Show the demo log-ins on the log-in page (only when started with `--demo`).
     pub show_demo_logins: bool,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client; from anyone
+    /// else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebConfig {
@@ -65,14 +69,18 @@ impl WebConfig {
 pub(crate) struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    pub login_throttle: Arc<security::LoginThrottle>,
 }
 
-/// The whole HTTP service: pages, API, static assets and the protection layers.
+/// The whole HTTP service: pages, API, static assets and the protection layers. Serve it
+/// with `into_make_service_with_connect_info::<SocketAddr>()`: log-in throttling needs the
+/// client address.
 pub fn router(app: App, config: WebConfig) -> Router {
     let config = Arc::new(config.normalised());
     let state = AppState {
         app,
         config: config.clone(),
+        login_throttle: Arc::new(security::LoginThrottle::new()),
     };
     let inner = routes::build(state.clone());
     let request_id = HeaderName::from_static("x-request-id");

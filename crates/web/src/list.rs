@@ -103,7 +103,7 @@ impl ListState {
             current: false,
         }];
         let first_shown = current.saturating_sub(3).max(1);
-        let last_shown = (current + 3).min(last);
+        let last_shown = current.saturating_add(3).min(last);
         for n in first_shown..=last_shown {
             links.push(PageLink {
                 label: n.to_string(),
@@ -113,7 +113,7 @@ impl ListState {
         }
         links.push(PageLink {
             label: "Next".into(),
-            href: (current < last).then(|| link(current + 1)),
+            href: (current < last).then(|| link(current.saturating_add(1))),
             current: false,
         });
         links

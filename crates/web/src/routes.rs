@@ -1,7 +1,7 @@
-//! The route table. Pages are registered through [`Pages`], which records every method and
-//! path so tests can enumerate them (the tenancy harness probes each one); API routes are
-//! registered through utoipa's `OpenApiRouter`, so the OpenAPI document lists them all.
-//! Register nothing with a bare `Router::route`: it would escape both lists.
+//! The route table. Pages (and the OpenAPI document itself) are registered through [`Pages`],
+//! which records every method and path so tests can enumerate them (the tenancy harness probes
+//! each one); API routes are registered through utoipa's `OpenApiRouter`, so the OpenAPI
+//! document lists them all. Register nothing with a bare `Router::route`: it would escape both.
 
 use axum::Router;
 use axum::http::Method;
@@ -53,6 +53,7 @@ fn pages() -> Pages {
         .get("/account", get(platform::account))
         .post("/account/password", post(platform::change_password))
         .get("/static/{file}", get(pages::static_file))
+        .get("/api/v1/openapi.json", get(api::serve_openapi))
         .get("/orgs/{org}", get(platform::home))
         .get("/orgs/{org}/", get(platform::home))
         .get("/orgs/{org}/objectives", get(context::list))
@@ -88,7 +89,6 @@ pub fn build(state: AppState) -> Router {
     pages()
         .router
         .merge(api_router)
-        .route("/api/v1/openapi.json", get(api::serve_openapi))
         .fallback(pages::not_found)
         .with_state(state)
 }

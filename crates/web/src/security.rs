@@ -2,10 +2,15 @@
 //! request refusal (the model of Go 1.25's CrossOriginProtection: `Sec-Fetch-Site`, then
 //! `Origin` against the public origin or Host) and the security headers.
 
-use axum::extract::{Request, State};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::{AppState, auth, error, header as value};
 
@@ -14,7 +19,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !is_safe(request.method())
-        && !auth::has_bearer(request.headers())
+        && !is_api_bearer_request(&request, &state.config.base_path)
         && is_cross_origin(request.headers(), state.config.public_origin().as_deref())
     {
         tracing::warn!(method = %request.method(), path = %request.uri().path(), "refused a cross-origin request");
@@ -44,6 +49,14 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         headers.insert(header::CACHE_CONTROL, value("no-store"));
     }
     response
+}
+
+/// API calls with a bearer token: browsers never attach one by themselves, so they cannot
+/// be forged cross-site. Pages authenticate by cookie only and are never exempt.
+fn is_api_bearer_request(request: &Request, base_path: &str) -> bool {
+    let path = request.uri().path();
+    let path = path.strip_prefix(base_path).unwrap_or(path);
+    path.starts_with("/api/") && auth::bearer_token(request.headers()).is_some()
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -127,5 +140,111 @@ mod tests {
             public
         ));
         assert!(!is_cross_origin(&headers(&[]), public));
+    }
+}
+
+/// Log-in attempts allowed per client address and minute, on each instance. The account
+/// lockout (stored, so it spans instances) stops guessing one password; this stops one
+/// address from trying many accounts.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
+
+pub struct LoginThrottle {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginThrottle {
+    pub fn new() -> Self {
+        let per_minute = NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    /// Counts an attempt; false when the address is over its allowance.
+    pub fn allow(&self, client: IpAddr) -> bool {
+        if self.limiter.len() > 100_000 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&client).is_ok()
+    }
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
+/// in `X-Forwarded-For` that is not one of the trusted proxies.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .rev()
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let client: IpAddr = "203.0.113.9".parse().expect("ip");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.7, 203.0.113.9"),
+        );
+        assert_eq!(
+            client_ip(proxy, &headers, &[proxy]),
+            client,
+            "the hop the proxy saw"
+        );
+        assert_eq!(
+            client_ip(client, &headers, &[proxy]),
+            client,
+            "spoofed header ignored"
+        );
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &[proxy]), proxy);
+    }
+
+    #[test]
+    fn the_throttle_refuses_after_the_allowance() {
+        let throttle = LoginThrottle::new();
+        let client: IpAddr = "203.0.113.9".parse().expect("ip");
+        for _ in 0..LOGIN_ATTEMPTS_PER_MINUTE {
+            assert!(throttle.allow(client));
+        }
+        assert!(!throttle.allow(client));
+        assert!(
+            throttle.allow("203.0.113.10".parse().expect("ip")),
+            "other addresses unaffected"
+        );
     }
 }

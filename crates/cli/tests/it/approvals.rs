@@ -157,3 +157,57 @@ on_both_backends! {
         assert_eq!(again.status(), StatusCode::CONFLICT);
     }
 }
+
+on_both_backends! {
+    async fn two_approvers_deciding_at_once_make_one_decision(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        app.member("acme", "beatrice@acme.example", Role::Approver).await;
+        let second = app.api("acme", "beatrice@acme.example", TokenScope::ReadWrite).await;
+        let decision = format!("/api/v1/orgs/acme/approvals/{approval_id}/decision");
+        let approve = json!({ "decision": "approve" });
+        let reject = json!({ "decision": "reject", "comment": "No" });
+        let (first, other) = tokio::join!(approver.post_json(&decision, &approve), second.post_json(&decision, &reject));
+        let mut statuses = [first.0, other.0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+        let (_, objective) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        let (_, approval) = manager.get_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}")).await;
+        let expected = if approval["status"] == "approved" { "approved" } else { "rejected" };
+        assert_eq!(objective["status"], expected, "the objective follows the one decision that was made");
+        assert!(app.app.verify_audit_chains().await.expect("verify").iter().all(|r| r.broken.is_none()));
+    }
+}
+
+on_both_backends! {
+    async fn saving_an_unchanged_submitted_objective_keeps_its_request(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        let browser = app.browser("maya@acme.example").await;
+        let form = [("version", "2"), ("title", "Sign me off"), ("rationale", "Because the board asked for it"), ("category", "availability"), ("target", "99.9% monthly availability"), ("target_value", "99.9"), ("target_unit", "%"), ("due_date", "2027-06-30"), ("status", "pending_approval")];
+        let saved = browser.post_form(&format!("/orgs/acme/objectives/{objective_id}"), &form).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let (_, objective) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(objective["version"], 2, "nothing changed, nothing saved");
+        let (status, _) = approver.post_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}/decision"), &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn invalid_edits_and_submissions_change_nothing(app) {
+        let (manager, _, objective_id, approval_id) = submitted(&app).await;
+        let events = "/api/v1/orgs/acme/audit-events?limit=1";
+        let before = manager.get_json(events).await.1["total"].as_u64().expect("total");
+        let mut bad = objective("");
+        bad["version"] = json!(2);
+        let (status, _) = manager.send_json(Method::PUT, &format!("/api/v1/orgs/acme/objectives/{objective_id}"), &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = manager.post_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"), &json!({ "version": "two" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, objective) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(objective["title"], "Sign me off");
+        assert_eq!(objective["version"], 2);
+        let (_, approval) = manager.get_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}")).await;
+        assert_eq!(approval["status"], "pending");
+        assert_eq!(manager.get_json(events).await.1["total"].as_u64(), Some(before), "no audit event for refused changes");
+    }
+}

@@ -49,21 +49,64 @@ on_both_backends! {
         let client = Client::anonymous(&app);
         let unknown = client.login("nobody@acme.example", PASSWORD).await;
         assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-        for attempt in 1..=4 {
+        let unknown_page = unknown.text().await.expect("body");
+        assert!(unknown_page.contains("not correct"));
+        for attempt in 1..=5 {
             let response = client.login("maya@acme.example", "wrong password!").await;
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
-            assert!(response.text().await.expect("body").contains("not correct"));
         }
-        let fifth = client.login("maya@acme.example", "wrong password!").await;
-        assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
-        // Even the right password is refused while the lock lasts.
+        // Even the right password is refused while the lock lasts, with the very page an
+        // unknown address gets, so the lock does not reveal that the account exists.
         let locked = client.login("maya@acme.example", PASSWORD).await;
-        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert!(locked.text().await.expect("body").contains("Try again after"));
-        // The lock is stored, not kept in memory: it survives on the database.
-        assert_eq!(app.raw_sql("UPDATE users SET locked_until = NULL WHERE email = 'maya@acme.example'").await, 1);
+        assert_eq!(locked.status(), StatusCode::UNAUTHORIZED);
+        let locked_page = locked.text().await.expect("body").replace("maya@acme.example", "nobody@acme.example");
+        assert_eq!(locked_page, unknown_page);
+        // The lock is stored, not kept in memory: any instance sees it.
+        assert_eq!(app.raw_sql("UPDATE users SET locked_until = NULL WHERE email = 'maya@acme.example' AND locked_until IS NOT NULL").await, 1);
         assert_eq!(client.login("maya@acme.example", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     }
+}
+
+on_both_backends! {
+    async fn concurrent_wrong_guesses_all_count(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let attempts = (0..5).map(|_| {
+            let client = Client::anonymous(&app);
+            async move { client.login("maya@acme.example", "wrong password!").await.status() }
+        });
+        for status in futures_join_all(attempts).await {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(app.raw_sql("UPDATE users SET name = name WHERE email = 'maya@acme.example' AND locked_until IS NOT NULL").await, 1, "five parallel failures lock the account");
+    }
+}
+
+on_both_backends! {
+    async fn one_address_cannot_try_log_ins_without_limit(app) {
+        let client = Client::anonymous(&app);
+        for attempt in 1..=custos_web::LOGIN_ATTEMPTS_PER_MINUTE {
+            let email = format!("user{attempt}@acme.example");
+            assert_eq!(client.login(&email, "some password").await.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        }
+        let throttled = client.login("another@acme.example", "some password").await;
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(throttled.text().await.expect("body").contains("Too many log-in attempts"));
+    }
+}
+
+/// Runs futures concurrently on the test runtime.
+pub async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::new();
+    for handle in handles {
+        outputs.push(handle.await.expect("task"));
+    }
+    outputs
 }
 
 on_both_backends! {
@@ -205,8 +248,11 @@ on_both_backends! {
         app.member("acme", "maya@acme.example", Role::IsmsManager).await;
         let back = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", "/orgs/acme/objectives")]).send().await.expect("login");
         assert_eq!(back.headers()["location"], "/orgs/acme/objectives");
-        let away = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", "//evil.example/")]).send().await.expect("login");
-        assert_eq!(away.headers()["location"], "/");
+        for next in ["//evil.example/", "/\t/evil.example", "/\\evil.example", "https://evil.example/", "/%0d%0a"] {
+            let away = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", next)]).send().await.expect("login");
+            let location = away.headers()["location"].to_str().expect("location");
+            assert!(location == "/" || location == "/%0d%0a", "{next:?} led to {location:?}");
+        }
     }
 }
 
@@ -218,10 +264,13 @@ on_both_backends! {
         let Some(app) = crate::support::TestApp::spawn_under(backend, "/isms").await else { return };
         app.member("acme", "maya@acme.example", Role::IsmsManager).await;
         let client = Client::anonymous(&app);
-        let redirect = client.get("/orgs/acme/").await;
-        assert_eq!(redirect.headers()["location"].to_str().expect("location").split('?').next(), Some("/isms/login"));
+        let redirect = client.get("/orgs/acme/objectives").await;
+        let location = redirect.headers()["location"].to_str().expect("location").to_owned();
+        assert_eq!(location, "/isms/login?next=%2Fisms%2Forgs%2Facme%2Fobjectives");
         let login = client.login("maya@acme.example", PASSWORD).await;
         assert_eq!(login.headers()["location"], "/isms/");
+        let back = client.http.post(client.url("/login")).form(&[("email", "maya@acme.example"), ("password", PASSWORD), ("next", "/isms/orgs/acme/objectives")]).send().await.expect("login");
+        assert_eq!(back.headers()["location"], "/isms/orgs/acme/objectives");
         assert!(login.headers()["set-cookie"].to_str().expect("cookie").contains("Path=/isms"));
         let home = client.get("/orgs/acme/").await;
         assert_eq!(home.status(), StatusCode::OK);

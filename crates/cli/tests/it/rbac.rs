@@ -166,3 +166,24 @@ fn docs_roles_md_matches_the_permission_table() {
         "docs/roles.md is out of date; paste this table into it:\n\n{table}"
     );
 }
+
+on_both_backends! {
+    async fn pages_apply_the_same_permissions_as_the_api(app) {
+        for role in Role::ALL {
+            let email = format!("{}@acme.example", role.as_str().replace('_', "-"));
+            app.member("acme", &email, role).await;
+            let browser = app.browser(&email).await;
+            let created = browser
+                .post_form("/orgs/acme/objectives", &[("title", "From a page"), ("rationale", "r"), ("category", "risk"), ("target", "t")])
+                .await
+                .status();
+            let expected = if role.allows(Permission::ManageObjectives) { StatusCode::SEE_OTHER } else { StatusCode::FORBIDDEN };
+            assert_eq!(created, expected, "{role:?} creating from the form");
+            for (path, permission) in [("/orgs/acme/audit-log", Permission::ViewAuditLog), ("/orgs/acme/approvals", Permission::ViewApprovals), ("/orgs/acme/tokens", Permission::ManageOwnTokens)] {
+                let status = browser.get(path).await.status();
+                let expected = if role.allows(permission) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+                assert_eq!(status, expected, "{role:?} {path}");
+            }
+        }
+    }
+}

@@ -163,10 +163,16 @@ impl TestApp {
                 base_path: base_path.to_owned(),
                 secure_cookies: false,
                 show_demo_logins: false,
+                trusted_proxies: Vec::new(),
             },
         );
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
         TestApp {
             app,

@@ -21,6 +21,7 @@ const NOT_ORGANISATION_SCOPED: &[&str] = &[
     "/healthz",
     "/readyz",
     "/api/v1/me",
+    "/api/v1/openapi.json",
 ];
 
 /// Every (method, path) the application serves: pages from their route table, the API from
@@ -90,9 +91,9 @@ async fn organisation_a(app: &TestApp) -> OrgA {
     }
 }
 
-/// `path` with A's organisation and the id of A's record of the kind the path names.
-fn fill(path: &str, a: &OrgA) -> String {
-    let mut filled = path.replace("{org}", "acme");
+/// `path` in organisation `org` with the id of A's record of the kind the path names.
+fn fill(path: &str, org: &str, a: &OrgA) -> String {
+    let mut filled = path.replace("{org}", org);
     if filled.contains("{id}") {
         let resource = filled
             .split("/{id}")
@@ -116,7 +117,11 @@ fn fill(path: &str, a: &OrgA) -> String {
     filled
 }
 
-async fn probe(client: &Client, method: &Method, path: &str, a: &OrgA) -> StatusCode {
+fn client_is_token(client: &Client, token: &Client) -> bool {
+    std::ptr::eq(client, token)
+}
+
+async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
     let request = client.http.request(method.clone(), client.url(path));
     let request = if path.starts_with("/api/") {
         let mut body = objective("Written across organisations");
@@ -141,7 +146,6 @@ async fn probe(client: &Client, method: &Method, path: &str, a: &OrgA) -> Status
     } else {
         request
     };
-    let _ = a;
     request.send().await.expect("probe").status()
 }
 
@@ -157,16 +161,31 @@ on_both_backends! {
                 continue;
             }
             assert!(path.contains("/orgs/{org}"), "route {method} {path} is neither organisation-scoped nor listed as outside organisations: classify it in the tenancy harness");
-            let target = fill(&path, &a);
-            let status = probe(&bob_browser, &method, &target, &a).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "session of another organisation: {method} {target}");
+            // In A's organisation every route must answer 404.
+            let target = fill(&path, "acme", &a);
+            assert_eq!(probe(&bob_browser, &method, &target).await, StatusCode::NOT_FOUND, "session of another organisation: {method} {target}");
             if path.starts_with("/api/") {
-                let status = probe(&bob_token, &method, &target, &a).await;
-                assert_eq!(status, StatusCode::NOT_FOUND, "token of another organisation: {method} {target}");
+                assert_eq!(probe(&bob_token, &method, &target).await, StatusCode::NOT_FOUND, "token of another organisation: {method} {target}");
             }
             probed += 1;
+            // In Bob's own organisation (his admin role passes the permission checks, so the
+            // probe reaches the queries), one of A's ids must look exactly like an id that
+            // exists nowhere.
+            if path.contains("{id}") {
+                let foreign = fill(&path, "globex", &a);
+                let nowhere = path.replace("{org}", "globex").replace("{id}", &uuid::Uuid::now_v7().to_string());
+                for client in [&bob_browser, &bob_token] {
+                    if client_is_token(client, &bob_token) && !path.starts_with("/api/") {
+                        continue;
+                    }
+                    let answer = probe(client, &method, &foreign).await;
+                    assert!(!answer.is_success() && !answer.is_redirection(), "{method} {foreign} answered {answer}");
+                    assert_eq!(answer, probe(client, &method, &nowhere).await, "{method} {foreign} tells A's record from a missing one");
+                }
+                probed += 1;
+            }
         }
-        assert!(probed >= 20, "only {probed} routes probed");
+        assert!(probed >= 30, "only {probed} probes");
 
         // Nothing of A changed, and A's records are intact.
         let maya = app.api("acme", "maya@acme.example", TokenScope::Read).await;
@@ -202,6 +221,7 @@ on_both_backends! {
             "/orgs/globex/tokens",
             "/orgs/globex/",
             "/api/v1/me",
+    "/api/v1/openapi.json",
             "/account",
         ] {
             let response = bob.get(path).await;

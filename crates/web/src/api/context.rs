@@ -1,7 +1,7 @@
 //! Objectives over JSON.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::domain::context::{
     Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::governance::ApprovalView;
-use super::{ApiJson, ListPage, parse_id};
+use super::{ApiJson, ApiQuery, ListPage, parse_id};
 use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -154,7 +154,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
 pub async fn list_objectives(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-    Query(query): Query<ObjectiveQuery>,
+    ApiQuery(query): ApiQuery<ObjectiveQuery>,
 ) -> Result<Json<ListPage<ObjectiveView>>, ApiError> {
     let category = match query.category.as_str() {
         "" => None,
@@ -264,15 +264,9 @@ pub async fn delete_objective(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
     Path(path): Path<(String, String)>,
-    query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&path.1)?;
-    let Ok(Query(query)) = query else {
-        return Err(invalid(
-            "version",
-            "Give the version being deleted, e.g. ?version=3.",
-        ));
-    };
     state
         .app
         .delete_objective(&ctx, id, query.version, now())

@@ -1,14 +1,14 @@
 //! Approvals over JSON.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use custos_app::domain::governance::{Approval, ApprovalStatus};
 use custos_app::domain::list::Page;
 use custos_app::{ApprovalFilter, now};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, ListPage, parse_id};
+use super::{ApiJson, ApiQuery, ListPage, parse_id};
 use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -78,7 +78,7 @@ pub struct ApprovalQuery {
 pub async fn list_approvals(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-    Query(query): Query<ApprovalQuery>,
+    ApiQuery(query): ApiQuery<ApprovalQuery>,
 ) -> Result<Json<ListPage<ApprovalView>>, ApiError> {
     let page = Page::new(query.limit, query.offset);
     let listed = if query.mine {

@@ -106,6 +106,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// Query parameters whose errors come back as problem+json.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError(AppError::Validation(ValidationErrors::single(
+                "query",
+                rejection.body_text(),
+            )))),
+        }
+    }
+}
+
 /// Ids in paths that are not UUIDs name nothing.
 pub fn parse_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
     crate::pages::parse_id(raw).map_err(ApiError)

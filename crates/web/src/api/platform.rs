@@ -1,15 +1,15 @@
 //! Health, identity and the audit trail.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::list::Page;
-use custos_app::domain::platform::AuditEvent;
+use custos_app::domain::platform::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ListPage;
+use super::{ApiQuery, ListPage};
 use crate::AppState;
 use crate::auth::{ApiOrg, ApiUser};
 use crate::error::{ApiError, Problem};
@@ -53,7 +53,7 @@ pub async fn me(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
 ) -> Result<Json<MeView>, ApiError> {
-    let memberships = state.app.memberships(principal.user.id).await?;
+    let memberships = state.app.memberships(&principal).await?;
     Ok(Json(MeView {
         id: principal.user.id,
         email: principal.user.email,
@@ -131,15 +131,15 @@ pub struct AuditQuery {
 pub async fn list_audit_events(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<ListPage<AuditEventView>>, ApiError> {
-    let mut filter = crate::pages::platform::audit_filter(
+    let filter = AuditFilter::parse(
         &query.record_type,
+        &query.record_id,
         &query.action,
         &query.from,
         &query.until,
     )?;
-    filter.record_id = Some(query.record_id.trim().to_owned()).filter(|s| !s.is_empty());
     let page = Page::new(query.limit, query.offset);
     let listed = state.app.audit_events(&ctx, &filter, page).await?;
     Ok(Json(ListPage {

@@ -436,19 +436,20 @@ pub async fn update(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
         }
         Err(AppError::Conflict(message)) => {
-            // Keep what the person typed, and show the newer version number so saving again
-            // is a deliberate choice after reading the message.
+            // Keep what the person typed and carry the current version, so saving again is a
+            // deliberate choice made after reading the message.
             let current = state
                 .app
                 .objective(&page.ctx, id)
                 .await
                 .map_err(|e| page_error(&state, e))?;
+            let current_version = current.version;
             let mut form_page = form_page(
                 &state,
                 &page,
                 Some(current),
                 form.input,
-                version,
+                current_version,
                 ValidationErrors::new(),
             )
             .await?;

@@ -31,7 +31,6 @@ struct ListPage {
     waiting_for_me: Vec<Approval>,
     approvals: Vec<Approval>,
     can_decide: bool,
-    can_view_all: bool,
     status: String,
     statuses: [ApprovalStatus; 4],
     list: crate::list::ListState,
@@ -43,14 +42,7 @@ pub async fn list(
     Query(query): Query<ApprovalsQuery>,
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
-    if !ctx.can(Permission::ViewApprovals) && !ctx.can(Permission::DecideApprovals) {
-        return Err(page_error(
-            &state,
-            ctx.require(Permission::ViewApprovals)
-                .err()
-                .unwrap_or(AppError::NotFound),
-        ));
-    }
+    super::require_page(&state, ctx, Permission::ViewApprovals)?;
     let layout = Layout::new(&state, &page, "Approvals", Section::Approvals)
         .await?
         .with_flash(query.notice.as_deref());
@@ -67,28 +59,22 @@ pub async fn list(
         custos_app::domain::list::SortDirection::Desc,
         Page::numbered(query.page.unwrap_or(1), 25),
     );
-    let can_view_all = ctx.can(Permission::ViewApprovals);
-    let approvals = if can_view_all {
-        let filter = ApprovalFilter {
-            status: ApprovalStatus::parse(&query.status),
-            ..ApprovalFilter::default()
-        };
-        let listed = state
-            .app
-            .list_approvals(ctx, &filter, list.page)
-            .await
-            .map_err(|e| page_error(&state, e))?;
-        list.total = listed.total;
-        listed.items
-    } else {
-        Vec::new()
+    let filter = ApprovalFilter {
+        status: ApprovalStatus::parse(&query.status),
+        ..ApprovalFilter::default()
     };
+    let listed = state
+        .app
+        .list_approvals(ctx, &filter, list.page)
+        .await
+        .map_err(|e| page_error(&state, e))?;
+    list.total = listed.total;
+    let approvals = listed.items;
     Ok(render(&ListPage {
         layout,
         waiting_for_me,
         approvals,
         can_decide: ctx.can(Permission::DecideApprovals),
-        can_view_all,
         status: query.status,
         statuses: ApprovalStatus::ALL,
         list,
@@ -168,25 +154,12 @@ pub async fn show(
     ))
 }
 
-/// Deciders may open the requests addressed to them even without the right to list all.
 async fn fetch(state: &AppState, page: &PageOrg, id: uuid::Uuid) -> Result<Approval, PageError> {
-    let ctx = &page.ctx;
-    if ctx.can(Permission::ViewApprovals) {
-        return state
-            .app
-            .approval(ctx, id)
-            .await
-            .map_err(|e| page_error(state, e));
-    }
-    let mine = state
+    state
         .app
-        .my_pending_approvals(ctx, Page::new(Some(200), None))
+        .approval(&page.ctx, id)
         .await
-        .map_err(|e| page_error(state, e))?;
-    mine.items
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| page_error(state, AppError::NotFound))
+        .map_err(|e| page_error(state, e))
 }
 
 #[derive(Deserialize)]

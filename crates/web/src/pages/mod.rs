@@ -65,7 +65,7 @@ impl Layout {
         let slug = ctx.organisation().slug.clone();
         let memberships = state
             .app
-            .memberships(ctx.user().id)
+            .memberships(&page.principal)
             .await
             .map_err(|error| PageError {
                 error,
@@ -84,7 +84,7 @@ impl Layout {
                 current: section == Section::Objectives,
             });
         }
-        if ctx.can(Permission::ViewApprovals) || ctx.can(Permission::DecideApprovals) {
+        if ctx.can(Permission::ViewApprovals) {
             nav.push(NavItem {
                 label: "Approvals",
                 href: org("/approvals"),
@@ -124,7 +124,7 @@ impl Layout {
         let base = state.config.base_path.clone();
         let memberships = state
             .app
-            .memberships(principal.user.id)
+            .memberships(principal)
             .await
             .map_err(|error| PageError {
                 error,

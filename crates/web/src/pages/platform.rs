@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
 use crate::error::{PageError, render};
 use crate::list::{ListState, csv_response};
+use crate::security::ClientIp;
 
 fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
     let path = if state.config.base_path.is_empty() {
@@ -39,7 +40,7 @@ fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String
 pub async fn start(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
     let memberships = state
         .app
-        .memberships(user.principal.user.id)
+        .memberships(&user.principal)
         .await
         .map_err(|e| page_error(&state, e))?;
     let base = &state.config.base_path;
@@ -101,13 +102,18 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only paths inside Custos are followed after log-in, never another site.
+/// Only paths inside Custos are followed after log-in, never another site: a path under the
+/// base path, without a second leading slash, backslashes, whitespace or control characters
+/// (browsers drop tabs and newlines, turning `/\t/evil.example` into `//evil.example`).
 fn safe_next(state: &AppState, next: &str) -> String {
     let base = &state.config.base_path;
-    let inside = next.starts_with(&format!("{base}/"))
-        && !next.starts_with("//")
+    let inside = next
+        .strip_prefix(base.as_str())
+        .is_some_and(|rest| rest.starts_with('/') && !rest.starts_with("//"))
         && !next.contains("://")
-        && !next.contains('\\');
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
     if inside {
         next.to_owned()
     } else {
@@ -117,9 +123,16 @@ fn safe_next(state: &AppState, next: &str) -> String {
 
 pub async fn log_in(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    if !state.login_throttle.allow(client) {
+        tracing::warn!(%client, "log-in attempts throttled");
+        let message = "Too many log-in attempts from your network. Wait a minute, then try again.";
+        let page = LoginPage::new(&state, form.email, form.next, Some(message.into()));
+        return (StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response();
+    }
     match state.app.log_in(&form.email, &form.password, now()).await {
         Ok(session) => {
             // A fresh session id at every log-in; the one the browser had is ended.
@@ -137,22 +150,9 @@ pub async fn log_in(
             response
         }
         Err(error @ (AppError::InvalidCredentials | AppError::LockedOut { .. })) => {
-            let status = if matches!(error, AppError::LockedOut { .. }) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
             let message = crate::error::public_detail(&error);
-            (
-                status,
-                render(&LoginPage::new(
-                    &state,
-                    form.email,
-                    form.next,
-                    Some(message),
-                )),
-            )
-                .into_response()
+            let page = LoginPage::new(&state, form.email, form.next, Some(message));
+            (StatusCode::UNAUTHORIZED, render(&page)).into_response()
         }
         Err(error) => page_error(&state, error).into_response(),
     }
@@ -195,7 +195,7 @@ pub async fn account(
         .with_flash(query.notice.as_deref());
     let memberships = state
         .app
-        .memberships(user.principal.user.id)
+        .memberships(&user.principal)
         .await
         .map_err(|e| page_error(&state, e))?;
     Ok(render(&AccountPage {
@@ -242,7 +242,7 @@ pub async fn change_password(
                 .with_error("The password was not changed.");
             let memberships = state
                 .app
-                .memberships(user.principal.user.id)
+                .memberships(&user.principal)
                 .await
                 .map_err(|e| page_error(&state, e))?;
             let page = AccountPage {
@@ -446,47 +446,20 @@ struct AuditLogPage {
     actions: [AuditAction; 3],
 }
 
-/// Parses the audit filter; dates are whole UTC days, `until` inclusive.
-pub fn audit_filter(
-    record_type: &str,
-    action: &str,
-    from: &str,
-    until: &str,
-) -> Result<AuditFilter, AppError> {
-    use custos_app::domain::ValidationErrors;
-    let mut errors = ValidationErrors::new();
-    let day = |raw: &str, field: &str, errors: &mut ValidationErrors| match raw.trim() {
-        "" => None,
-        raw => match custos_app::domain::context::parse_date(raw) {
-            Some(date) => Some(date.midnight().assume_utc()),
-            None => {
-                errors.add(field, "Enter a date as YYYY-MM-DD.");
-                None
-            }
-        },
-    };
-    let filter = AuditFilter {
-        record_type: Some(record_type.trim().to_owned()).filter(|s| !s.is_empty()),
-        record_id: None,
-        action: AuditAction::parse(action.trim()),
-        actor_id: None,
-        from: day(from, "from", &mut errors),
-        until: day(until, "until", &mut errors).map(|d| d + time::Duration::days(1)),
-    };
-    if !action.trim().is_empty() && filter.action.is_none() {
-        errors.add("action", "Choose create, update or delete.");
-    }
-    errors.into_result(filter).map_err(AppError::from)
-}
-
 pub async fn audit_log(
     State(state): State<AppState>,
     page: PageOrg,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     require_page(&state, &page.ctx, Permission::ViewAuditLog)?;
-    let filter = audit_filter(&query.record_type, &query.action, &query.from, &query.until)
-        .map_err(|e| page_error(&state, e))?;
+    let filter = AuditFilter::parse(
+        &query.record_type,
+        "",
+        &query.action,
+        &query.from,
+        &query.until,
+    )
+    .map_err(|e| page_error(&state, e.into()))?;
     if query.format == "csv" {
         let events = state
             .app
