@@ -2,7 +2,8 @@
 // make a logged-in user's browser create an objective.
 //
 // Custos runs on http://127.0.0.1:<port>; the attacker's page is served from
-// http://localhost:<port2>, a different origin (and a different site).
+// http://127.0.0.1:<port2>: a different origin on the same site, so SameSite=Lax still
+// sends the session cookie and only the server's origin check stands in the way.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -69,7 +70,7 @@ async function startEvilServer() {
     server.listen(port, '127.0.0.1', resolve);
   });
   return {
-    origin: `http://localhost:${port}`,
+    origin: `http://127.0.0.1:${port}`,
     pages,
     close: () =>
       new Promise((resolve) => {
@@ -207,6 +208,9 @@ describe('browser: cross-site request forgery', () => {
         );
         const response = await seen;
         t.diagnostic(`${outcome}; custos answered ${response ? response.status() : 'nothing the test could see'}`);
+        if (response) {
+          assert.equal(response.status(), 403, 'the forged fetch must be refused');
+        }
 
         const listed = await searchObjectives(page, baseUrl, 'CSRF');
         assert.ok(!listed.includes(attackTitle), `the forged objective "${attackTitle}" must not exist`);
