@@ -93,3 +93,37 @@ fn an_unknown_database_url_is_a_clear_error() {
     assert!(!output.status.success());
     assert!(text(&output).contains("not supported"), "{}", text(&output));
 }
+
+on_both_backends! {
+    async fn configuration_comes_from_a_file_the_environment_and_flags(app) {
+        let dir = crate::support::TempDir::new();
+        app.app.ensure_organisation("acme", "Acme Ltd", custos_app::now()).await.expect("org");
+        let config = dir.0.join("custos.toml");
+        std::fs::write(&config, format!("database_url = \"{}\"\n", app.database_url)).expect("write config");
+        let from_file = Command::new(env!("CARGO_BIN_EXE_custos")).args(["--config", config.to_str().expect("path"), "org", "list"]).output().expect("run");
+        assert!(from_file.status.success(), "{}", text(&from_file));
+        assert!(String::from_utf8_lossy(&from_file.stdout).contains("acme\tAcme Ltd"));
+
+        let from_env = Command::new(env!("CARGO_BIN_EXE_custos")).args(["org", "list"]).env("CUSTOS_DATABASE_URL", &app.database_url).output().expect("run");
+        assert!(String::from_utf8_lossy(&from_env.stdout).contains("acme\tAcme Ltd"), "{}", text(&from_env));
+
+        let secret_file = dir.0.join("database-url");
+        std::fs::write(&secret_file, format!("{}\n", app.database_url)).expect("write secret");
+        let from_secret = Command::new(env!("CARGO_BIN_EXE_custos")).args(["org", "list"]).env("CUSTOS_DATABASE_URL_FILE", &secret_file).output().expect("run");
+        assert!(String::from_utf8_lossy(&from_secret.stdout).contains("acme\tAcme Ltd"), "{}", text(&from_secret));
+
+        // Flags win over the environment, which wins over the file.
+        let empty = dir.0.join("empty.db");
+        let flag_wins = Command::new(env!("CARGO_BIN_EXE_custos"))
+            .args(["--config", config.to_str().expect("path"), "org", "list", "--database-url", &format!("sqlite://{}?mode=rwc", empty.display())])
+            .env("CUSTOS_DATABASE_URL", &app.database_url)
+            .output()
+            .expect("run");
+        assert!(flag_wins.status.success(), "{}", text(&flag_wins));
+        assert!(!String::from_utf8_lossy(&flag_wins.stdout).contains("acme"));
+
+        let missing = Command::new(env!("CARGO_BIN_EXE_custos")).args(["--config", "/nonexistent/custos.toml", "org", "list"]).output().expect("run");
+        assert_eq!(missing.status.code(), Some(2));
+        assert!(text(&missing).contains("does not exist"));
+    }
+}
