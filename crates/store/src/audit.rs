@@ -370,28 +370,15 @@ pub async fn list(
             .push(" AND occurred_at < ")
             .bind(Value::Text(timestamp::format(until)));
     }
-    let count = Statement::with_conditions("SELECT COUNT(*) AS n FROM audit_events", &conditions);
-    let total = sql::int(&count.query().fetch_one(&mut *conn).await?, "n")?;
-
-    let mut select = Statement::with_conditions(
+    sql::fetch_page(
+        conn,
+        "SELECT COUNT(*) AS n FROM audit_events",
         "SELECT id, seq, actor_id, actor, action, record_type, record_id, before_json, after_json,
                 occurred_at, hash FROM audit_events",
         &conditions,
-    );
-    select
-        .push(" ORDER BY seq DESC LIMIT ")
-        .bind(Value::Int(i64::from(page.limit)))
-        .push(" OFFSET ")
-        .bind(Value::Int(page.offset.min(i64::MAX as u64) as i64));
-    let items = select
-        .query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(event)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Listed {
-        items,
-        total: total.max(0) as u64,
-    })
+        " ORDER BY seq DESC",
+        page,
+        event,
+    )
+    .await
 }

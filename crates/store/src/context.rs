@@ -43,6 +43,32 @@ fn search_text(draft: &ObjectiveDraft, number: i64) -> String {
     format!("obj-{number:04} {}", draft.title).to_lowercase()
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the written fields, in the order both `insert` and `update` number them ($4 to $16).
+fn bind_fields<'q>(
+    query: Query<'q>,
+    draft: &'q ObjectiveDraft,
+    number: i64,
+    status: ObjectiveStatus,
+    now: OffsetDateTime,
+) -> Query<'q> {
+    query
+        .bind(&draft.title)
+        .bind(search_text(draft, number))
+        .bind(&draft.rationale)
+        .bind(&draft.description)
+        .bind(&draft.benefits)
+        .bind(draft.category.as_str())
+        .bind(&draft.target)
+        .bind(draft.target_value)
+        .bind(draft.target_unit.as_deref())
+        .bind(draft.owner_id.map(|id| id.to_string()))
+        .bind(draft.due_date.map(|d| d.to_string()))
+        .bind(status.as_str())
+        .bind(timestamp::format(now))
+}
+
 pub async fn insert(
     conn: &mut Conn,
     org_id: Uuid,
@@ -52,7 +78,7 @@ pub async fn insert(
     status: ObjectiveStatus,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO objectives (id, org_id, number, title, search_text, rationale, description, benefits,
                                  category, target, target_value, target_unit, owner_id, due_date, status,
                                  version, created_at, updated_at)
@@ -60,22 +86,10 @@ pub async fn insert(
     )
     .bind(id.to_string())
     .bind(org_id.to_string())
-    .bind(number)
-    .bind(&draft.title)
-    .bind(search_text(draft, number))
-    .bind(&draft.rationale)
-    .bind(&draft.description)
-    .bind(&draft.benefits)
-    .bind(draft.category.as_str())
-    .bind(&draft.target)
-    .bind(draft.target_value)
-    .bind(draft.target_unit.as_deref())
-    .bind(draft.owner_id.map(|id| id.to_string()))
-    .bind(draft.due_date.map(|d| d.to_string()))
-    .bind(status.as_str())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
-    .await?;
+    .bind(number);
+    bind_fields(query, draft, number, status, now)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -104,7 +118,7 @@ pub async fn update(
     status: ObjectiveStatus,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let result = sqlx::query(
+    let query = sqlx::query(
         "UPDATE objectives SET title = $4, search_text = $5, rationale = $6, description = $7, benefits = $8,
                 category = $9, target = $10, target_value = $11, target_unit = $12, owner_id = $13,
                 due_date = $14, status = $15, version = version + 1, updated_at = $16
@@ -112,22 +126,10 @@ pub async fn update(
     )
     .bind(org_id.to_string())
     .bind(id.to_string())
-    .bind(expected_version)
-    .bind(&draft.title)
-    .bind(search_text(draft, number))
-    .bind(&draft.rationale)
-    .bind(&draft.description)
-    .bind(&draft.benefits)
-    .bind(draft.category.as_str())
-    .bind(&draft.target)
-    .bind(draft.target_value)
-    .bind(draft.target_unit.as_deref())
-    .bind(draft.owner_id.map(|id| id.to_string()))
-    .bind(draft.due_date.map(|d| d.to_string()))
-    .bind(status.as_str())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
-    .await?;
+    .bind(expected_version);
+    let result = bind_fields(query, draft, number, status, now)
+        .execute(&mut *conn)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -201,9 +203,6 @@ pub async fn list(
             .push(" AND o.owner_id = ")
             .bind(Value::Text(owner_id.to_string()));
     }
-    let count = Statement::with_conditions("SELECT COUNT(*) AS n FROM objectives o", &conditions);
-    let total = sql::int(&count.query().fetch_one(&mut *conn).await?, "n")?;
-
     let column = match sort {
         ObjectiveSort::Number => "o.number",
         ObjectiveSort::Title => "o.title",
@@ -219,25 +218,16 @@ pub async fn list(
     } else {
         ""
     };
-    let mut select = Statement::with_conditions(&format!("SELECT {COLUMNS}{FROM}"), &conditions);
-    select.push(&format!(
-        " ORDER BY {nulls}{column} {direction}, o.number {direction} LIMIT "
-    ));
-    select
-        .bind(Value::Int(i64::from(page.limit)))
-        .push(" OFFSET ")
-        .bind(Value::Int(page.offset.min(i64::MAX as u64) as i64));
-    let items = select
-        .query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(objective)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Listed {
-        items,
-        total: total.max(0) as u64,
-    })
+    sql::fetch_page(
+        conn,
+        "SELECT COUNT(*) AS n FROM objectives o",
+        &format!("SELECT {COLUMNS}{FROM}"),
+        &conditions,
+        &format!(" ORDER BY {nulls}{column} {direction}, o.number {direction}"),
+        page,
+        objective,
+    )
+    .await
 }
 
 pub async fn count_by_status(

@@ -168,23 +168,14 @@ pub async fn list(
             .push(" AND a.record_id = ")
             .bind(Value::Text(record_id.to_string()));
     }
-    let count = Statement::with_conditions("SELECT COUNT(*) AS n FROM approvals a", &conditions);
-    let total = sql::int(&count.query().fetch_one(&mut *conn).await?, "n")?;
-    let mut select = Statement::with_conditions(&format!("SELECT {COLUMNS}{FROM}"), &conditions);
-    select
-        .push(" ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.requested_at DESC, a.id LIMIT ")
-        .bind(Value::Int(i64::from(page.limit)))
-        .push(" OFFSET ")
-        .bind(Value::Int(page.offset.min(i64::MAX as u64) as i64));
-    let items = select
-        .query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(approval)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Listed {
-        items,
-        total: total.max(0) as u64,
-    })
+    sql::fetch_page(
+        conn,
+        "SELECT COUNT(*) AS n FROM approvals a",
+        &format!("SELECT {COLUMNS}{FROM}"),
+        &conditions,
+        " ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.requested_at DESC, a.id",
+        page,
+        approval,
+    )
+    .await
 }

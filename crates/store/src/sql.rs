@@ -1,6 +1,7 @@
 //! Helpers shared by the query modules: reading typed columns from `Any` rows and building
 //! statements with a variable number of `$n` parameters.
 
+use custos_domain::list::{Listed, Page};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use time::{Date, OffsetDateTime};
@@ -123,6 +124,39 @@ impl Statement {
         }
         query
     }
+}
+
+/// One page of a filtered list and the number of rows matching the filter: `conditions` is
+/// the WHERE clause (with its parameters) shared by the count and the page query.
+pub async fn fetch_page<T>(
+    conn: &mut crate::Conn,
+    count_head: &str,
+    select_head: &str,
+    conditions: &Statement,
+    order_by: &str,
+    page: Page,
+    map: impl Fn(&AnyRow) -> StoreResult<T>,
+) -> StoreResult<Listed<T>> {
+    let count = Statement::with_conditions(count_head, conditions);
+    let total = int(&count.query().fetch_one(&mut *conn).await?, "n")?;
+    let mut select = Statement::with_conditions(select_head, conditions);
+    select
+        .push(order_by)
+        .push(" LIMIT ")
+        .bind(Value::Int(i64::from(page.limit)))
+        .push(" OFFSET ")
+        .bind(Value::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+    let items = select
+        .query()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(map)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Listed {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+    })
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ... ESCAPE '\'`.

@@ -468,6 +468,29 @@ pub struct VersionForm {
     note: String,
 }
 
+/// Where a button on the objective page leads: to `done` when the action worked, back to the
+/// objective with the reason when it conflicted with another change, to an error page otherwise.
+async fn after_action<T>(
+    state: &AppState,
+    page: &PageOrg,
+    id: Uuid,
+    result: Result<T, AppError>,
+    done: String,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(see_other(done)),
+        Err(AppError::Conflict(message)) => {
+            let objective = state
+                .app
+                .objective(&page.ctx, id)
+                .await
+                .map_err(|e| page_error(state, e))?;
+            show_page(state, page, objective, None, Some(message)).await
+        }
+        Err(error) => Err(page_error(state, error)),
+    }
+}
+
 pub async fn delete(
     State(state): State<AppState>,
     page: PageOrg,
@@ -476,26 +499,16 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    match state
+    let result = state
         .app
         .delete_objective(&page.ctx, id, version, now())
-        .await
-    {
-        Ok(()) => Ok(see_other(format!(
-            "{}/orgs/{}/objectives?notice=deleted",
-            state.config.base_path,
-            page.ctx.organisation().slug
-        ))),
-        Err(AppError::Conflict(message)) => {
-            let objective = state
-                .app
-                .objective(&page.ctx, id)
-                .await
-                .map_err(|e| page_error(&state, e))?;
-            show_page(&state, &page, objective, None, Some(message)).await
-        }
-        Err(error) => Err(page_error(&state, error)),
-    }
+        .await;
+    let done = format!(
+        "{}/orgs/{}/objectives?notice=deleted",
+        state.config.base_path,
+        page.ctx.organisation().slug
+    );
+    after_action(&state, &page, id, result, done).await
 }
 
 pub async fn submit(
@@ -506,23 +519,10 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    match state
+    let result = state
         .app
         .submit_objective(&page.ctx, id, version, &form.note, now())
-        .await
-    {
-        Ok(_) => Ok(see_other(format!(
-            "{}?notice=submitted",
-            objective_href(&state, &page, id)
-        ))),
-        Err(AppError::Conflict(message)) => {
-            let objective = state
-                .app
-                .objective(&page.ctx, id)
-                .await
-                .map_err(|e| page_error(&state, e))?;
-            show_page(&state, &page, objective, None, Some(message)).await
-        }
-        Err(error) => Err(page_error(&state, error)),
-    }
+        .await;
+    let done = format!("{}?notice=submitted", objective_href(&state, &page, id));
+    after_action(&state, &page, id, result, done).await
 }
