@@ -127,7 +127,8 @@ impl Statement {
 }
 
 /// One page of a filtered list and the number of rows matching the filter: `conditions` is
-/// the WHERE clause (with its parameters) shared by the count and the page query.
+/// the WHERE clause (with its parameters) shared by the page query and the count. The count
+/// runs only when the page is full: otherwise the page itself says how many rows there are.
 pub async fn fetch_page<T>(
     conn: &mut crate::Conn,
     count_head: &str,
@@ -137,8 +138,6 @@ pub async fn fetch_page<T>(
     page: Page,
     map: impl Fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Listed<T>> {
-    let count = Statement::with_conditions(count_head, conditions);
-    let total = int(&count.query().fetch_one(&mut *conn).await?, "n")?;
     let mut select = Statement::with_conditions(select_head, conditions);
     select
         .push(order_by)
@@ -153,10 +152,14 @@ pub async fn fetch_page<T>(
         .iter()
         .map(map)
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Listed {
-        items,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let page_is_partial = !items.is_empty() && items.len() < page.limit as usize;
+    let total = if page_is_partial || (items.is_empty() && page.offset == 0) {
+        page.offset.saturating_add(items.len() as u64)
+    } else {
+        let count = Statement::with_conditions(count_head, conditions);
+        u64::try_from(int(&count.query().fetch_one(&mut *conn).await?, "n")?).unwrap_or(0)
+    };
+    Ok(Listed { items, total })
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ... ESCAPE '\'`.

@@ -147,6 +147,11 @@ on_both_backends! {
         assert_eq!(titles, ["Objective 4 about 100% coverage", "Objective 2 about 100% coverage"]);
         let (_, second) = api.get_json("/api/v1/orgs/acme/objectives?category=risk&limit=2&offset=2&sort=title&dir=desc").await;
         assert_eq!(second["items"][0]["title"], "Objective 0 about 100% coverage");
+        assert_eq!(second["total"], 3, "a partial last page still reports the total");
+        let (_, beyond) = api.get_json("/api/v1/orgs/acme/objectives?category=risk&limit=2&offset=10").await;
+        assert_eq!((beyond["items"].as_array().map(Vec::len), &beyond["total"]), (Some(0), &json!(3)));
+        let (_, none) = api.get_json("/api/v1/orgs/acme/objectives?category=integrity").await;
+        assert_eq!(none["total"], 0);
         // Search is case-insensitive, finds references, and treats % literally.
         assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=OBJECTIVE%203").await.1["total"], 1);
         assert_eq!(api.get_json("/api/v1/orgs/acme/objectives?q=obj-0002").await.1["total"], 1);
