@@ -26,8 +26,12 @@ try {
   await page.getByRole('link', { name: 'Keep the customer portal available', exact: true }).click();
   await shot('objective');
   await page.goto(`${custos.baseUrl}${ORG_PATH}/objectives/new`);
-  await page.getByLabel('Title', { exact: true }).fill('');
+  await page.evaluate(() => document.querySelector('form.stacked')?.setAttribute('novalidate', ''));
+  await page.getByLabel('Why', { exact: true }).fill('Suppliers hold our customer data.');
+  await page.getByLabel('Target value', { exact: true }).fill('most');
   await page.getByRole('button', { name: 'Save objective' }).click();
+  await page.waitForLoadState();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot('objective-form-errors');
   await logout(page);
 

@@ -266,3 +266,21 @@ pub fn field<'a>(input: &'a custos_app::domain::context::ObjectiveInput, name: &
         _ => "",
     }
 }
+
+/// The label people see for an objective field, for the error summary.
+pub fn field_label(name: &str) -> &str {
+    match name {
+        "title" => "Title",
+        "rationale" => "Why",
+        "description" => "What",
+        "benefits" => "Benefits",
+        "category" => "Category",
+        "target" => "Target",
+        "target_value" => "Target value",
+        "target_unit" => "Unit",
+        "owner_id" => "Owner",
+        "due_date" => "Due date",
+        "status" => "Status",
+        other => other,
+    }
+}
