@@ -56,6 +56,9 @@ impl<'a> From<&'a User> for UserSnapshot<'a> {
 
 const CLI_ACTOR: &str = "custos command line";
 
+/// How precisely "last used" is kept for API tokens.
+const TOKEN_USE_GRANULARITY: Duration = Duration::minutes(10);
+
 impl App {
     /// Checks a password and opens a new session. Repeated failures lock the account for a
     /// while; unknown addresses take as long to refuse as known ones.
@@ -145,10 +148,20 @@ impl App {
         secret: &str,
         now: OffsetDateTime,
     ) -> AppResult<Principal> {
-        let mut conn = self.store.reader().await?;
-        let (token, user) = store::find_live_token(&mut conn, &digest(secret), now)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let (token, user) = {
+            let mut conn = self.store.reader().await?;
+            store::find_live_token(&mut conn, &digest(secret), now)
+                .await?
+                .ok_or(AppError::Unauthenticated)?
+        };
+        if token
+            .last_used_at
+            .is_none_or(|used| now - used > TOKEN_USE_GRANULARITY)
+        {
+            let mut tx = self.store.begin().await?;
+            store::touch_token(&mut tx, token.id, now, TOKEN_USE_GRANULARITY).await?;
+            custos_store::commit(tx).await?;
+        }
         Ok(Principal {
             user,
             credential: Credential::Token {

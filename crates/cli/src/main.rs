@@ -276,10 +276,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&config).await?;
             let reports = app.verify_audit_chains().await.map_err(explain)?;
+            let organisations = app.list_organisations().await.map_err(explain)?;
+            let name_of = |chain: &str| {
+                organisations
+                    .iter()
+                    .find(|o| o.id.to_string() == chain)
+                    .map_or_else(|| chain.to_owned(), |o| format!("{} ({chain})", o.slug))
+            };
             let mut broken = false;
             for report in &reports {
                 match &report.broken {
-                    None => println!("ok      chain {} ({} events)", report.chain, report.events),
+                    None => println!(
+                        "ok      chain {} ({} events)",
+                        name_of(&report.chain),
+                        report.events
+                    ),
                     Some(link) => {
                         broken = true;
                         println!(

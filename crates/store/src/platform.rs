@@ -485,6 +485,26 @@ pub async fn find_live_token(
     Ok(Some((token, user)))
 }
 
+/// Notes when a token was used, at most once per `granularity`, so the tokens page can show
+/// stale tokens without a write on every request.
+pub async fn touch_token(
+    conn: &mut Conn,
+    token_id: Uuid,
+    now: OffsetDateTime,
+    granularity: time::Duration,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $2
+         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(token_id.to_string())
+    .bind(timestamp::format(now))
+    .bind(timestamp::format(now - granularity))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn tokens_of(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<Vec<ApiToken>> {
     sqlx::query(AssertSqlSafe(format!(
         "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC"

@@ -195,6 +195,7 @@ on_both_backends! {
         let client = Client::with_token(&app, secret);
         assert_eq!(client.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::OK);
         let listing = browser.get("/orgs/acme/tokens").await.text().await.expect("body");
+        assert!(!listing.contains(">Never<"), "the token's use is noted");
         assert!(listing.contains("SIEM push") && !listing.contains(secret), "the secret is never shown again");
         let invalid = browser.post_form("/orgs/acme/tokens", &[("name", ""), ("scope", "read"), ("expires_in_days", "999")]).await;
         assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);

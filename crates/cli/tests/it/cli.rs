@@ -70,7 +70,7 @@ on_both_backends! {
 
         let verify = custos(&db, &["audit", "verify"], None);
         assert!(verify.status.success(), "{}", text(&verify));
-        assert!(text(&verify).contains("verify"));
+        assert!(text(&verify).contains("verify") && text(&verify).contains("ok      chain acme ("), "{}", text(&verify));
 
         let reset = custos(&db, &["user", "reset-password", "--email", "ada@acme.example", "--password-stdin"], Some("another long password"));
         assert!(reset.status.success(), "{}", text(&reset));
