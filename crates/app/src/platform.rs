@@ -679,6 +679,192 @@ async fn append_change(
     Ok(())
 }
 
+/// The result of adding a member: a new account comes with a password shown once.
+#[derive(Debug)]
+pub struct AddedMember {
+    pub user: User,
+    pub role: Role,
+    pub new_password: Option<String>,
+}
+
+fn membership_snapshot(user: &User, role: Role) -> serde_json::Value {
+    serde_json::json!({ "user_id": user.id, "email": user.email, "name": user.name, "role": role })
+}
+
+impl App {
+    /// The members of the organisation, for the administrators who manage them.
+    pub async fn list_members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
+        ctx.require(Permission::ManageMembers)?;
+        self.members(ctx).await
+    }
+
+    /// Adds a person to the organisation with `role`. Someone without an account gets one,
+    /// with a generated password that is returned once for the administrator to pass on.
+    pub async fn add_member(
+        &self,
+        ctx: &OrgContext,
+        email: &str,
+        name: &str,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> AppResult<AddedMember> {
+        ctx.require(Permission::ManageMembers)?;
+        let email = Email::parse(email)?;
+        let existing = {
+            let mut conn = self.store.reader().await?;
+            store::find_user_by_email(&mut conn, email.as_str()).await?
+        };
+        let (user, new_password, hash) = match existing {
+            Some(user) => (user, None, None),
+            None => {
+                let mut errors = ValidationErrors::new();
+                let name = required_text(&mut errors, "name", name, 200);
+                if !errors.is_empty() {
+                    errors.fields[0].message =
+                        "Give the name of a person who has no account yet.".into();
+                    return Err(errors.into());
+                }
+                let password = random_secret()?;
+                let hash = secrets::hash_password(password.clone()).await?;
+                let user = User {
+                    id: Uuid::now_v7(),
+                    email: email.as_str().to_owned(),
+                    name,
+                    disabled: false,
+                    instance_admin: false,
+                };
+                (user, Some(password), Some(hash))
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        if let Some(hash) = &hash {
+            let new = store::NewUser {
+                id: user.id,
+                email: &user.email,
+                name: &user.name,
+                password_hash: hash,
+                instance_admin: false,
+            };
+            if let Err(e) = store::insert_user(&mut tx, &new, now).await {
+                // Someone created the account a moment ago: ask to try again rather than guess.
+                return Err(if e.is_unique_violation() {
+                    AppError::Conflict(
+                        "That account was created a moment ago; add the member again.".into(),
+                    )
+                } else {
+                    e.into()
+                });
+            }
+            append_change(
+                &mut tx,
+                None,
+                Some(ctx.user.id),
+                &ctx.actor_label(),
+                Change::created("user", user.id, &UserSnapshot::from(&user))?,
+                now,
+            )
+            .await?;
+        }
+        if store::role_of(&mut tx, ctx.org_id(), user.id)
+            .await?
+            .is_some()
+        {
+            return Err(ValidationErrors::single(
+                "email",
+                "This person is already a member; change their role in the list.",
+            )
+            .into());
+        }
+        store::upsert_membership(&mut tx, ctx.org_id(), user.id, role, now).await?;
+        let record_id = format!("{}:{}", ctx.org_id(), user.id);
+        record_change(
+            &mut tx,
+            ctx,
+            Change::created("membership", record_id, &membership_snapshot(&user, role))?,
+            now,
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(AddedMember {
+            user,
+            role,
+            new_password,
+        })
+    }
+
+    /// Gives a member another role. Administrators cannot change their own role, so an
+    /// organisation cannot lose its last administrator this way.
+    pub async fn change_member_role(
+        &self,
+        ctx: &OrgContext,
+        user_id: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageMembers)?;
+        if user_id == ctx.user.id {
+            return Err(AppError::Forbidden(
+                "You cannot change your own role; ask another administrator.".into(),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let before = store::role_of(&mut tx, ctx.org_id(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if before == role {
+            return Ok(());
+        }
+        let user = store::find_user_by_id(&mut tx, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store::upsert_membership(&mut tx, ctx.org_id(), user_id, role, now).await?;
+        let record_id = format!("{}:{}", ctx.org_id(), user_id);
+        let change = Change::updated(
+            "membership",
+            record_id,
+            &membership_snapshot(&user, before),
+            &membership_snapshot(&user, role),
+        )?;
+        record_change(&mut tx, ctx, change, now).await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Removes a member and revokes their API tokens for the organisation.
+    pub async fn remove_member(
+        &self,
+        ctx: &OrgContext,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageMembers)?;
+        if user_id == ctx.user.id {
+            return Err(AppError::Forbidden(
+                "You cannot remove yourself; ask another administrator.".into(),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let role = store::role_of(&mut tx, ctx.org_id(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let user = store::find_user_by_id(&mut tx, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store::delete_membership(&mut tx, ctx.org_id(), user_id).await?;
+        store::revoke_tokens_of(&mut tx, ctx.org_id(), user_id, now).await?;
+        let record_id = format!("{}:{}", ctx.org_id(), user_id);
+        record_change(
+            &mut tx,
+            ctx,
+            Change::deleted("membership", record_id, &membership_snapshot(&user, role))?,
+            now,
+        )
+        .await?;
+        custos_store::commit(tx).await?;
+        Ok(())
+    }
+}
+
 /// Records a change made from the command line.
 async fn cli_event(
     tx: &mut custos_store::Tx,

@@ -78,6 +78,7 @@ pub enum Permission {
     DecideApprovals,
     ViewAuditLog,
     ManageOwnTokens,
+    ManageMembers,
 }
 
 use Role::*;
@@ -85,7 +86,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 7] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -121,10 +122,15 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 7] = [
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
         "Create and revoke one's own API tokens for this organisation.",
     ),
+    (
+        Permission::ManageMembers,
+        &[Admin],
+        "Add people to the organisation, change their role, remove them.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -132,6 +138,7 @@ impl Permission {
         Permission::DecideApprovals,
         Permission::ViewAuditLog,
         Permission::ManageOwnTokens,
+        Permission::ManageMembers,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -162,6 +169,7 @@ impl Permission {
             Permission::DecideApprovals => "decide_approvals",
             Permission::ViewAuditLog => "view_audit_log",
             Permission::ManageOwnTokens => "manage_own_tokens",
+            Permission::ManageMembers => "manage_members",
         }
     }
 }

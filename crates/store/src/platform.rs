@@ -95,6 +95,18 @@ pub async fn insert_user(
     Ok(())
 }
 
+pub async fn find_user_by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<User>> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+    )))
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(user)
+    .transpose()
+}
+
 pub async fn find_user_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>> {
     sqlx::query(AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
@@ -321,6 +333,34 @@ pub async fn members_of(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Member
         })
     })
     .collect()
+}
+
+/// Removes a membership; false when there was none.
+pub async fn delete_membership(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
+    let result = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id.to_string())
+        .bind(user_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Revokes every live token of a user in one organisation (they left it).
+pub async fn revoke_tokens_of(
+    conn: &mut Conn,
+    org_id: Uuid,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<u64> {
+    let result = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org_id.to_string())
+    .bind(user_id.to_string())
+    .bind(timestamp::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(result.rows_affected())
 }
 
 pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {

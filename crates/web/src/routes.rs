@@ -77,6 +77,16 @@ fn pages() -> Pages {
             "/orgs/{org}/tokens/{id}/revoke",
             post(platform::revoke_token),
         )
+        .get("/orgs/{org}/members", get(platform::members))
+        .post("/orgs/{org}/members", post(platform::add_member))
+        .post(
+            "/orgs/{org}/members/{id}/role",
+            post(platform::change_member_role),
+        )
+        .post(
+            "/orgs/{org}/members/{id}/remove",
+            post(platform::remove_member),
+        )
 }
 
 /// Every page route, for tests and documentation.

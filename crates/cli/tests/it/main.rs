@@ -6,6 +6,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod cli;
+mod members;
 mod migrations;
 mod objectives;
 mod rbac;

@@ -71,6 +71,30 @@ const OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         Permission::ManageObjectives,
         204,
     ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/members",
+        Permission::ManageMembers,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/members",
+        Permission::ManageMembers,
+        201,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/members/{id}",
+        Permission::ManageMembers,
+        204,
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{org}/members/{id}",
+        Permission::ManageMembers,
+        204,
+    ),
 ];
 
 #[test]
@@ -88,8 +112,18 @@ fn every_api_operation_is_in_the_role_matrix() {
     }
 }
 
-/// A draft objective and a pending request (from someone else) for one probe round.
-async fn fixtures(app: &TestApp) -> (String, String) {
+/// A draft objective, a pending request (from someone else) and a member to change, for
+/// one probe round.
+async fn fixtures(app: &TestApp, round: &str) -> (String, String, String) {
+    let target = format!("target-{round}@acme.example");
+    app.member("acme", &target, Role::Staff).await;
+    let target_id = app
+        .app
+        .find_user_by_email(&target)
+        .await
+        .expect("target")
+        .id
+        .to_string();
     let manager = app
         .api(
             "acme",
@@ -119,6 +153,7 @@ async fn fixtures(app: &TestApp) -> (String, String) {
     (
         draft["id"].as_str().expect("id").to_owned(),
         approval["id"].as_str().expect("id").to_owned(),
+        target_id,
     )
 }
 
@@ -130,9 +165,15 @@ on_both_backends! {
             app.member("acme", &email, role).await;
             let client = app.api("acme", &email, TokenScope::ReadWrite).await;
             let manager = app.api("acme", "fixture-manager@acme.example", TokenScope::Read).await;
-            let (objective_id, approval_id) = fixtures(&app).await;
+            let (objective_id, approval_id, member_id) = fixtures(&app, role.as_str()).await;
             for (method, template, permission, success) in OPERATIONS {
-                let id = if template.contains("/approvals/") { &approval_id } else { &objective_id };
+                let id = if template.contains("/approvals/") {
+                    &approval_id
+                } else if template.contains("/members/") {
+                    &member_id
+                } else {
+                    &objective_id
+                };
                 let path = template.replace("{org}", "acme").replace("{id}", id);
                 // Earlier calls of this round may have moved the objective on a version.
                 let (_, current) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
@@ -140,6 +181,9 @@ on_both_backends! {
                 let mut body = objective("Matrix probe");
                 body["version"] = json!(version);
                 body["decision"] = json!("approve");
+                body["email"] = json!(format!("new-{}@acme.example", role.as_str()));
+                body["name"] = json!("New Person");
+                body["role"] = json!("contributor");
                 let request = client
                     .http
                     .request(Method::from_bytes(method.as_bytes()).expect("method"), client.url(&path))
@@ -179,7 +223,7 @@ on_both_backends! {
                 .status();
             let expected = if role.allows(Permission::ManageObjectives) { StatusCode::SEE_OTHER } else { StatusCode::FORBIDDEN };
             assert_eq!(created, expected, "{role:?} creating from the form");
-            for (path, permission) in [("/orgs/acme/audit-log", Permission::ViewAuditLog), ("/orgs/acme/approvals", Permission::ViewApprovals), ("/orgs/acme/tokens", Permission::ManageOwnTokens)] {
+            for (path, permission) in [("/orgs/acme/audit-log", Permission::ViewAuditLog), ("/orgs/acme/approvals", Permission::ViewApprovals), ("/orgs/acme/tokens", Permission::ManageOwnTokens), ("/orgs/acme/members", Permission::ManageMembers)] {
                 let status = browser.get(path).await.status();
                 let expected = if role.allows(permission) { StatusCode::OK } else { StatusCode::FORBIDDEN };
                 assert_eq!(status, expected, "{role:?} {path}");

@@ -48,6 +48,7 @@ pub fn all_routes() -> Vec<(Method, String)> {
 }
 
 struct OrgA {
+    member_id: String,
     objective_id: String,
     objective_title: String,
     approval_id: String,
@@ -83,7 +84,15 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         )
         .await
         .expect("token");
+    let member_id = app
+        .app
+        .find_user_by_email("maya@acme.example")
+        .await
+        .expect("maya")
+        .id
+        .to_string();
     OrgA {
+        member_id,
         objective_id,
         objective_title: title,
         approval_id: approval["id"].as_str().expect("id").to_owned(),
@@ -104,6 +113,7 @@ fn fill(path: &str, org: &str, a: &OrgA) -> String {
             "objectives" => &a.objective_id,
             "approvals" => &a.approval_id,
             "tokens" => &a.token_id,
+            "members" => &a.member_id,
             other => panic!(
                 "route {path} escapes the tenancy harness: no record of kind {other:?} to probe with; add one to organisation_a()"
             ),
@@ -127,6 +137,8 @@ async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
         let mut body = objective("Written across organisations");
         body["version"] = json!(1);
         body["decision"] = json!("approve");
+        body["role"] = json!("staff");
+        body["email"] = json!("someone@globex.example");
         request.json(&body)
     } else {
         request.form(&[
@@ -139,6 +151,8 @@ async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
             ("name", "t"),
             ("scope", "read"),
             ("expires_in_days", "5"),
+            ("role", "staff"),
+            ("email", "someone@globex.example"),
         ])
     };
     let request = if *method == Method::DELETE {

@@ -63,6 +63,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::readyz))
         .routes(routes!(platform::me))
         .routes(routes!(platform::list_audit_events))
+        .routes(routes!(platform::list_members, platform::add_member))
+        .routes(routes!(
+            platform::change_member_role,
+            platform::remove_member
+        ))
         .routes(routes!(context::list_objectives, context::create_objective))
         .routes(routes!(
             context::get_objective,

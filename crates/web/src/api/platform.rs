@@ -1,7 +1,7 @@
 //! Health, identity and the audit trail.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::list::Page;
@@ -9,7 +9,7 @@ use custos_app::domain::platform::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiQuery, ListPage};
+use super::{ApiJson, ApiQuery, ListPage, parse_id};
 use crate::AppState;
 use crate::auth::{ApiOrg, ApiUser};
 use crate::error::{ApiError, Problem};
@@ -148,4 +148,132 @@ pub async fn list_audit_events(
         limit: page.limit,
         offset: page.offset,
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: uuid::Uuid,
+    pub name: String,
+    pub email: String,
+    /// admin, isms_manager, approver, contributor, auditor or staff.
+    pub role: String,
+}
+
+impl From<custos_app::Member> for MemberView {
+    fn from(m: custos_app::Member) -> Self {
+        Self {
+            user_id: m.user_id,
+            name: m.name,
+            email: m.email,
+            role: m.role.as_str().into(),
+        }
+    }
+}
+
+/// The members of the organisation and their roles (administrators only).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "platform",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = Vec<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<Vec<MemberView>>, ApiError> {
+    let members = state.app.list_members(&ctx).await?;
+    Ok(Json(members.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMemberBody {
+    pub email: String,
+    /// Needed only when the person has no account yet.
+    #[serde(default)]
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddedMemberView {
+    #[serde(flatten)]
+    pub member: MemberView,
+    /// Set when an account was created: the password, returned this once.
+    pub new_password: Option<String>,
+}
+
+fn parse_role(raw: &str) -> Result<custos_app::domain::platform::Role, ApiError> {
+    custos_app::domain::platform::Role::parse(raw).ok_or_else(|| {
+        ApiError(
+            custos_app::domain::ValidationErrors::single(
+                "role",
+                "Use admin, isms_manager, approver, contributor, auditor or staff.",
+            )
+            .into(),
+        )
+    })
+}
+
+/// Adds a person to the organisation, creating their account if they have none.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/members", tag = "platform", request_body = NewMemberBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = AddedMemberView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<NewMemberBody>,
+) -> Result<(StatusCode, Json<AddedMemberView>), ApiError> {
+    let role = parse_role(&body.role)?;
+    let added = state
+        .app
+        .add_member(&ctx, &body.email, &body.name, role, custos_app::now())
+        .await?;
+    let member = MemberView {
+        user_id: added.user.id,
+        name: added.user.name,
+        email: added.user.email,
+        role: added.role.as_str().into(),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(AddedMemberView {
+            member,
+            new_password: added.new_password,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleBody {
+    pub role: String,
+}
+
+/// Changes a member's role.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/members/{id}", tag = "platform", request_body = RoleBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "User id")),
+    responses((status = 204, description = "Changed"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_member_role(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    let role = parse_role(&body.role)?;
+    state
+        .app
+        .change_member_role(&ctx, id, role, custos_app::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member; their API tokens for the organisation are revoked.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{id}", tag = "platform",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "User id")),
+    responses((status = 204, description = "Removed"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state.app.remove_member(&ctx, id, custos_app::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -36,6 +36,8 @@ pub struct Layout {
     pub user_name: String,
     pub org_slug: String,
     pub org_name: String,
+    /// Shows the members link in the user menu.
+    pub can_manage_members: bool,
     pub role_label: &'static str,
     pub other_orgs: Vec<Organisation>,
     pub nav: Vec<NavItem>,
@@ -51,6 +53,7 @@ pub enum Section {
     Approvals,
     AuditLog,
     Tokens,
+    Members,
 }
 
 impl Layout {
@@ -110,6 +113,7 @@ impl Layout {
                 .collect(),
             nav,
             flash: None,
+            can_manage_members: ctx.can(Permission::ManageMembers),
             org_slug: slug,
             base,
         })
@@ -136,6 +140,7 @@ impl Layout {
             org_slug: String::new(),
             org_name: String::new(),
             role_label: "",
+            can_manage_members: false,
             other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
             nav: Vec::new(),
             flash: None,
@@ -176,6 +181,8 @@ fn notice_message(key: &str) -> Option<&'static str> {
         "rejected" => "Rejected. The decision is recorded and cannot be changed.",
         "password" => "Password changed. Your other sessions have been ended.",
         "revoked" => "Token revoked.",
+        "role" => "Role changed.",
+        "removed" => "Member removed; their API tokens for this organisation are revoked.",
         _ => return None,
     })
 }

@@ -8,7 +8,7 @@ use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::governance::Approval;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
-    AuditAction, AuditEvent, AuditFilter, Membership, Permission, TokenScope,
+    AuditAction, AuditEvent, AuditFilter, Membership, Permission, Role, TokenScope,
 };
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
@@ -525,4 +525,157 @@ pub async fn audit_log(
         query,
         actions: AuditAction::ALL,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    layout: Layout,
+    members: Vec<custos_app::Member>,
+    roles: [Role; 6],
+    me: uuid::Uuid,
+    form: MemberForm,
+    errors: custos_app::domain::ValidationErrors,
+    added: Option<(String, Option<String>)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn members_page(
+    state: &AppState,
+    page: &PageOrg,
+    form: MemberForm,
+    errors: custos_app::domain::ValidationErrors,
+    added: Option<(String, Option<String>)>,
+    notice: Option<&str>,
+) -> Result<MembersPage, PageError> {
+    let layout = Layout::new(state, page, "Members", Section::Members)
+        .await?
+        .with_flash(notice);
+    let members = state
+        .app
+        .list_members(&page.ctx)
+        .await
+        .map_err(|e| page_error(state, e))?;
+    Ok(MembersPage {
+        layout,
+        members,
+        roles: Role::ALL,
+        me: page.ctx.user().id,
+        form,
+        errors,
+        added,
+    })
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let members_page = members_page(
+        &state,
+        &page,
+        MemberForm::default(),
+        Default::default(),
+        None,
+        query.notice.as_deref(),
+    )
+    .await?;
+    Ok(render(&members_page))
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, PageError> {
+    let Some(role) = Role::parse(&form.role) else {
+        let errors = custos_app::domain::ValidationErrors::single("role", "Choose a role.");
+        let members_page = members_page(&state, &page, form, errors, None, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response());
+    };
+    match state
+        .app
+        .add_member(&page.ctx, &form.email, &form.name, role, now())
+        .await
+    {
+        Ok(added) => {
+            let shown = Some((added.user.email, added.new_password));
+            let members_page = members_page(
+                &state,
+                &page,
+                MemberForm::default(),
+                Default::default(),
+                shown,
+                None,
+            )
+            .await?;
+            Ok(render(&members_page))
+        }
+        Err(AppError::Validation(errors)) => {
+            let members_page = members_page(&state, &page, form, errors, None, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response())
+        }
+        Err(error) => Err(page_error(&state, error)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+pub async fn change_member_role(
+    State(state): State<AppState>,
+    page: PageOrg,
+    axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let role = Role::parse(&form.role).ok_or_else(|| {
+        page_error(
+            &state,
+            custos_app::domain::ValidationErrors::single("role", "Choose a role.").into(),
+        )
+    })?;
+    let result = state
+        .app
+        .change_member_role(&page.ctx, id, role, now())
+        .await;
+    after_member_change(&state, &page, result, "role")
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    page: PageOrg,
+    axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let result = state.app.remove_member(&page.ctx, id, now()).await;
+    after_member_change(&state, &page, result, "removed")
+}
+
+/// Back to the members page with a notice when the change worked.
+fn after_member_change(
+    state: &AppState,
+    page: &PageOrg,
+    result: Result<(), AppError>,
+    notice: &str,
+) -> Result<Response, PageError> {
+    result.map_err(|e| page_error(state, e))?;
+    Ok(see_other(format!(
+        "{}/orgs/{}/members?notice={notice}",
+        state.config.base_path,
+        page.ctx.organisation().slug
+    )))
 }

@@ -1,0 +1,97 @@
+//! Administrators manage who belongs to the organisation.
+
+use custos_app::domain::platform::{Role, TokenScope};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::Client;
+
+on_both_backends! {
+    async fn administrators_add_change_and_remove_members(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("globex", "cleo@globex.example", Role::Staff).await;
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+
+        // An existing account joins with the chosen role; no password is made for it.
+        let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "role": "contributor" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
+        assert!(added["new_password"].is_null());
+        let cleo = added["user_id"].as_str().expect("id").to_owned();
+        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "role": "staff" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem["errors"][0]["message"].as_str().expect("message").contains("already a member"));
+
+        // A new person needs a name, then gets an account with a password shown once.
+        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "new@acme.example", "role": "auditor" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "name");
+        let (status, created) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "new@acme.example", "name": "Nina New", "role": "auditor" })).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let password = created["new_password"].as_str().expect("password").to_owned();
+        let nina = Client::anonymous(&app);
+        assert_eq!(nina.login("new@acme.example", &password).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(nina.get_json("/api/v1/me").await.1["memberships"][0]["role"], "auditor");
+
+        let (_, members) = admin.get_json("/api/v1/orgs/acme/members").await;
+        assert_eq!(members.as_array().map(Vec::len), Some(3));
+
+        let (status, _) = admin.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{cleo}"), &json!({ "role": "isms_manager" })).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let cleo_token = app.api("acme", "cleo@globex.example", TokenScope::ReadWrite).await;
+        assert_eq!(cleo_token.post_json("/api/v1/orgs/acme/objectives", &crate::support::objective("By Cleo")).await.0, StatusCode::CREATED);
+
+        // Removing a member ends their access here, token included, and nowhere else.
+        let removed = admin.http.delete(admin.url(&format!("/api/v1/orgs/acme/members/{cleo}"))).send().await.expect("delete");
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+        assert_eq!(cleo_token.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::UNAUTHORIZED);
+        let cleo_browser = app.browser("cleo@globex.example").await;
+        assert_eq!(cleo_browser.get("/orgs/acme/objectives").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(cleo_browser.get("/orgs/globex/objectives").await.status(), StatusCode::OK);
+
+        // Every change is in the organisation's audit trail, with the role before and after.
+        let (_, events) = admin.get_json("/api/v1/orgs/acme/audit-events?record_type=membership&limit=20").await;
+        let actions: Vec<&str> = events["items"].as_array().expect("items").iter().map(|e| e["action"].as_str().expect("action")).collect();
+        assert_eq!(&actions[..3], ["delete", "update", "create"]);
+        assert_eq!(events["items"][1]["before"]["role"], "contributor");
+        assert_eq!(events["items"][1]["after"]["role"], "isms_manager");
+    }
+}
+
+on_both_backends! {
+    async fn administrators_cannot_change_or_remove_themselves(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        let ada = app.app.find_user_by_email("ada@acme.example").await.expect("ada").id;
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        let (status, _) = admin.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{ada}"), &json!({ "role": "staff" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let removed = admin.http.delete(admin.url(&format!("/api/v1/orgs/acme/members/{ada}"))).send().await.expect("delete");
+        assert_eq!(removed.status(), StatusCode::FORBIDDEN);
+        let (status, _) = admin.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{}", uuid::Uuid::now_v7()), &json!({ "role": "staff" })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = admin.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{ada}"), &json!({ "role": "superuser" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+on_both_backends! {
+    async fn the_members_page_adds_people_and_shows_a_new_password_once(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        let browser = app.browser("ada@acme.example").await;
+        let page = browser.post_form("/orgs/acme/members", &[("email", "sam@acme.example"), ("name", "Sam Staff"), ("role", "staff")]).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let body = page.text().await.expect("body");
+        let password = body.split("id=\"new-password\" class=\"mono\">").nth(1).and_then(|rest| rest.split('<').next()).expect("password shown");
+        assert_eq!(Client::anonymous(&app).login("sam@acme.example", password).await.status(), StatusCode::SEE_OTHER);
+        let listing = browser.get("/orgs/acme/members").await.text().await.expect("body");
+        assert!(listing.contains("Sam Staff") && !listing.contains(password));
+        let invalid = browser.post_form("/orgs/acme/members", &[("email", "not an address"), ("name", ""), ("role", "staff")]).await;
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let sam = app.app.find_user_by_email("sam@acme.example").await.expect("sam").id;
+        let changed = browser.post_form(&format!("/orgs/acme/members/{sam}/role"), &[("role", "auditor")]).await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+        let removed = browser.post_form(&format!("/orgs/acme/members/{sam}/remove"), &[]).await;
+        assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+        assert!(!browser.get("/orgs/acme/members").await.text().await.expect("body").contains("Sam Staff"));
+    }
+}
