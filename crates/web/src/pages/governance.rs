@@ -20,6 +20,8 @@ use crate::error::{PageError, render};
 pub struct ApprovalsQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    format: String,
     page: Option<u64>,
     notice: Option<String>,
 }
@@ -43,6 +45,57 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     super::require_page(&state, ctx, Permission::ViewApprovals)?;
+    if query.format == "csv" {
+        let filter = ApprovalFilter {
+            status: ApprovalStatus::parse(&query.status),
+            ..ApprovalFilter::default()
+        };
+        let all = state
+            .app
+            .list_approvals(ctx, &filter, Page::everything())
+            .await
+            .map_err(|e| page_error(&state, e))?;
+        let when = |at: Option<time::OffsetDateTime>| {
+            at.map(custos_app::domain::dates::rfc3339)
+                .unwrap_or_default()
+        };
+        let rows = all
+            .items
+            .into_iter()
+            .map(|a| {
+                vec![
+                    a.record_type.as_str().into(),
+                    a.record_title,
+                    a.record_version.to_string(),
+                    a.status.label().into(),
+                    a.decider_role.label().into(),
+                    a.requested_by_name,
+                    when(Some(a.requested_at)),
+                    a.request_note,
+                    a.decided_by_name.unwrap_or_default(),
+                    when(a.decided_at),
+                    a.decision_comment.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return Ok(crate::list::csv_response(
+            "approvals.csv",
+            &[
+                "record_type",
+                "record",
+                "version",
+                "status",
+                "decided_by_role",
+                "requested_by",
+                "requested_at",
+                "note",
+                "decided_by",
+                "decided_at",
+                "comment",
+            ],
+            rows,
+        ));
+    }
     let layout = Layout::new(&state, &page, "Approvals", Section::Approvals)
         .await?
         .with_flash(query.notice.as_deref());
