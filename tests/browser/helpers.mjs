@@ -111,7 +111,8 @@ export async function startCustos() {
     baseUrl,
   ];
   const child = spawn(bin, args, {
-    env: { ...process.env, RUST_LOG: 'warn' },
+    // Only the environment Custos needs: a tester's own CUSTOS_* settings must not leak in.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CUSTOS_'))), RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   liveChildren.add(child);

@@ -27,6 +27,9 @@ pub const DEMO_USERS: [(&str, &str, Role); 6] = [
 /// A consultant who also works for a second organisation, to show the switcher.
 pub const DEMO_CONSULTANT: &str = "consultant@acme.example";
 
+/// The administrator of the second organisation only: someone to probe Acme's data from.
+pub const DEMO_OUTSIDER: &str = "admin@globex.example";
+
 impl App {
     /// Seeds the demo organisation unless it exists. Runs under the setup lock so that two
     /// instances started together seed once.

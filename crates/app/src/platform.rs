@@ -700,6 +700,7 @@ impl App {
 
     /// Adds a person to the organisation with `role`. Someone without an account gets one,
     /// with a generated password that is returned once for the administrator to pass on.
+    /// People who already have an account are added by instance administrators only.
     pub async fn add_member(
         &self,
         ctx: &OrgContext,
@@ -715,6 +716,17 @@ impl App {
             store::find_user_by_email(&mut conn, email.as_str()).await?
         };
         let (user, new_password, hash) = match existing {
+            // Attaching an existing account would let any organisation's administrator pull
+            // in people from other organisations; instance administrators (and the command
+            // line) may, organisation administrators may not.
+            Some(_) if !ctx.user.instance_admin => {
+                return Err(ValidationErrors::single(
+                    "email",
+                    "This person already has an account on this Custos instance; an instance \
+                     administrator can add them (custos user grant).",
+                )
+                .into());
+            }
             Some(user) => (user, None, None),
             None => {
                 let mut errors = ValidationErrors::new();

@@ -121,7 +121,7 @@ impl Config {
         if let Some(url) = &self.database_url {
             return Ok(url.clone());
         }
-        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+        create_private_dir(&self.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
                 self.data_dir.display()
@@ -150,6 +150,15 @@ impl Config {
     }
 }
 
+/// Creates the data directory readable by its owner only: it holds password hashes.
+fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
 pub fn init_logging(config: &Config, serving: bool) {
     use tracing_subscriber::EnvFilter;
     // Commands other than serve print their own results; keep their log quiet.
@@ -167,6 +176,11 @@ pub fn init_logging(config: &Config, serving: bool) {
 
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Take the port first: a busy port is reported before any work is done. Connections that
+    // arrive meanwhile wait in the backlog until the database is ready.
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let url = config.database_url()?;
     let app = App::connect(&url, Settings::default())
         .await
@@ -177,9 +191,6 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the demo data: {e}"))?;
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     let public_url = config.public_url(address);
     let web = custos_web::WebConfig {
@@ -210,6 +221,10 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!(
             "    {:<28} Contributor in Acme, ISMS manager in Globex",
             custos_app::demo::DEMO_CONSULTANT
+        );
+        println!(
+            "    {:<28} Administrator of Globex only",
+            custos_app::demo::DEMO_OUTSIDER
         );
     } else if app.user_count().await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
         println!();

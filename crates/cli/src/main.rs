@@ -295,7 +295,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                         broken = true;
                         println!(
                             "BROKEN  chain {} at event {}: {}",
-                            link.chain, link.seq, link.reason
+                            name_of(&link.chain),
+                            link.seq,
+                            link.reason
                         );
                     }
                 }

@@ -29,6 +29,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
+    #[error("cannot connect: {0}")]
+    Unreachable(String),
     #[error("the database URL is not supported: {0}")]
     UnsupportedUrl(String),
     #[error("migration {version} ({name}) was changed after it was applied")]
@@ -163,6 +165,16 @@ impl Store {
                 }
             }
             Backend::Postgres => {
+                // One direct attempt first: the pool would retry a refused connection until
+                // its timeout and then report only that it timed out.
+                let first = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options),
+                )
+                .await
+                .map_err(|_| StoreError::Unreachable("no answer within 10 seconds".into()))?
+                .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+                sqlx::Connection::close(first).await?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))

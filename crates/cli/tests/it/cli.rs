@@ -8,8 +8,19 @@ use reqwest::StatusCode;
 use crate::on_both_backends;
 use crate::support::{Client, objective};
 
+/// The `custos` binary without any `CUSTOS_*` setting of the environment the tests run in.
+fn custos_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_custos"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CUSTOS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_custos"))
+    let mut child = custos_command()
         .args(args)
         .arg("--database-url")
         .arg(database_url)
@@ -100,21 +111,21 @@ on_both_backends! {
         app.app.ensure_organisation("acme", "Acme Ltd", custos_app::now()).await.expect("org");
         let config = dir.0.join("custos.toml");
         std::fs::write(&config, format!("database_url = \"{}\"\n", app.database_url)).expect("write config");
-        let from_file = Command::new(env!("CARGO_BIN_EXE_custos")).args(["--config", config.to_str().expect("path"), "org", "list"]).output().expect("run");
+        let from_file = custos_command().args(["--config", config.to_str().expect("path"), "org", "list"]).output().expect("run");
         assert!(from_file.status.success(), "{}", text(&from_file));
         assert!(String::from_utf8_lossy(&from_file.stdout).contains("acme\tAcme Ltd"));
 
-        let from_env = Command::new(env!("CARGO_BIN_EXE_custos")).args(["org", "list"]).env("CUSTOS_DATABASE_URL", &app.database_url).output().expect("run");
+        let from_env = custos_command().args(["org", "list"]).env("CUSTOS_DATABASE_URL", &app.database_url).output().expect("run");
         assert!(String::from_utf8_lossy(&from_env.stdout).contains("acme\tAcme Ltd"), "{}", text(&from_env));
 
         let secret_file = dir.0.join("database-url");
         std::fs::write(&secret_file, format!("{}\n", app.database_url)).expect("write secret");
-        let from_secret = Command::new(env!("CARGO_BIN_EXE_custos")).args(["org", "list"]).env("CUSTOS_DATABASE_URL_FILE", &secret_file).output().expect("run");
+        let from_secret = custos_command().args(["org", "list"]).env("CUSTOS_DATABASE_URL_FILE", &secret_file).output().expect("run");
         assert!(String::from_utf8_lossy(&from_secret.stdout).contains("acme\tAcme Ltd"), "{}", text(&from_secret));
 
         // Flags win over the environment, which wins over the file.
         let empty = dir.0.join("empty.db");
-        let flag_wins = Command::new(env!("CARGO_BIN_EXE_custos"))
+        let flag_wins = custos_command()
             .args(["--config", config.to_str().expect("path"), "org", "list", "--database-url", &format!("sqlite://{}?mode=rwc", empty.display())])
             .env("CUSTOS_DATABASE_URL", &app.database_url)
             .output()
@@ -122,7 +133,7 @@ on_both_backends! {
         assert!(flag_wins.status.success(), "{}", text(&flag_wins));
         assert!(!String::from_utf8_lossy(&flag_wins.stdout).contains("acme"));
 
-        let missing = Command::new(env!("CARGO_BIN_EXE_custos")).args(["--config", "/nonexistent/custos.toml", "org", "list"]).output().expect("run");
+        let missing = custos_command().args(["--config", "/nonexistent/custos.toml", "org", "list"]).output().expect("run");
         assert_eq!(missing.status.code(), Some(2));
         assert!(text(&missing).contains("does not exist"));
     }

@@ -13,7 +13,14 @@ on_both_backends! {
         app.member("globex", "cleo@globex.example", Role::Staff).await;
         let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
 
-        // An existing account joins with the chosen role; no password is made for it.
+        // An organisation administrator cannot pull in someone from another organisation.
+        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "role": "contributor" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem["errors"][0]["message"].as_str().expect("message").contains("instance administrator"));
+        assert_eq!(admin.get_json("/api/v1/orgs/acme/members").await.1.as_array().map(Vec::len), Some(1));
+
+        // An instance administrator can: the existing account joins, no password is made.
+        app.raw_sql("UPDATE users SET instance_admin = 1 WHERE email = 'ada@acme.example'").await;
         let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "role": "contributor" })).await;
         assert_eq!(status, StatusCode::CREATED, "{added}");
         assert!(added["new_password"].is_null());
