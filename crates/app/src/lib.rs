@@ -127,11 +127,6 @@ enum Credential {
     Cli,
 }
 
-impl Principal {
-    pub fn is_token(&self) -> bool {
-        matches!(self.credential, Credential::Token { .. })
-    }
-}
 
 /// A member acting in one organisation. Only [`App::org_context`] makes one, after checking
 /// membership, so holding it proves the organisation and role.
