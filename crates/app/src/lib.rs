@@ -119,14 +119,14 @@ enum Credential {
     Session {
         id_hash: String,
     },
+    /// A token acts in one organisation; its membership there was read with the token.
     Token {
-        org_id: uuid::Uuid,
+        membership: Option<custos_domain::platform::Membership>,
         scope: TokenScope,
     },
     /// The command line, run by whoever can read the database.
     Cli,
 }
-
 
 /// A member acting in one organisation. Only [`App::org_context`] makes one, after checking
 /// membership, so holding it proves the organisation and role.
@@ -186,19 +186,22 @@ impl App {
     /// The context of `principal` in the organisation `slug`. Non-members, and tokens made
     /// for another organisation, get `NotFound`.
     pub async fn org_context(&self, principal: &Principal, slug: &str) -> AppResult<OrgContext> {
-        let mut conn = self.store.reader().await?;
-        let membership =
-            custos_store::platform::find_membership(&mut conn, principal.user.id, slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
-        let token_scope = match &principal.credential {
-            Credential::Token { org_id, scope } => {
-                if *org_id != membership.organisation.id {
-                    return Err(AppError::NotFound);
-                }
-                Some(*scope)
+        let (membership, token_scope) = match &principal.credential {
+            Credential::Token { membership, scope } => {
+                let membership = membership
+                    .as_ref()
+                    .filter(|m| m.organisation.slug == slug)
+                    .ok_or(AppError::NotFound)?;
+                (membership.clone(), Some(*scope))
             }
-            Credential::Session { .. } | Credential::Cli => None,
+            Credential::Session { .. } | Credential::Cli => {
+                let mut conn = self.store.reader().await?;
+                let membership =
+                    custos_store::platform::find_membership(&mut conn, principal.user.id, slug)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                (membership, None)
+            }
         };
         Ok(OrgContext {
             organisation: membership.organisation,

@@ -148,7 +148,7 @@ impl App {
         secret: &str,
         now: OffsetDateTime,
     ) -> AppResult<Principal> {
-        let (token, user) = {
+        let (token, user, membership) = {
             let mut conn = self.store.reader().await?;
             store::find_live_token(&mut conn, &digest(secret), now)
                 .await?
@@ -165,7 +165,7 @@ impl App {
         Ok(Principal {
             user,
             credential: Credential::Token {
-                org_id: token.org_id,
+                membership,
                 scope: token.scope,
             },
         })

@@ -497,16 +497,22 @@ pub async fn insert_api_token(
     Ok(())
 }
 
-/// A live token (not revoked, not expired) and its enabled user.
+/// A live token (not revoked, not expired), its enabled user, and that user's membership in
+/// the token's organisation (none if they have left it): all an API request needs, in one
+/// statement.
 pub async fn find_live_token(
     conn: &mut Conn,
     token_hash: &str,
     now: OffsetDateTime,
-) -> StoreResult<Option<(ApiToken, User)>> {
+) -> StoreResult<Option<(ApiToken, User, Option<Membership>)>> {
     let row = sqlx::query(
         "SELECT t.id, t.org_id, t.user_id, t.name, t.scope, t.expires_at, t.revoked_at, t.last_used_at,
-                t.created_at, u.email, u.name AS user_name, u.disabled, u.instance_admin
-         FROM api_tokens t JOIN users u ON u.id = t.user_id
+                t.created_at, u.email, u.name AS user_name, u.disabled, u.instance_admin,
+                o.slug AS org_slug, o.name AS org_name, m.role
+         FROM api_tokens t
+         JOIN users u ON u.id = t.user_id
+         JOIN organisations o ON o.id = t.org_id
+         LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = 0",
     )
     .bind(token_hash)
@@ -522,7 +528,19 @@ pub async fn find_live_token(
         disabled: sql::flag(&row, "disabled")?,
         instance_admin: sql::flag(&row, "instance_admin")?,
     };
-    Ok(Some((token, user)))
+    let membership = match sql::opt_text(&row, "role")? {
+        None => None,
+        Some(role) => Some(Membership {
+            organisation: Organisation {
+                id: token.org_id,
+                slug: sql::text(&row, "org_slug")?,
+                name: sql::text(&row, "org_name")?,
+            },
+            role: Role::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+        }),
+    };
+    Ok(Some((token, user, membership)))
 }
 
 /// Notes when a token was used, at most once per `granularity`, so the tokens page can show
