@@ -165,6 +165,10 @@ on_both_backends! {
         let browser = app.browser("audrey@acme.example").await;
         let page = browser.get("/orgs/acme/audit-log?record_type=objective&action=create").await.text().await.expect("body");
         assert!(page.contains("3 events") && page.contains("Three"));
+        let (_, one) = auditor.get_json("/api/v1/orgs/acme/objectives?q=Two").await;
+        let two = one["items"][0]["id"].as_str().expect("id");
+        let history = browser.get(&format!("/orgs/acme/audit-log?record_type=objective&record_id={two}")).await.text().await.expect("body");
+        assert!(history.contains("1 event ·"), "one record's history");
         let csv = browser.get("/orgs/acme/audit-log?record_type=objective&format=csv").await.text().await.expect("csv");
         assert_eq!(csv.lines().count(), 4);
     }

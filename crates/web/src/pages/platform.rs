@@ -426,6 +426,8 @@ pub struct AuditQuery {
     #[serde(default)]
     record_type: String,
     #[serde(default)]
+    record_id: String,
+    #[serde(default)]
     action: String,
     #[serde(default)]
     from: String,
@@ -454,7 +456,7 @@ pub async fn audit_log(
     require_page(&state, &page.ctx, Permission::ViewAuditLog)?;
     let filter = AuditFilter::parse(
         &query.record_type,
-        "",
+        &query.record_id,
         &query.action,
         &query.from,
         &query.until,
@@ -504,6 +506,7 @@ pub async fn audit_log(
         layout.org_href("/audit-log"),
         vec![
             ("record_type", query.record_type.clone()),
+            ("record_id", query.record_id.clone()),
             ("action", query.action.clone()),
             ("from", query.from.clone()),
             ("until", query.until.clone()),
