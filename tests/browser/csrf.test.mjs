@@ -10,15 +10,14 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  useCustosAndBrowser,
   DEMO_PASSWORD,
   MANAGER_EMAIL,
   ORG_PATH,
   clickAndWait,
   freePort,
-  launchBrowser,
   login,
   newPage,
-  startCustos,
   tablesText,
   withCustosOutputOnFailure,
 } from './helpers.mjs';
@@ -100,42 +99,19 @@ async function searchObjectives(page, baseUrl, query) {
 }
 
 describe('browser: cross-site request forgery', () => {
-  let custos;
-  let browser;
+  const env = useCustosAndBrowser();
   let evil;
 
-  before(
-    async () => {
-      custos = await startCustos();
-      try {
-        browser = await launchBrowser();
-        evil = await startEvilServer();
-      } catch (err) {
-        await browser?.close();
-        await custos.stop();
-        custos = undefined;
-        throw err;
-      }
-    },
-    { timeout: 120_000 },
-  );
+  before(async () => {
+    evil = await startEvilServer();
+  });
 
-  after(
-    async () => {
-      try {
-        await evil?.close();
-      } finally {
-        try {
-          await browser?.close();
-        } finally {
-          await custos?.stop();
-        }
-      }
-    },
-    { timeout: 60_000 },
-  );
+  after(async () => {
+    await evil?.close();
+  });
 
   test('a cross-origin form POST is refused with 403 and creates nothing', { timeout: 120_000 }, async () => {
+    const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
     try {
@@ -173,6 +149,7 @@ describe('browser: cross-site request forgery', () => {
   });
 
   test('a cross-origin no-cors fetch POST with credentials creates nothing', { timeout: 120_000 }, async (t) => {
+    const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
     try {

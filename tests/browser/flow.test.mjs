@@ -3,21 +3,20 @@
 // headers.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
+  useCustosAndBrowser,
   APPROVER_EMAIL,
   DEMO_PASSWORD,
   MANAGER_EMAIL,
   ORG_PATH,
   UUID_RE,
   clickAndWait,
-  launchBrowser,
   login,
   logout,
   newPage,
   pageText,
-  startCustos,
   tablesText,
   withCustosOutputOnFailure,
 } from './helpers.mjs';
@@ -26,35 +25,10 @@ const OBJECTIVE_URL_RE = new RegExp(`^${ORG_PATH}/objectives/${UUID_RE.source}$`
 const APPROVAL_URL_RE = new RegExp(`^${ORG_PATH}/approvals/${UUID_RE.source}$`, 'i');
 
 describe('browser: objectives and approvals', () => {
-  let custos;
-  let browser;
-
-  before(
-    async () => {
-      custos = await startCustos();
-      try {
-        browser = await launchBrowser();
-      } catch (err) {
-        await custos.stop();
-        custos = undefined;
-        throw err;
-      }
-    },
-    { timeout: 120_000 },
-  );
-
-  after(
-    async () => {
-      try {
-        await browser?.close();
-      } finally {
-        await custos?.stop();
-      }
-    },
-    { timeout: 60_000 },
-  );
+  const env = useCustosAndBrowser();
 
   test('a manager creates an objective, submits it, and an approver approves it', { timeout: 120_000 }, async () => {
+    const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
     try {
@@ -178,6 +152,7 @@ describe('browser: objectives and approvals', () => {
   });
 
   test('an invalid objective is refused with 422 and field errors, and is not stored', { timeout: 120_000 }, async () => {
+    const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
     try {
@@ -232,6 +207,7 @@ describe('browser: objectives and approvals', () => {
   });
 
   test('the login page sends a strict Content-Security-Policy and has no inline script', { timeout: 60_000 }, async () => {
+    const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
     try {

@@ -3,6 +3,7 @@
 // The tests drive a real `custos serve --demo` process (CUSTOS_BIN) with the
 // system Chromium through playwright-core. No browser is ever downloaded.
 
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -187,6 +188,39 @@ export async function startCustos() {
 }
 
 /** Launch the system Chromium headless. */
+/**
+ * Registers before/after hooks on the current suite that start Custos and a browser and stop
+ * them again (even when a test fails). Returns an object whose `custos` and `browser` are set
+ * once the hooks have run.
+ */
+export function useCustosAndBrowser() {
+  const env = { custos: undefined, browser: undefined };
+  before(
+    async () => {
+      env.custos = await startCustos();
+      try {
+        env.browser = await launchBrowser();
+      } catch (err) {
+        await env.custos.stop();
+        env.custos = undefined;
+        throw err;
+      }
+    },
+    { timeout: 120_000 },
+  );
+  after(
+    async () => {
+      try {
+        await env.browser?.close();
+      } finally {
+        await env.custos?.stop();
+      }
+    },
+    { timeout: 60_000 },
+  );
+  return env;
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
