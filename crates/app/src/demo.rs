@@ -30,6 +30,20 @@ pub const DEMO_CONSULTANT: &str = "consultant@acme.example";
 /// The administrator of the second organisation only: someone to probe Acme's data from.
 pub const DEMO_OUTSIDER: &str = "admin@globex.example";
 
+/// Every demo log-in with what it is for, as the start-up message and the log-in page list them.
+pub fn demo_logins() -> Vec<(&'static str, &'static str)> {
+    let mut logins: Vec<_> = DEMO_USERS
+        .iter()
+        .map(|(email, _, role)| (*email, role.label()))
+        .collect();
+    logins.push((
+        DEMO_CONSULTANT,
+        "Contributor in Acme, ISMS manager in Globex",
+    ));
+    logins.push((DEMO_OUTSIDER, "Administrator of Globex only"));
+    logins
+}
+
 impl App {
     /// Seeds the demo organisation unless it exists. Runs under the setup lock so that two
     /// instances started together seed once.

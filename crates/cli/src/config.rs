@@ -215,17 +215,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             "  demo log-ins (password \"{}\"):",
             custos_app::demo::DEMO_PASSWORD
         );
-        for (email, _, role) in custos_app::demo::DEMO_USERS {
-            println!("    {email:<28} {}", role.label());
+        for (email, what) in custos_app::demo::demo_logins() {
+            println!("    {email:<28} {what}");
         }
-        println!(
-            "    {:<28} Contributor in Acme, ISMS manager in Globex",
-            custos_app::demo::DEMO_CONSULTANT
-        );
-        println!(
-            "    {:<28} Administrator of Globex only",
-            custos_app::demo::DEMO_OUTSIDER
-        );
     } else if app.user_count().await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
         println!();
         println!("  No users yet. Create the first administrator with:");

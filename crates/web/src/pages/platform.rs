@@ -64,10 +64,7 @@ struct LoginPage {
 impl LoginPage {
     fn new(state: &AppState, email: String, next: String, error: Option<String>) -> Self {
         let demo_logins = if state.config.show_demo_logins {
-            custos_app::demo::DEMO_USERS
-                .iter()
-                .map(|(email, _, role)| (*email, role.label()))
-                .collect()
+            custos_app::demo::demo_logins()
         } else {
             Vec::new()
         };
