@@ -84,6 +84,10 @@ impl App {
             .await?;
         self.grant_role("globex", DEMO_CONSULTANT, Role::IsmsManager, now)
             .await?;
+        self.create_user(DEMO_OUTSIDER, "Gus Globex", DEMO_PASSWORD, false, now)
+            .await?;
+        self.grant_role("globex", DEMO_OUTSIDER, Role::Admin, now)
+            .await?;
 
         let manager = self.find_user_by_email("manager@acme.example").await?;
         let approver = self.find_user_by_email("approver@acme.example").await?;

@@ -6,6 +6,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod cli;
+mod demo;
 mod members;
 mod migrations;
 mod objectives;

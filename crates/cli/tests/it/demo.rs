@@ -1,0 +1,30 @@
+//! The demo organisation: every printed log-in works and sees what its role allows.
+
+use reqwest::StatusCode;
+
+use crate::on_both_backends;
+use crate::support::Client;
+
+on_both_backends! {
+    async fn every_demo_log_in_works(app) {
+        assert!(app.app.seed_demo(custos_app::now()).await.expect("seed"));
+        assert!(!app.app.seed_demo(custos_app::now()).await.expect("seed again"), "seeding twice changes nothing");
+        for (email, what) in custos_app::demo::demo_logins() {
+            let client = Client::anonymous(&app);
+            let login = client.login(email, custos_app::demo::DEMO_PASSWORD).await;
+            assert_eq!(login.status(), StatusCode::SEE_OTHER, "{email} ({what})");
+            let (_, me) = client.get_json("/api/v1/me").await;
+            assert_eq!(me["email"], email);
+            let in_acme = client.get("/orgs/acme/objectives").await.status();
+            let expected = if email.ends_with("@globex.example") { StatusCode::NOT_FOUND } else { StatusCode::OK };
+            assert_eq!(in_acme, expected, "{email} on Acme's objectives");
+        }
+        // The demo shows objectives at every stage and one request waiting for the approver.
+        let approver = Client::anonymous(&app);
+        approver.login("approver@acme.example", custos_app::demo::DEMO_PASSWORD).await;
+        let (_, objectives) = approver.get_json("/api/v1/orgs/acme/objectives").await;
+        assert_eq!(objectives["total"], 5);
+        let (_, waiting) = approver.get_json("/api/v1/orgs/acme/approvals?mine=true").await;
+        assert_eq!(waiting["total"], 1);
+    }
+}
