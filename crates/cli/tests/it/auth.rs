@@ -221,8 +221,15 @@ on_both_backends! {
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}: {value}");
             assert_eq!(response.headers()["content-type"], "application/problem+json");
         }
+        // Credentials a browser attaches by itself (Basic auth to a proxy) do not exempt a page.
+        let basic = browser.http.post(browser.url("/orgs/acme/objectives")).header("origin", "https://evil.example").header("authorization", "Basic dXNlcjpwYXNz").form(&form).send().await.expect("post");
+        assert_eq!(basic.status(), StatusCode::FORBIDDEN);
         let (_, listed) = browser.get_json("/api/v1/orgs/acme/objectives").await;
         assert_eq!(listed["total"], 0, "nothing was written");
+        // A bearer token cannot be attached cross-site by a browser: API calls with one pass.
+        let token = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let api = token.http.post(token.url("/api/v1/orgs/acme/objectives")).header("origin", "https://automation.example").json(&objective("Pushed by a script")).send().await.expect("post");
+        assert_eq!(api.status(), StatusCode::CREATED);
         let same_origin = browser.http.post(browser.url("/orgs/acme/objectives")).header("sec-fetch-site", "same-origin").form(&form).send().await.expect("post");
         assert_eq!(same_origin.status(), StatusCode::SEE_OTHER);
     }
