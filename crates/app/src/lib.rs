@@ -90,6 +90,11 @@ impl App {
         Ok(self.store.migrate().await?)
     }
 
+    /// Applies migrations up to `version` only: for upgrade tests from an older schema.
+    pub async fn migrate_up_to(&self, version: i64) -> AppResult<usize> {
+        Ok(self.store.migrate_up_to(version).await?)
+    }
+
     pub async fn ready(&self) -> AppResult<()> {
         self.store.ping().await?;
         let version = self.store.schema_version().await?;

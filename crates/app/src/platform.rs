@@ -208,7 +208,7 @@ impl App {
         }
         let hash = secrets::hash_password(new.to_owned()).await?;
         let mut tx = self.store.begin().await?;
-        store::set_password_hash(&mut tx, principal.user.id, &hash, now).await?;
+        store::set_password_hash(&mut tx, principal.user.id, &hash, true, now).await?;
         store::delete_sessions_of(&mut tx, principal.user.id, Some(id_hash)).await?;
         let user = UserSnapshot::from(&principal.user);
         audit::append(
@@ -286,6 +286,7 @@ impl App {
             name,
             disabled: false,
             instance_admin,
+            must_change_password: false,
         };
         let mut tx = self.store.begin().await?;
         let insert = store::insert_user(
@@ -296,6 +297,7 @@ impl App {
                 name: &user.name,
                 password_hash: &hash,
                 instance_admin,
+                must_change_password: false,
             },
             now,
         )
@@ -360,7 +362,8 @@ impl App {
         check_password_policy(password, "password")?;
         let hash = secrets::hash_password(password.to_owned()).await?;
         let mut tx = self.store.begin().await?;
-        store::set_password_hash(&mut tx, user.id, &hash, now).await?;
+        // Whoever ran the command knows this password: its owner must replace it.
+        store::set_password_hash(&mut tx, user.id, &hash, false, now).await?;
         store::delete_sessions_of(&mut tx, user.id, None).await?;
         let change = Change::updated(
             "user_password",
@@ -414,8 +417,11 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let previous = store::role_of(&mut tx, organisation.id, user.id).await?;
+        if previous.is_none() {
+            check_owner_chose_password(&user)?;
+        }
         store::upsert_membership(&mut tx, organisation.id, user.id, role, now).await?;
-        let membership = |role: Role| serde_json::json!({ "user_id": user.id, "email": user.email, "role": role });
+        let membership = |role: Role| membership_snapshot(&user, role);
         let record_id = format!("{}:{}", organisation.id, user.id);
         let change = match previous {
             Some(before) => Change::updated(
@@ -699,8 +705,9 @@ impl App {
     }
 
     /// Adds a person to the organisation with `role`. Someone without an account gets one,
-    /// with a generated password that is returned once for the administrator to pass on.
-    /// People who already have an account are added by instance administrators only.
+    /// with a generated password that is returned once for the administrator to pass on and
+    /// that its owner must replace at first log-in. People who already have an account are
+    /// added by instance administrators only.
     pub async fn add_member(
         &self,
         ctx: &OrgContext,
@@ -710,73 +717,44 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<AddedMember> {
         ctx.require(Permission::ManageMembers)?;
-        let email = Email::parse(email)?;
+        // Both fields are required whatever the address, so trying addresses one by one
+        // creates (audited) accounts rather than silently telling which exist.
+        let mut errors = ValidationErrors::new();
+        let email = Email::parse(email)
+            .map_err(|e| errors.fields.extend(e.fields))
+            .ok();
+        let name = required_text(&mut errors, "name", name, 200);
+        let email = match email {
+            Some(email) if errors.is_empty() => email,
+            _ => return Err(errors.into()),
+        };
         let existing = {
             let mut conn = self.store.reader().await?;
             store::find_user_by_email(&mut conn, email.as_str()).await?
         };
-        let (user, new_password, hash) = match existing {
-            // Attaching an existing account would let any organisation's administrator pull
-            // in people from other organisations; instance administrators (and the command
-            // line) may, organisation administrators may not.
-            Some(_) if !ctx.user.instance_admin => {
-                return Err(ValidationErrors::single(
-                    "email",
-                    "This person already has an account on this Custos instance; an instance \
-                     administrator can add them (custos user grant).",
-                )
-                .into());
+        let (user, new_password) = match existing {
+            Some(user) => {
+                check_can_attach(ctx, &user)?;
+                (user, None)
             }
-            Some(user) => (user, None, None),
             None => {
-                let mut errors = ValidationErrors::new();
-                let name = required_text(&mut errors, "name", name, 200);
-                if !errors.is_empty() {
-                    errors.fields[0].message =
-                        "Give the name of a person who has no account yet.".into();
-                    return Err(errors.into());
-                }
-                let password = random_secret()?;
-                let hash = secrets::hash_password(password.clone()).await?;
                 let user = User {
                     id: Uuid::now_v7(),
                     email: email.as_str().to_owned(),
                     name,
                     disabled: false,
                     instance_admin: false,
+                    must_change_password: true,
                 };
-                (user, Some(password), Some(hash))
+                (user, Some(random_secret()?))
             }
         };
+        let hash = match &new_password {
+            Some(password) => Some(secrets::hash_password(password.clone()).await?),
+            None => None,
+        };
         let mut tx = self.store.begin().await?;
-        if let Some(hash) = &hash {
-            let new = store::NewUser {
-                id: user.id,
-                email: &user.email,
-                name: &user.name,
-                password_hash: hash,
-                instance_admin: false,
-            };
-            if let Err(e) = store::insert_user(&mut tx, &new, now).await {
-                // Someone created the account a moment ago: ask to try again rather than guess.
-                return Err(if e.is_unique_violation() {
-                    AppError::Conflict(
-                        "That account was created a moment ago; add the member again.".into(),
-                    )
-                } else {
-                    e.into()
-                });
-            }
-            append_change(
-                &mut tx,
-                None,
-                Some(ctx.user.id),
-                &ctx.actor_label(),
-                Change::created("user", user.id, &UserSnapshot::from(&user))?,
-                now,
-            )
-            .await?;
-        }
+        store::lock_organisation(&mut tx, ctx.org_id()).await?;
         if store::role_of(&mut tx, ctx.org_id(), user.id)
             .await?
             .is_some()
@@ -787,15 +765,39 @@ impl App {
             )
             .into());
         }
-        store::upsert_membership(&mut tx, ctx.org_id(), user.id, role, now).await?;
+        if let Some(hash) = &hash {
+            let new = store::NewUser {
+                id: user.id,
+                email: &user.email,
+                name: &user.name,
+                password_hash: hash,
+                instance_admin: false,
+                must_change_password: true,
+            };
+            if let Err(e) = store::insert_user(&mut tx, &new, now).await {
+                return Err(if e.is_unique_violation() {
+                    AppError::Conflict(
+                        "That account was created a moment ago; add the member again.".into(),
+                    )
+                } else {
+                    e.into()
+                });
+            }
+            let change = Change::created("user", user.id, &UserSnapshot::from(&user))?;
+            append_change(
+                &mut tx,
+                None,
+                Some(ctx.user.id),
+                &ctx.actor_label(),
+                change,
+                now,
+            )
+            .await?;
+        }
+        store::insert_membership(&mut tx, ctx.org_id(), user.id, role, now).await?;
         let record_id = format!("{}:{}", ctx.org_id(), user.id);
-        record_change(
-            &mut tx,
-            ctx,
-            Change::created("membership", record_id, &membership_snapshot(&user, role))?,
-            now,
-        )
-        .await?;
+        let change = Change::created("membership", record_id, &membership_snapshot(&user, role))?;
+        record_change(&mut tx, ctx, change, now).await?;
         custos_store::commit(tx).await?;
         Ok(AddedMember {
             user,
@@ -804,8 +806,7 @@ impl App {
         })
     }
 
-    /// Gives a member another role. Administrators cannot change their own role, so an
-    /// organisation cannot lose its last administrator this way.
+    /// Gives a member another role.
     pub async fn change_member_role(
         &self,
         ctx: &OrgContext,
@@ -813,13 +814,9 @@ impl App {
         role: Role,
         now: OffsetDateTime,
     ) -> AppResult<()> {
-        ctx.require(Permission::ManageMembers)?;
-        if user_id == ctx.user.id {
-            return Err(AppError::Forbidden(
-                "You cannot change your own role; ask another administrator.".into(),
-            ));
-        }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self
+            .begin_membership_change(ctx, user_id, "change your own role")
+            .await?;
         let before = store::role_of(&mut tx, ctx.org_id(), user_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -830,6 +827,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         store::upsert_membership(&mut tx, ctx.org_id(), user_id, role, now).await?;
+        keep_an_administrator(&mut tx, ctx).await?;
         let record_id = format!("{}:{}", ctx.org_id(), user_id);
         let change = Change::updated(
             "membership",
@@ -849,13 +847,9 @@ impl App {
         user_id: Uuid,
         now: OffsetDateTime,
     ) -> AppResult<()> {
-        ctx.require(Permission::ManageMembers)?;
-        if user_id == ctx.user.id {
-            return Err(AppError::Forbidden(
-                "You cannot remove yourself; ask another administrator.".into(),
-            ));
-        }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self
+            .begin_membership_change(ctx, user_id, "remove yourself")
+            .await?;
         let role = store::role_of(&mut tx, ctx.org_id(), user_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -863,7 +857,17 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         store::delete_membership(&mut tx, ctx.org_id(), user_id).await?;
-        store::revoke_tokens_of(&mut tx, ctx.org_id(), user_id, now).await?;
+        keep_an_administrator(&mut tx, ctx).await?;
+        for token_id in store::revoke_tokens_of(&mut tx, ctx.org_id(), user_id, now).await? {
+            let revoked = serde_json::json!({ "revoked_at": timestamp::format(now), "reason": "member removed" });
+            record_change(
+                &mut tx,
+                ctx,
+                Change::updated("api_token", token_id, &serde_json::Value::Null, &revoked)?,
+                now,
+            )
+            .await?;
+        }
         let record_id = format!("{}:{}", ctx.org_id(), user_id);
         record_change(
             &mut tx,
@@ -875,6 +879,69 @@ impl App {
         custos_store::commit(tx).await?;
         Ok(())
     }
+
+    /// Starts a change to someone else's membership: the organisation is locked so changes
+    /// apply one at a time, and the actor must still be an administrator when it happens.
+    async fn begin_membership_change(
+        &self,
+        ctx: &OrgContext,
+        user_id: Uuid,
+        refused: &str,
+    ) -> AppResult<custos_store::Tx> {
+        ctx.require(Permission::ManageMembers)?;
+        if user_id == ctx.user.id {
+            return Err(AppError::Forbidden(format!(
+                "You cannot {refused}; ask another administrator."
+            )));
+        }
+        let mut tx = self.store.begin().await?;
+        store::lock_organisation(&mut tx, ctx.org_id()).await?;
+        let actor_role = store::role_of(&mut tx, ctx.org_id(), ctx.user.id).await?;
+        if !actor_role.is_some_and(|role| role.allows(Permission::ManageMembers)) {
+            return Err(AppError::Forbidden(
+                "Your role changed a moment ago; reload the page.".into(),
+            ));
+        }
+        Ok(tx)
+    }
+}
+
+/// Refuses a change that leaves the organisation without an administrator (two
+/// administrators demoting each other at the same moment, say).
+async fn keep_an_administrator(tx: &mut custos_store::Tx, ctx: &OrgContext) -> AppResult<()> {
+    if store::count_role(tx, ctx.org_id(), Role::Admin).await? == 0 {
+        return Err(AppError::Conflict(
+            "The organisation needs at least one administrator.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an existing account may join the organisation of `ctx`. Organisation
+/// administrators could otherwise pull in people from other organisations; and an account
+/// whose password its owner never chose is known to whoever created it.
+fn check_can_attach(ctx: &OrgContext, user: &User) -> AppResult<()> {
+    if !ctx.user.instance_admin {
+        return Err(ValidationErrors::single(
+            "email",
+            "This person already has an account on this Custos instance; an instance \
+             administrator can add them (custos user grant).",
+        )
+        .into());
+    }
+    check_owner_chose_password(user)
+}
+
+fn check_owner_chose_password(user: &User) -> AppResult<()> {
+    if user.must_change_password {
+        return Err(ValidationErrors::single(
+            "email",
+            "This account's owner has not yet replaced the password they were given; they must \
+             log in and choose their own before joining another organisation.",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Records a change made from the command line.

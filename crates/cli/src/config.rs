@@ -150,13 +150,16 @@ impl Config {
     }
 }
 
-/// Creates the data directory readable by its owner only: it holds password hashes.
+/// Creates the data directory, or narrows an existing one, to be readable by its owner only:
+/// it holds the database with the password hashes.
 fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
+    std::fs::create_dir_all(path)?;
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path)
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 pub fn init_logging(config: &Config, serving: bool) {

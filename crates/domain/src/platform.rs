@@ -413,6 +413,8 @@ pub struct User {
     pub name: String,
     pub disabled: bool,
     pub instance_admin: bool,
+    /// The password was set by someone else; its owner must replace it before going on.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

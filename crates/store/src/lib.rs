@@ -73,24 +73,31 @@ impl Backend {
 }
 
 /// A URL with its password (in the authority or a `password=` parameter) replaced, safe to
-/// print or log.
+/// print or log. The authority ends at the last `@` before the path, so a password holding
+/// `?`, `#` or `@` is still hidden whole.
 pub fn redact_url(url: &str) -> String {
-    let (head, query) = match url.split_once('?') {
-        Some((head, query)) => (head, Some(query)),
-        None => (url, None),
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
     };
-    let head = match (head.find("://"), head.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            match head[scheme_end + 3..at].split_once(':') {
-                Some((user, _)) => format!("{}://{user}:***{}", &head[..scheme_end], &head[at..]),
-                None => head.to_owned(),
-            }
+    let rest = &url[scheme_end + 3..];
+    let (authority, tail) = match rest.rfind('@') {
+        Some(at) => {
+            let host_and_tail = &rest[at + 1..];
+            let credentials = &rest[..at];
+            let user = credentials
+                .split_once(':')
+                .map_or(credentials, |(user, _)| user);
+            let redacted = if credentials.contains(':') {
+                format!("{user}:***@")
+            } else {
+                format!("{user}@")
+            };
+            (redacted, host_and_tail)
         }
-        _ => head.to_owned(),
+        None => (String::new(), rest),
     };
-    match query {
-        None => head,
-        Some(query) => {
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
             let redacted: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
@@ -98,9 +105,11 @@ pub fn redact_url(url: &str) -> String {
                     _ => pair.to_owned(),
                 })
                 .collect();
-            format!("{head}?{}", redacted.join("&"))
+            format!("{path}?{}", redacted.join("&"))
         }
-    }
+        None => tail.to_owned(),
+    };
+    format!("{}://{authority}{tail}", &url[..scheme_end])
 }
 
 #[cfg(test)]
@@ -165,16 +174,36 @@ impl Store {
                 }
             }
             Backend::Postgres => {
-                // One direct attempt first: the pool would retry a refused connection until
-                // its timeout and then report only that it timed out.
-                let first = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options),
-                )
-                .await
-                .map_err(|_| StoreError::Unreachable("no answer within 10 seconds".into()))?
-                .map_err(|e| StoreError::Unreachable(e.to_string()))?;
-                sqlx::Connection::close(first).await?;
+                // Direct attempts first: the pool would retry until its timeout and then report
+                // only that it timed out. A server that refuses connections may still be
+                // starting (containers started together), so that is retried for a while;
+                // any other error (authentication, unknown database) is reported at once.
+                let started = std::time::Instant::now();
+                loop {
+                    let attempt = tokio::time::timeout(
+                        Duration::from_secs(10),
+                        <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options),
+                    )
+                    .await;
+                    match attempt {
+                        Ok(Ok(connection)) => {
+                            sqlx::Connection::close(connection).await?;
+                            break;
+                        }
+                        Ok(Err(sqlx::Error::Io(e)))
+                            if started.elapsed() < Duration::from_secs(30) =>
+                        {
+                            tracing::warn!(error = %e, "PostgreSQL is not answering yet; retrying");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                        Ok(Err(e)) => return Err(StoreError::Unreachable(e.to_string())),
+                        Err(_) => {
+                            return Err(StoreError::Unreachable(
+                                "no answer within 10 seconds".into(),
+                            ));
+                        }
+                    }
+                }
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))

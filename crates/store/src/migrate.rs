@@ -30,13 +30,22 @@ impl Migration {
     }
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "platform",
-    sql: include_str!("../migrations/0001_platform.sql"),
-    sqlite: None,
-    postgres: None,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "platform",
+        sql: include_str!("../migrations/0001_platform.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Migration {
+        version: 2,
+        name: "must_change_password",
+        sql: include_str!("../migrations/0002_must_change_password.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
 const SETUP_LOCK_KEY: i64 = 0x0C57_0500_0001;
@@ -96,6 +105,12 @@ impl Store {
 
     /// For callers that already hold the setup lock.
     pub async fn migrate_holding_lock(&self) -> StoreResult<usize> {
+        self.migrate_up_to(latest_version()).await
+    }
+
+    /// Applies the pending migrations up to and including `target` (upgrade tests start
+    /// from an older schema this way).
+    pub async fn migrate_up_to(&self, target: i64) -> StoreResult<usize> {
         let mut conn = self.write.acquire().await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS custos_migrations (
@@ -132,7 +147,7 @@ impl Store {
         }
         let mut ran = 0;
         for migration in MIGRATIONS {
-            if applied_versions.contains(&migration.version) {
+            if applied_versions.contains(&migration.version) || migration.version > target {
                 continue;
             }
             let mut tx = conn.begin().await?;

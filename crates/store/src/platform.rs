@@ -55,7 +55,7 @@ pub async fn list_organisations(conn: &mut Conn) -> StoreResult<Vec<Organisation
         .collect()
 }
 
-const USER_COLUMNS: &str = "id, email, name, disabled, instance_admin";
+const USER_COLUMNS: &str = "id, email, name, disabled, instance_admin, must_change_password";
 
 fn user(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
@@ -64,6 +64,7 @@ fn user(row: &AnyRow) -> StoreResult<User> {
         name: sql::text(row, "name")?,
         disabled: sql::flag(row, "disabled")?,
         instance_admin: sql::flag(row, "instance_admin")?,
+        must_change_password: sql::flag(row, "must_change_password")?,
     })
 }
 
@@ -73,6 +74,7 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub password_hash: &'a str,
     pub instance_admin: bool,
+    pub must_change_password: bool,
 }
 
 pub async fn insert_user(
@@ -81,8 +83,9 @@ pub async fn insert_user(
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, instance_admin, password_changed_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO users (id, email, name, password_hash, instance_admin, must_change_password,
+                            password_changed_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $7, $6, $6)",
     )
     .bind(new.id.to_string())
     .bind(new.email)
@@ -90,6 +93,7 @@ pub async fn insert_user(
     .bind(new.password_hash)
     .bind(i64::from(new.instance_admin))
     .bind(timestamp::format(now))
+    .bind(i64::from(new.must_change_password))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -207,19 +211,24 @@ pub async fn clear_failed_logins(conn: &mut Conn, user_id: Uuid) -> StoreResult<
     Ok(())
 }
 
+/// Stores a new password. `chosen_by_owner` is false when someone else set it (a reset from
+/// the command line): the owner must then replace it at the next log-in.
 pub async fn set_password_hash(
     conn: &mut Conn,
     user_id: Uuid,
     hash: &str,
+    chosen_by_owner: bool,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL,
+                must_change_password = $4
          WHERE id = $1",
     )
     .bind(user_id.to_string())
     .bind(hash)
     .bind(timestamp::format(now))
+    .bind(i64::from(!chosen_by_owner))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -335,6 +344,46 @@ pub async fn members_of(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Member
     .collect()
 }
 
+/// Adds a membership; a second membership of the same person fails as a unique violation.
+pub async fn insert_membership(
+    conn: &mut Conn,
+    org_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org_id.to_string())
+    .bind(user_id.to_string())
+    .bind(role.as_str())
+    .bind(timestamp::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Serialises changes to an organisation's memberships: the no-op update takes the
+/// organisation's row lock on PostgreSQL until commit (SQLite has one writer anyway).
+pub async fn lock_organisation(conn: &mut Conn, org_id: Uuid) -> StoreResult<()> {
+    sqlx::query("UPDATE organisations SET name = name WHERE id = $1")
+        .bind(org_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// How many members hold `role` in the organisation.
+pub async fn count_role(conn: &mut Conn, org_id: Uuid, role: Role) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
+        .bind(org_id.to_string())
+        .bind(role.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    sql::int(&row, "n")
+}
+
 /// Removes a membership; false when there was none.
 pub async fn delete_membership(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
     let result = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
@@ -345,22 +394,23 @@ pub async fn delete_membership(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> 
     Ok(result.rows_affected() == 1)
 }
 
-/// Revokes every live token of a user in one organisation (they left it).
+/// Revokes every live token of a user in one organisation (they left it); returns their ids.
 pub async fn revoke_tokens_of(
     conn: &mut Conn,
     org_id: Uuid,
     user_id: Uuid,
     now: OffsetDateTime,
-) -> StoreResult<u64> {
-    let result = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
+) -> StoreResult<Vec<Uuid>> {
+    let rows = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL
+         RETURNING id",
     )
     .bind(org_id.to_string())
     .bind(user_id.to_string())
     .bind(timestamp::format(now))
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(result.rows_affected())
+    rows.iter().map(|row| sql::uuid(row, "id")).collect()
 }
 
 pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
@@ -399,7 +449,7 @@ pub async fn session_user(
     now: OffsetDateTime,
 ) -> StoreResult<Option<User>> {
     sqlx::query(
-        "SELECT u.id, u.email, u.name, u.disabled, u.instance_admin FROM sessions s
+        "SELECT u.id, u.email, u.name, u.disabled, u.instance_admin, u.must_change_password FROM sessions s
          JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
     )
@@ -507,7 +557,7 @@ pub async fn find_live_token(
 ) -> StoreResult<Option<(ApiToken, User, Option<Membership>)>> {
     let row = sqlx::query(
         "SELECT t.id, t.org_id, t.user_id, t.name, t.scope, t.expires_at, t.revoked_at, t.last_used_at,
-                t.created_at, u.email, u.name AS user_name, u.disabled, u.instance_admin,
+                t.created_at, u.email, u.name AS user_name, u.disabled, u.instance_admin, u.must_change_password,
                 o.slug AS org_slug, o.name AS org_name, m.role
          FROM api_tokens t
          JOIN users u ON u.id = t.user_id
@@ -527,6 +577,7 @@ pub async fn find_live_token(
         name: sql::text(&row, "user_name")?,
         disabled: sql::flag(&row, "disabled")?,
         instance_admin: sql::flag(&row, "instance_admin")?,
+        must_change_password: sql::flag(&row, "must_change_password")?,
     };
     let membership = match sql::opt_text(&row, "role")? {
         None => None,

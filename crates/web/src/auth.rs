@@ -58,12 +58,21 @@ impl FromRequestParts<AppState> for ApiUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let now = now();
-        if has_bearer(&parts.headers) {
+        let principal = if has_bearer(&parts.headers) {
             let token = bearer_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
-            return Ok(ApiUser(state.app.authenticate_token(token, now).await?));
+            state.app.authenticate_token(token, now).await?
+        } else {
+            let secret = session_secret(&parts.headers).ok_or(AppError::Unauthenticated)?;
+            state.app.authenticate_session(&secret, now).await?
+        };
+        if principal.user.must_change_password {
+            return Err(AppError::Forbidden(
+                "Choose your own password in the web interface (Account) before using the API."
+                    .into(),
+            )
+            .into());
         }
-        let secret = session_secret(&parts.headers).ok_or(AppError::Unauthenticated)?;
-        Ok(ApiUser(state.app.authenticate_session(&secret, now).await?))
+        Ok(ApiUser(principal))
     }
 }
 
@@ -90,6 +99,7 @@ pub struct PageUser {
 
 /// Why a page request was not let in.
 pub enum PageRejection {
+    /// Sent elsewhere first: to log in, or to choose a password.
     LogIn(String),
     Error(PageError),
 }
@@ -152,6 +162,12 @@ impl FromRequestParts<AppState> for PageOrg {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let PageUser { principal } = PageUser::from_request_parts(parts, state).await?;
+        if principal.user.must_change_password {
+            let base = &state.config.base_path;
+            return Err(PageRejection::LogIn(format!(
+                "{base}/account?notice=must-change"
+            )));
+        }
         let page_error = |error| {
             PageRejection::Error(PageError {
                 error,

@@ -14,18 +14,18 @@ on_both_backends! {
         let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
 
         // An organisation administrator cannot pull in someone from another organisation.
-        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "role": "contributor" })).await;
+        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "name": "Cleo", "role": "contributor" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(problem["errors"][0]["message"].as_str().expect("message").contains("instance administrator"));
         assert_eq!(admin.get_json("/api/v1/orgs/acme/members").await.1.as_array().map(Vec::len), Some(1));
 
         // An instance administrator can: the existing account joins, no password is made.
         app.raw_sql("UPDATE users SET instance_admin = 1 WHERE email = 'ada@acme.example'").await;
-        let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "role": "contributor" })).await;
+        let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "name": "Cleo", "role": "contributor" })).await;
         assert_eq!(status, StatusCode::CREATED, "{added}");
         assert!(added["new_password"].is_null());
         let cleo = added["user_id"].as_str().expect("id").to_owned();
-        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "role": "staff" })).await;
+        let (status, problem) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "cleo@globex.example", "name": "Cleo", "role": "staff" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(problem["errors"][0]["message"].as_str().expect("message").contains("already a member"));
 
@@ -36,8 +36,23 @@ on_both_backends! {
         let (status, created) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "new@acme.example", "name": "Nina New", "role": "auditor" })).await;
         assert_eq!(status, StatusCode::CREATED);
         let password = created["new_password"].as_str().expect("password").to_owned();
+        // The administrator knows that password, so its owner must replace it first.
         let nina = Client::anonymous(&app);
-        assert_eq!(nina.login("new@acme.example", &password).await.status(), StatusCode::SEE_OTHER);
+        let login = nina.login("new@acme.example", &password).await;
+        assert_eq!(login.headers()["location"], "/account?notice=must-change");
+        assert_eq!(nina.get("/orgs/acme/objectives").await.headers()["location"], "/account?notice=must-change");
+        assert_eq!(nina.get_json("/api/v1/me").await.0, StatusCode::FORBIDDEN);
+        // Meanwhile nobody can attach the account elsewhere, not even an instance administrator.
+        app.member("globex", "gus@globex.example", Role::Admin).await;
+        app.raw_sql("UPDATE users SET instance_admin = 1 WHERE email = 'gus@globex.example'").await;
+        let gus = app.api("globex", "gus@globex.example", TokenScope::ReadWrite).await;
+        let (status, problem) = gus.post_json("/api/v1/orgs/globex/members", &json!({ "email": "new@acme.example", "name": "Nina", "role": "staff" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem["errors"][0]["message"].as_str().expect("message").contains("has not yet replaced"));
+        let changed = nina
+            .post_form("/account/password", &[("current_password", password.as_str()), ("new_password", "nina's own passphrase"), ("confirm_password", "nina's own passphrase")])
+            .await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
         assert_eq!(nina.get_json("/api/v1/me").await.1["memberships"][0]["role"], "auditor");
 
         let (_, members) = admin.get_json("/api/v1/orgs/acme/members").await;
@@ -100,5 +115,41 @@ on_both_backends! {
         let removed = browser.post_form(&format!("/orgs/acme/members/{sam}/remove"), &[]).await;
         assert_eq!(removed.status(), StatusCode::SEE_OTHER);
         assert!(!browser.get("/orgs/acme/members").await.text().await.expect("body").contains("Sam Staff"));
+    }
+}
+
+on_both_backends! {
+    async fn two_administrators_removing_each_other_leave_one(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "bob@acme.example", Role::Admin).await;
+        let ada = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        let bob = app.api("acme", "bob@acme.example", TokenScope::ReadWrite).await;
+        let ada_id = app.app.find_user_by_email("ada@acme.example").await.expect("ada").id;
+        let bob_id = app.app.find_user_by_email("bob@acme.example").await.expect("bob").id;
+        let demote = json!({ "role": "staff" });
+        let (bob_path, ada_path) = (format!("/api/v1/orgs/acme/members/{bob_id}"), format!("/api/v1/orgs/acme/members/{ada_id}"));
+        let (first, second) = tokio::join!(ada.send_json(Method::PUT, &bob_path, &demote), bob.send_json(Method::PUT, &ada_path, &demote));
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(statuses[0], StatusCode::NO_CONTENT, "one demotion happens");
+        assert_ne!(statuses[1], StatusCode::NO_CONTENT, "the other is refused");
+        let admins = app.raw_sql("UPDATE memberships SET role = role WHERE role = 'admin'").await;
+        assert_eq!(admins, 1, "exactly one administrator is left");
+    }
+}
+
+on_both_backends! {
+    async fn removing_a_member_records_the_revoked_tokens(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "sam@acme.example", Role::Staff).await;
+        let sam_token = app.api("acme", "sam@acme.example", TokenScope::Read).await;
+        let sam = app.app.find_user_by_email("sam@acme.example").await.expect("sam").id;
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        let removed = admin.http.delete(admin.url(&format!("/api/v1/orgs/acme/members/{sam}"))).send().await.expect("delete");
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+        assert_eq!(sam_token.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        let (_, events) = admin.get_json("/api/v1/orgs/acme/audit-events?record_type=api_token&action=update").await;
+        assert_eq!(events["total"], 1);
+        assert_eq!(events["items"][0]["after"]["reason"], "member removed");
     }
 }

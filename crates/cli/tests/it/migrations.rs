@@ -60,3 +60,69 @@ async fn instances_starting_together_on_postgres_migrate_once() {
     );
     assert_eq!(seeds, 1, "the demo was seeded once");
 }
+
+/// Upgrades from every earlier schema keep the data written under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_older_schema_upgrades_with_its_data() {
+    let dir = crate::support::TempDir::new();
+    let mut urls = vec![format!(
+        "sqlite://{}?mode=rwc",
+        dir.0.join("upgrade.db").display()
+    )];
+    if let Some(url) = crate::support::fresh_postgres_database().await {
+        urls.push(url);
+    }
+    for url in urls {
+        let app = App::connect(&url, Settings::default())
+            .await
+            .expect("connect");
+        // Schema 1: a user and an organisation written before `must_change_password` existed.
+        assert_eq!(app.migrate_up_to(1).await.expect("migrate to 1"), 1);
+        app.ensure_organisation("acme", "Acme Ltd", custos_app::now())
+            .await
+            .expect("org");
+        let too_new = app
+            .create_user(
+                "ada@acme.example",
+                "Ada",
+                "a long enough password",
+                true,
+                custos_app::now(),
+            )
+            .await;
+        // The app of today cannot write a user into schema 1; write it the way schema 1 did.
+        assert!(
+            too_new.is_err(),
+            "schema 1 has no must_change_password column"
+        );
+        let raw =
+            "INSERT INTO users (id, email, name, password_hash, password_changed_at, created_at)
+                   VALUES ('01a21f00-0000-7000-8000-000000000001', 'old@acme.example', 'Old', 'x',
+                           '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')";
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+            .await
+            .expect("raw");
+        sqlx::Executor::execute(&mut conn, raw)
+            .await
+            .expect("old user");
+
+        assert_eq!(
+            app.migrate().await.expect("upgrade"),
+            custos_store::migrate::MIGRATIONS.len() - 1
+        );
+        app.ready().await.expect("ready after the upgrade");
+        let old = app
+            .find_user_by_email("old@acme.example")
+            .await
+            .expect("kept");
+        assert!(
+            !old.must_change_password,
+            "existing accounts keep working as before"
+        );
+        assert_eq!(
+            app.list_organisations().await.expect("orgs")[0].slug,
+            "acme"
+        );
+    }
+}

@@ -149,10 +149,12 @@ impl Layout {
     }
 
     pub fn with_flash(mut self, notice: Option<&str>) -> Self {
-        self.flash = notice.and_then(notice_message).map(|message| Flash {
-            kind: "success",
-            message: message.into(),
-        });
+        self.flash = notice
+            .and_then(notice_message)
+            .map(|(kind, message)| Flash {
+                kind,
+                message: message.into(),
+            });
         self
     }
 
@@ -169,22 +171,28 @@ impl Layout {
     }
 }
 
-/// Messages shown after a redirect, named in the `notice` query parameter. Only these fixed
-/// texts can appear, so the parameter cannot inject anything.
-fn notice_message(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "created" => "Objective created.",
-        "saved" => "Changes saved.",
-        "deleted" => "Objective deleted.",
-        "submitted" => "Sent for approval. The approvers will find it in their inbox.",
-        "approved" => "Approved. The decision is recorded and cannot be changed.",
-        "rejected" => "Rejected. The decision is recorded and cannot be changed.",
-        "password" => "Password changed. Your other sessions have been ended.",
-        "revoked" => "Token revoked.",
-        "role" => "Role changed.",
-        "removed" => "Member removed; their API tokens for this organisation are revoked.",
-        _ => return None,
-    })
+/// Messages shown after a redirect, named in the `notice` query parameter, with their kind.
+/// Only these fixed texts can appear, so the parameter cannot inject anything.
+fn notice_message(key: &str) -> Option<(&'static str, &'static str)> {
+    let success = |message| Some(("success", message));
+    match key {
+        "created" => success("Objective created."),
+        "saved" => success("Changes saved."),
+        "deleted" => success("Objective deleted."),
+        "submitted" => success("Sent for approval. The approvers will find it in their inbox."),
+        "approved" => success("Approved. The decision is recorded and cannot be changed."),
+        "rejected" => success("Rejected. The decision is recorded and cannot be changed."),
+        "password" => success("Password changed. Your other sessions have been ended."),
+        "revoked" => success("Token revoked."),
+        "role" => success("Role changed."),
+        "removed" => success("Member removed; their API tokens for this organisation are revoked."),
+        "must-change" => Some((
+            "error",
+            "Choose your own password before going on: the one you were given is known to \
+             whoever set it.",
+        )),
+        _ => None,
+    }
 }
 
 pub fn page_error(state: &AppState, error: AppError) -> PageError {

@@ -140,7 +140,12 @@ pub async fn log_in(
             }
             let max_age = (session.expires_at - now()).whole_seconds();
             let cookie = session_cookie(&state, &session.secret, max_age);
-            let mut response = see_other(safe_next(&state, &form.next));
+            let to = if session.user.must_change_password {
+                format!("{}/account?notice=must-change", state.config.base_path)
+            } else {
+                safe_next(&state, &form.next)
+            };
+            let mut response = see_other(to);
             if let Ok(value) = cookie.parse() {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
