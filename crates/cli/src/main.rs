@@ -391,7 +391,9 @@ async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
             app.reset_password(&email, &password, now())
                 .await
                 .map_err(explain)?;
-            println!("Password of {email} reset; their sessions have ended.");
+            println!(
+                "Password of {email} reset; their sessions have ended and they must choose their own at the next log-in."
+            );
             if !password_stdin {
                 println!("New password (shown once): {password}");
             }
