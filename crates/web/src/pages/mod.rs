@@ -9,8 +9,8 @@ pub mod platform;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use custos_app::AppError;
 use custos_app::domain::platform::{Organisation, Permission};
-use custos_app::{AppError, OrgContext};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -64,59 +64,44 @@ impl Layout {
         section: Section,
     ) -> Result<Self, PageError> {
         let ctx = &page.ctx;
-        let base = state.config.base_path.clone();
-        let slug = ctx.organisation().slug.clone();
-        let memberships = state
-            .app
-            .memberships(&page.principal)
-            .await
-            .map_err(|error| PageError {
-                error,
-                base: base.clone(),
-            })?;
-        let org = |path: &str| format!("{base}/orgs/{slug}{path}");
-        let mut nav = vec![NavItem {
-            label: "Home",
-            href: org("/"),
-            current: section == Section::Home,
-        }];
-        if ctx.can(Permission::ViewObjectives) {
-            nav.push(NavItem {
-                label: "Objectives",
-                href: org("/objectives"),
-                current: section == Section::Objectives,
-            });
-        }
-        if ctx.can(Permission::ViewApprovals) {
-            nav.push(NavItem {
-                label: "Approvals",
-                href: org("/approvals"),
-                current: section == Section::Approvals,
-            });
-        }
-        if ctx.can(Permission::ViewAuditLog) {
-            nav.push(NavItem {
-                label: "Audit log",
-                href: org("/audit-log"),
-                current: section == Section::AuditLog,
-            });
-        }
-        Ok(Self {
-            title: title.into(),
-            user_name: ctx.user().name.clone(),
-            org_name: ctx.organisation().name.clone(),
-            role_label: ctx.role().label(),
-            other_orgs: memberships
-                .into_iter()
-                .map(|m| m.organisation)
-                .filter(|o| o.id != ctx.organisation().id)
-                .collect(),
-            nav,
-            flash: None,
-            can_manage_members: ctx.can(Permission::ManageMembers),
-            org_slug: slug,
-            base,
-        })
+        let mut layout = Self::for_user(state, &page.principal, title).await?;
+        let organisation = ctx.organisation();
+        layout.other_orgs.retain(|o| o.id != organisation.id);
+        layout.org_slug = organisation.slug.clone();
+        layout.org_name = organisation.name.clone();
+        layout.role_label = ctx.role().label();
+        layout.can_manage_members = ctx.can(Permission::ManageMembers);
+        let sections = [
+            (Section::Home, "Home", "/", None),
+            (
+                Section::Objectives,
+                "Objectives",
+                "/objectives",
+                Some(Permission::ViewObjectives),
+            ),
+            (
+                Section::Approvals,
+                "Approvals",
+                "/approvals",
+                Some(Permission::ViewApprovals),
+            ),
+            (
+                Section::AuditLog,
+                "Audit log",
+                "/audit-log",
+                Some(Permission::ViewAuditLog),
+            ),
+        ];
+        layout.nav = sections
+            .into_iter()
+            .filter(|(_, _, _, permission)| permission.is_none_or(|p| ctx.can(p)))
+            .map(|(item, label, path, _)| NavItem {
+                label,
+                href: layout.org_href(path),
+                current: item == section,
+            })
+            .collect();
+        Ok(layout)
     }
 
     /// The layout of pages outside any organisation (the account page).
@@ -209,14 +194,6 @@ pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
 
 pub fn see_other(to: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
-pub fn require_page(
-    state: &AppState,
-    ctx: &OrgContext,
-    permission: Permission,
-) -> Result<(), PageError> {
-    ctx.require(permission).map_err(|e| page_error(state, e))
 }
 
 const APP_CSS: &str = include_str!("../../static/app.css");

@@ -13,7 +13,7 @@ use custos_app::domain::platform::{
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
-use super::{Layout, Section, page_error, parse_id, require_page, see_other};
+use super::{Layout, Section, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
 use crate::error::{PageError, render};
@@ -455,7 +455,6 @@ pub async fn audit_log(
     page: PageOrg,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    require_page(&state, &page.ctx, Permission::ViewAuditLog)?;
     let filter = AuditFilter::parse(
         &query.record_type,
         &query.record_id,
