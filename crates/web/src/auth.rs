@@ -100,14 +100,14 @@ pub struct PageUser {
 /// Why a page request was not let in.
 pub enum PageRejection {
     /// Sent elsewhere first: to log in, or to choose a password.
-    LogIn(String),
+    Redirect(String),
     Error(PageError),
 }
 
 impl IntoResponse for PageRejection {
     fn into_response(self) -> Response {
         match self {
-            PageRejection::LogIn(to) => Redirect::to(&to).into_response(),
+            PageRejection::Redirect(to) => Redirect::to(&to).into_response(),
             PageRejection::Error(error) => error.into_response(),
         }
     }
@@ -132,7 +132,7 @@ impl FromRequestParts<AppState> for PageUser {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
             let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            PageRejection::LogIn(format!("{base}/login?{query}"))
+            PageRejection::Redirect(format!("{base}/login?{query}"))
         };
         let Some(secret) = session_secret(&parts.headers) else {
             return Err(login());
@@ -164,7 +164,7 @@ impl FromRequestParts<AppState> for PageOrg {
         let PageUser { principal } = PageUser::from_request_parts(parts, state).await?;
         if principal.user.must_change_password {
             let base = &state.config.base_path;
-            return Err(PageRejection::LogIn(format!(
+            return Err(PageRejection::Redirect(format!(
                 "{base}/account?notice=must-change"
             )));
         }
