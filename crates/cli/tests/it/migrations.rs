@@ -99,13 +99,7 @@ async fn every_older_schema_upgrades_with_its_data() {
             "INSERT INTO users (id, email, name, password_hash, password_changed_at, created_at)
                    VALUES ('01a21f00-0000-7000-8000-000000000001', 'old@acme.example', 'Old', 'x',
                            '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')";
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-            .await
-            .expect("raw");
-        sqlx::Executor::execute(&mut conn, raw)
-            .await
-            .expect("old user");
+        assert_eq!(crate::support::raw_sql(&url, raw).await, 1, "old user");
 
         assert_eq!(
             app.migrate().await.expect("upgrade"),
