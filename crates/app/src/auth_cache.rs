@@ -13,11 +13,14 @@ use custos_domain::platform::Membership;
 
 use crate::Principal;
 
+/// Values by key, each with the moment it was checked.
+type Entries<K, V> = Mutex<HashMap<K, (V, Instant)>>;
+
 #[derive(Default)]
 pub(crate) struct AuthCache {
-    principals: Mutex<HashMap<String, (Principal, Instant)>>,
+    principals: Entries<String, Principal>,
     /// A session's membership in an organisation (None: not a member), by session and slug.
-    memberships: Mutex<HashMap<(String, String), (Option<Membership>, Instant)>>,
+    memberships: Entries<(String, String), Option<Membership>>,
 }
 
 /// Beyond this many entries the cache starts again empty, so it cannot grow without bound.
@@ -29,7 +32,7 @@ fn fresh<T: Clone>(entry: Option<&(T, Instant)>) -> Option<T> {
         .map(|(value, _)| value.clone())
 }
 
-fn remember<K: Eq + std::hash::Hash, T>(map: &Mutex<HashMap<K, (T, Instant)>>, key: K, value: T) {
+fn remember<K: Eq + std::hash::Hash, T>(map: &Entries<K, T>, key: K, value: T) {
     if let Ok(mut map) = map.lock() {
         if map.len() >= MAX_ENTRIES {
             map.clear();
