@@ -46,10 +46,14 @@ pub enum AppError {
 
 impl AppError {
     fn forbidden(permission: Permission) -> Self {
-        AppError::Forbidden(format!(
-            "Your role does not allow this ({}).",
-            permission.description().trim_end_matches('.')
-        ))
+        // "Read the audit trail of every change." reads "... allow you to read the audit ...".
+        let what = permission.description().trim_end_matches('.');
+        let mut chars = what.chars();
+        let what: String = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        };
+        AppError::Forbidden(format!("Your role does not allow you to {what}."))
     }
 }
 
