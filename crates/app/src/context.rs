@@ -37,7 +37,23 @@ impl App {
     ) -> AppResult<Listed<Objective>> {
         ctx.require(Permission::ViewObjectives)?;
         let mut conn = self.store.reader().await?;
-        Ok(store::list(&mut conn, ctx.org_id(), filter, sort, direction, page).await?)
+        let count_key = format!("objectives {filter:?}");
+        let known_total = self.count_cache.get(ctx.org_id(), &count_key);
+        let listed = store::list(
+            &mut conn,
+            ctx.org_id(),
+            filter,
+            sort,
+            direction,
+            page,
+            known_total,
+        )
+        .await?;
+        if known_total.is_none() {
+            self.count_cache
+                .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);
+        }
+        Ok(listed)
     }
 
     pub async fn objective(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Objective> {
@@ -92,6 +108,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.count_cache.forget(ctx.org_id());
         Ok(objective)
     }
 
@@ -153,6 +170,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.count_cache.forget(ctx.org_id());
         Ok(after)
     }
 
@@ -183,6 +201,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.count_cache.forget(ctx.org_id());
         Ok(())
     }
 
@@ -265,6 +284,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.count_cache.forget(ctx.org_id());
         Ok(approval)
     }
 }

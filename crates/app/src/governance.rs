@@ -197,6 +197,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.count_cache.forget(ctx.org_id());
         Ok(after)
     }
 }

@@ -4,6 +4,7 @@
 
 mod auth_cache;
 pub mod context;
+mod count_cache;
 pub mod demo;
 pub mod governance;
 pub mod platform;
@@ -79,6 +80,7 @@ pub struct App {
     store: Store,
     settings: Settings,
     auth_cache: std::sync::Arc<auth_cache::AuthCache>,
+    count_cache: std::sync::Arc<count_cache::CountCache>,
 }
 
 impl App {
@@ -88,6 +90,7 @@ impl App {
             store,
             settings,
             auth_cache: std::sync::Arc::default(),
+            count_cache: std::sync::Arc::default(),
         })
     }
 

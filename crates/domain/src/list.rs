@@ -39,11 +39,14 @@ impl SortDirection {
     }
 }
 
-/// A page window. `limit` is always within 1..=MAX_PAGE_SIZE.
+/// A page window. `limit` is always within 1..=MAX_PAGE_SIZE. A page either skips `offset`
+/// rows or, for clients walking a whole register, starts after the row numbered `after`
+/// (keyset pagination: as fast on the last page as on the first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,
     pub offset: u64,
+    pub after: Option<i64>,
 }
 
 impl Page {
@@ -51,6 +54,15 @@ impl Page {
         Self {
             limit: limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
             offset: offset.unwrap_or(0),
+            after: None,
+        }
+    }
+
+    /// The rows after the one numbered `after`, in the register's number order.
+    pub fn after(limit: Option<u32>, after: i64) -> Self {
+        Self {
+            after: Some(after),
+            ..Self::new(limit, None)
         }
     }
 
@@ -60,6 +72,7 @@ impl Page {
         Self {
             limit,
             offset: number.saturating_sub(1).saturating_mul(u64::from(limit)),
+            after: None,
         }
     }
 
@@ -76,6 +89,7 @@ impl Page {
         Self {
             limit: u32::MAX,
             offset: 0,
+            after: None,
         }
     }
 }

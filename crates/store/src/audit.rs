@@ -375,8 +375,10 @@ pub async fn list(
         "SELECT id, seq, actor_id, actor, action, record_type, record_id, before_json, after_json,
                 occurred_at, hash FROM audit_events",
         &conditions,
+        None,
         " ORDER BY seq DESC",
         page,
+        None,
     )
     .await
 }

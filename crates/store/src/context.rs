@@ -178,6 +178,7 @@ pub async fn list(
     sort: ObjectiveSort,
     direction: SortDirection,
     page: Page,
+    known_total: Option<(u64, bool)>,
 ) -> StoreResult<Listed<Objective>> {
     let mut conditions = Statement::new(" WHERE o.org_id = ");
     conditions.bind(org_id);
@@ -206,6 +207,11 @@ pub async fn list(
         ObjectiveSort::DueDate => "o.due_date",
         ObjectiveSort::UpdatedAt => "o.updated_at",
     };
+    let keyset = match (sort, direction) {
+        (ObjectiveSort::Number, SortDirection::Asc) => Some(" AND o.number > "),
+        (ObjectiveSort::Number, SortDirection::Desc) => Some(" AND o.number < "),
+        _ => None,
+    };
     let direction = direction.as_str();
     // NULL dates sort last in both directions on both backends.
     let nulls = if sort == ObjectiveSort::DueDate {
@@ -218,8 +224,10 @@ pub async fn list(
         " FROM objectives o",
         select!(),
         &conditions,
+        keyset,
         &format!(" ORDER BY {nulls}{column} {direction}, o.number {direction}"),
         page,
+        known_total,
     )
     .await
 }

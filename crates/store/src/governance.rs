@@ -150,8 +150,10 @@ pub async fn list(
         " FROM approvals a",
         select!(),
         &conditions,
+        None,
         " ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.requested_at DESC, a.id",
         page,
+        None,
     )
     .await
 }

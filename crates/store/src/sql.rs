@@ -54,16 +54,28 @@ pub const COUNT_LIMIT: u64 = 10_000;
 
 /// One page of a filtered list and how many rows match the filter: `conditions` is the
 /// WHERE clause (with its parameters) shared by the page query and the count. The count runs
-/// only when the page does not already tell, and stops at [`COUNT_LIMIT`].
+/// only when the page does not already tell, and stops at [`COUNT_LIMIT`]. `keyset` (such as
+/// `" AND o.number > "`) starts the page after `page.after`, for lists that offer it. A
+/// `known_total` (counted a moment ago) saves the count.
+#[expect(clippy::too_many_arguments)]
 pub async fn fetch_page<T: FromRow>(
     conn: &mut Conn,
     from: &str,
     select_head: &str,
     conditions: &Statement,
+    keyset: Option<&str>,
     order_by: &str,
     page: Page,
+    known_total: Option<(u64, bool)>,
 ) -> StoreResult<Listed<T>> {
     let mut select = Statement::with_conditions(select_head, conditions);
+    let keyed = match (keyset, page.after) {
+        (Some(clause), Some(after)) => {
+            select.push(clause).bind(after);
+            true
+        }
+        _ => false,
+    };
     select
         .push(order_by)
         .push(" LIMIT ")
@@ -72,9 +84,12 @@ pub async fn fetch_page<T: FromRow>(
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
     let items: Vec<T> = conn.fetch_all(&select.sql, select.params()).await?;
     let page_is_partial = !items.is_empty() && items.len() < page.limit as usize;
-    if page_is_partial || (items.is_empty() && page.offset == 0) {
+    if !keyed && (page_is_partial || (items.is_empty() && page.offset == 0)) {
         let total = page.offset.saturating_add(items.len() as u64);
         return Ok(Listed::exact(items, total));
+    }
+    if let Some((total, exact)) = known_total {
+        return Ok(Listed { items, total, total_exact: exact });
     }
     let mut count = Statement::with_conditions(
         &format!("SELECT COUNT(*) FROM (SELECT 1 {from}"),

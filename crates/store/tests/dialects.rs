@@ -125,6 +125,7 @@ async fn titles_sort_the_same_on_both_backends_whatever_their_case_and_accents()
             ObjectiveSort::Title,
             SortDirection::Asc,
             Page::new(None, None),
+            None,
         )
         .await
         .expect("list");

@@ -141,6 +141,10 @@ pub struct ObjectiveQuery {
     /// 1 to 200, default 25.
     limit: Option<u32>,
     offset: Option<u64>,
+    /// Keyset pagination: the `number` of the last objective received (`next_after` of the
+    /// previous page); walks the register in number order, as fast on the last page as on
+    /// the first. Not combined with `offset`.
+    after: Option<i64>,
 }
 
 fn invalid(field: &str, message: &str) -> ApiError {
@@ -188,16 +192,32 @@ pub async fn list_objectives(
         status,
         owner_id: query.owner_id,
     };
-    let page = Page::new(query.limit, query.offset);
+    let page = match query.after {
+        None => Page::new(query.limit, query.offset),
+        Some(_) if sort != ObjectiveSort::Number => {
+            return Err(invalid("after", "after walks the register by number: use sort=number."));
+        }
+        Some(_) if query.offset.is_some() => {
+            return Err(invalid("after", "Use either after or offset, not both."));
+        }
+        Some(after) => Page::after(query.limit, after),
+    };
     let listed = state
         .app
         .list_objectives(&ctx, &filter, sort, direction, page)
         .await?;
+    let next_after = if listed.items.len() == page.limit as usize && sort == ObjectiveSort::Number {
+        listed.items.last().map(|o| o.number)
+    } else {
+        None
+    };
     Ok(Json(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
+        total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
+        next_after,
     }))
 }
 

@@ -111,8 +111,10 @@ pub async fn list_approvals(
     Ok(Json(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
+        total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
+        next_after: None,
     }))
 }
 

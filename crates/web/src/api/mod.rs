@@ -140,7 +140,13 @@ pub fn parse_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ListPage<T> {
     pub items: Vec<T>,
+    /// Rows matching the filter; counting stops at 10,000 (then `total_exact` is false).
     pub total: u64,
+    pub total_exact: bool,
     pub limit: u32,
     pub offset: u64,
+    /// For walking a whole register: pass it as `after` to get the next page (absent on the
+    /// last page, and on lists that do not offer it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
 }

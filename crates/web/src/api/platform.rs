@@ -145,8 +145,10 @@ pub async fn list_audit_events(
     Ok(Json(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
+        total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
+        next_after: None,
     }))
 }
 
