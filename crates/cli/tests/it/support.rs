@@ -230,12 +230,22 @@ pub async fn migrated_postgres_database() -> Option<PostgresDatabase> {
 }
 
 /// Creates and migrates this process's template. Its name carries the pid, so test processes
-/// running at once on one server never share one; templates and test databases left behind
-/// by processes that died more than a day ago are dropped first.
+/// running at once on one server never share one. The process holds an advisory lock named
+/// after its template until it exits, so a template whose lock is free was left by a process
+/// that ended: those are dropped first, as are test databases a killed run left a day ago.
 async fn migrated_template(admin_url: &str) -> String {
-    sweep_abandoned_databases(admin_url).await;
-    // The template outlives every test of the process: nothing drops it but the next sweep.
+    static OWNER: std::sync::OnceLock<std::sync::Mutex<sqlx::PgConnection>> =
+        std::sync::OnceLock::new();
     let name = database_name(&format!("custos_template_{}", std::process::id()));
+    let mut owner = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(&name)
+        .execute(&mut owner)
+        .await
+        .expect("lock the template's name");
+    sweep_abandoned_databases(&mut owner, &name).await;
     admin_execute(admin_url, &format!("CREATE DATABASE {name}"))
         .await
         .expect("create the template database");
@@ -245,28 +255,40 @@ async fn migrated_template(admin_url: &str) -> String {
     app.migrate().await.expect("migrate the template");
     // CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to.
     app.close().await;
+    // Never closed: the server releases the lock when the process ends.
+    let _ = OWNER.set(std::sync::Mutex::new(owner));
     name
 }
 
-async fn sweep_abandoned_databases(admin_url: &str) {
-    let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url).await else {
-        return;
-    };
+async fn sweep_abandoned_databases(admin: &mut sqlx::PgConnection, own_template: &str) {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT datname FROM pg_database WHERE datname LIKE 'custos\\_test\\_%' \
          OR datname LIKE 'custos\\_template\\_%'",
     )
-    .fetch_all(&mut admin)
+    .fetch_all(&mut *admin)
     .await
     .unwrap_or_default();
     let day_ago = unix_seconds().saturating_sub(24 * 60 * 60);
     for name in names {
-        let created = name
-            .split('_')
-            .find_map(|part| part.parse::<u64>().ok().filter(|s| *s > 1_000_000_000));
-        if created.is_some_and(|created| created < day_ago) {
+        let abandoned = if name.starts_with("custos_template_") {
+            name != own_template
+                && sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+                    .bind(&name)
+                    .fetch_one(&mut *admin)
+                    .await
+                    .unwrap_or(false)
+        } else {
+            name.split('_')
+                .find_map(|part| part.parse::<u64>().ok().filter(|s| *s > 1_000_000_000))
+                .is_some_and(|created| created < day_ago)
+        };
+        if abandoned {
             let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let _ = sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(sql)).await;
+            let _ = sqlx::Executor::execute(&mut *admin, sqlx::AssertSqlSafe(sql)).await;
+            let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut *admin)
+                .await;
         }
     }
 }
