@@ -31,10 +31,7 @@ impl App {
         page: Page,
     ) -> AppResult<Listed<Approval>> {
         if !ctx.can(Permission::DecideApprovals) {
-            return Ok(Listed {
-                items: Vec::new(),
-                total: 0,
-            });
+            return Ok(Listed::exact(Vec::new(), 0));
         }
         let filter = ApprovalFilter {
             status: Some(ApprovalStatus::Pending),

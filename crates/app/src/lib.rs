@@ -14,9 +14,9 @@ use custos_store::{Store, StoreError};
 use time::OffsetDateTime;
 
 pub use custos_domain as domain;
+pub use custos_domain::governance::ApprovalFilter;
+pub use custos_domain::platform::{ApiToken, Member};
 pub use custos_store::audit::ChainReport;
-pub use custos_store::governance::ApprovalFilter;
-pub use custos_store::platform::{ApiToken, Member};
 pub use custos_store::{Backend, redact_url};
 
 #[derive(Debug, thiserror::Error)]

@@ -148,7 +148,11 @@ impl App {
         secret: &str,
         now: OffsetDateTime,
     ) -> AppResult<Principal> {
-        let (token, user, membership) = {
+        let store::LiveToken {
+            token,
+            user,
+            membership,
+        } = {
             let mut conn = self.store.reader().await?;
             store::find_live_token(&mut conn, &digest(secret), now)
                 .await?

@@ -162,3 +162,12 @@ pub struct Approval {
     pub decided_at: Option<time::OffsetDateTime>,
     pub decision_comment: Option<String>,
 }
+
+/// Which approval requests a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFilter {
+    pub status: Option<ApprovalStatus>,
+    pub decider_role: Option<Role>,
+    pub record_type: Option<ApprovableRecord>,
+    pub record_id: Option<uuid::Uuid>,
+}

@@ -2,6 +2,8 @@
 //! the API is read through this one shape so pagination and sorting behave the same everywhere.
 
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -78,16 +80,57 @@ impl Page {
     }
 }
 
-/// One page of rows and the number of rows matching the filter.
+/// One page of rows and the number of rows matching the filter. Counting stops at a limit
+/// (the store's), so on a very large register `total` may be a lower bound: then
+/// `total_exact` is false and the list says "more than {total}".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Listed<T> {
     pub items: Vec<T>,
     pub total: u64,
+    pub total_exact: bool,
+}
+
+impl<T> Listed<T> {
+    pub fn exact(items: Vec<T>, total: u64) -> Self {
+        Self {
+            items,
+            total,
+            total_exact: true,
+        }
+    }
+
+    /// More than `total` rows match; counting stopped there.
+    pub fn at_least(items: Vec<T>, total: u64) -> Self {
+        Self {
+            items,
+            total,
+            total_exact: false,
+        }
+    }
+}
+
+/// The key text columns sort by, the same on every backend: lower case, accents removed
+/// (compatibility decomposition, combining marks dropped), then compared byte by byte
+/// (SQLite's BINARY, PostgreSQL's "C" collation). So "Éclair" sorts with "eclair", between
+/// "eagle" and "zebra", whatever the database's locale.
+pub fn sort_key(text: &str) -> String {
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_keys_ignore_case_and_accents() {
+        assert_eq!(sort_key("Éclair Ǆ ﬁ"), "eclair dz fi");
+        let mut titles = ["zebra", "Éclair", "eagle", "Apple", "äpfel"];
+        titles.sort_by_key(|t| sort_key(t));
+        assert_eq!(titles, ["äpfel", "Apple", "eagle", "Éclair", "zebra"]);
+    }
 
     #[test]
     fn page_limits_are_clamped_and_numbers_start_at_one() {

@@ -514,3 +514,30 @@ impl AuditFilter {
         })
     }
 }
+
+/// A member as the organisation sees them: for owner pickers and lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub user_id: uuid::Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// An API token as its owner sees it; the secret itself is shown once and stored hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+    pub user_id: uuid::Uuid,
+    pub name: String,
+    pub scope: TokenScope,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}

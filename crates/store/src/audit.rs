@@ -6,12 +6,12 @@
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{AuditAction, AuditEvent, AuditFilter};
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::sql::{self, Statement, Value};
-use crate::{Conn, StoreResult, timestamp};
+use crate::db::{Conn, FromRow, RowReader};
+use crate::sql::{self, Statement};
+use crate::{StoreResult, params, timestamp};
 
 /// The chain of platform events that belong to no organisation (users created by the CLI).
 pub const INSTANCE_CHAIN: &str = "instance";
@@ -72,29 +72,21 @@ pub async fn append(conn: &mut Conn, event: NewEvent<'_>) -> StoreResult<()> {
     let chain = event
         .org_id
         .map_or_else(|| INSTANCE_CHAIN.to_owned(), |id| id.to_string());
-    sqlx::query(
-        "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 0, $2)
-         ON CONFLICT (chain) DO NOTHING",
-    )
-    .bind(&chain)
-    .bind(GENESIS_HASH)
-    .execute(&mut *conn)
-    .await?;
-    // The update locks the chain head until commit: concurrent writers append one by one.
-    let head = sqlx::query(
-        "UPDATE audit_chains SET last_seq = last_seq + 1 WHERE chain = $1 RETURNING last_seq, last_hash",
-    )
-    .bind(&chain)
-    .fetch_one(&mut *conn)
-    .await?;
-    let seq = sql::int(&head, "last_seq")?;
-    let prev_hash = sql::text(&head, "last_hash")?;
+    // The upsert locks the chain head until commit: concurrent writers append one by one.
+    let (seq, prev_hash): (i64, String) = conn
+        .fetch_one(
+            "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 1, $2)
+             ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + 1
+             RETURNING last_seq, last_hash",
+            params![chain.as_str(), GENESIS_HASH],
+        )
+        .await?;
     let org_id = event.org_id.map(|id| id.to_string());
     let actor_id = event.actor_id.map(|id| id.to_string());
     let before_json = event.before.as_ref().map(serde_json::Value::to_string);
     let after_json = event.after.as_ref().map(serde_json::Value::to_string);
     let occurred_at = timestamp::format(event.occurred_at);
-    let link = Link {
+    let hash = Link {
         chain: &chain,
         seq,
         org_id: org_id.as_deref(),
@@ -107,34 +99,35 @@ pub async fn append(conn: &mut Conn, event: NewEvent<'_>) -> StoreResult<()> {
         after_json: after_json.as_deref(),
         occurred_at: &occurred_at,
         prev_hash: &prev_hash,
-    };
-    let hash = link.hash();
-    sqlx::query(
+    }
+    .hash();
+    conn.execute(
         "INSERT INTO audit_events (id, chain, seq, org_id, actor_id, actor, action, record_type, record_id,
                                    before_json, after_json, occurred_at, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        params![
+            Uuid::now_v7(),
+            chain.as_str(),
+            seq,
+            event.org_id,
+            event.actor_id,
+            event.actor,
+            event.action.as_str(),
+            event.record_type,
+            event.record_id.as_str(),
+            before_json.as_deref(),
+            after_json.as_deref(),
+            event.occurred_at,
+            prev_hash.as_str(),
+            hash.as_str(),
+        ],
     )
-    .bind(Uuid::now_v7().to_string())
-    .bind(&chain)
-    .bind(seq)
-    .bind(org_id.as_deref())
-    .bind(actor_id.as_deref())
-    .bind(event.actor)
-    .bind(event.action.as_str())
-    .bind(event.record_type)
-    .bind(&event.record_id)
-    .bind(before_json.as_deref())
-    .bind(after_json.as_deref())
-    .bind(&occurred_at)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_chains SET last_hash = $2 WHERE chain = $1")
-        .bind(&chain)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE audit_chains SET last_hash = $2 WHERE chain = $1",
+        params![chain.as_str(), hash.as_str()],
+    )
+    .await?;
     Ok(())
 }
 
@@ -156,37 +149,90 @@ pub struct ChainReport {
 /// Recomputes every chain inside one read transaction (a snapshot, so events appended while it
 /// runs are not mistaken for breaks).
 pub async fn verify(store: &crate::Store) -> StoreResult<Vec<ChainReport>> {
-    let mut conn = store.reader().await?;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    if store.backend() == crate::Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut tx = store.begin_snapshot().await?;
     let reports = verify_chains(&mut tx).await?;
     tx.rollback().await?;
     Ok(reports)
 }
 
+/// An event as stored, with everything its hash covers.
+struct StoredLink {
+    chain: String,
+    seq: i64,
+    org_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    actor: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    occurred_at: OffsetDateTime,
+    prev_hash: String,
+    hash: String,
+}
+
+impl FromRow for StoredLink {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(StoredLink {
+            chain: row.get()?,
+            seq: row.get()?,
+            org_id: row.get()?,
+            actor_id: row.get()?,
+            actor: row.get()?,
+            action: row.get()?,
+            record_type: row.get()?,
+            record_id: row.get()?,
+            before_json: row.get()?,
+            after_json: row.get()?,
+            occurred_at: row.get()?,
+            prev_hash: row.get()?,
+            hash: row.get()?,
+        })
+    }
+}
+
+impl StoredLink {
+    fn recomputed_hash(&self) -> String {
+        let org_id = self.org_id.map(|id| id.to_string());
+        let actor_id = self.actor_id.map(|id| id.to_string());
+        Link {
+            chain: &self.chain,
+            seq: self.seq,
+            org_id: org_id.as_deref(),
+            actor_id: actor_id.as_deref(),
+            actor: &self.actor,
+            action: &self.action,
+            record_type: &self.record_type,
+            record_id: &self.record_id,
+            before_json: self.before_json.as_deref(),
+            after_json: self.after_json.as_deref(),
+            occurred_at: &timestamp::format(self.occurred_at),
+            prev_hash: &self.prev_hash,
+        }
+        .hash()
+    }
+}
+
 async fn verify_chains(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
-    let heads = sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
-        .fetch_all(&mut *conn)
+    let heads: Vec<(String, i64, String)> = conn
+        .fetch_all(
+            "SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain",
+            &[],
+        )
         .await?;
     let mut reports = Vec::new();
     let mut seen_chains = Vec::new();
-    for head in &heads {
-        let chain = sql::text(head, "chain")?;
-        let last_seq = sql::int(head, "last_seq")?;
-        let last_hash = sql::text(head, "last_hash")?;
-        let rows = sqlx::query(
-            "SELECT chain, seq, org_id, actor_id, actor, action, record_type, record_id, before_json,
-                    after_json, occurred_at, prev_hash, hash
-             FROM audit_events WHERE chain = $1 ORDER BY seq",
-        )
-        .bind(&chain)
-        .fetch_all(&mut *conn)
-        .await?;
-        let broken = verify_rows(&chain, &rows, last_seq, &last_hash)?;
+    for (chain, last_seq, last_hash) in heads {
+        let rows: Vec<StoredLink> = conn
+            .fetch_all(
+                "SELECT chain, seq, org_id, actor_id, actor, action, record_type, record_id, before_json,
+                        after_json, occurred_at, prev_hash, hash
+                 FROM audit_events WHERE chain = $1 ORDER BY seq",
+                params![chain.as_str()],
+            )
+            .await?;
+        let broken = verify_rows(&chain, &rows, last_seq, &last_hash);
         reports.push(ChainReport {
             chain: chain.clone(),
             events: rows.len() as i64,
@@ -195,11 +241,13 @@ async fn verify_chains(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
         seen_chains.push(chain);
     }
     // Events whose chain head was deleted are orphans: that is tampering too.
-    let orphans = sqlx::query("SELECT DISTINCT chain FROM audit_events ORDER BY chain")
-        .fetch_all(&mut *conn)
+    let chains: Vec<(String,)> = conn
+        .fetch_all(
+            "SELECT DISTINCT chain FROM audit_events ORDER BY chain",
+            &[],
+        )
         .await?;
-    for row in &orphans {
-        let chain = sql::text(row, "chain")?;
+    for (chain,) in chains {
         if !seen_chains.contains(&chain) {
             reports.push(ChainReport {
                 chain: chain.clone(),
@@ -217,82 +265,42 @@ async fn verify_chains(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
 
 fn verify_rows(
     chain: &str,
-    rows: &[AnyRow],
+    rows: &[StoredLink],
     last_seq: i64,
     last_hash: &str,
-) -> StoreResult<Option<BrokenLink>> {
+) -> Option<BrokenLink> {
     let broken = |seq: i64, reason: String| {
-        Ok(Some(BrokenLink {
+        Some(BrokenLink {
             chain: chain.to_owned(),
             seq,
             reason,
-        }))
+        })
     };
-    let mut expected_prev = GENESIS_HASH.to_owned();
+    let mut expected_prev = GENESIS_HASH;
     let mut expected_seq = 1;
     for row in rows {
-        let seq = sql::int(row, "seq")?;
-        if seq != expected_seq {
+        if row.seq != expected_seq {
             return broken(
                 expected_seq,
-                format!("event {expected_seq} is missing (next stored is {seq})"),
+                format!(
+                    "event {expected_seq} is missing (next stored is {})",
+                    row.seq
+                ),
             );
         }
-        let prev_hash = sql::text(row, "prev_hash")?;
-        if prev_hash != expected_prev {
+        if row.prev_hash != expected_prev {
             return broken(
-                seq,
+                row.seq,
                 "previous-hash link does not match the event before".into(),
             );
         }
-        let fields = [
-            "chain",
-            "actor",
-            "action",
-            "record_type",
-            "record_id",
-            "occurred_at",
-            "hash",
-        ]
-        .map(|column| sql::text(row, column));
-        let [
-            row_chain,
-            actor,
-            action,
-            record_type,
-            record_id,
-            occurred_at,
-            stored_hash,
-        ] = fields;
-        let (org_id, actor_id, before_json, after_json) = (
-            sql::opt_text(row, "org_id")?,
-            sql::opt_text(row, "actor_id")?,
-            sql::opt_text(row, "before_json")?,
-            sql::opt_text(row, "after_json")?,
-        );
-        let stored_hash = stored_hash?;
-        let recomputed = Link {
-            chain: &row_chain?,
-            seq,
-            org_id: org_id.as_deref(),
-            actor_id: actor_id.as_deref(),
-            actor: &actor?,
-            action: &action?,
-            record_type: &record_type?,
-            record_id: &record_id?,
-            before_json: before_json.as_deref(),
-            after_json: after_json.as_deref(),
-            occurred_at: &occurred_at?,
-            prev_hash: &prev_hash,
-        }
-        .hash();
-        if recomputed != stored_hash {
+        if row.recomputed_hash() != row.hash {
             return broken(
-                seq,
+                row.seq,
                 "content does not match its hash (the event was altered)".into(),
             );
         }
-        expected_prev = stored_hash;
+        expected_prev = &row.hash;
         expected_seq += 1;
     }
     if expected_seq - 1 != last_seq || expected_prev != last_hash {
@@ -304,31 +312,32 @@ fn verify_rows(
             ),
         );
     }
-    Ok(None)
+    None
 }
 
-fn event(row: &AnyRow) -> StoreResult<AuditEvent> {
-    let json = |column: &str| -> StoreResult<Option<serde_json::Value>> {
-        sql::opt_text(row, column)?
-            .map(|raw| {
+impl FromRow for AuditEvent {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        fn json(raw: Option<String>) -> StoreResult<Option<serde_json::Value>> {
+            raw.map(|raw| {
                 serde_json::from_str(&raw)
-                    .map_err(|e| crate::StoreError::Corrupt(format!("{column}: {e}")))
+                    .map_err(|e| crate::StoreError::Corrupt(format!("audit payload: {e}")))
             })
             .transpose()
-    };
-    Ok(AuditEvent {
-        id: sql::uuid(row, "id")?,
-        seq: sql::int(row, "seq")?,
-        actor_id: sql::opt_uuid(row, "actor_id")?,
-        actor: sql::text(row, "actor")?,
-        action: sql::parsed(row, "action", AuditAction::parse)?,
-        record_type: sql::text(row, "record_type")?,
-        record_id: sql::text(row, "record_id")?,
-        before: json("before_json")?,
-        after: json("after_json")?,
-        occurred_at: sql::time(row, "occurred_at")?,
-        hash: sql::text(row, "hash")?,
-    })
+        }
+        Ok(AuditEvent {
+            id: row.get()?,
+            seq: row.get()?,
+            actor_id: row.get()?,
+            actor: row.get()?,
+            action: row.parsed(AuditAction::parse)?,
+            record_type: row.get()?,
+            record_id: row.get()?,
+            before: json(row.get()?)?,
+            after: json(row.get()?)?,
+            occurred_at: row.get()?,
+            hash: row.get()?,
+        })
+    }
 }
 
 /// An organisation's events, newest first.
@@ -339,46 +348,35 @@ pub async fn list(
     page: Page,
 ) -> StoreResult<Listed<AuditEvent>> {
     let mut conditions = Statement::new(" WHERE org_id = ");
-    conditions.bind(Value::Text(org_id.to_string()));
+    conditions.bind(org_id);
     if let Some(record_type) = &filter.record_type {
         conditions
             .push(" AND record_type = ")
-            .bind(Value::Text(record_type.clone()));
+            .bind(record_type.clone());
     }
     if let Some(record_id) = &filter.record_id {
-        conditions
-            .push(" AND record_id = ")
-            .bind(Value::Text(record_id.clone()));
+        conditions.push(" AND record_id = ").bind(record_id.clone());
     }
     if let Some(action) = filter.action {
-        conditions
-            .push(" AND action = ")
-            .bind(Value::Text(action.as_str().into()));
+        conditions.push(" AND action = ").bind(action.as_str());
     }
     if let Some(actor_id) = filter.actor_id {
-        conditions
-            .push(" AND actor_id = ")
-            .bind(Value::Text(actor_id.to_string()));
+        conditions.push(" AND actor_id = ").bind(actor_id);
     }
     if let Some(from) = filter.from {
-        conditions
-            .push(" AND occurred_at >= ")
-            .bind(Value::Text(timestamp::format(from)));
+        conditions.push(" AND occurred_at >= ").bind(from);
     }
     if let Some(until) = filter.until {
-        conditions
-            .push(" AND occurred_at < ")
-            .bind(Value::Text(timestamp::format(until)));
+        conditions.push(" AND occurred_at < ").bind(until);
     }
     sql::fetch_page(
         conn,
-        "SELECT COUNT(*) AS n FROM audit_events",
+        " FROM audit_events",
         "SELECT id, seq, actor_id, actor, action, record_type, record_id, before_json, after_json,
                 occurred_at, hash FROM audit_events",
         &conditions,
         " ORDER BY seq DESC",
         page,
-        event,
     )
     .await
 }

@@ -3,70 +3,49 @@
 use custos_domain::context::{
     Objective, ObjectiveCategory, ObjectiveDraft, ObjectiveFilter, ObjectiveSort, ObjectiveStatus,
 };
-use custos_domain::list::{Listed, Page, SortDirection};
-use sqlx::AssertSqlSafe;
-use sqlx::any::AnyRow;
+use custos_domain::list::{Listed, Page, SortDirection, sort_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::sql::{self, Statement, Value};
-use crate::{Conn, StoreResult, timestamp};
+use crate::db::{Conn, FromRow, RowReader};
+use crate::sql::{self, Statement};
+use crate::{StoreResult, params};
 
-const COLUMNS: &str = "o.id, o.number, o.title, o.rationale, o.description, o.benefits, o.category, \
-     o.target, o.target_value, o.target_unit, o.owner_id, u.name AS owner_name, o.due_date, o.status, \
-     o.version, o.created_at, o.updated_at";
-const FROM: &str = " FROM objectives o LEFT JOIN users u ON u.id = o.owner_id";
+/// The columns [`Objective`]'s mapping reads, in its order.
+macro_rules! select {
+    () => {
+        "SELECT o.id, o.number, o.title, o.rationale, o.description, o.benefits, o.category, o.target, \
+         o.target_value, o.target_unit, o.owner_id, u.name, o.due_date, o.status, o.version, \
+         o.created_at, o.updated_at FROM objectives o LEFT JOIN users u ON u.id = o.owner_id"
+    };
+}
 
-fn objective(row: &AnyRow) -> StoreResult<Objective> {
-    Ok(Objective {
-        id: sql::uuid(row, "id")?,
-        number: sql::int(row, "number")?,
-        title: sql::text(row, "title")?,
-        rationale: sql::text(row, "rationale")?,
-        description: sql::text(row, "description")?,
-        benefits: sql::text(row, "benefits")?,
-        category: sql::parsed(row, "category", ObjectiveCategory::parse)?,
-        target: sql::text(row, "target")?,
-        target_value: sql::opt_float(row, "target_value")?,
-        target_unit: sql::opt_text(row, "target_unit")?,
-        owner_id: sql::opt_uuid(row, "owner_id")?,
-        owner_name: sql::opt_text(row, "owner_name")?,
-        due_date: sql::opt_date(row, "due_date")?,
-        status: sql::parsed(row, "status", ObjectiveStatus::parse)?,
-        version: sql::int(row, "version")?,
-        created_at: sql::time(row, "created_at")?,
-        updated_at: sql::time(row, "updated_at")?,
-    })
+impl FromRow for Objective {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Objective {
+            id: row.get()?,
+            number: row.get()?,
+            title: row.get()?,
+            rationale: row.get()?,
+            description: row.get()?,
+            benefits: row.get()?,
+            category: row.parsed(ObjectiveCategory::parse)?,
+            target: row.get()?,
+            target_value: row.get()?,
+            target_unit: row.get()?,
+            owner_id: row.get()?,
+            owner_name: row.get()?,
+            due_date: row.get()?,
+            status: row.parsed(ObjectiveStatus::parse)?,
+            version: row.get()?,
+            created_at: row.get()?,
+            updated_at: row.get()?,
+        })
+    }
 }
 
 fn search_text(draft: &ObjectiveDraft, number: i64) -> String {
     format!("obj-{number:04} {}", draft.title).to_lowercase()
-}
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// Binds the written fields, in the order both `insert` and `update` number them ($4 to $16).
-fn bind_fields<'q>(
-    query: Query<'q>,
-    draft: &'q ObjectiveDraft,
-    number: i64,
-    status: ObjectiveStatus,
-    now: OffsetDateTime,
-) -> Query<'q> {
-    query
-        .bind(&draft.title)
-        .bind(search_text(draft, number))
-        .bind(&draft.rationale)
-        .bind(&draft.description)
-        .bind(&draft.benefits)
-        .bind(draft.category.as_str())
-        .bind(&draft.target)
-        .bind(draft.target_value)
-        .bind(draft.target_unit.as_deref())
-        .bind(draft.owner_id.map(|id| id.to_string()))
-        .bind(draft.due_date.map(|d| d.to_string()))
-        .bind(status.as_str())
-        .bind(timestamp::format(now))
 }
 
 pub async fn insert(
@@ -78,32 +57,41 @@ pub async fn insert(
     status: ObjectiveStatus,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    let query = sqlx::query(
-        "INSERT INTO objectives (id, org_id, number, title, search_text, rationale, description, benefits,
-                                 category, target, target_value, target_unit, owner_id, due_date, status,
-                                 version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16)",
+    conn.execute(
+        "INSERT INTO objectives (id, org_id, number, title, title_key, search_text, rationale, description,
+                                 benefits, category, target, target_value, target_unit, owner_id, due_date,
+                                 status, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)",
+        params![
+            id,
+            org_id,
+            number,
+            &draft.title,
+            sort_key(&draft.title),
+            search_text(draft, number),
+            &draft.rationale,
+            &draft.description,
+            &draft.benefits,
+            draft.category.as_str(),
+            &draft.target,
+            draft.target_value,
+            draft.target_unit.as_deref(),
+            draft.owner_id,
+            draft.due_date,
+            status.as_str(),
+            now,
+        ],
     )
-    .bind(id.to_string())
-    .bind(org_id.to_string())
-    .bind(number);
-    bind_fields(query, draft, number, status, now)
-        .execute(&mut *conn)
-        .await?;
+    .await?;
     Ok(())
 }
 
 pub async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Objective>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}{FROM} WHERE o.org_id = $1 AND o.id = $2"
-    )))
-    .bind(org_id.to_string())
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(objective)
-    .transpose()
+    conn.fetch_optional(
+        concat!(select!(), " WHERE o.org_id = $1 AND o.id = $2"),
+        params![org_id, id],
+    )
+    .await
 }
 
 /// Writes `draft` over version `expected_version`; false when someone else saved first.
@@ -118,19 +106,35 @@ pub async fn update(
     status: ObjectiveStatus,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let query = sqlx::query(
-        "UPDATE objectives SET title = $4, search_text = $5, rationale = $6, description = $7, benefits = $8,
-                category = $9, target = $10, target_value = $11, target_unit = $12, owner_id = $13,
-                due_date = $14, status = $15, version = version + 1, updated_at = $16
-         WHERE org_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(org_id.to_string())
-    .bind(id.to_string())
-    .bind(expected_version);
-    let result = bind_fields(query, draft, number, status, now)
-        .execute(&mut *conn)
+    let changed = conn
+        .execute(
+            "UPDATE objectives SET title = $4, title_key = $5, search_text = $6, rationale = $7,
+                    description = $8, benefits = $9, category = $10, target = $11, target_value = $12,
+                    target_unit = $13, owner_id = $14, due_date = $15, status = $16,
+                    version = version + 1, updated_at = $17
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![
+                org_id,
+                id,
+                expected_version,
+                &draft.title,
+                sort_key(&draft.title),
+                search_text(draft, number),
+                &draft.rationale,
+                &draft.description,
+                &draft.benefits,
+                draft.category.as_str(),
+                &draft.target,
+                draft.target_value,
+                draft.target_unit.as_deref(),
+                draft.owner_id,
+                draft.due_date,
+                status.as_str(),
+                now,
+            ],
+        )
         .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(changed == 1)
 }
 
 /// Moves an objective to `status` if it is still at `expected_version`.
@@ -142,18 +146,14 @@ pub async fn set_status(
     status: ObjectiveStatus,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE objectives SET status = $4, version = version + 1, updated_at = $5
-         WHERE org_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(org_id.to_string())
-    .bind(id.to_string())
-    .bind(expected_version)
-    .bind(status.as_str())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let changed = conn
+        .execute(
+            "UPDATE objectives SET status = $4, version = version + 1, updated_at = $5
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version, status.as_str(), now],
+        )
+        .await?;
+    Ok(changed == 1)
 }
 
 pub async fn delete(
@@ -162,14 +162,13 @@ pub async fn delete(
     id: Uuid,
     expected_version: i64,
 ) -> StoreResult<bool> {
-    let result =
-        sqlx::query("DELETE FROM objectives WHERE org_id = $1 AND id = $2 AND version = $3")
-            .bind(org_id.to_string())
-            .bind(id.to_string())
-            .bind(expected_version)
-            .execute(&mut *conn)
-            .await?;
-    Ok(result.rows_affected() == 1)
+    let changed = conn
+        .execute(
+            "DELETE FROM objectives WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version],
+        )
+        .await?;
+    Ok(changed == 1)
 }
 
 pub async fn list(
@@ -181,31 +180,27 @@ pub async fn list(
     page: Page,
 ) -> StoreResult<Listed<Objective>> {
     let mut conditions = Statement::new(" WHERE o.org_id = ");
-    conditions.bind(Value::Text(org_id.to_string()));
+    conditions.bind(org_id);
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         conditions
             .push(" AND o.search_text LIKE ")
-            .bind(Value::Text(sql::like_pattern(search.trim())))
+            .bind(sql::like_pattern(search.trim()))
             .push(" ESCAPE '\\'");
     }
     if let Some(category) = filter.category {
         conditions
             .push(" AND o.category = ")
-            .bind(Value::Text(category.as_str().into()));
+            .bind(category.as_str());
     }
     if let Some(status) = filter.status {
-        conditions
-            .push(" AND o.status = ")
-            .bind(Value::Text(status.as_str().into()));
+        conditions.push(" AND o.status = ").bind(status.as_str());
     }
     if let Some(owner_id) = filter.owner_id {
-        conditions
-            .push(" AND o.owner_id = ")
-            .bind(Value::Text(owner_id.to_string()));
+        conditions.push(" AND o.owner_id = ").bind(owner_id);
     }
     let column = match sort {
         ObjectiveSort::Number => "o.number",
-        ObjectiveSort::Title => "o.title",
+        ObjectiveSort::Title => "o.title_key",
         ObjectiveSort::Category => "o.category",
         ObjectiveSort::Status => "o.status",
         ObjectiveSort::DueDate => "o.due_date",
@@ -220,12 +215,11 @@ pub async fn list(
     };
     sql::fetch_page(
         conn,
-        "SELECT COUNT(*) AS n FROM objectives o",
-        &format!("SELECT {COLUMNS}{FROM}"),
+        " FROM objectives o",
+        select!(),
         &conditions,
         &format!(" ORDER BY {nulls}{column} {direction}, o.number {direction}"),
         page,
-        objective,
     )
     .await
 }
@@ -234,11 +228,17 @@ pub async fn count_by_status(
     conn: &mut Conn,
     org_id: Uuid,
 ) -> StoreResult<Vec<(ObjectiveStatus, i64)>> {
-    sqlx::query("SELECT status, COUNT(*) AS n FROM objectives WHERE org_id = $1 GROUP BY status ORDER BY status")
-        .bind(org_id.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| Ok((sql::parsed(row, "status", ObjectiveStatus::parse)?, sql::int(row, "n")?)))
+    let rows: Vec<(String, i64)> = conn
+        .fetch_all(
+            "SELECT status, COUNT(*) FROM objectives WHERE org_id = $1 GROUP BY status ORDER BY status",
+            params![org_id],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|(status, count)| {
+            ObjectiveStatus::parse(&status)
+                .map(|status| (status, count))
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("objective status {status:?}")))
+        })
         .collect()
 }

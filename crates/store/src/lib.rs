@@ -1,32 +1,30 @@
 //! Custos store: the schema, migrations and every query, for SQLite and PostgreSQL alike.
-//! Statements are written once in portable SQL with `$n` placeholders (both drivers accept
-//! them) and run through sqlx's `Any` driver. Every organisation-scoped query takes the
+//! Statements are written once in SQL with `$n` placeholders where the two dialects agree and
+//! run on each backend's native driver (see [`db`]). Every organisation-scoped query takes the
 //! organisation id: tenancy is a parameter here, never a filter added later.
 
 pub mod audit;
 pub mod context;
+pub mod db;
 pub mod governance;
 pub mod migrate;
 pub mod platform;
+pub mod reports;
 mod sql;
 
-use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-pub use sqlx::AnyConnection as Conn;
-pub use sqlx::Transaction;
-
-/// A write transaction; commit it or it rolls back when dropped.
-pub type Tx = sqlx::Transaction<'static, Any>;
+pub use db::{Conn, Tx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Postgres(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
     #[error("cannot connect: {0}")]
@@ -41,7 +39,15 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+        match self {
+            StoreError::Postgres(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
+        }
     }
 }
 
@@ -133,116 +139,155 @@ mod tests {
     }
 }
 
-/// The database: a reader pool and a writer pool. On SQLite the writer pool holds one
-/// connection, so write transactions queue in Custos instead of failing with SQLITE_BUSY;
-/// on PostgreSQL both are the same pool.
+/// The database. On SQLite: a pool of reader connections and a writer "pool" of one
+/// connection, so write transactions queue in Custos instead of failing with SQLITE_BUSY. On
+/// PostgreSQL: one pool for both.
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
-    read: AnyPool,
-    write: AnyPool,
+    pools: Pools,
+}
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite {
+        read: Arc<db::SqlitePool>,
+        write: Arc<db::SqlitePool>,
+    },
+    Postgres(sqlx::PgPool),
+}
+
+/// The file a `sqlite:` URL names (`sqlite://path?mode=rwc` or `sqlite:path`); the file is
+/// created when missing.
+fn sqlite_path(url: &str) -> std::path::PathBuf {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    std::path::PathBuf::from(path)
 }
 
 impl Store {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(url)?;
-        let store = match backend {
+        let pools = match Backend::from_url(url)? {
             Backend::Sqlite => {
-                let pool = |max| {
-                    AnyPoolOptions::new()
-                        .max_connections(max)
-                        .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(|conn, _meta| {
-                            Box::pin(async move {
-                                conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                                )
-                                .await?;
-                                Ok(())
-                            })
-                        })
-                };
-                let write = pool(1).connect_with(options.clone()).await?;
-                let read = pool(8).connect_with(options).await?;
-                Store {
-                    backend,
-                    read,
-                    write,
+                let path = sqlite_path(url);
+                // Opening once up front reports a bad path now and sets WAL mode for everyone.
+                db::SqlitePool::open(&path)?;
+                Pools::Sqlite {
+                    write: db::SqlitePool::new(path.clone(), 1),
+                    read: db::SqlitePool::new(path, 8),
                 }
             }
-            Backend::Postgres => {
-                // Direct attempts first: the pool would retry until its timeout and then report
-                // only that it timed out. A server that refuses connections may still be
-                // starting (containers started together), so that is retried for a while;
-                // any other error (authentication, unknown database) is reported at once.
-                let started = std::time::Instant::now();
-                loop {
-                    let attempt = tokio::time::timeout(
-                        Duration::from_secs(10),
-                        <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options),
-                    )
-                    .await;
-                    match attempt {
-                        Ok(Ok(connection)) => {
-                            sqlx::Connection::close(connection).await?;
-                            break;
-                        }
-                        Ok(Err(sqlx::Error::Io(e)))
-                            if started.elapsed() < Duration::from_secs(30) =>
-                        {
-                            tracing::warn!(error = %e, "PostgreSQL is not answering yet; retrying");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                        Ok(Err(e)) => return Err(StoreError::Unreachable(e.to_string())),
-                        Err(_) => {
-                            return Err(StoreError::Unreachable(
-                                "no answer within 10 seconds".into(),
-                            ));
-                        }
-                    }
-                }
-                let pool = AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(options)
-                    .await?;
-                Store {
-                    backend,
-                    read: pool.clone(),
-                    write: pool,
-                }
-            }
+            Backend::Postgres => Pools::Postgres(connect_postgres(url).await?),
         };
-        Ok(store)
+        Ok(Store { pools })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// A connection for reads outside a transaction.
-    pub async fn reader(&self) -> StoreResult<PoolConnection<Any>> {
-        Ok(self.read.acquire().await?)
+    pub async fn reader(&self) -> StoreResult<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A connection for writes outside a transaction (migrations, the setup lock).
+    async fn writer(&self) -> StoreResult<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Conn::Sqlite(write.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
     }
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.write.begin().await?)
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::begin_sqlite(write.acquire().await?),
+            Pools::Postgres(pool) => Ok(Tx::postgres(pool.begin().await?)),
+        }
+    }
+
+    /// Starts a read-only transaction that sees one snapshot of the database.
+    pub async fn begin_snapshot(&self) -> StoreResult<Tx> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let mut conn = Conn::Sqlite(read.acquire().await?);
+                // A deferred transaction's first read fixes its snapshot (WAL mode).
+                conn.execute_batch("BEGIN").await?;
+                Tx::adopt_sqlite(conn)
+            }
+            Pools::Postgres(pool) => {
+                let mut tx = Tx::postgres(pool.begin().await?);
+                tx.execute_batch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     /// A cheap query, for readiness checks.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        let mut conn = self.reader().await?;
+        conn.fetch_one::<(i64,)>("SELECT 1", &[]).await?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close();
+                write.close();
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
     }
+}
+
+/// Direct attempts first: the pool would retry until its timeout and then report only that
+/// it timed out. A server that refuses connections may still be starting (containers
+/// started together), so that is retried for a while; any other error (authentication,
+/// unknown database) is reported at once.
+async fn connect_postgres(url: &str) -> StoreResult<sqlx::PgPool> {
+    let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| {
+        StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(url)))
+    })?;
+    let started = std::time::Instant::now();
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(10),
+            <sqlx::PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await;
+        match attempt {
+            Ok(Ok(connection)) => {
+                sqlx::Connection::close(connection).await?;
+                break;
+            }
+            Ok(Err(sqlx::Error::Io(e))) if started.elapsed() < Duration::from_secs(30) => {
+                tracing::warn!(error = %e, "PostgreSQL is not answering yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(Err(e)) => return Err(StoreError::Unreachable(e.to_string())),
+            Err(_) => {
+                return Err(StoreError::Unreachable(
+                    "no answer within 10 seconds".into(),
+                ));
+            }
+        }
+    }
+    Ok(PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await?)
 }
 
 /// Timestamps are stored as fixed-width UTC text (`2026-11-27T21:03:10.123456Z`) on both
@@ -277,5 +322,5 @@ pub mod timestamp {
 
 /// Commits a write transaction.
 pub async fn commit(tx: Tx) -> StoreResult<()> {
-    Ok(tx.commit().await?)
+    tx.commit().await
 }

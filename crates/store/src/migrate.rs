@@ -3,10 +3,11 @@
 //! On PostgreSQL an advisory lock serialises instances that start at the same moment.
 
 use sha2::{Digest, Sha256};
+use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, Connection};
 
-use crate::{Backend, Store, StoreError, StoreResult, sql, timestamp};
+use crate::db::Conn;
+use crate::{Backend, Store, StoreError, StoreResult, params, timestamp};
 
 pub struct Migration {
     pub version: i64,
@@ -15,6 +16,35 @@ pub struct Migration {
     pub sql: &'static str,
     pub sqlite: Option<&'static str>,
     pub postgres: Option<&'static str>,
+    /// Data the SQL alone cannot compute, filled in by Custos in the same transaction.
+    pub backfill: Option<Backfill>,
+}
+
+/// A data step of a migration that needs Rust: it runs after the migration's SQL.
+#[derive(Debug, Clone, Copy)]
+pub enum Backfill {
+    /// `objectives.title_key` from each title (see `custos_domain::list::sort_key`).
+    ObjectiveTitleKeys,
+}
+
+impl Backfill {
+    async fn run(self, conn: &mut Conn) -> StoreResult<()> {
+        match self {
+            Backfill::ObjectiveTitleKeys => {
+                let titles: Vec<(uuid::Uuid, String)> = conn
+                    .fetch_all("SELECT id, title FROM objectives", &[])
+                    .await?;
+                for (id, title) in titles {
+                    conn.execute(
+                        "UPDATE objectives SET title_key = $2 WHERE id = $1",
+                        params![id, custos_domain::list::sort_key(&title)],
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Migration {
@@ -37,6 +67,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_platform.sql"),
         sqlite: None,
         postgres: None,
+        backfill: None,
     },
     Migration {
         version: 2,
@@ -44,6 +75,15 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_must_change_password.sql"),
         sqlite: None,
         postgres: None,
+        backfill: None,
+    },
+    Migration {
+        version: 3,
+        name: "native_types_and_title_keys",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0003_title_key.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0003_native_types.postgres.sql")),
+        backfill: Some(Backfill::ObjectiveTitleKeys),
     },
 ];
 
@@ -52,7 +92,7 @@ const SETUP_LOCK_KEY: i64 = 0x0C57_0500_0001;
 
 /// Held while one instance migrates and seeds; others wait for it.
 pub struct SetupLock {
-    connection: Option<PoolConnection<Any>>,
+    connection: Option<PoolConnection<Postgres>>,
 }
 
 impl Drop for SetupLock {
@@ -67,10 +107,9 @@ impl Drop for SetupLock {
 
 impl SetupLock {
     pub async fn release(mut self) -> StoreResult<()> {
-        if let Some(mut connection) = self.connection.take() {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(SETUP_LOCK_KEY)
-                .execute(&mut *connection)
+        if let Some(connection) = self.connection.take() {
+            let mut conn = Conn::Postgres(connection);
+            conn.execute("SELECT pg_advisory_unlock($1)", params![SETUP_LOCK_KEY])
                 .await?;
         }
         Ok(())
@@ -80,18 +119,19 @@ impl SetupLock {
 impl Store {
     /// Takes the instance-wide setup lock (PostgreSQL); SQLite serves one instance only.
     pub async fn setup_lock(&self) -> StoreResult<SetupLock> {
-        match self.backend() {
-            Backend::Sqlite => Ok(SetupLock { connection: None }),
-            Backend::Postgres => {
-                let mut connection = self.write.acquire().await?;
-                sqlx::query("SELECT pg_advisory_lock($1)")
-                    .bind(SETUP_LOCK_KEY)
-                    .execute(&mut *connection)
+        match self.writer().await? {
+            Conn::Postgres(connection) => {
+                let mut conn = Conn::Postgres(connection);
+                conn.execute("SELECT pg_advisory_lock($1)", params![SETUP_LOCK_KEY])
                     .await?;
+                let Conn::Postgres(connection) = conn else {
+                    return Err(StoreError::Corrupt("the lock changed connections".into()));
+                };
                 Ok(SetupLock {
                     connection: Some(connection),
                 })
             }
+            Conn::Sqlite(_) | Conn::PostgresTx(_) => Ok(SetupLock { connection: None }),
         }
     }
 
@@ -111,24 +151,24 @@ impl Store {
     /// Applies the pending migrations up to and including `target` (upgrade tests start
     /// from an older schema this way).
     pub async fn migrate_up_to(&self, target: i64) -> StoreResult<usize> {
-        let mut conn = self.write.acquire().await?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS custos_migrations (
-                version BIGINT PRIMARY KEY,
-                name TEXT NOT NULL,
-                checksum TEXT NOT NULL,
-                applied_at TEXT NOT NULL
-            )",
-        )
-        .execute(&mut *conn)
-        .await?;
-        let applied = sqlx::query("SELECT version, name, checksum FROM custos_migrations")
-            .fetch_all(&mut *conn)
+        let applied: Vec<(i64, String)> = {
+            let mut conn = self.writer().await?;
+            // applied_at stays text on both backends: this table is read before any
+            // migration has run, by every version of Custos.
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS custos_migrations (
+                    version BIGINT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    checksum TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                )",
+            )
             .await?;
+            conn.fetch_all("SELECT version, checksum FROM custos_migrations", &[])
+                .await?
+        };
         let mut applied_versions = Vec::new();
-        for row in &applied {
-            let version = sql::int(row, "version")?;
-            let checksum = sql::text(row, "checksum")?;
+        for (version, checksum) in applied {
             match MIGRATIONS.iter().find(|m| m.version == version) {
                 Some(migration) if migration.checksum(self.backend()) != checksum => {
                     return Err(StoreError::MigrationChanged {
@@ -150,19 +190,21 @@ impl Store {
             if applied_versions.contains(&migration.version) || migration.version > target {
                 continue;
             }
-            let mut tx = conn.begin().await?;
-            sqlx::raw_sql(migration.sql_for(self.backend()))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
+            let mut tx = self.begin().await?;
+            tx.execute_batch(migration.sql_for(self.backend())).await?;
+            if let Some(backfill) = migration.backfill {
+                backfill.run(&mut tx).await?;
+            }
+            tx.execute(
                 "INSERT INTO custos_migrations (version, name, checksum, applied_at)
                  VALUES ($1, $2, $3, $4)",
+                params![
+                    migration.version,
+                    migration.name,
+                    migration.checksum(self.backend()),
+                    timestamp::format(timestamp::now()),
+                ],
             )
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(migration.checksum(self.backend()))
-            .bind(timestamp::format(timestamp::now()))
-            .execute(&mut *tx)
             .await?;
             tx.commit().await?;
             tracing::info!(
@@ -178,10 +220,13 @@ impl Store {
     /// The newest applied migration, or 0 on an empty database.
     pub async fn schema_version(&self) -> StoreResult<i64> {
         let mut conn = self.reader().await?;
-        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM custos_migrations")
-            .fetch_one(&mut *conn)
+        let (version,) = conn
+            .fetch_one(
+                "SELECT COALESCE(MAX(version), 0) FROM custos_migrations",
+                &[],
+            )
             .await?;
-        sql::int(&row, "version")
+        Ok(version)
     }
 }
 

@@ -1,21 +1,21 @@
 //! Platform records: organisations, users, memberships, sessions, API tokens and the
 //! per-organisation reference counters.
 
-use custos_domain::platform::{Membership, Organisation, Role, TokenScope, User};
-use sqlx::AssertSqlSafe;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use custos_domain::platform::{ApiToken, Member, Membership, Organisation, Role, TokenScope, User};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Conn, StoreError, StoreResult, sql, timestamp};
+use crate::db::{Conn, FromRow, RowReader};
+use crate::{StoreResult, params};
 
-fn organisation(row: &AnyRow) -> StoreResult<Organisation> {
-    Ok(Organisation {
-        id: sql::uuid(row, "id")?,
-        slug: sql::text(row, "slug")?,
-        name: sql::text(row, "name")?,
-    })
+impl FromRow for Organisation {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Organisation {
+            id: row.get()?,
+            slug: row.get()?,
+            name: row.get()?,
+        })
+    }
 }
 
 pub async fn insert_organisation(
@@ -23,13 +23,11 @@ pub async fn insert_organisation(
     organisation: &Organisation,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO organisations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(organisation.id.to_string())
-        .bind(&organisation.slug)
-        .bind(&organisation.name)
-        .bind(timestamp::format(now))
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "INSERT INTO organisations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)",
+        params![organisation.id, &organisation.slug, &organisation.name, now],
+    )
+    .await?;
     Ok(())
 }
 
@@ -37,35 +35,52 @@ pub async fn find_organisation_by_slug(
     conn: &mut Conn,
     slug: &str,
 ) -> StoreResult<Option<Organisation>> {
-    sqlx::query("SELECT id, slug, name FROM organisations WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(organisation)
-        .transpose()
+    conn.fetch_optional(
+        "SELECT id, slug, name FROM organisations WHERE slug = $1",
+        params![slug],
+    )
+    .await
 }
 
 pub async fn list_organisations(conn: &mut Conn) -> StoreResult<Vec<Organisation>> {
-    sqlx::query("SELECT id, slug, name FROM organisations ORDER BY name, id")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(organisation)
-        .collect()
+    conn.fetch_all(
+        "SELECT id, slug, name FROM organisations ORDER BY name, id",
+        &[],
+    )
+    .await
 }
 
-const USER_COLUMNS: &str = "id, email, name, disabled, instance_admin, must_change_password";
+/// The columns [`User`]'s mapping reads, in its order.
+macro_rules! user_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "id, ",
+            $prefix,
+            "email, ",
+            $prefix,
+            "name, ",
+            $prefix,
+            "disabled, ",
+            $prefix,
+            "instance_admin, ",
+            $prefix,
+            "must_change_password"
+        )
+    };
+}
 
-fn user(row: &AnyRow) -> StoreResult<User> {
-    Ok(User {
-        id: sql::uuid(row, "id")?,
-        email: sql::text(row, "email")?,
-        name: sql::text(row, "name")?,
-        disabled: sql::flag(row, "disabled")?,
-        instance_admin: sql::flag(row, "instance_admin")?,
-        must_change_password: sql::flag(row, "must_change_password")?,
-    })
+impl FromRow for User {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(User {
+            id: row.get()?,
+            email: row.get()?,
+            name: row.get()?,
+            disabled: row.get()?,
+            instance_admin: row.get()?,
+            must_change_password: row.get()?,
+        })
+    }
 }
 
 pub struct NewUser<'a> {
@@ -82,63 +97,51 @@ pub async fn insert_user(
     new: &NewUser<'_>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO users (id, email, name, password_hash, instance_admin, must_change_password,
                             password_changed_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $7, $6, $6)",
+        params![
+            new.id,
+            new.email,
+            new.name,
+            new.password_hash,
+            new.instance_admin,
+            now,
+            new.must_change_password,
+        ],
     )
-    .bind(new.id.to_string())
-    .bind(new.email)
-    .bind(new.name)
-    .bind(new.password_hash)
-    .bind(i64::from(new.instance_admin))
-    .bind(timestamp::format(now))
-    .bind(i64::from(new.must_change_password))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub async fn find_user_by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<User>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
-    )))
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(user)
-    .transpose()
+    conn.fetch_optional(
+        concat!("SELECT ", user_columns!(""), " FROM users WHERE id = $1"),
+        params![id],
+    )
+    .await
 }
 
 pub async fn find_user_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
-    )))
-    .bind(email)
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(user)
-    .transpose()
+    conn.fetch_optional(
+        concat!("SELECT ", user_columns!(""), " FROM users WHERE email = $1"),
+        params![email],
+    )
+    .await
 }
 
 pub async fn list_users(conn: &mut Conn) -> StoreResult<Vec<User>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY email"
-    )))
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(user)
-    .collect()
+    conn.fetch_all(
+        concat!("SELECT ", user_columns!(""), " FROM users ORDER BY email"),
+        &[],
+    )
+    .await
 }
 
 pub async fn count_users(conn: &mut Conn) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
-        .fetch_one(&mut *conn)
-        .await?;
-    sql::int(&row, "n")
+    let (count,) = conn.fetch_one("SELECT COUNT(*) FROM users", &[]).await?;
+    Ok(count)
 }
 
 /// What log-in needs to decide: the hash and the lockout state.
@@ -149,44 +152,49 @@ pub struct Credentials {
     pub locked_until: Option<OffsetDateTime>,
 }
 
+impl FromRow for Credentials {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Credentials {
+            user: User::from_row(row)?,
+            password_hash: row.get()?,
+            failed_logins: row.get()?,
+            locked_until: row.get()?,
+        })
+    }
+}
+
 pub async fn find_credentials(conn: &mut Conn, email: &str) -> StoreResult<Option<Credentials>> {
-    let Some(row) = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS}, password_hash, failed_logins, locked_until FROM users WHERE email = $1"
-    )))
-    .bind(email)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Credentials {
-        user: user(&row)?,
-        password_hash: sql::text(&row, "password_hash")?,
-        failed_logins: sql::int(&row, "failed_logins")?,
-        locked_until: sql::opt_time(&row, "locked_until")?,
-    }))
+    conn.fetch_optional(
+        concat!(
+            "SELECT ",
+            user_columns!(""),
+            ", password_hash, failed_logins, locked_until FROM users WHERE email = $1"
+        ),
+        params![email],
+    )
+    .await
 }
 
 pub async fn password_hash(conn: &mut Conn, user_id: Uuid) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id.to_string())
-        .fetch_optional(&mut *conn)
+    let row: Option<(String,)> = conn
+        .fetch_optional(
+            "SELECT password_hash FROM users WHERE id = $1",
+            params![user_id],
+        )
         .await?;
-    row.as_ref()
-        .map(|r| sql::text(r, "password_hash"))
-        .transpose()
+    Ok(row.map(|(hash,)| hash))
 }
 
 /// Counts one more failed log-in and returns the new count. One statement, so concurrent
 /// wrong guesses cannot overwrite each other's count.
 pub async fn count_failed_login(conn: &mut Conn, user_id: Uuid) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(user_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    sql::int(&row, "failed_logins")
+    let (count,) = conn
+        .fetch_one(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+            params![user_id],
+        )
+        .await?;
+    Ok(count)
 }
 
 /// Locks the account until `until` and starts counting failures anew.
@@ -195,19 +203,20 @@ pub async fn lock_account(
     user_id: Uuid,
     until: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
-        .bind(user_id.to_string())
-        .bind(timestamp::format(until))
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1",
+        params![user_id, until],
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn clear_failed_logins(conn: &mut Conn, user_id: Uuid) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(user_id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        params![user_id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -220,26 +229,22 @@ pub async fn set_password_hash(
     chosen_by_owner: bool,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL,
-                must_change_password = $4
+    conn.execute(
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0,
+                locked_until = NULL, must_change_password = $4
          WHERE id = $1",
+        params![user_id, hash, now, !chosen_by_owner],
     )
-    .bind(user_id.to_string())
-    .bind(hash)
-    .bind(timestamp::format(now))
-    .bind(i64::from(!chosen_by_owner))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub async fn set_user_disabled(conn: &mut Conn, user_id: Uuid, disabled: bool) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
-        .bind(user_id.to_string())
-        .bind(i64::from(disabled))
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE users SET disabled = $2 WHERE id = $1",
+        params![user_id, disabled],
+    )
+    .await?;
     Ok(())
 }
 
@@ -250,29 +255,37 @@ pub async fn upsert_membership(
     role: Role,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+        params![org_id, user_id, role.as_str(), now],
     )
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .bind(role.as_str())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// The role a user holds in an organisation, if any.
 pub async fn role_of(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<Option<Role>> {
-    let row = sqlx::query("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id.to_string())
-        .bind(user_id.to_string())
-        .fetch_optional(&mut *conn)
+    let row: Option<(String,)> = conn
+        .fetch_optional(
+            "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2",
+            params![org_id, user_id],
+        )
         .await?;
-    row.as_ref()
-        .map(|r| sql::parsed(r, "role", Role::parse))
-        .transpose()
+    row.map(|(role,)| parse_role(&role)).transpose()
+}
+
+fn parse_role(raw: &str) -> StoreResult<Role> {
+    Role::parse(raw).ok_or_else(|| crate::StoreError::Corrupt(format!("role {raw:?}")))
+}
+
+impl FromRow for Membership {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Membership {
+            organisation: Organisation::from_row(row)?,
+            role: row.parsed(Role::parse)?,
+        })
+    }
 }
 
 /// The user's role in the organisation with this slug, with the organisation.
@@ -281,67 +294,44 @@ pub async fn find_membership(
     user_id: Uuid,
     slug: &str,
 ) -> StoreResult<Option<Membership>> {
-    let row = sqlx::query(
+    conn.fetch_optional(
         "SELECT o.id, o.slug, o.name, m.role FROM memberships m
          JOIN organisations o ON o.id = m.org_id
          WHERE m.user_id = $1 AND o.slug = $2",
+        params![user_id, slug],
     )
-    .bind(user_id.to_string())
-    .bind(slug)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(membership).transpose()
-}
-
-fn membership(row: &AnyRow) -> StoreResult<Membership> {
-    Ok(Membership {
-        organisation: organisation(row)?,
-        role: sql::parsed(row, "role", Role::parse)?,
-    })
+    .await
 }
 
 pub async fn memberships_of(conn: &mut Conn, user_id: Uuid) -> StoreResult<Vec<Membership>> {
-    sqlx::query(
+    conn.fetch_all(
         "SELECT o.id, o.slug, o.name, m.role FROM memberships m
          JOIN organisations o ON o.id = m.org_id
          WHERE m.user_id = $1 ORDER BY o.name, o.id",
+        params![user_id],
     )
-    .bind(user_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(membership)
-    .collect()
+    .await
 }
 
-/// A member as the organisation sees them: for owner pickers and lists.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Member {
-    pub user_id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
+impl FromRow for Member {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Member {
+            user_id: row.get()?,
+            name: row.get()?,
+            email: row.get()?,
+            role: row.parsed(Role::parse)?,
+        })
+    }
 }
 
 pub async fn members_of(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Member>> {
-    sqlx::query(
+    conn.fetch_all(
         "SELECT u.id, u.name, u.email, m.role FROM memberships m
          JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = $1 AND u.disabled = 0 ORDER BY u.name, u.id",
+         WHERE m.org_id = $1 AND u.disabled = FALSE ORDER BY u.name, u.id",
+        params![org_id],
     )
-    .bind(org_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(Member {
-            user_id: sql::uuid(row, "id")?,
-            name: sql::text(row, "name")?,
-            email: sql::text(row, "email")?,
-            role: sql::parsed(row, "role", Role::parse)?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// Adds a membership; a second membership of the same person fails as a unique violation.
@@ -352,14 +342,10 @@ pub async fn insert_membership(
     role: Role,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        params![org_id, user_id, role.as_str(), now],
     )
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .bind(role.as_str())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -367,31 +353,34 @@ pub async fn insert_membership(
 /// Serialises changes to an organisation's memberships: the no-op update takes the
 /// organisation's row lock on PostgreSQL until commit (SQLite has one writer anyway).
 pub async fn lock_organisation(conn: &mut Conn, org_id: Uuid) -> StoreResult<()> {
-    sqlx::query("UPDATE organisations SET name = name WHERE id = $1")
-        .bind(org_id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE organisations SET name = name WHERE id = $1",
+        params![org_id],
+    )
+    .await?;
     Ok(())
 }
 
 /// How many members hold `role` in the organisation.
 pub async fn count_role(conn: &mut Conn, org_id: Uuid, role: Role) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = $2")
-        .bind(org_id.to_string())
-        .bind(role.as_str())
-        .fetch_one(&mut *conn)
+    let (count,) = conn
+        .fetch_one(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = $2",
+            params![org_id, role.as_str()],
+        )
         .await?;
-    sql::int(&row, "n")
+    Ok(count)
 }
 
 /// Removes a membership; false when there was none.
 pub async fn delete_membership(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
-    let result = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id.to_string())
-        .bind(user_id.to_string())
-        .execute(&mut *conn)
+    let changed = conn
+        .execute(
+            "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+            params![org_id, user_id],
+        )
         .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(changed == 1)
 }
 
 /// Revokes every live token of a user in one organisation (they left it); returns their ids.
@@ -401,26 +390,25 @@ pub async fn revoke_tokens_of(
     user_id: Uuid,
     now: OffsetDateTime,
 ) -> StoreResult<Vec<Uuid>> {
-    let rows = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL
-         RETURNING id",
-    )
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .bind(timestamp::format(now))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(|row| sql::uuid(row, "id")).collect()
+    let rows: Vec<(Uuid,)> = conn
+        .fetch_all(
+            "UPDATE api_tokens SET revoked_at = $3
+             WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL
+             RETURNING id",
+            params![org_id, user_id, now],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
-    let row =
-        sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org_id.to_string())
-            .bind(user_id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(sql::int(&row, "n")? > 0)
+    let row: Option<(i64,)> = conn
+        .fetch_optional(
+            "SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2",
+            params![org_id, user_id],
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 pub async fn insert_session(
@@ -430,14 +418,10 @@ pub async fn insert_session(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> StoreResult<()> {
-    sqlx::query(
+    conn.execute(
         "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        params![id_hash, user_id, now, expires_at],
     )
-    .bind(id_hash)
-    .bind(user_id.to_string())
-    .bind(timestamp::format(now))
-    .bind(timestamp::format(expires_at))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -448,24 +432,68 @@ pub async fn session_user(
     id_hash: &str,
     now: OffsetDateTime,
 ) -> StoreResult<Option<User>> {
-    sqlx::query(
-        "SELECT u.id, u.email, u.name, u.disabled, u.instance_admin, u.must_change_password FROM sessions s
-         JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+    conn.fetch_optional(
+        concat!(
+            "SELECT ",
+            user_columns!("u."),
+            " FROM sessions s JOIN users u ON u.id = s.user_id
+              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE"
+        ),
+        params![id_hash, now],
     )
-    .bind(id_hash)
-    .bind(timestamp::format(now))
-    .fetch_optional(&mut *conn)
-    .await?
-    .as_ref()
-    .map(user)
-    .transpose()
+    .await
+}
+
+/// A live session's user and that user's membership in the organisation `slug` (none if
+/// they are not a member): what an organisation page needs, in one statement.
+pub async fn session_user_in(
+    conn: &mut Conn,
+    id_hash: &str,
+    slug: &str,
+    now: OffsetDateTime,
+) -> StoreResult<Option<(User, Option<Membership>)>> {
+    let row: Option<SessionInOrg> = conn
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                user_columns!("u."),
+                ", o.id, o.slug, o.name, m.role
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 LEFT JOIN organisations o ON o.slug = $2
+                 LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id
+                 WHERE s.id_hash = $1 AND s.expires_at > $3 AND u.disabled = FALSE"
+            ),
+            params![id_hash, slug, now],
+        )
+        .await?;
+    Ok(row.map(|row| (row.user, row.membership)))
+}
+
+struct SessionInOrg {
+    user: User,
+    membership: Option<Membership>,
+}
+
+impl FromRow for SessionInOrg {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        let user = User::from_row(row)?;
+        let org_id: Option<Uuid> = row.get()?;
+        let slug: Option<String> = row.get()?;
+        let name: Option<String> = row.get()?;
+        let role = row.parsed_opt(Role::parse)?;
+        let membership = match (org_id, slug, name, role) {
+            (Some(id), Some(slug), Some(name), Some(role)) => Some(Membership {
+                organisation: Organisation { id, slug, name },
+                role,
+            }),
+            _ => None,
+        };
+        Ok(SessionInOrg { user, membership })
+    }
 }
 
 pub async fn delete_session(conn: &mut Conn, id_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(&mut *conn)
+    conn.execute("DELETE FROM sessions WHERE id_hash = $1", params![id_hash])
         .await?;
     Ok(())
 }
@@ -476,75 +504,114 @@ pub async fn delete_sessions_of(
     user_id: Uuid,
     except_id_hash: Option<&str>,
 ) -> StoreResult<u64> {
-    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-        .bind(user_id.to_string())
-        .bind(except_id_hash.unwrap_or(""))
-        .execute(&mut *conn)
-        .await?;
-    Ok(result.rows_affected())
+    conn.execute(
+        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2",
+        params![user_id, except_id_hash.unwrap_or("")],
+    )
+    .await
 }
 
 pub async fn delete_expired_sessions(conn: &mut Conn, now: OffsetDateTime) -> StoreResult<u64> {
-    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(timestamp::format(now))
-        .execute(&mut *conn)
-        .await?;
-    Ok(result.rows_affected())
+    conn.execute("DELETE FROM sessions WHERE expires_at <= $1", params![now])
+        .await
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ApiToken {
-    pub id: Uuid,
-    pub org_id: Uuid,
-    pub user_id: Uuid,
-    pub name: String,
-    pub scope: TokenScope,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+/// The columns [`ApiToken`]'s mapping reads, in its order.
+macro_rules! token_columns {
+    ($prefix:literal) => {
+        concat!(
+            $prefix,
+            "id, ",
+            $prefix,
+            "org_id, ",
+            $prefix,
+            "user_id, ",
+            $prefix,
+            "name, ",
+            $prefix,
+            "scope, ",
+            $prefix,
+            "expires_at, ",
+            $prefix,
+            "revoked_at, ",
+            $prefix,
+            "last_used_at, ",
+            $prefix,
+            "created_at"
+        )
+    };
 }
 
-fn api_token(row: &AnyRow) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: sql::uuid(row, "id")?,
-        org_id: sql::uuid(row, "org_id")?,
-        user_id: sql::uuid(row, "user_id")?,
-        name: sql::text(row, "name")?,
-        scope: sql::parsed(row, "scope", TokenScope::parse)?,
-        expires_at: sql::time(row, "expires_at")?,
-        revoked_at: sql::opt_time(row, "revoked_at")?,
-        last_used_at: sql::opt_time(row, "last_used_at")?,
-        created_at: sql::time(row, "created_at")?,
-    })
+impl FromRow for ApiToken {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(ApiToken {
+            id: row.get()?,
+            org_id: row.get()?,
+            user_id: row.get()?,
+            name: row.get()?,
+            scope: row.parsed(TokenScope::parse)?,
+            expires_at: row.get()?,
+            revoked_at: row.get()?,
+            last_used_at: row.get()?,
+            created_at: row.get()?,
+        })
+    }
 }
-
-const TOKEN_COLUMNS: &str =
-    "id, org_id, user_id, name, scope, expires_at, revoked_at, last_used_at, created_at";
 
 pub async fn insert_api_token(
     conn: &mut Conn,
     token: &ApiToken,
     token_hash: &str,
 ) -> StoreResult<()> {
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO api_tokens ({TOKEN_COLUMNS}, token_hash) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8)"
-    )))
-    .bind(token.id.to_string())
-    .bind(token.org_id.to_string())
-    .bind(token.user_id.to_string())
-    .bind(&token.name)
-    .bind(token.scope.as_str())
-    .bind(timestamp::format(token.expires_at))
-    .bind(timestamp::format(token.created_at))
-    .bind(token_hash)
-    .execute(&mut *conn)
+    conn.execute(
+        concat!(
+            "INSERT INTO api_tokens (",
+            token_columns!(""),
+            ", token_hash) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8)"
+        ),
+        params![
+            token.id,
+            token.org_id,
+            token.user_id,
+            &token.name,
+            token.scope.as_str(),
+            token.expires_at,
+            token.created_at,
+            token_hash,
+        ],
+    )
     .await?;
     Ok(())
+}
+
+/// A live token with its user and that user's membership in the token's organisation.
+pub struct LiveToken {
+    pub token: ApiToken,
+    pub user: User,
+    /// None when the user has left the token's organisation.
+    pub membership: Option<Membership>,
+}
+
+impl FromRow for LiveToken {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        let token = ApiToken::from_row(row)?;
+        let user = User::from_row(row)?;
+        let slug: String = row.get()?;
+        let name: String = row.get()?;
+        let membership = row.parsed_opt(Role::parse)?.map(|role| Membership {
+            organisation: Organisation {
+                id: token.org_id,
+                slug,
+                name,
+            },
+            role,
+        });
+        Ok(LiveToken {
+            token,
+            user,
+            membership,
+        })
+    }
 }
 
 /// A live token (not revoked, not expired), its enabled user, and that user's membership in
@@ -554,44 +621,24 @@ pub async fn find_live_token(
     conn: &mut Conn,
     token_hash: &str,
     now: OffsetDateTime,
-) -> StoreResult<Option<(ApiToken, User, Option<Membership>)>> {
-    let row = sqlx::query(
-        "SELECT t.id, t.org_id, t.user_id, t.name, t.scope, t.expires_at, t.revoked_at, t.last_used_at,
-                t.created_at, u.email, u.name AS user_name, u.disabled, u.instance_admin, u.must_change_password,
-                o.slug AS org_slug, o.name AS org_name, m.role
-         FROM api_tokens t
-         JOIN users u ON u.id = t.user_id
-         JOIN organisations o ON o.id = t.org_id
-         LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled = 0",
+) -> StoreResult<Option<LiveToken>> {
+    conn.fetch_optional(
+        concat!(
+            "SELECT ",
+            token_columns!("t."),
+            ", ",
+            user_columns!("u."),
+            ", o.slug, o.name, m.role
+             FROM api_tokens t
+             JOIN users u ON u.id = t.user_id
+             JOIN organisations o ON o.id = t.org_id
+             LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
+               AND u.disabled = FALSE"
+        ),
+        params![token_hash, now],
     )
-    .bind(token_hash)
-    .bind(timestamp::format(now))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let token = api_token(&row)?;
-    let user = User {
-        id: token.user_id,
-        email: sql::text(&row, "email")?,
-        name: sql::text(&row, "user_name")?,
-        disabled: sql::flag(&row, "disabled")?,
-        instance_admin: sql::flag(&row, "instance_admin")?,
-        must_change_password: sql::flag(&row, "must_change_password")?,
-    };
-    let membership = match sql::opt_text(&row, "role")? {
-        None => None,
-        Some(role) => Some(Membership {
-            organisation: Organisation {
-                id: token.org_id,
-                slug: sql::text(&row, "org_slug")?,
-                name: sql::text(&row, "org_name")?,
-            },
-            role: Role::parse(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-        }),
-    };
-    Ok(Some((token, user, membership)))
+    .await
 }
 
 /// Notes when a token was used, at most once per `granularity`, so the tokens page can show
@@ -602,29 +649,25 @@ pub async fn touch_token(
     now: OffsetDateTime,
     granularity: time::Duration,
 ) -> StoreResult<()> {
-    sqlx::query(
+    conn.execute(
         "UPDATE api_tokens SET last_used_at = $2
          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+        params![token_id, now, now - granularity],
     )
-    .bind(token_id.to_string())
-    .bind(timestamp::format(now))
-    .bind(timestamp::format(now - granularity))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 pub async fn tokens_of(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<Vec<ApiToken>> {
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC"
-    )))
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(api_token)
-    .collect()
+    conn.fetch_all(
+        concat!(
+            "SELECT ",
+            token_columns!(""),
+            " FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC"
+        ),
+        params![org_id, user_id],
+    )
+    .await
 }
 
 /// Revokes one of the user's own tokens in the organisation; false when there is none.
@@ -635,38 +678,26 @@ pub async fn revoke_token(
     token_id: Uuid,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $4
-         WHERE id = $1 AND org_id = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(token_id.to_string())
-    .bind(org_id.to_string())
-    .bind(user_id.to_string())
-    .bind(timestamp::format(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(result.rows_affected() > 0)
+    let changed = conn
+        .execute(
+            "UPDATE api_tokens SET revoked_at = $4
+             WHERE id = $1 AND org_id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            params![token_id, org_id, user_id, now],
+        )
+        .await?;
+    Ok(changed > 0)
 }
 
-/// The next number of a per-organisation reference (`OBJ-0001`, `RISK-0042`). The update
+/// The next number of a per-organisation reference (`OBJ-0001`, `RISK-0042`). The upsert
 /// takes a row lock on PostgreSQL, so two transactions never get the same number.
 pub async fn next_reference(conn: &mut Conn, org_id: Uuid, kind: &str) -> StoreResult<i64> {
-    sqlx::query(
-        "INSERT INTO reference_counters (org_id, kind, last_value) VALUES ($1, $2, 0)
-         ON CONFLICT (org_id, kind) DO NOTHING",
-    )
-    .bind(org_id.to_string())
-    .bind(kind)
-    .execute(&mut *conn)
-    .await?;
-    let row = sqlx::query(
-        "UPDATE reference_counters SET last_value = last_value + 1
-         WHERE org_id = $1 AND kind = $2 RETURNING last_value",
-    )
-    .bind(org_id.to_string())
-    .bind(kind)
-    .fetch_one(&mut *conn)
-    .await?;
-    let value: i64 = row.try_get("last_value").map_err(StoreError::from)?;
+    let (value,) = conn
+        .fetch_one(
+            "INSERT INTO reference_counters (org_id, kind, last_value) VALUES ($1, $2, 1)
+             ON CONFLICT (org_id, kind) DO UPDATE SET last_value = reference_counters.last_value + 1
+             RETURNING last_value",
+            params![org_id, kind],
+        )
+        .await?;
     Ok(value)
 }

@@ -20,7 +20,7 @@ on_both_backends! {
         assert_eq!(admin.get_json("/api/v1/orgs/acme/members").await.1.as_array().map(Vec::len), Some(1));
 
         // An instance administrator can: the existing account joins, no password is made.
-        app.raw_sql("UPDATE users SET instance_admin = 1 WHERE email = 'ada@acme.example'").await;
+        app.raw_sql("UPDATE users SET instance_admin = TRUE WHERE email = 'ada@acme.example'").await;
         let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "name": "Cleo", "role": "contributor" })).await;
         assert_eq!(status, StatusCode::CREATED, "{added}");
         assert!(added["new_password"].is_null());
@@ -44,7 +44,7 @@ on_both_backends! {
         assert_eq!(nina.get_json("/api/v1/me").await.0, StatusCode::FORBIDDEN);
         // Meanwhile nobody can attach the account elsewhere, not even an instance administrator.
         app.member("globex", "gus@globex.example", Role::Admin).await;
-        app.raw_sql("UPDATE users SET instance_admin = 1 WHERE email = 'gus@globex.example'").await;
+        app.raw_sql("UPDATE users SET instance_admin = TRUE WHERE email = 'gus@globex.example'").await;
         let gus = app.api("globex", "gus@globex.example", TokenScope::ReadWrite).await;
         let (status, problem) = gus.post_json("/api/v1/orgs/globex/members", &json!({ "email": "new@acme.example", "name": "Nina", "role": "staff" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

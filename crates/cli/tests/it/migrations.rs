@@ -101,13 +101,7 @@ async fn every_older_schema_upgrades_with_its_data() {
             "INSERT INTO users (id, email, name, password_hash, password_changed_at, created_at)
                    VALUES ('01a21f00-0000-7000-8000-000000000001', 'old@acme.example', 'Old', 'x',
                            '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')";
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-            .await
-            .expect("raw");
-        sqlx::Executor::execute(&mut conn, raw)
-            .await
-            .expect("old user");
+        assert_eq!(crate::support::raw_sql(&url, raw).await, 1, "old user");
 
         assert_eq!(
             app.migrate().await.expect("upgrade"),
@@ -126,5 +120,203 @@ async fn every_older_schema_upgrades_with_its_data() {
             app.list_organisations().await.expect("orgs")[0].slug,
             "acme"
         );
+    }
+}
+
+const ORG: &str = "0190a000-0000-7000-8000-00000000000a";
+const ADA: &str = "0190a000-0000-7000-8000-0000000000ad";
+
+/// The hash schema 2 wrote for an audit event, recomputed here independently of the store:
+/// SHA-256 of a JSON array of the stored fields.
+fn schema_2_event(seq: i64, prev_hash: &str, record_id: &str, after: &str) -> (String, String) {
+    use sha2::Digest;
+    let occurred_at = format!("2026-0{seq}-01T10:00:00.123456Z");
+    let canonical = serde_json::json!([
+        ORG,
+        seq,
+        ORG,
+        ADA,
+        "Ada <ada@acme.example>",
+        "create",
+        "objective",
+        record_id,
+        null,
+        after,
+        occurred_at,
+        prev_hash
+    ]);
+    let hash = hex::encode(sha2::Sha256::digest(canonical.to_string().as_bytes()));
+    let sql = format!(
+        "INSERT INTO audit_events (id, chain, seq, org_id, actor_id, actor, action, record_type,
+            record_id, before_json, after_json, occurred_at, prev_hash, hash)
+         VALUES ('0190a000-0000-7000-8000-00000000e00{seq}', '{ORG}', {seq}, '{ORG}', '{ADA}',
+            'Ada <ada@acme.example>', 'create', 'objective', '{record_id}', NULL, '{after}',
+            '{occurred_at}', '{prev_hash}', '{hash}')"
+    );
+    (sql, hash)
+}
+
+/// Rows as schema 2 stored them: ids and timestamps as text, flags as 0/1.
+fn schema_2_rows() -> Vec<String> {
+    let mut rows = vec![
+        format!(
+            "INSERT INTO organisations (id, slug, name, created_at)
+                 VALUES ('{ORG}', 'acme', 'Acme Ltd', '2026-01-01T00:00:00.000000Z')"
+        ),
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, disabled, instance_admin,
+                    failed_logins, password_changed_at, created_at, must_change_password)
+                 VALUES ('{ADA}', 'ada@acme.example', 'Ada', 'x', 0, 1, 0,
+                    '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 0)"
+        ),
+        format!(
+            "INSERT INTO memberships (org_id, user_id, role, created_at)
+                 VALUES ('{ORG}', '{ADA}', 'isms_manager', '2026-01-01T00:00:00.000000Z')"
+        ),
+    ];
+    let titles = [
+        "zebra crossings audited",
+        "Éclair supplier reviewed",
+        "apple devices encrypted",
+        "Äpfel",
+    ];
+    let mut prev_hash = "0".repeat(64);
+    for (i, title) in titles.iter().enumerate() {
+        let number = i + 1;
+        let id = format!("0190a000-0000-7000-8000-00000000b00{number}");
+        rows.push(format!(
+            "INSERT INTO objectives (id, org_id, number, title, search_text, rationale, description,
+                benefits, category, target, target_value, target_unit, owner_id, due_date, status,
+                version, created_at, updated_at)
+             VALUES ('{id}', '{ORG}', {number}, '{title}', 'obj-000{number} {title}', 'why', 'what',
+                'gain', 'risk', 'all of them', 99.5, '%', '{ADA}', '2027-0{number}-15', 'draft', 1,
+                '2026-0{number}-01T10:00:00.123456Z', '2026-0{number}-01T10:00:00.123456Z')"
+        ));
+        if number <= 3 {
+            let (sql, hash) = schema_2_event(
+                number as i64,
+                &prev_hash,
+                &id,
+                &format!("{{\"title\":\"{title}\"}}"),
+            );
+            rows.push(sql);
+            prev_hash = hash;
+        }
+    }
+    rows.push(format!(
+        "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ('{ORG}', 3, '{prev_hash}')"
+    ));
+    rows
+}
+
+/// Schema 3 moves PostgreSQL to native column types and adds title sort keys: the data of
+/// schema 2 must come through whole, sort the same on both backends, and its audit trail must
+/// still verify (and still catch tampering).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_2_data_survives_native_types_and_still_verifies() {
+    use custos_app::domain::context::{ObjectiveFilter, ObjectiveSort};
+    use custos_app::domain::list::{Page, SortDirection};
+    use custos_app::domain::platform::{Role, TokenScope};
+
+    let dir = crate::support::TempDir::new();
+    let mut urls = vec![format!(
+        "sqlite://{}?mode=rwc",
+        dir.0.join("v2.db").display()
+    )];
+    let postgres = crate::support::fresh_postgres_database().await;
+    if let Some(database) = &postgres {
+        urls.push(database.url.clone());
+    }
+    for url in urls {
+        let app = App::connect(&url, Settings::default())
+            .await
+            .expect("connect");
+        assert_eq!(app.migrate_up_to(2).await.expect("schema 2"), 2);
+        for row in schema_2_rows() {
+            assert_eq!(crate::support::raw_sql(&url, &row).await, 1, "{row}");
+        }
+        app.migrate().await.expect("upgrade to the newest schema");
+        app.ready().await.expect("ready");
+
+        let reports = app.verify_audit_chains().await.expect("verify");
+        assert!(
+            reports.iter().all(|r| r.broken.is_none()),
+            "{url}: {reports:?}"
+        );
+        assert_eq!(reports.iter().map(|r| r.events).sum::<i64>(), 3);
+
+        let ada = app
+            .find_user_by_email("ada@acme.example")
+            .await
+            .expect("ada");
+        assert!(ada.instance_admin && !ada.disabled && !ada.must_change_password);
+
+        let now = custos_app::now();
+        app.create_user(
+            "reader@acme.example",
+            "Reader",
+            "a long enough password",
+            false,
+            now,
+        )
+        .await
+        .expect("reader");
+        app.grant_role("acme", "reader@acme.example", Role::Auditor, now)
+            .await
+            .expect("role");
+        let token = app
+            .create_token_cli("acme", "reader@acme.example", "t", TokenScope::Read, 1, now)
+            .await
+            .expect("token");
+        let principal = app
+            .authenticate_token(&token.secret, now)
+            .await
+            .expect("principal");
+        let ctx = app.org_context(&principal, "acme").await.expect("context");
+        let listed = app
+            .list_objectives(
+                &ctx,
+                &ObjectiveFilter::default(),
+                ObjectiveSort::Title,
+                SortDirection::Asc,
+                Page::new(None, None),
+            )
+            .await
+            .expect("objectives");
+        let titles: Vec<&str> = listed.items.iter().map(|o| o.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Äpfel",
+                "apple devices encrypted",
+                "Éclair supplier reviewed",
+                "zebra crossings audited"
+            ],
+            "{url}: titles sort by their key, case and accents aside"
+        );
+        let first = &listed.items[1];
+        assert_eq!(
+            first.due_date.map(|d| d.to_string()).as_deref(),
+            Some("2027-03-15")
+        );
+        assert_eq!(first.target_value, Some(99.5));
+        assert_eq!(first.owner_name.as_deref(), Some("Ada"));
+        assert_eq!(
+            first.created_at.to_string(),
+            "2026-03-01 10:00:00.123456 +00:00:00"
+        );
+
+        crate::support::raw_sql(
+            &url,
+            &format!("UPDATE audit_events SET actor = 'mallory' WHERE chain = '{ORG}' AND seq = 2"),
+        )
+        .await;
+        let reports = app.verify_audit_chains().await.expect("verify");
+        let broken = reports
+            .iter()
+            .find_map(|r| r.broken.clone())
+            .expect("tampering found");
+        assert_eq!(broken.seq, 2, "{url}");
+        app.close().await;
     }
 }

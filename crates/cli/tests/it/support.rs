@@ -293,6 +293,25 @@ async fn sweep_abandoned_databases(admin: &mut sqlx::PgConnection, own_template:
     }
 }
 
+/// Runs `sql` on the database at `url` outside Custos (as someone with access to the
+/// database would); returns how many rows it changed.
+pub async fn raw_sql(url: &str, sql: &str) -> u64 {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
+        let conn = rusqlite::Connection::open(path).expect("raw connect");
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .expect("busy timeout");
+        return conn.execute(sql, []).expect("raw sql") as u64;
+    }
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("raw connect");
+    sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql.to_owned()))
+        .await
+        .expect("raw sql")
+        .rows_affected()
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         match backend {
@@ -370,14 +389,7 @@ impl TestApp {
 
     /// A raw connection to the database, for tests that tamper with it.
     pub async fn raw_sql(&self, sql: &str) -> u64 {
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.database_url)
-            .await
-            .expect("raw connect");
-        sqlx::Executor::execute(&mut conn, sqlx::AssertSqlSafe(sql.to_owned()))
-            .await
-            .expect("raw sql")
-            .rows_affected()
+        raw_sql(&self.database_url, sql).await
     }
 
     /// A user with `role` in organisation `slug` (created if needed).

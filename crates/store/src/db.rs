@@ -1,0 +1,617 @@
+//! The two native drivers behind one small interface: rusqlite (bundled SQLite) on a pool of
+//! blocking connections, one writer and several readers, and sqlx's PostgreSQL driver.
+//!
+//! Statements are SQL text with `$n` placeholders, which both backends accept (rusqlite binds
+//! them by name). Values travel as [`Param`]s: each backend binds them in its own native type
+//! (SQLite: UUIDs and timestamps as fixed-width text, flags as 0/1; PostgreSQL: uuid,
+//! timestamptz, date, boolean). Rows come back through [`FromRow`], one typed mapping per
+//! record that reads its columns in order.
+//!
+//! SQLite statements run on the calling task: a prepared, cached statement reading a page
+//! takes tens of microseconds, less than handing the work to another thread would cost.
+
+use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::types::ValueRef;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{Postgres, Row as _, ValueRef as _};
+use time::{Date, OffsetDateTime};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use uuid::Uuid;
+
+use crate::{StoreError, StoreResult, timestamp};
+
+/// A value bound to a `$n` placeholder. Every variant is typed even when null, because
+/// PostgreSQL wants to know the type of a null parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param<'a> {
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Text(Option<Cow<'a, str>>),
+    Bool(Option<bool>),
+    Uuid(Option<Uuid>),
+    Time(Option<OffsetDateTime>),
+    Date(Option<Date>),
+}
+
+macro_rules! param_from {
+    ($variant:ident, $type:ty) => {
+        impl From<$type> for Param<'_> {
+            fn from(value: $type) -> Self {
+                Param::$variant(Some(value))
+            }
+        }
+        impl From<Option<$type>> for Param<'_> {
+            fn from(value: Option<$type>) -> Self {
+                Param::$variant(value)
+            }
+        }
+    };
+}
+param_from!(Int, i64);
+param_from!(Float, f64);
+param_from!(Bool, bool);
+param_from!(Uuid, Uuid);
+param_from!(Time, OffsetDateTime);
+param_from!(Date, Date);
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(value: &'a str) -> Self {
+        Param::Text(Some(Cow::Borrowed(value)))
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(value: &'a String) -> Self {
+        Param::Text(Some(Cow::Borrowed(value)))
+    }
+}
+
+impl From<String> for Param<'_> {
+    fn from(value: String) -> Self {
+        Param::Text(Some(Cow::Owned(value)))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Param::Text(value.map(Cow::Borrowed))
+    }
+}
+
+/// `params![a, b, c]`: the parameters `$1`, `$2`, `$3` of a statement.
+#[macro_export]
+macro_rules! params {
+    ($($value:expr),* $(,)?) => {
+        &[$($crate::db::Param::from($value)),*]
+    };
+}
+
+/// A column type both drivers can decode.
+pub trait Column: Sized {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self>;
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self>;
+}
+
+fn corrupt(what: &str, value: ValueRef<'_>) -> StoreError {
+    StoreError::Corrupt(format!("expected {what}, found {:?}", value.data_type()))
+}
+
+fn sqlite_text(value: ValueRef<'_>) -> StoreResult<&str> {
+    match value {
+        ValueRef::Text(bytes) => {
+            std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt(format!("text: {e}")))
+        }
+        other => Err(corrupt("text", other)),
+    }
+}
+
+impl Column for i64 {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        match value {
+            ValueRef::Integer(int) => Ok(int),
+            other => Err(corrupt("an integer", other)),
+        }
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        // Literals and `date - date` are int4 on PostgreSQL; columns and counts are int8.
+        match row.try_get::<i64, _>(index) {
+            Ok(int) => Ok(int),
+            Err(_) => Ok(i64::from(row.try_get::<i32, _>(index)?)),
+        }
+    }
+}
+
+impl Column for f64 {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        match value {
+            ValueRef::Real(real) => Ok(real),
+            // SQLite keeps a REAL that has no fraction as an integer.
+            ValueRef::Integer(int) => Ok(int as f64),
+            other => Err(corrupt("a number", other)),
+        }
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl Column for String {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        sqlite_text(value).map(str::to_owned)
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl Column for bool {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        i64::from_sqlite(value).map(|int| int != 0)
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl Column for Uuid {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        let raw = sqlite_text(value)?;
+        Uuid::parse_str(raw).map_err(|e| StoreError::Corrupt(format!("id {raw:?}: {e}")))
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl Column for OffsetDateTime {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        timestamp::parse(sqlite_text(value)?)
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl Column for Date {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        let raw = sqlite_text(value)?;
+        Date::parse(raw, DATE_FORMAT).map_err(|e| StoreError::Corrupt(format!("date {raw:?}: {e}")))
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl<T: Column> Column for Option<T> {
+    fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::from_sqlite(other).map(Some),
+        }
+    }
+    fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
+        if row.try_get_raw(index)?.is_null() {
+            Ok(None)
+        } else {
+            T::from_postgres(row, index).map(Some)
+        }
+    }
+}
+
+const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+enum Source<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r PgRow),
+}
+
+/// Reads a row's columns in the order the statement selects them.
+pub struct RowReader<'r> {
+    source: Source<'r>,
+    next: usize,
+}
+
+impl RowReader<'_> {
+    pub fn get<T: Column>(&mut self) -> StoreResult<T> {
+        let index = self.next;
+        self.next += 1;
+        match self.source {
+            Source::Sqlite(row) => T::from_sqlite(row.get_ref(index)?),
+            Source::Postgres(row) => T::from_postgres(row, index),
+        }
+    }
+
+    /// A text column holding one of a domain enum's names.
+    pub fn parsed<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+        let raw: String = self.get()?;
+        parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown value {raw:?}")))
+    }
+
+    pub fn parsed_opt<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> StoreResult<Option<T>> {
+        let raw: Option<String> = self.get()?;
+        raw.map(|raw| {
+            parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown value {raw:?}")))
+        })
+        .transpose()
+    }
+}
+
+/// One typed mapping per record: how a selected row becomes a value.
+pub trait FromRow: Sized {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self>;
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident),+) => {
+        impl<$($name: Column),+> FromRow for ($($name,)+) {
+            fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+                Ok(($(row.get::<$name>()?,)+))
+            }
+        }
+    };
+}
+tuple_from_row!(A);
+tuple_from_row!(A, B);
+tuple_from_row!(A, B, C);
+tuple_from_row!(A, B, C, D);
+
+/// A pool of rusqlite connections to one file. Connections open lazily up to `size`.
+pub(crate) struct SqlitePool {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    permits: Arc<Semaphore>,
+}
+
+impl SqlitePool {
+    pub(crate) fn new(path: PathBuf, size: usize) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size)),
+        })
+    }
+
+    pub(crate) fn open(path: &std::path::Path) -> StoreResult<rusqlite::Connection> {
+        let connection = rusqlite::Connection::open(path)?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        connection.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )?;
+        connection.set_prepared_statement_cache_capacity(64);
+        Ok(connection)
+    }
+
+    pub(crate) async fn acquire(self: &Arc<Self>) -> StoreResult<SqliteConn> {
+        let permit = tokio::time::timeout(
+            Duration::from_secs(30),
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| StoreError::Unreachable("no SQLite connection free within 30 s".into()))?
+        .map_err(|_| StoreError::Unreachable("the store is closed".into()))?;
+        let idle = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let connection = match idle {
+            Some(connection) => connection,
+            None => Self::open(&self.path)?,
+        };
+        Ok(SqliteConn {
+            connection: Some(connection),
+            pool: Arc::clone(self),
+            in_transaction: false,
+            _permit: permit,
+        })
+    }
+
+    pub(crate) fn close(&self) {
+        self.permits.close();
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// A pooled SQLite connection; back in the pool when dropped, rolled back first if a
+/// transaction was left open.
+pub struct SqliteConn {
+    connection: Option<rusqlite::Connection>,
+    pool: Arc<SqlitePool>,
+    in_transaction: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for SqliteConn {
+    fn drop(&mut self) {
+        let Some(connection) = self.connection.take() else {
+            return;
+        };
+        if self.in_transaction && connection.execute_batch("ROLLBACK").is_err() {
+            // A connection whose state is unknown is not handed out again.
+            return;
+        }
+        if let Ok(mut idle) = self.pool.idle.lock() {
+            idle.push(connection);
+        }
+    }
+}
+
+impl SqliteConn {
+    fn connection(&self) -> StoreResult<&rusqlite::Connection> {
+        self.connection
+            .as_ref()
+            .ok_or_else(|| StoreError::Unreachable("connection already closed".into()))
+    }
+}
+
+/// The `$n` names rusqlite binds by; statements use at most this many parameters.
+const PLACEHOLDERS: [&str; 40] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28",
+    "$29", "$30", "$31", "$32", "$33", "$34", "$35", "$36", "$37", "$38", "$39", "$40",
+];
+
+fn bind_sqlite(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    params: &[Param<'_>],
+) -> StoreResult<()> {
+    if params.len() > PLACEHOLDERS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} parameters in one statement",
+            params.len()
+        )));
+    }
+    for (name, param) in PLACEHOLDERS.iter().zip(params) {
+        let Some(index) = statement.parameter_index(name)? else {
+            continue;
+        };
+        match param {
+            Param::Int(Some(int)) => statement.raw_bind_parameter(index, int)?,
+            Param::Float(Some(real)) => statement.raw_bind_parameter(index, real)?,
+            Param::Text(Some(text)) => statement.raw_bind_parameter(index, text.as_ref())?,
+            Param::Bool(Some(flag)) => statement.raw_bind_parameter(index, i64::from(*flag))?,
+            Param::Uuid(Some(id)) => {
+                let mut buffer = Uuid::encode_buffer();
+                statement.raw_bind_parameter(index, &*id.hyphenated().encode_lower(&mut buffer))?
+            }
+            Param::Time(Some(at)) => statement.raw_bind_parameter(index, timestamp::format(*at))?,
+            Param::Date(Some(date)) => statement.raw_bind_parameter(index, date.to_string())?,
+            Param::Int(None)
+            | Param::Float(None)
+            | Param::Text(None)
+            | Param::Bool(None)
+            | Param::Uuid(None)
+            | Param::Time(None)
+            | Param::Date(None) => statement.raw_bind_parameter(index, rusqlite::types::Null)?,
+        }
+    }
+    Ok(())
+}
+
+fn bind_postgres<'q>(
+    mut query: sqlx::query::Query<'q, Postgres, PgArguments>,
+    params: &[Param<'_>],
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    for param in params {
+        query = match param {
+            Param::Int(v) => query.bind(*v),
+            Param::Float(v) => query.bind(*v),
+            Param::Text(v) => query.bind(v.as_ref().map(|text| text.to_string())),
+            Param::Bool(v) => query.bind(*v),
+            Param::Uuid(v) => query.bind(*v),
+            Param::Time(v) => query.bind(*v),
+            Param::Date(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+/// A connection of either backend, outside or inside a transaction.
+pub enum Conn {
+    Sqlite(SqliteConn),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
+    PostgresTx(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Conn {
+    fn pg(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match self {
+            Conn::Sqlite(_) => None,
+            Conn::Postgres(connection) => Some(&mut **connection),
+            Conn::PostgresTx(tx) => Some(&mut **tx),
+        }
+    }
+
+    pub fn backend(&self) -> crate::Backend {
+        match self {
+            Conn::Sqlite(_) => crate::Backend::Sqlite,
+            Conn::Postgres(_) | Conn::PostgresTx(_) => crate::Backend::Postgres,
+        }
+    }
+
+    /// Every row the statement returns.
+    pub async fn fetch_all<T: FromRow>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> StoreResult<Vec<T>> {
+        if let Conn::Sqlite(conn) = self {
+            let mut statement = conn.connection()?.prepare_cached(sql)?;
+            bind_sqlite(&mut statement, params)?;
+            let mut rows = statement.raw_query();
+            let mut items = Vec::new();
+            while let Some(row) = rows.next()? {
+                items.push(T::from_row(&mut RowReader {
+                    source: Source::Sqlite(row),
+                    next: 0,
+                })?);
+            }
+            return Ok(items);
+        }
+        let connection = self
+            .pg()
+            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let rows = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
+            .fetch_all(connection)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                T::from_row(&mut RowReader {
+                    source: Source::Postgres(row),
+                    next: 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The first row the statement returns, if any.
+    pub async fn fetch_optional<T: FromRow>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> StoreResult<Option<T>> {
+        if let Conn::Sqlite(conn) = self {
+            let mut statement = conn.connection()?.prepare_cached(sql)?;
+            bind_sqlite(&mut statement, params)?;
+            let mut rows = statement.raw_query();
+            return match rows.next()? {
+                Some(row) => T::from_row(&mut RowReader {
+                    source: Source::Sqlite(row),
+                    next: 0,
+                })
+                .map(Some),
+                None => Ok(None),
+            };
+        }
+        let connection = self
+            .pg()
+            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let row = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
+            .fetch_optional(connection)
+            .await?;
+        row.as_ref()
+            .map(|row| {
+                T::from_row(&mut RowReader {
+                    source: Source::Postgres(row),
+                    next: 0,
+                })
+            })
+            .transpose()
+    }
+
+    /// The one row the statement must return.
+    pub async fn fetch_one<T: FromRow>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> StoreResult<T> {
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the statement returned no row".into()))
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    pub async fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
+        if let Conn::Sqlite(conn) = self {
+            let mut statement = conn.connection()?.prepare_cached(sql)?;
+            bind_sqlite(&mut statement, params)?;
+            return Ok(statement.raw_execute()? as u64);
+        }
+        let connection = self
+            .pg()
+            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let result = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
+            .execute(connection)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Runs several statements without parameters (migrations, administration).
+    pub async fn execute_batch(&mut self, sql: &str) -> StoreResult<()> {
+        if let Conn::Sqlite(conn) = self {
+            conn.connection()?.execute_batch(sql)?;
+            return Ok(());
+        }
+        let connection = self
+            .pg()
+            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A write transaction: commit it, or it rolls back when dropped.
+pub struct Tx {
+    conn: Conn,
+}
+
+impl Tx {
+    pub(crate) fn begin_sqlite(mut sqlite: SqliteConn) -> StoreResult<Self> {
+        // IMMEDIATE takes the write lock now rather than at the first write, so a
+        // transaction that reads first never fails to upgrade its lock.
+        sqlite.connection()?.execute_batch("BEGIN IMMEDIATE")?;
+        sqlite.in_transaction = true;
+        Ok(Tx {
+            conn: Conn::Sqlite(sqlite),
+        })
+    }
+
+    /// A SQLite connection on which the caller has just run `BEGIN`.
+    pub(crate) fn adopt_sqlite(conn: Conn) -> StoreResult<Self> {
+        match conn {
+            Conn::Sqlite(mut sqlite) => {
+                sqlite.in_transaction = true;
+                Ok(Tx {
+                    conn: Conn::Sqlite(sqlite),
+                })
+            }
+            _ => Err(StoreError::Corrupt("not a SQLite connection".into())),
+        }
+    }
+
+    pub(crate) fn postgres(tx: sqlx::Transaction<'static, Postgres>) -> Self {
+        Tx {
+            conn: Conn::PostgresTx(tx),
+        }
+    }
+
+    /// Ends the transaction without keeping its changes.
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.conn {
+            Conn::PostgresTx(tx) => Ok(tx.rollback().await?),
+            // Dropping a SQLite connection inside a transaction rolls it back.
+            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        }
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.conn {
+            Conn::Sqlite(mut sqlite) => {
+                sqlite.connection()?.execute_batch("COMMIT")?;
+                sqlite.in_transaction = false;
+                Ok(())
+            }
+            Conn::PostgresTx(tx) => Ok(tx.commit().await?),
+            Conn::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+impl Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}

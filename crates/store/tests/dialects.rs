@@ -1,0 +1,228 @@
+//! The SQL reports and KPIs need, run on both backends: text ordering, aggregates
+//! (`COUNT(*) FILTER`, `SUM`, `AVG`), date arithmetic and monthly buckets. The PostgreSQL half
+//! needs `CUSTOS_TEST_POSTGRES_URL` (scripts/test sets it) and says so loudly when it is unset.
+
+use custos_domain::context::{
+    ObjectiveCategory, ObjectiveDraft, ObjectiveFilter, ObjectiveSort, ObjectiveStatus,
+};
+use custos_domain::list::{Page, SortDirection};
+use custos_domain::platform::Organisation;
+use custos_store::{Store, context, platform, reports};
+use time::macros::{date, datetime};
+use uuid::Uuid;
+
+async fn stores() -> Vec<(Store, String)> {
+    let path = std::env::temp_dir().join(format!("custos-store-{}.db", Uuid::new_v4().simple()));
+    let mut urls = vec![format!("sqlite://{}?mode=rwc", path.display())];
+    match std::env::var("CUSTOS_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let name = format!("custos_store_{}", Uuid::new_v4().simple());
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::Executor::execute(
+                &mut admin,
+                sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+            )
+            .await
+            .expect("create database");
+            let (prefix, _) = admin_url.rsplit_once('/').expect("URL with a path");
+            urls.push(format!("{prefix}/{name}"));
+        }
+        Err(_) if std::env::var("CUSTOS_TEST_REQUIRE_POSTGRES").is_ok() => {
+            panic!("CUSTOS_TEST_REQUIRE_POSTGRES is set but CUSTOS_TEST_POSTGRES_URL is not")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED on PostgreSQL: set CUSTOS_TEST_POSTGRES_URL (scripts/test does)")
+        }
+    }
+    let mut stores = Vec::new();
+    for url in urls {
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        stores.push((store, url));
+    }
+    stores
+}
+
+fn draft(title: &str, due: Option<time::Date>) -> ObjectiveDraft {
+    ObjectiveDraft {
+        title: title.into(),
+        rationale: String::new(),
+        description: String::new(),
+        benefits: String::new(),
+        category: ObjectiveCategory::Risk,
+        target: "t".into(),
+        target_value: None,
+        target_unit: None,
+        owner_id: None,
+        due_date: due,
+        status: None,
+    }
+}
+
+/// An organisation with objectives created on the given days, each `(title, due, status)`.
+async fn organisation_with(
+    store: &Store,
+    objectives: &[(
+        &str,
+        Option<time::Date>,
+        ObjectiveStatus,
+        time::OffsetDateTime,
+    )],
+) -> Uuid {
+    let org = Organisation {
+        id: Uuid::now_v7(),
+        slug: format!("o{}", Uuid::new_v4().simple()),
+        name: "Org".into(),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    platform::insert_organisation(&mut tx, &org, datetime!(2026-01-01 0:00 UTC))
+        .await
+        .expect("org");
+    for (number, (title, due, status, created)) in objectives.iter().enumerate() {
+        context::insert(
+            &mut tx,
+            org.id,
+            Uuid::now_v7(),
+            number as i64 + 1,
+            &draft(title, *due),
+            *status,
+            *created,
+        )
+        .await
+        .expect("objective");
+    }
+    tx.commit().await.expect("commit");
+    org.id
+}
+
+#[tokio::test]
+async fn titles_sort_the_same_on_both_backends_whatever_their_case_and_accents() {
+    let created = datetime!(2026-03-01 9:00 UTC);
+    let titles = [
+        "zèbre",
+        "Zebra",
+        "éclair",
+        "Eagle",
+        "apple",
+        "Äpfel",
+        "_underscore",
+        "10 items",
+        "2 items",
+    ];
+    for (store, url) in stores().await {
+        let rows: Vec<_> = titles
+            .iter()
+            .map(|t| (*t, None, ObjectiveStatus::Draft, created))
+            .collect();
+        let org = organisation_with(&store, &rows).await;
+        let mut conn = store.reader().await.expect("conn");
+        let listed = context::list(
+            &mut conn,
+            org,
+            &ObjectiveFilter::default(),
+            ObjectiveSort::Title,
+            SortDirection::Asc,
+            Page::new(None, None),
+        )
+        .await
+        .expect("list");
+        let sorted: Vec<&str> = listed.items.iter().map(|o| o.title.as_str()).collect();
+        assert_eq!(
+            sorted,
+            [
+                "10 items",
+                "2 items",
+                "_underscore",
+                "Äpfel",
+                "apple",
+                "Eagle",
+                "éclair",
+                "Zebra",
+                "zèbre"
+            ],
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn counts_sums_averages_and_date_arithmetic_agree_on_both_backends() {
+    let today = date!(2026 - 11 - 28);
+    let objectives = [
+        (
+            "late by ten days",
+            Some(date!(2026 - 11 - 18)),
+            ObjectiveStatus::Draft,
+            datetime!(2026-01-05 8:00 UTC),
+        ),
+        (
+            "late by twenty days",
+            Some(date!(2026 - 11 - 08)),
+            ObjectiveStatus::Approved,
+            datetime!(2026-01-31 23:59 UTC),
+        ),
+        (
+            "late but achieved",
+            Some(date!(2026 - 10 - 01)),
+            ObjectiveStatus::Achieved,
+            datetime!(2026-02-01 0:00 UTC),
+        ),
+        (
+            "due later",
+            Some(date!(2027 - 01 - 01)),
+            ObjectiveStatus::Approved,
+            datetime!(2026-03-15 12:00 UTC),
+        ),
+        (
+            "no due date",
+            None,
+            ObjectiveStatus::Draft,
+            datetime!(2026-03-16 12:00 UTC),
+        ),
+    ];
+    for (store, url) in stores().await {
+        let org = organisation_with(&store, &objectives).await;
+        let mut conn = store.reader().await.expect("conn");
+        let summary = reports::objective_summary(&mut conn, org, today)
+            .await
+            .expect("summary");
+        assert_eq!(
+            summary,
+            reports::ObjectiveSummary {
+                total: 5,
+                approved: 2,
+                overdue: 2,
+                mean_days_overdue: Some(15.0),
+                versions_written: 5,
+            },
+            "{url}"
+        );
+        let months = reports::objectives_created_per_month(&mut conn, org)
+            .await
+            .expect("months");
+        assert_eq!(
+            months,
+            [
+                ("2026-01".to_owned(), 2),
+                ("2026-02".to_owned(), 1),
+                ("2026-03".to_owned(), 2)
+            ],
+            "{url}"
+        );
+        let empty = organisation_with(&store, &[]).await;
+        let summary = reports::objective_summary(&mut conn, empty, today)
+            .await
+            .expect("empty summary");
+        assert_eq!(
+            (
+                summary.total,
+                summary.mean_days_overdue,
+                summary.versions_written
+            ),
+            (0, None, 0),
+            "{url}"
+        );
+    }
+}
