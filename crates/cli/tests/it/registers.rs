@@ -3,6 +3,9 @@
 //! who may read and change it, a valid record) is declared here once, so a new register is
 //! covered by adding one entry to [`REGISTERS`].
 
+use std::future::Future;
+use std::pin::Pin;
+
 use custos_app::domain::platform::Permission;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,6 +25,11 @@ pub struct RegisterFixture {
     pub manage: Permission,
     /// A valid API body creating a record titled `title`; with `version` added it edits one.
     pub api_body: fn(&str) -> Value,
+    /// Creates a record titled `title` in organisation `org` as `client`, with whatever it
+    /// depends on, and returns its id. Most registers post their `api_body`
+    /// ([`post_api_body`]); one whose records need others first creates those too.
+    pub create_as:
+        for<'a> fn(&'static RegisterFixture, &'a Client, &'a str, &'a str) -> Created<'a>,
     /// A valid form creating a record titled `title` from the pages.
     pub form: fn(&str) -> Vec<(&'static str, String)>,
     /// Records go to senior management through `POST .../{id}/submit`.
@@ -34,9 +42,34 @@ pub const REGISTERS: &[RegisterFixture] = &[RegisterFixture {
     view: Permission::ViewObjectives,
     manage: Permission::ManageObjectives,
     api_body: objective,
+    create_as: post_api_body,
     form: objective_form,
     approvable: true,
 }];
+
+/// The id of a record being created.
+pub type Created<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+
+/// Creates a record by posting the register's `api_body` to its list.
+pub fn post_api_body<'a>(
+    register: &'static RegisterFixture,
+    client: &'a Client,
+    org: &'a str,
+    title: &'a str,
+) -> Created<'a> {
+    Box::pin(async move {
+        let (status, created) = client
+            .post_json(&register.api_path(org), &(register.api_body)(title))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "create in {}: {created}",
+            register.segment
+        );
+        created["id"].as_str().expect("id").to_owned()
+    })
+}
 
 fn objective_form(title: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -67,17 +100,8 @@ impl RegisterFixture {
     }
 
     /// Creates a record through the API as `client` and returns its id.
-    pub async fn create(&self, client: &Client, org: &str, title: &str) -> String {
-        let (status, created) = client
-            .post_json(&self.api_path(org), &(self.api_body)(title))
-            .await;
-        assert_eq!(
-            status,
-            StatusCode::CREATED,
-            "create in {}: {created}",
-            self.segment
-        );
-        created["id"].as_str().expect("id").to_owned()
+    pub async fn create(&'static self, client: &Client, org: &str, title: &str) -> String {
+        (self.create_as)(self, client, org, title).await
     }
 
     /// Submits record `id` at `version` for approval as `client`; returns the request's id.
