@@ -1,7 +1,10 @@
 //! Tenancy: a member of one organisation must find nothing of another. The probe list is
 //! built from the route table of the pages and from the OpenAPI document, so a route added
 //! later is probed without anyone remembering to; a route the harness cannot classify or
-//! fill in fails the test.
+//! fill in fails the test. Each id-bearing route is also probed in the caller's own
+//! organisation with an id of another organisation's record, by every role: the answer must
+//! match that for an id that exists nowhere, and must be the store's 404 for some role, so a
+//! permission guard that stops every probe cannot make the test pass without a lookup.
 
 use std::collections::{BTreeMap, BTreeSet};
 
