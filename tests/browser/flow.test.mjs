@@ -113,11 +113,11 @@ describe('browser: objectives and approvals', () => {
         await clickAndWait(page, page.getByRole('link', { name: 'Approvals', exact: true }).first());
         assert.equal(new URL(page.url()).pathname, `${ORG_PATH}/approvals`, 'the "Approvals" link should open the approvals page');
         assert.ok(
-          (await page.getByRole('heading', { name: 'Waiting for my approval', exact: true }).count()) >= 1,
-          'the approvals page should have a heading "Waiting for my approval"',
+          (await page.getByRole('heading', { name: 'Waiting for approval from you', exact: true }).count()) >= 1,
+          'the approvals page should have a heading "Waiting for approval from you"',
         );
         const inbox = page.locator('section', {
-          has: page.getByRole('heading', { name: 'Waiting for my approval', exact: true }),
+          has: page.getByRole('heading', { name: 'Waiting for approval from you', exact: true }),
         });
         const requestLink = inbox.getByRole('link', { name: title, exact: true });
         assert.equal(await requestLink.count(), 1, 'the approver should see one pending request for the new objective');
@@ -128,7 +128,8 @@ describe('browser: objectives and approvals', () => {
           'the request link should open /orgs/acme/approvals/<uuid>',
         );
         await page.getByLabel('Comment', { exact: true }).fill('Approved in the browser test.');
-        await clickAndWait(page, page.getByRole('button', { name: 'Approve', exact: true }));
+        await page.getByRole('checkbox', { name: /I have read version/ }).check();
+        await clickAndWait(page, page.getByRole('button', { name: /^Approve version \d+$/ }));
         assert.ok(
           (await pageText(page)).includes('Approved'),
           `after "Approve", the approval page should show "Approved" (on ${page.url()})`,

@@ -69,10 +69,12 @@ export function freePort() {
  * Start `custos serve --demo` on a free port with a fresh data directory and
  * wait until GET /healthz answers 200.
  *
+ * With `basePath` (e.g. "/isms") it serves under that sub-path and `baseUrl` includes it.
+ *
  * @returns {Promise<{baseUrl: string, port: number, dataDir: string,
  *   output: () => string, stop: () => Promise<void>}>}
  */
-export async function startCustos() {
+export async function startCustos({ basePath = '' } = {}) {
   const bin = process.env.CUSTOS_BIN;
   if (!bin) {
     throw new Error(
@@ -83,7 +85,9 @@ export async function startCustos() {
   }
 
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  // Under a sub-path (`--base-path /isms`) every URL of Custos starts with it.
+  const origin = `http://127.0.0.1:${port}`;
+  const baseUrl = `${origin}${basePath}`;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-browser-'));
 
   const lines = [];
@@ -110,6 +114,7 @@ export async function startCustos() {
     `127.0.0.1:${port}`,
     '--public-url',
     baseUrl,
+    ...(basePath ? ['--base-path', basePath] : []),
   ];
   const child = spawn(bin, args, {
     // Only the environment Custos needs: a tester's own CUSTOS_* settings must not leak in.
@@ -193,11 +198,11 @@ export async function startCustos() {
  * them again (even when a test fails). Returns an object whose `custos` and `browser` are set
  * once the hooks have run.
  */
-export function useCustosAndBrowser() {
+export function useCustosAndBrowser(options = {}) {
   const env = { custos: undefined, browser: undefined };
   before(
     async () => {
-      env.custos = await startCustos();
+      env.custos = await startCustos(options);
       try {
         env.browser = await launchBrowser();
       } catch (err) {
@@ -307,7 +312,7 @@ export async function login(page, baseUrl, email, password = DEMO_PASSWORD) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await clickAndWait(page, page.getByRole('button', { name: 'Log in', exact: true }));
   const url = new URL(page.url());
-  if (url.pathname === '/login' || url.pathname.startsWith('/login/')) {
+  if (url.pathname.endsWith('/login') || url.pathname.includes('/login/')) {
     const alerts = await page.getByRole('alert').allInnerTexts();
     throw new Error(
       `log-in as ${email} failed: still on ${url.pathname}` +
@@ -320,7 +325,7 @@ export async function login(page, baseUrl, email, password = DEMO_PASSWORD) {
 export async function logout(page) {
   await page.locator('details.user-menu > summary').click();
   await clickAndWait(page, page.getByRole('button', { name: 'Log out', exact: true }));
-  await page.waitForURL((url) => url.pathname === '/login');
+  await page.waitForURL((url) => url.pathname.endsWith('/login'));
   await page.getByLabel('E-mail', { exact: true }).waitFor({ state: 'visible' });
 }
 

@@ -2,6 +2,7 @@
 //! Every organisation-scoped function takes an [`OrgContext`], which can only be obtained by
 //! proving membership, and checks the permission it needs before touching data.
 
+mod auth_cache;
 pub mod context;
 pub mod demo;
 pub mod governance;
@@ -45,10 +46,14 @@ pub enum AppError {
 
 impl AppError {
     fn forbidden(permission: Permission) -> Self {
-        AppError::Forbidden(format!(
-            "Your role does not allow this ({}).",
-            permission.description().trim_end_matches('.')
-        ))
+        // "Read the audit trail of every change." reads "... allow you to read the audit ...".
+        let what = permission.description().trim_end_matches('.');
+        let mut chars = what.chars();
+        let what: String = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        };
+        AppError::Forbidden(format!("Your role does not allow you to {what}."))
     }
 }
 
@@ -73,12 +78,17 @@ impl Default for Settings {
 pub struct App {
     store: Store,
     settings: Settings,
+    auth_cache: std::sync::Arc<auth_cache::AuthCache>,
 }
 
 impl App {
     pub async fn connect(database_url: &str, settings: Settings) -> AppResult<Self> {
         let store = Store::connect(database_url).await?;
-        Ok(Self { store, settings })
+        Ok(Self {
+            store,
+            settings,
+            auth_cache: std::sync::Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -199,7 +209,25 @@ impl App {
                     .ok_or(AppError::NotFound)?;
                 (membership.clone(), Some(*scope))
             }
-            Credential::Session { .. } | Credential::Cli => {
+            Credential::Session { id_hash } => {
+                let membership = match self.auth_cache.membership(id_hash, slug) {
+                    Some(cached) => cached,
+                    None => {
+                        let mut conn = self.store.reader().await?;
+                        let membership = custos_store::platform::find_membership(
+                            &mut conn,
+                            principal.user.id,
+                            slug,
+                        )
+                        .await?;
+                        self.auth_cache
+                            .remember_membership(id_hash, slug, membership.clone());
+                        membership
+                    }
+                };
+                (membership.ok_or(AppError::NotFound)?, None)
+            }
+            Credential::Cli => {
                 let mut conn = self.store.reader().await?;
                 let membership =
                     custos_store::platform::find_membership(&mut conn, principal.user.id, slug)

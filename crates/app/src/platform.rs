@@ -122,6 +122,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         store::delete_session(&mut tx, &digest(session_secret)).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 
@@ -132,14 +133,21 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Principal> {
         let id_hash = digest(secret);
+        if let Some(principal) = self.auth_cache.principal(&id_hash) {
+            return Ok(principal);
+        }
         let mut conn = self.store.reader().await?;
         let user = store::session_user(&mut conn, &id_hash, now)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(Principal {
+        let principal = Principal {
             user,
-            credential: Credential::Session { id_hash },
-        })
+            credential: Credential::Session {
+                id_hash: id_hash.clone(),
+            },
+        };
+        self.auth_cache.remember_principal(&id_hash, &principal);
+        Ok(principal)
     }
 
     /// The user behind a bearer token, if the token is live.
@@ -148,13 +156,17 @@ impl App {
         secret: &str,
         now: OffsetDateTime,
     ) -> AppResult<Principal> {
+        let token_hash = digest(secret);
+        if let Some(principal) = self.auth_cache.principal(&token_hash) {
+            return Ok(principal);
+        }
         let store::LiveToken {
             token,
             user,
             membership,
         } = {
             let mut conn = self.store.reader().await?;
-            store::find_live_token(&mut conn, &digest(secret), now)
+            store::find_live_token(&mut conn, &token_hash, now)
                 .await?
                 .ok_or(AppError::Unauthenticated)?
         };
@@ -166,13 +178,15 @@ impl App {
             store::touch_token(&mut tx, token.id, now, TOKEN_USE_GRANULARITY).await?;
             custos_store::commit(tx).await?;
         }
-        Ok(Principal {
+        let principal = Principal {
             user,
             credential: Credential::Token {
                 membership,
                 scope: token.scope,
             },
-        })
+        };
+        self.auth_cache.remember_principal(&token_hash, &principal);
+        Ok(principal)
     }
 
     /// Changes one's own password and ends every other session of the user.
@@ -231,6 +245,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 
@@ -352,6 +367,7 @@ impl App {
         )?;
         cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(after)
     }
 
@@ -377,6 +393,7 @@ impl App {
         )?;
         cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(user)
     }
 
@@ -438,6 +455,7 @@ impl App {
         };
         cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 
@@ -588,6 +606,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 
@@ -803,6 +822,7 @@ impl App {
         let change = Change::created("membership", record_id, &membership_snapshot(&user, role))?;
         record_change(&mut tx, ctx, change, now).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(AddedMember {
             user,
             role,
@@ -841,6 +861,7 @@ impl App {
         )?;
         record_change(&mut tx, ctx, change, now).await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 
@@ -881,6 +902,7 @@ impl App {
         )
         .await?;
         custos_store::commit(tx).await?;
+        self.auth_cache.forget_all();
         Ok(())
     }
 

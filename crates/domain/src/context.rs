@@ -177,6 +177,95 @@ pub const TEXT_MAX: usize = 4000;
 pub const TARGET_MAX: usize = 500;
 pub const UNIT_MAX: usize = 30;
 
+/// What a form must ask of one input field, taken from the rules [`ObjectiveInput::parse`]
+/// applies, so the browser's checks and the server's cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FieldRule {
+    pub required: bool,
+    /// Longest accepted text, in characters.
+    pub max_chars: Option<usize>,
+}
+
+impl ObjectiveInput {
+    pub fn rule(field: &str) -> FieldRule {
+        let rule = |required, max| FieldRule {
+            required,
+            max_chars: Some(max),
+        };
+        match field {
+            "title" => rule(true, TITLE_MAX),
+            "rationale" => rule(true, TEXT_MAX),
+            "description" | "benefits" => rule(false, TEXT_MAX),
+            "target" => rule(true, TARGET_MAX),
+            "target_unit" => rule(false, UNIT_MAX),
+            "category" => FieldRule {
+                required: true,
+                max_chars: None,
+            },
+            _ => FieldRule::default(),
+        }
+    }
+}
+
+/// How far the objectives step of the ISMS loop (6.2) has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Nothing written yet.
+    Missing,
+    /// Written, but some objective still waits for (re)approval.
+    Partial,
+    /// Every objective in force is signed off.
+    Done,
+}
+
+impl StepState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Partial => "partial",
+            Self::Done => "done",
+        }
+    }
+}
+
+/// The objectives of an organisation counted for the journey page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectivesProgress {
+    /// Objectives not cancelled.
+    pub in_force: i64,
+    /// Signed off by management: approved, achieved or not achieved.
+    pub signed_off: i64,
+    pub state: StepState,
+}
+
+/// The objectives step is done when there is at least one objective and every objective in
+/// force has been signed off: a draft, a rejected one or one waiting for approval keeps it
+/// partial. Cancelled objectives do not count.
+pub fn objectives_progress(counts: &[(ObjectiveStatus, i64)]) -> ObjectivesProgress {
+    use ObjectiveStatus::*;
+    let sum = |keep: fn(ObjectiveStatus) -> bool| -> i64 {
+        counts
+            .iter()
+            .filter(|(s, _)| keep(*s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let in_force = sum(|s| s != Cancelled);
+    let signed_off = sum(|s| matches!(s, Approved | Achieved | NotAchieved));
+    let state = if in_force == 0 {
+        StepState::Missing
+    } else if signed_off == in_force {
+        StepState::Done
+    } else {
+        StepState::Partial
+    };
+    ObjectivesProgress {
+        in_force,
+        signed_off,
+        state,
+    }
+}
+
 impl ObjectiveInput {
     pub fn parse(&self) -> Result<ObjectiveDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -301,6 +390,42 @@ mod tests {
     }
 
     #[test]
+    fn the_objectives_step_is_done_only_when_every_objective_in_force_is_signed_off() {
+        use ObjectiveStatus::*;
+        assert_eq!(objectives_progress(&[]).state, StepState::Missing);
+        assert_eq!(
+            objectives_progress(&[(Cancelled, 2)]).state,
+            StepState::Missing
+        );
+        let one_of_five = objectives_progress(&[(Approved, 1), (Draft, 3), (PendingApproval, 1)]);
+        assert_eq!(one_of_five.state, StepState::Partial);
+        assert_eq!((one_of_five.signed_off, one_of_five.in_force), (1, 5));
+        let all = objectives_progress(&[(Approved, 2), (Achieved, 1), (Cancelled, 4)]);
+        assert_eq!(all.state, StepState::Done);
+        assert_eq!((all.signed_off, all.in_force), (3, 3));
+    }
+
+    #[test]
+    fn form_rules_follow_what_parse_requires() {
+        let empty = ObjectiveInput::default().parse().expect_err("empty");
+        for field in [
+            "title",
+            "rationale",
+            "description",
+            "benefits",
+            "category",
+            "target",
+        ] {
+            assert_eq!(
+                ObjectiveInput::rule(field).required,
+                empty.for_field(field).is_some(),
+                "{field}"
+            );
+        }
+        assert_eq!(ObjectiveInput::rule("title").max_chars, Some(TITLE_MAX));
+    }
+
+    #[test]
     fn a_complete_input_parses() {
         let draft = valid_input().parse().expect("valid");
         assert_eq!(draft.category, ObjectiveCategory::Availability);
@@ -381,8 +506,14 @@ mod tests {
     }
 }
 
-/// A stored objective.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How people cite objective number `number`: `OBJ-0001`.
+pub fn reference_of(number: i64) -> String {
+    format!("OBJ-{number:04}")
+}
+
+/// A stored objective. It reads back from its audit-trail snapshot, which is how the
+/// approval page shows exactly the version that was submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     pub id: Uuid,
     /// Per-organisation number shown as `OBJ-0001`.
@@ -408,7 +539,31 @@ pub struct Objective {
 
 impl Objective {
     pub fn reference(&self) -> String {
-        format!("OBJ-{:04}", self.number)
+        reference_of(self.number)
+    }
+
+    /// The content that an approver signs, field by field, as people read it. An empty value
+    /// is a field not filled in. Status and version are not content: they are the workflow.
+    pub fn content(&self) -> Vec<(&'static str, String)> {
+        let target_value = match (self.target_value, &self.target_unit) {
+            (Some(value), Some(unit)) => format!("{value} {unit}"),
+            (Some(value), None) => value.to_string(),
+            (None, _) => String::new(),
+        };
+        vec![
+            ("Title", self.title.clone()),
+            ("Category", self.category.label().into()),
+            ("Why", self.rationale.clone()),
+            ("What", self.description.clone()),
+            ("Benefits", self.benefits.clone()),
+            ("Target", self.target.clone()),
+            ("Target value", target_value),
+            ("Owner", self.owner_name.clone().unwrap_or_default()),
+            (
+                "Due date",
+                self.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+        ]
     }
 
     /// True when `draft` changes what was (or would be) approved, not just the status.

@@ -36,7 +36,7 @@ impl ApprovalStatus {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Pending => "Waiting for a decision",
+            Self::Pending => "Waiting for approval",
             Self::Approved => "Approved",
             Self::Rejected => "Rejected",
             Self::Withdrawn => "Withdrawn",

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod dates;
+pub mod diff;
 pub mod governance;
 pub mod list;
 pub mod platform;

@@ -446,6 +446,86 @@ impl AuditAction {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == raw)
     }
+
+    /// The action as a word people read in the audit log.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Create => "Created",
+            Self::Update => "Changed",
+            Self::Delete => "Deleted",
+        }
+    }
+}
+
+/// The record types the audit trail of an organisation holds, with their names, for the
+/// audit log's filter.
+pub const AUDITED_RECORD_TYPES: [(&str, &str); 6] = [
+    ("objective", "Objective"),
+    ("approval", "Approval request"),
+    ("membership", "Membership"),
+    ("api_token", "API token"),
+    ("user", "User account"),
+    ("organisation", "Organisation"),
+];
+
+/// The name of a record type, e.g. "API token" for `api_token`.
+pub fn record_type_label(record_type: &str) -> String {
+    AUDITED_RECORD_TYPES
+        .iter()
+        .find(|(t, _)| *t == record_type)
+        .map(|(_, label)| (*label).to_owned())
+        .unwrap_or_else(|| crate::diff::key_label(record_type))
+}
+
+impl AuditEvent {
+    /// The record as people know it, read from the event's own snapshot (so a deleted record
+    /// keeps its name): "OBJ-0003 Keep the portal available", "Maya Manager <maya@…>".
+    /// Falls back to the record id when the snapshot names nothing.
+    pub fn record_name(&self) -> String {
+        let Some(snapshot) = self.after.as_ref().or(self.before.as_ref()) else {
+            return self.record_id.clone();
+        };
+        let text = |key: &str| {
+            snapshot
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let person = || match (text("name"), text("email")) {
+            (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
+            (Some(name), None) => Some(name.to_owned()),
+            (None, Some(email)) => Some(email.to_owned()),
+            (None, None) => None,
+        };
+        let named = match self.record_type.as_str() {
+            "objective" => {
+                let number = snapshot.get("number").and_then(serde_json::Value::as_i64);
+                match (number, text("title")) {
+                    (Some(n), Some(title)) => {
+                        Some(format!("{} {title}", crate::context::reference_of(n)))
+                    }
+                    (None, Some(title)) => Some(title.to_owned()),
+                    _ => None,
+                }
+            }
+            "approval" => text("record_title").map(|title| {
+                match snapshot
+                    .get("record_version")
+                    .and_then(serde_json::Value::as_i64)
+                {
+                    Some(v) => format!("Sign-off of “{title}” (version {v})"),
+                    None => format!("Sign-off of “{title}”"),
+                }
+            }),
+            "membership" => person().map(|who| match text("role").and_then(Role::parse) {
+                Some(role) => format!("{who} as {}", role.label()),
+                None => who,
+            }),
+            "user" | "user_password" => person(),
+            _ => text("name").or(text("title")).map(str::to_owned),
+        };
+        named.unwrap_or_else(|| self.record_id.clone())
+    }
 }
 
 /// One link of an organisation's append-only, hash-chained audit trail.
@@ -463,6 +543,50 @@ pub struct AuditEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: time::OffsetDateTime,
     pub hash: String,
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+
+    fn event(record_type: &str, after: serde_json::Value) -> AuditEvent {
+        AuditEvent {
+            id: uuid::Uuid::nil(),
+            seq: 1,
+            actor_id: None,
+            actor: "x".into(),
+            action: AuditAction::Create,
+            record_type: record_type.into(),
+            record_id: "raw-id".into(),
+            before: None,
+            after: Some(after),
+            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn audited_records_are_named_from_their_snapshot() {
+        let objective = event(
+            "objective",
+            serde_json::json!({ "number": 3, "title": "Keep it up" }),
+        );
+        assert_eq!(objective.record_name(), "OBJ-0003 Keep it up");
+        let membership = event(
+            "membership",
+            serde_json::json!({ "name": "Sam", "email": "sam@x.example", "role": "staff" }),
+        );
+        assert_eq!(
+            membership.record_name(),
+            "Sam <sam@x.example> as Staff member"
+        );
+        assert_eq!(
+            event("api_token", serde_json::json!({})).record_name(),
+            "raw-id"
+        );
+        assert_eq!(record_type_label("api_token"), "API token");
+        assert_eq!(record_type_label("user_password"), "User password");
+    }
 }
 
 /// Filters of the audit log page and endpoint.

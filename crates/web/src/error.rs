@@ -147,10 +147,18 @@ impl IntoResponse for ApiError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    base: &'a str,
-    title: &'a str,
+    layout: crate::pages::Layout,
     detail: &'a str,
     errors: &'a [FieldError],
+}
+
+/// What an error page says, carried from the handler to [`error_pages`], which knows who is
+/// asking and wraps it in their header and navigation.
+#[derive(Debug, Clone)]
+struct ErrorContent {
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
 }
 
 /// An error answered as an HTML page.
@@ -164,22 +172,61 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         log(&self.error);
         let (status, _, title) = status_of(&self.error);
-        let detail = public_detail(&self.error);
-        let errors = match &self.error {
-            AppError::Validation(errors) => errors.fields.as_slice(),
-            _ => &[],
-        };
-        let page = ErrorPage {
-            base: &self.base,
+        let content = ErrorContent {
             title,
-            detail: &detail,
-            errors,
+            detail: public_detail(&self.error),
+            errors: match self.error {
+                AppError::Validation(errors) => errors.fields,
+                _ => Vec::new(),
+            },
         };
-        match page.render() {
-            Ok(body) => (status, Html(body)).into_response(),
-            Err(_) => (status, detail).into_response(),
+        // Without the middleware (never in the real router) the page still says what happened.
+        let layout = crate::pages::Layout::anonymous(self.base, title);
+        let mut response = render_error(status, layout, &content);
+        response.extensions_mut().insert(content);
+        response
+    }
+}
+
+fn render_error(
+    status: StatusCode,
+    layout: crate::pages::Layout,
+    content: &ErrorContent,
+) -> Response {
+    let page = ErrorPage {
+        layout,
+        detail: &content.detail,
+        errors: &content.errors,
+    };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => (status, content.detail.clone()).into_response(),
+    }
+}
+
+/// Middleware of the page routes: an error page keeps the header and navigation of the
+/// person asking (their organisation when the path names one they belong to), so a refused
+/// or missing page is not a dead end.
+pub async fn error_pages(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let Some(content) = response.extensions_mut().remove::<ErrorContent>() else {
+        return response;
+    };
+    let layout = crate::pages::error_layout(&state, &headers, &path, content.title).await;
+    let status = response.status();
+    let mut page = render_error(status, layout, &content);
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
         }
     }
+    page
 }
 
 /// Renders a template, or answers 500 if the template fails.

@@ -88,6 +88,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
         inner
     } else {
         let base = config.base_path.clone();
+        // A nested router answers "/isms" but not "/isms/", where log-in and the brand link
+        // send people: serve the start page there too.
+        let start = Router::new()
+            .route(
+                &format!("{}/", config.base_path),
+                axum::routing::get(pages::platform::start),
+            )
+            .with_state(state.clone());
         Router::new()
             .route(
                 "/",
@@ -95,6 +103,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
                     axum::response::Redirect::to(&format!("{base}/"))
                 }),
             )
+            .route("/favicon.ico", axum::routing::get(pages::favicon))
+            .merge(start)
             .nest(&config.base_path, inner)
     };
     routed

@@ -100,5 +100,9 @@ pub fn build(state: AppState) -> Router {
         .router
         .merge(api_router)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::error_pages,
+        ))
         .with_state(state)
 }

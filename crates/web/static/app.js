@@ -20,9 +20,20 @@
     var submitter = event.submitter;
     var source = submitter && submitter.hasAttribute('data-confirm') ? submitter : form;
     var message = source.getAttribute('data-confirm');
-    if (message !== null && !window.confirm(message)) {
+    if (message === null) return;
+    if (!window.confirm(message)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+      return;
+    }
+    // Confirmed here: skip the server's confirmation page, which asks the same question
+    // of browsers without JavaScript.
+    if (!form.querySelector('input[name="confirmed"]')) {
+      var confirmed = document.createElement('input');
+      confirmed.type = 'hidden';
+      confirmed.name = 'confirmed';
+      confirmed.value = 'yes';
+      form.appendChild(confirmed);
     }
   }, true);
 
@@ -101,6 +112,10 @@
 
   function init() {
     document.documentElement.classList.add('js');
+    // 5. A form that came back with errors: move focus to its summary, which lists them
+    //    with links to the fields (the summary is announced once, as an alert).
+    var summary = document.querySelector('[data-focus-on-load]');
+    if (summary) summary.focus();
     // Copy buttons are useless without JS: templates may render them `hidden`.
     document.querySelectorAll('[data-copy][hidden]').forEach(function (el) {
       el.hidden = false;

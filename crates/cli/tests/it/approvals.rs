@@ -146,8 +146,8 @@ on_both_backends! {
         let inbox = browser.get("/orgs/acme/approvals").await.text().await.expect("body");
         let csv = browser.get("/orgs/acme/approvals?status=pending&format=csv").await.text().await.expect("csv");
         assert_eq!(csv.lines().count(), 2, "header and the pending request: {csv}");
-        assert!(csv.contains("Sign me off") && csv.contains("Waiting for a decision"));
-        assert!(inbox.contains("Waiting for my approval") && inbox.contains("Sign me off"));
+        assert!(csv.contains("Sign me off") && csv.contains("Waiting for approval"));
+        assert!(inbox.contains("Waiting for approval from you") && inbox.contains("Sign me off"));
         let page = browser.get(&format!("/orgs/acme/approvals/{approval_id}")).await.text().await.expect("body");
         assert!(page.contains("value=\"approve\"") && page.contains("value=\"reject\""));
         let refused = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "")]).await;

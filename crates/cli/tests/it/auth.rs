@@ -2,6 +2,7 @@
 
 use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::on_both_backends;
 use crate::support::{Client, PASSWORD, objective};
@@ -179,7 +180,6 @@ on_both_backends! {
         app.member("acme", "maya@acme.example", Role::IsmsManager).await;
         let created = app.app.create_token_cli("acme", "maya@acme.example", "ci", TokenScope::Read, 1, custos_app::now()).await.expect("token");
         let client = Client::with_token(&app, &created.secret);
-        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::OK);
         app.raw_sql(&format!("UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = '{}'", created.token.id)).await;
         assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 
@@ -298,5 +298,50 @@ on_both_backends! {
         assert_eq!(created.0, StatusCode::CREATED);
         let (_, document) = client.get_json("/api/v1/openapi.json").await;
         assert_eq!(document["servers"][0]["url"], "/isms");
+    }
+}
+
+on_both_backends! {
+    /// Another instance (here: SQL run outside this one) revokes a token and disables an
+    /// account: this instance, which checked both a moment ago, refuses them within the
+    /// documented bound of the credential cache (5 seconds).
+    async fn changes_made_elsewhere_are_honoured_within_five_seconds(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        app.member("acme", "olga@acme.example", Role::Auditor).await;
+        let created = app.app.create_token_cli("acme", "maya@acme.example", "ci", TokenScope::Read, 1, custos_app::now()).await.expect("token");
+        let token = Client::with_token(&app, &created.secret);
+        let browser = app.browser("olga@acme.example").await;
+        assert_eq!(token.get_json("/api/v1/me").await.0, StatusCode::OK);
+        assert_eq!(browser.get("/orgs/acme/objectives").await.status(), StatusCode::OK);
+        app.raw_sql(&format!("UPDATE api_tokens SET revoked_at = '2026-01-01T00:00:00.000000Z' WHERE id = '{}'", created.token.id)).await;
+        app.raw_sql("UPDATE users SET disabled = TRUE WHERE email = 'olga@acme.example'").await;
+        tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+        assert_eq!(token.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        assert_ne!(browser.get("/orgs/acme/objectives").await.status(), StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    /// On the instance that makes a change, the cache forgets at once.
+    async fn changes_made_here_are_honoured_at_once(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "olga@acme.example", Role::IsmsManager).await;
+        let olga = app.browser("olga@acme.example").await;
+        assert_eq!(olga.get("/orgs/acme/objectives").await.status(), StatusCode::OK);
+        let created = app.app.create_token_cli("acme", "olga@acme.example", "ci", TokenScope::ReadWrite, 1, custos_app::now()).await.expect("token");
+        let token = Client::with_token(&app, &created.secret);
+        assert_eq!(token.post_json("/api/v1/orgs/acme/objectives", &objective("Before")).await.0, StatusCode::CREATED);
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        let (status, body) = admin.get_json("/api/v1/orgs/acme/members").await;
+        assert_eq!(status, StatusCode::OK);
+        let olga_id = body.as_array().expect("members").iter()
+            .find(|m| m["email"] == "olga@acme.example").expect("olga")["user_id"].as_str().expect("id").to_owned();
+        let members = format!("/api/v1/orgs/acme/members/{olga_id}");
+        let (status, _) = admin.send_json(reqwest::Method::PUT, &members, &json!({ "role": "staff" })).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(token.post_json("/api/v1/orgs/acme/objectives", &objective("After")).await.0, StatusCode::FORBIDDEN);
+        let (status, _) = admin.send_json(reqwest::Method::DELETE, &members, &json!({})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(olga.get("/orgs/acme/objectives").await.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -21,6 +21,8 @@ on_both_backends! {
 
         // An instance administrator can: the existing account joins, no password is made.
         app.raw_sql("UPDATE users SET instance_admin = TRUE WHERE email = 'ada@acme.example'").await;
+        // Changed outside Custos: a new token sees it at once (the old one within seconds).
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
         let (status, added) = admin.post_json("/api/v1/orgs/acme/members", &json!({ "email": "Cleo@Globex.example", "name": "Cleo", "role": "contributor" })).await;
         assert_eq!(status, StatusCode::CREATED, "{added}");
         assert!(added["new_password"].is_null());

@@ -184,6 +184,11 @@ struct FormPage {
 }
 
 impl FormPage {
+    /// What the field must hold, from the domain's rules (required, longest text).
+    fn rule(&self, field: &str) -> custos_app::domain::context::FieldRule {
+        ObjectiveInput::rule(field)
+    }
+
     fn action(&self) -> String {
         match &self.editing {
             Some(o) => self.layout.org_href(&format!("/objectives/{}", o.id)),
@@ -204,10 +209,8 @@ async fn form_page(
         Some(o) => format!("Edit {}", o.reference()),
         None => "New objective".into(),
     };
-    let mut layout = Layout::new(state, page, title, Section::Objectives).await?;
-    if !errors.is_empty() {
-        layout = layout.with_error("The objective was not saved: correct the fields marked below.");
-    }
+    // Field errors are announced by the form's error summary alone, not by a flash as well.
+    let layout = Layout::new(state, page, title, Section::Objectives).await?;
     let members = state
         .app
         .members(&page.ctx)
@@ -466,6 +469,26 @@ pub struct VersionForm {
     version: String,
     #[serde(default)]
     note: String,
+    /// "yes" once the person has confirmed on the confirmation page (or in the browser's
+    /// dialog, which app.js turns into the same field).
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// The confirmation step of a destructive action: a page that asks, and posts the same form
+/// again with `confirmed=yes`. It works without JavaScript; app.js only shortcuts it.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub record_name: String,
+    pub question: String,
+    pub explanation: String,
+    pub action: String,
+    pub fields: Vec<(&'static str, String)>,
+    pub button_label: &'static str,
+    pub button_class: &'static str,
+    pub cancel_href: String,
 }
 
 /// Where a button on the objective page leads: to `done` when the action worked, back to the
@@ -499,6 +522,32 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    if form.confirmed != "yes" {
+        page.ctx
+            .require(Permission::ManageObjectives)
+            .map_err(|e| page_error(&state, e))?;
+        let objective = state
+            .app
+            .objective(&page.ctx, id)
+            .await
+            .map_err(|e| page_error(&state, e))?;
+        let name = format!("{} {}", objective.reference(), objective.title);
+        let href = objective_href(&state, &page, id);
+        let layout = Layout::new(&state, &page, "Delete", Section::Objectives).await?;
+        return Ok(render(&ConfirmPage {
+            layout,
+            question: format!("Delete {name}?"),
+            explanation: "The objective disappears from the register and any request for its \
+                          approval is withdrawn. The audit log keeps a copy of it."
+                .into(),
+            action: format!("{href}/delete"),
+            fields: vec![("version", version.to_string())],
+            button_label: "Delete objective",
+            button_class: "danger",
+            cancel_href: href,
+            record_name: name,
+        }));
+    }
     let result = state
         .app
         .delete_objective(&page.ctx, id, version, now())

@@ -8,6 +8,7 @@ use custos_app::domain::ValidationErrors;
 use custos_app::domain::governance::{Approval, ApprovalStatus};
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::Permission;
+use custos_app::governance::ApprovalReview;
 use custos_app::{AppError, ApprovalFilter, now};
 use serde::Deserialize;
 
@@ -138,25 +139,48 @@ pub async fn list(
 struct ShowPage {
     layout: Layout,
     approval: Approval,
+    reference: String,
+    content: Option<Vec<(&'static str, String)>>,
+    last_approved: Option<Approval>,
+    changes: Vec<custos_app::domain::diff::FieldChange>,
     record_href: String,
     can_decide: bool,
     comment: String,
+    comment_max: usize,
     errors: ValidationErrors,
+}
+
+impl ShowPage {
+    /// "OBJ-0003 Keep the portal available", as the record is cited everywhere.
+    fn record_name(&self) -> String {
+        if self.reference.is_empty() {
+            self.approval.record_title.clone()
+        } else {
+            format!("{} {}", self.reference, self.approval.record_title)
+        }
+    }
 }
 
 async fn show_page(
     state: &AppState,
     page: &PageOrg,
-    approval: Approval,
+    review: ApprovalReview,
     notice: Option<&str>,
     comment: String,
     errors: ValidationErrors,
     error: Option<String>,
 ) -> Result<ShowPage, PageError> {
+    let ApprovalReview {
+        approval,
+        reference,
+        content,
+        last_approved,
+        changes,
+    } = review;
     let mut layout = Layout::new(
         state,
         page,
-        format!("Approval: {}", approval.record_title),
+        format!("Sign-off of {reference} {}", approval.record_title),
         Section::Approvals,
     )
     .await?
@@ -177,9 +201,14 @@ async fn show_page(
     Ok(ShowPage {
         layout,
         approval,
+        reference,
+        content,
+        last_approved,
+        changes,
         record_href,
         can_decide,
         comment,
+        comment_max: custos_app::domain::governance::COMMENT_MAX,
         errors,
     })
 }
@@ -206,10 +235,14 @@ pub async fn show(
     ))
 }
 
-async fn fetch(state: &AppState, page: &PageOrg, id: uuid::Uuid) -> Result<Approval, PageError> {
+async fn fetch(
+    state: &AppState,
+    page: &PageOrg,
+    id: uuid::Uuid,
+) -> Result<ApprovalReview, PageError> {
     state
         .app
-        .approval(&page.ctx, id)
+        .approval_review(&page.ctx, id)
         .await
         .map_err(|e| page_error(state, e))
 }
@@ -248,29 +281,19 @@ pub async fn decide(
         }
         // Refused input, or a request decided or changed meanwhile: the page again, with why.
         Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            // A refused input is announced by the form's error summary alone; a conflict,
+            // which no field explains, by the message at the top.
             let (status, errors, message) = match error {
-                AppError::Validation(errors) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errors,
-                    "The decision was not recorded.".to_owned(),
-                ),
+                AppError::Validation(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
                 other => (
                     StatusCode::CONFLICT,
                     ValidationErrors::new(),
-                    other.to_string(),
+                    Some(other.to_string()),
                 ),
             };
             let approval = fetch(&state, &page, id).await?;
-            let show = show_page(
-                &state,
-                &page,
-                approval,
-                None,
-                form.comment,
-                errors,
-                Some(message),
-            )
-            .await?;
+            let show =
+                show_page(&state, &page, approval, None, form.comment, errors, message).await?;
             Ok((status, render(&show)).into_response())
         }
         Err(error) => Err(page_error(&state, error)),

@@ -21,6 +21,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub href: String,
     pub current: bool,
+    /// Things waiting for the member in this section, shown beside the label.
+    pub waiting: u64,
 }
 
 pub struct Flash {
@@ -29,10 +31,11 @@ pub struct Flash {
     pub message: String,
 }
 
-/// What every organisation page shows around its content.
+/// What every page shows around its content.
 pub struct Layout {
     pub base: String,
     pub title: String,
+    /// Empty on pages shown to nobody in particular (an error before log-in): no user menu.
     pub user_name: String,
     pub org_slug: String,
     pub org_name: String,
@@ -54,6 +57,8 @@ pub enum Section {
     AuditLog,
     Tokens,
     Members,
+    /// Pages outside the navigation (account, errors): nothing is marked current.
+    None,
 }
 
 impl Layout {
@@ -63,49 +68,95 @@ impl Layout {
         title: impl Into<String>,
         section: Section,
     ) -> Result<Self, PageError> {
-        let ctx = &page.ctx;
-        let mut layout = Self::for_user(state, &page.principal, title).await?;
+        Self::in_org(state, &page.principal, &page.ctx, title, section).await
+    }
+
+    async fn in_org(
+        state: &AppState,
+        principal: &custos_app::Principal,
+        ctx: &custos_app::OrgContext,
+        title: impl Into<String>,
+        section: Section,
+    ) -> Result<Self, PageError> {
+        let mut layout = Self::bare_user(state, principal, title).await?;
         let organisation = ctx.organisation();
         layout.other_orgs.retain(|o| o.id != organisation.id);
         layout.org_slug = organisation.slug.clone();
         layout.org_name = organisation.name.clone();
         layout.role_label = ctx.role().label();
         layout.can_manage_members = ctx.can(Permission::ManageMembers);
+        // The count in the navigation is the member's own inbox: requests their role decides.
+        let waiting_for_me = state
+            .app
+            .my_pending_approvals(ctx, custos_app::domain::list::Page::new(Some(1), None))
+            .await
+            .map_err(|e| page_error(state, e))?
+            .total;
         let sections = [
-            (Section::Home, "Home", "/", None),
+            (Section::Home, "Home", "/", None, 0),
             (
                 Section::Objectives,
                 "Objectives",
                 "/objectives",
                 Some(Permission::ViewObjectives),
+                0,
             ),
             (
                 Section::Approvals,
                 "Approvals",
                 "/approvals",
                 Some(Permission::ViewApprovals),
+                waiting_for_me,
             ),
             (
                 Section::AuditLog,
                 "Audit log",
                 "/audit-log",
                 Some(Permission::ViewAuditLog),
+                0,
             ),
         ];
         layout.nav = sections
             .into_iter()
-            .filter(|(_, _, _, permission)| permission.is_none_or(|p| ctx.can(p)))
-            .map(|(item, label, path, _)| NavItem {
+            .filter(|(_, _, _, permission, _)| permission.is_none_or(|p| ctx.can(p)))
+            .map(|(item, label, path, _, waiting)| NavItem {
                 label,
                 href: layout.org_href(path),
                 current: item == section,
+                waiting,
             })
             .collect();
         Ok(layout)
     }
 
-    /// The layout of pages outside any organisation (the account page).
+    /// The layout of pages outside any organisation (the account page): the header of the
+    /// member's first organisation, so the navigation stays where it always is.
     pub async fn for_user(
+        state: &AppState,
+        principal: &custos_app::Principal,
+        title: impl Into<String>,
+    ) -> Result<Self, PageError> {
+        let title = title.into();
+        let first = state
+            .app
+            .memberships(principal)
+            .await
+            .map_err(|e| page_error(state, e))?
+            .into_iter()
+            .next();
+        if let Some(first) = first
+            && !principal.user.must_change_password
+            && let Ok(ctx) = state
+                .app
+                .org_context(principal, &first.organisation.slug)
+                .await
+        {
+            return Self::in_org(state, principal, &ctx, title, Section::None).await;
+        }
+        Self::bare_user(state, principal, title).await
+    }
+
+    async fn bare_user(
         state: &AppState,
         principal: &custos_app::Principal,
         title: impl Into<String>,
@@ -120,17 +171,26 @@ impl Layout {
                 base: base.clone(),
             })?;
         Ok(Self {
-            title: title.into(),
+            other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
             user_name: principal.user.name.clone(),
+            ..Self::anonymous(base, title)
+        })
+    }
+
+    /// The layout for someone not logged in: the brand, no menus.
+    pub fn anonymous(base: String, title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            user_name: String::new(),
             org_slug: String::new(),
             org_name: String::new(),
             role_label: "",
             can_manage_members: false,
-            other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
+            other_orgs: Vec::new(),
             nav: Vec::new(),
             flash: None,
             base,
-        })
+        }
     }
 
     pub fn with_flash(mut self, notice: Option<&str>) -> Self {
@@ -168,6 +228,7 @@ fn notice_message(key: &str) -> Option<(&'static str, &'static str)> {
         "approved" => success("Approved. The decision is recorded and cannot be changed."),
         "rejected" => success("Rejected. The decision is recorded and cannot be changed."),
         "password" => success("Password changed. Your other sessions have been ended."),
+        "logged-out" => Some(("info", "You are logged out.")),
         "revoked" => success("Token revoked."),
         "role" => success("Role changed."),
         "removed" => success("Member removed; their API tokens for this organisation are revoked."),
@@ -198,11 +259,14 @@ pub fn see_other(to: String) -> Response {
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
+/// Our own icon, drawn for Custos (a shield); browsers also ask for it as `/favicon.ico`.
+const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
 
 pub async fn static_file(Path(file): Path<String>) -> Response {
     let (content_type, body) = match file.as_str() {
         "app.css" => ("text/css; charset=utf-8", APP_CSS),
         "app.js" => ("text/javascript; charset=utf-8", APP_JS),
+        "favicon.svg" => ("image/svg+xml", FAVICON_SVG),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -215,7 +279,22 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// The icon at `/favicon.ico`, where browsers look for it when a page names none.
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON_SVG,
+    )
+        .into_response()
+}
+
 pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    if uri.path() == "/favicon.ico" {
+        return favicon().await;
+    }
     if uri.path().contains("/api/") {
         return crate::error::ApiError(AppError::NotFound).into_response();
     }
@@ -244,8 +323,10 @@ pub fn when(at: impl Moment) -> String {
     custos_app::domain::dates::display(at.moment())
 }
 
-pub fn pretty_json(value: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
+/// An optional value as text; nothing is the empty text, which templates show as "Not set"
+/// through the one `value` macro (templates/macros.html).
+pub fn text_of<T: std::fmt::Display>(value: &Option<T>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
 /// The text of a named form field, for templates that loop over several text fields.
@@ -274,5 +355,43 @@ pub fn field_label(name: &str) -> &str {
         "due_date" => "Due date",
         "status" => "Status",
         other => other,
+    }
+}
+
+/// The layout of an error page for whoever asked: the organisation header when they are a
+/// member of the organisation in `path`, their own header when logged in, the bare brand
+/// otherwise. It never fails: an error page must always show.
+pub async fn error_layout(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    title: &str,
+) -> Layout {
+    let base = state.config.base_path.clone();
+    let Some(secret) = crate::auth::session_secret(headers) else {
+        return Layout::anonymous(base, title);
+    };
+    let Ok(principal) = state
+        .app
+        .authenticate_session(&secret, custos_app::now())
+        .await
+    else {
+        return Layout::anonymous(base, title);
+    };
+    let inner = path.strip_prefix(base.as_str()).unwrap_or(path);
+    let slug = inner
+        .strip_prefix("/orgs/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|slug| !slug.is_empty());
+    if let Some(slug) = slug
+        && !principal.user.must_change_password
+        && let Ok(ctx) = state.app.org_context(&principal, slug).await
+        && let Ok(layout) = Layout::in_org(state, &principal, &ctx, title, Section::None).await
+    {
+        return layout;
+    }
+    match Layout::for_user(state, &principal, title).await {
+        Ok(layout) => layout,
+        Err(_) => Layout::anonymous(base, title),
     }
 }

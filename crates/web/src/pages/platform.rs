@@ -4,11 +4,13 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use custos_app::domain::context::ObjectiveStatus;
+use custos_app::domain::context::{ObjectiveStatus, ObjectivesProgress, objectives_progress};
+use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::governance::Approval;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
-    AuditAction, AuditEvent, AuditFilter, Membership, Permission, Role, TokenScope,
+    AUDITED_RECORD_TYPES, AuditAction, AuditEvent, AuditFilter, Membership, Permission, Role,
+    TokenScope, record_type_label,
 };
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
@@ -57,6 +59,8 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// "You are logged out." after logging out.
+    info: Option<&'static str>,
     demo_logins: Vec<(&'static str, &'static str)>,
     demo_password: &'static str,
 }
@@ -73,6 +77,7 @@ impl LoginPage {
             email,
             next,
             error,
+            info: None,
             demo_logins,
             demo_password: custos_app::demo::DEMO_PASSWORD,
         }
@@ -83,10 +88,16 @@ impl LoginPage {
 pub struct NextQuery {
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    notice: String,
 }
 
 pub async fn login_form(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
-    render(&LoginPage::new(&state, String::new(), query.next, None))
+    let mut page = LoginPage::new(&state, String::new(), query.next, None);
+    if query.notice == "logged-out" {
+        page.info = Some("You are logged out.");
+    }
+    render(&page)
 }
 
 #[derive(Deserialize)]
@@ -166,7 +177,10 @@ pub async fn log_out(State(state): State<AppState>, headers: HeaderMap) -> Respo
     {
         tracing::warn!(error = %e, "could not end the session");
     }
-    let mut response = see_other(format!("{}/login", state.config.base_path));
+    let mut response = see_other(format!(
+        "{}/login?notice=logged-out",
+        state.config.base_path
+    ));
     if let Ok(value) = session_cookie(&state, "", 0).parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -265,7 +279,7 @@ struct HomePage {
     layout: Layout,
     objective_counts: Vec<(ObjectiveStatus, i64)>,
     objective_total: i64,
-    approved_objectives: i64,
+    objectives: ObjectivesProgress,
     waiting_for_me: Vec<Approval>,
     can_view_objectives: bool,
 }
@@ -296,16 +310,12 @@ pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Respon
         .map_err(|e| page_error(&state, e))?
         .items;
     let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
-    let approved_objectives = objective_counts
-        .iter()
-        .filter(|(s, _)| matches!(s, ObjectiveStatus::Approved | ObjectiveStatus::Achieved))
-        .map(|(_, n)| n)
-        .sum();
+    let objectives = objectives_progress(&objective_counts);
     Ok(render(&HomePage {
         layout,
         objective_counts,
         objective_total,
-        approved_objectives,
+        objectives,
         waiting_for_me,
         can_view_objectives,
     }))
@@ -440,14 +450,47 @@ pub struct AuditQuery {
     format: String,
 }
 
+/// One audit event as the log shows it: the record by name and link, the change by field.
+struct AuditRow {
+    event: AuditEvent,
+    record_type: String,
+    record_name: String,
+    record_href: Option<String>,
+    changes: Vec<FieldChange>,
+}
+
+impl AuditRow {
+    fn new(event: AuditEvent, layout: &Layout) -> Self {
+        // Records that have a page of their own; a deleted one answers "not found" there,
+        // which is what it is now.
+        let record_href = match event.record_type.as_str() {
+            "objective" if event.action != AuditAction::Delete => {
+                Some(layout.org_href(&format!("/objectives/{}", event.record_id)))
+            }
+            "approval" => Some(layout.org_href(&format!("/approvals/{}", event.record_id))),
+            _ => None,
+        };
+        Self {
+            record_type: record_type_label(&event.record_type),
+            record_name: event.record_name(),
+            changes: json_changes(event.before.as_ref(), event.after.as_ref()),
+            record_href,
+            event,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit_log.html")]
 struct AuditLogPage {
     layout: Layout,
-    events: Vec<AuditEvent>,
+    rows: Vec<AuditRow>,
     list: ListState,
     query: AuditQuery,
     actions: [AuditAction; 3],
+    record_types: [(&'static str, &'static str); 6],
+    /// The record the log is narrowed to, by name, when it is.
+    filtered_record: Option<String>,
 }
 
 pub async fn audit_log(
@@ -522,12 +565,24 @@ pub async fn audit_log(
         .await
         .map_err(|e| page_error(&state, e))?;
     list.total = events.total;
+    let rows: Vec<AuditRow> = events
+        .items
+        .into_iter()
+        .map(|e| AuditRow::new(e, &layout))
+        .collect();
+    let filtered_record = (!query.record_id.is_empty()).then(|| {
+        rows.first()
+            .map(|row| format!("{} {}", row.record_type, row.record_name))
+            .unwrap_or_else(|| "this record".to_owned())
+    });
     Ok(render(&AuditLogPage {
         layout,
-        events: events.items,
+        rows,
         list,
         query,
         actions: AuditAction::ALL,
+        record_types: AUDITED_RECORD_TYPES,
+        filtered_record,
     }))
 }
 
