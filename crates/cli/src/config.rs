@@ -15,16 +15,21 @@ use serde::{Deserialize, Serialize};
 /// Options every command understands.
 #[derive(Args, Serialize, Default)]
 pub struct SharedArgs {
-    /// A TOML configuration file (also CUSTOS_CONFIG).
+    /// A TOML configuration file.
     #[arg(long, global = true, env = "CUSTOS_CONFIG")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Where Custos keeps its SQLite database and files (default ./data).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "CUSTOS_DATA_DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// sqlite://path or postgres://user:password@host/db (default: SQLite in the data directory).
-    #[arg(long, global = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CUSTOS_DATABASE_URL",
+        hide_env_values = true
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
 }
@@ -32,23 +37,24 @@ pub struct SharedArgs {
 /// Options of `custos serve`.
 #[derive(Args, Serialize, Default)]
 pub struct ServeArgs {
-    /// Address to listen on (default 127.0.0.1:8080).
-    #[arg(long)]
+    /// Address and port to listen on (default 127.0.0.1:8080; 0.0.0.0:8080 for every interface).
+    #[arg(long, env = "CUSTOS_LISTEN")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
     /// The URL people use to reach Custos, e.g. https://isms.example.org/isms.
-    #[arg(long)]
+    #[arg(long, env = "CUSTOS_PUBLIC_URL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
     /// Path prefix when served under a sub-path behind a reverse proxy, e.g. /isms.
-    #[arg(long)]
+    #[arg(long, env = "CUSTOS_BASE_PATH")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_path: Option<String>,
-    /// Mark cookies Secure (default: on when the public URL is https).
-    #[arg(long)]
+    /// Mark cookies Secure: true or false (default: true when the public URL is https).
+    #[arg(long, env = "CUSTOS_SECURE_COOKIES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secure_cookies: Option<bool>,
-    /// A reverse proxy whose X-Forwarded-For header is believed (repeat for several).
+    /// A reverse proxy whose X-Forwarded-For header is believed (repeat for several; in the
+    /// environment, CUSTOS_TRUSTED_PROXIES='["10.0.0.1", "10.0.0.2"]').
     #[arg(long = "trusted-proxy")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -167,8 +173,10 @@ pub fn init_logging(config: &Config, serving: bool) {
     // Commands other than serve print their own results; keep their log quiet.
     let default = if serving { config.log.as_str() } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour only for a person at a terminal: escape codes would litter a log file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();

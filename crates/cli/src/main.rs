@@ -18,7 +18,11 @@ use config::{Config, ServeArgs, SharedArgs};
 #[command(
     name = "custos",
     version,
-    about = "Custos: an ISMS for ISO/IEC 27001 in one binary"
+    about = "Custos: an ISMS for ISO/IEC 27001 in one binary",
+    after_help = "Settings come from defaults, then --config FILE (TOML), then CUSTOS_* environment \
+variables, then flags. Besides those shown with their flags: CUSTOS_DATABASE_URL_FILE (a file \
+holding the database URL, for container secrets), CUSTOS_LOG (log filter such as info or \
+custos_web=debug; RUST_LOG wins), CUSTOS_LOG_FORMAT (text or json)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -57,16 +61,19 @@ enum UserCommand {
     List,
     /// Disable a user: they can no longer log in and their sessions end.
     Disable {
+        /// E-mail address of the user.
         #[arg(long)]
         email: String,
     },
     /// Enable a disabled user again.
     Enable {
+        /// E-mail address of the user.
         #[arg(long)]
         email: String,
     },
     /// Set a new password (generated unless --password-stdin) and end the user's sessions.
     ResetPassword {
+        /// E-mail address of the user.
         #[arg(long)]
         email: String,
         /// Read the new password from standard input instead of generating one.
@@ -75,6 +82,7 @@ enum UserCommand {
     },
     /// Give a user a role in an organisation.
     Grant {
+        /// E-mail address of the user.
         #[arg(long)]
         email: String,
         /// Organisation slug.
@@ -88,8 +96,10 @@ enum UserCommand {
 
 #[derive(Args)]
 struct CreateUser {
+    /// E-mail address, used to log in.
     #[arg(long)]
     email: String,
+    /// Full name, as shown to other members.
     #[arg(long)]
     name: String,
     /// Make the user an instance administrator and, with --org, the organisation's admin.
@@ -113,8 +123,11 @@ struct CreateUser {
 enum OrgCommand {
     /// Create an organisation.
     Create {
+        /// Short name used in addresses, e.g. acme in /orgs/acme/ (2 to 40 lower-case
+        /// letters, digits or inner hyphens).
         #[arg(long)]
         slug: String,
+        /// The organisation's name, e.g. "Acme Ltd".
         #[arg(long)]
         name: String,
     },
@@ -407,4 +420,48 @@ async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::config::Config;
+
+    /// Every flag of every command says what it is for, and each flag that sets a
+    /// configuration value shows the `CUSTOS_*` variable that sets it too.
+    #[test]
+    fn every_flag_is_described_and_shows_its_environment_variable() {
+        let command = Cli::command();
+        command.clone().debug_assert();
+        let settings = serde_json::to_value(Config::default()).expect("settings");
+        let settings = settings.as_object().expect("a table of settings");
+        let mut checked = 0;
+        let mut commands = vec![(String::from("custos"), command)];
+        while let Some((path, command)) = commands.pop() {
+            for arg in command.get_arguments() {
+                let Some(long) = arg.get_long() else {
+                    continue;
+                };
+                if matches!(long, "help" | "version") {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "{path} --{long} has no description"
+                );
+                let variable = format!("CUSTOS_{}", long.replace('-', "_").to_uppercase());
+                let env = arg.get_env().and_then(|e| e.to_str());
+                if settings.contains_key(&long.replace('-', "_")) || env.is_some() {
+                    assert_eq!(env, Some(variable.as_str()), "{path} --{long}");
+                }
+                checked += 1;
+            }
+            for sub in command.get_subcommands() {
+                commands.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert!(checked >= 20, "only {checked} flags");
+    }
 }

@@ -1,4 +1,9 @@
-//! The OpenAPI document: served, current, and describing every API route.
+//! The OpenAPI document: served, describing every API route, and reviewed: the served
+//! document is snapshotted, so any change to the API shows up as a diff of
+//! `snapshots/*openapi.snap` in review. After an intended change, accept it with
+//! `INSTA_UPDATE=always cargo test -p custos --test it api_docs` and read the diff; a plain
+//! run (CI included) never writes a snapshot and fails on any difference
+//! (`.config/insta.yaml`).
 
 use reqwest::StatusCode;
 
@@ -11,7 +16,7 @@ on_both_backends! {
         let (status, document) = client.get_json("/api/v1/openapi.json").await;
         assert_eq!(status, StatusCode::OK);
         assert!(document["openapi"].as_str().expect("version").starts_with("3.1"));
-        assert_eq!(document, serde_json::to_value(custos_web::openapi_document()).expect("document"));
+        insta::assert_json_snapshot!("openapi", document);
         let paths = document["paths"].as_object().expect("paths");
         for path in [
             "/api/v1/me",

@@ -138,3 +138,28 @@ on_both_backends! {
         assert!(text(&missing).contains("does not exist"));
     }
 }
+
+#[test]
+fn the_log_written_to_a_file_carries_no_colour_codes() {
+    let dir = crate::support::TempDir::new();
+    let log_path = dir.0.join("custos.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let database = format!("sqlite://{}?mode=rwc", dir.0.join("custos.db").display());
+    let status = custos_command()
+        .args(["migrate", "--database-url", &database])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .status()
+        .expect("run custos");
+    assert!(status.success());
+    let written = std::fs::read_to_string(&log_path).expect("read log");
+    assert!(
+        written.contains("INFO"),
+        "the migrations are logged: {written}"
+    );
+    assert!(
+        !written.contains("\x1b["),
+        "colour codes in a log file: {written:?}"
+    );
+}

@@ -11,5 +11,6 @@ mod members;
 mod migrations;
 mod objectives;
 mod rbac;
+mod registers;
 mod support;
 mod tenancy;

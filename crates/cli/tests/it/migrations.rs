@@ -31,9 +31,10 @@ on_both_backends! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn instances_starting_together_on_postgres_migrate_once() {
-    let Some(url) = crate::support::fresh_postgres_database().await else {
+    let Some(database) = crate::support::fresh_postgres_database().await else {
         return;
     };
+    let url = database.url.clone();
     let mut starts = Vec::new();
     for _ in 0..4 {
         let url = url.clone();
@@ -69,8 +70,9 @@ async fn every_older_schema_upgrades_with_its_data() {
         "sqlite://{}?mode=rwc",
         dir.0.join("upgrade.db").display()
     )];
-    if let Some(url) = crate::support::fresh_postgres_database().await {
-        urls.push(url);
+    let postgres = crate::support::fresh_postgres_database().await;
+    if let Some(database) = &postgres {
+        urls.push(database.url.clone());
     }
     for url in urls {
         let app = App::connect(&url, Settings::default())
@@ -221,8 +223,9 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
         "sqlite://{}?mode=rwc",
         dir.0.join("v2.db").display()
     )];
-    if let Some(url) = crate::support::fresh_postgres_database().await {
-        urls.push(url);
+    let postgres = crate::support::fresh_postgres_database().await;
+    if let Some(database) = &postgres {
+        urls.push(database.url.clone());
     }
     for url in urls {
         let app = App::connect(&url, Settings::default())

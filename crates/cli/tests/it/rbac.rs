@@ -1,46 +1,20 @@
 //! The role matrix, generated from the permission table: for every organisation-scoped API
 //! operation and every role, the call succeeds exactly when the role holds the permission.
 
+use std::collections::BTreeMap;
+
 use custos_app::domain::platform::{Permission, Role, TokenScope};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{TestApp, objective};
+use crate::registers::{Operation, REGISTERS, kind_of_id, register_of};
+use crate::support::TestApp;
 
-/// Each organisation-scoped API operation with the permission it needs and the status of
-/// a successful call.
-const OPERATIONS: &[(&str, &str, Permission, u16)] = &[
-    (
-        "GET",
-        "/api/v1/orgs/{org}/objectives",
-        Permission::ViewObjectives,
-        200,
-    ),
-    (
-        "POST",
-        "/api/v1/orgs/{org}/objectives",
-        Permission::ManageObjectives,
-        201,
-    ),
-    (
-        "GET",
-        "/api/v1/orgs/{org}/objectives/{id}",
-        Permission::ViewObjectives,
-        200,
-    ),
-    (
-        "PUT",
-        "/api/v1/orgs/{org}/objectives/{id}",
-        Permission::ManageObjectives,
-        200,
-    ),
-    (
-        "POST",
-        "/api/v1/orgs/{org}/objectives/{id}/submit",
-        Permission::SubmitForApproval,
-        201,
-    ),
+/// The platform's organisation-scoped API operations with the permission each needs and the
+/// status of a successful call; the registers' operations come from their declarations in
+/// registers.rs.
+const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     (
         "GET",
         "/api/v1/orgs/{org}/approvals",
@@ -64,12 +38,6 @@ const OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         "/api/v1/orgs/{org}/audit-events",
         Permission::ViewAuditLog,
         200,
-    ),
-    (
-        "DELETE",
-        "/api/v1/orgs/{org}/objectives/{id}",
-        Permission::ManageObjectives,
-        204,
     ),
     (
         "GET",
@@ -97,24 +65,44 @@ const OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     ),
 ];
 
+/// Every organisation-scoped API operation: the registers' and the platform's, deletions
+/// last so that each round's records exist for every other call.
+fn operations() -> Vec<Operation> {
+    let mut operations: Vec<Operation> = REGISTERS.iter().flat_map(|r| r.operations()).collect();
+    operations.extend(
+        PLATFORM_OPERATIONS
+            .iter()
+            .map(|&(method, path, permission, success)| Operation {
+                method,
+                path: path.to_owned(),
+                permission,
+                success,
+            }),
+    );
+    operations.sort_by_key(|operation| operation.method == "DELETE");
+    operations
+}
+
 #[test]
 fn every_api_operation_is_in_the_role_matrix() {
+    let operations = operations();
     for (method, path) in crate::tenancy::all_routes() {
         if !path.starts_with("/api/") || !path.contains("{org}") {
             continue;
         }
         assert!(
-            OPERATIONS
+            operations
                 .iter()
-                .any(|(m, p, _, _)| *m == method.as_str() && *p == path),
-            "{method} {path} has no row in the role matrix"
+                .any(|o| o.method == method.as_str() && o.path == path),
+            "{method} {path} has no row in the role matrix: declare its register in \
+             registers.rs or add it to PLATFORM_OPERATIONS"
         );
     }
 }
 
-/// A draft objective, a pending request (from someone else) and a member to change, for
-/// one probe round.
-async fn fixtures(app: &TestApp, round: &str) -> (String, String, String) {
+/// For one probe round: a record of every register, a pending request (from someone else)
+/// and a member to change, by the kind of record a route's `{id}` names.
+async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<&'static str, String> {
     let target = format!("target-{round}@acme.example");
     app.member("acme", &target, Role::Staff).await;
     let target_id = app
@@ -131,30 +119,21 @@ async fn fixtures(app: &TestApp, round: &str) -> (String, String, String) {
             TokenScope::ReadWrite,
         )
         .await;
-    let (_, draft) = manager
-        .post_json(
-            "/api/v1/orgs/acme/objectives",
-            &objective("Draft for the matrix"),
-        )
-        .await;
-    let (_, other) = manager
-        .post_json(
-            "/api/v1/orgs/acme/objectives",
-            &objective("Submitted for the matrix"),
-        )
-        .await;
-    let other_id = other["id"].as_str().expect("id");
-    let (_, approval) = manager
-        .post_json(
-            &format!("/api/v1/orgs/acme/objectives/{other_id}/submit"),
-            &json!({ "version": 1 }),
-        )
-        .await;
-    (
-        draft["id"].as_str().expect("id").to_owned(),
-        approval["id"].as_str().expect("id").to_owned(),
-        target_id,
-    )
+    let mut ids = BTreeMap::from([("members", target_id)]);
+    for register in REGISTERS {
+        let draft = register
+            .create(&manager, "acme", "Draft for the matrix")
+            .await;
+        ids.insert(register.segment, draft);
+        if register.approvable && !ids.contains_key("approvals") {
+            let other = register
+                .create(&manager, "acme", "Submitted for the matrix")
+                .await;
+            let approval = register.submit(&manager, "acme", &other, 1).await;
+            ids.insert("approvals", approval);
+        }
+    }
+    ids
 }
 
 on_both_backends! {
@@ -165,20 +144,23 @@ on_both_backends! {
             app.member("acme", &email, role).await;
             let client = app.api("acme", &email, TokenScope::ReadWrite).await;
             let manager = app.api("acme", "fixture-manager@acme.example", TokenScope::Read).await;
-            let (objective_id, approval_id, member_id) = fixtures(&app, role.as_str()).await;
-            for (method, template, permission, success) in OPERATIONS {
-                let id = if template.contains("/approvals/") {
-                    &approval_id
-                } else if template.contains("/members/") {
-                    &member_id
-                } else {
-                    &objective_id
-                };
-                let path = template.replace("{org}", "acme").replace("{id}", id);
-                // Earlier calls of this round may have moved the objective on a version.
-                let (_, current) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
-                let version = current["version"].as_i64().unwrap_or(1);
-                let mut body = objective("Matrix probe");
+            let ids = fixtures(&app, role.as_str()).await;
+            for Operation { method, path: template, permission, success } in operations() {
+                let mut path = template.replace("{org}", "acme");
+                if template.contains("{id}") {
+                    let kind = kind_of_id(&template);
+                    let id = ids.get(kind).unwrap_or_else(|| panic!("no {kind} for {template}"));
+                    path = path.replace("{id}", id);
+                }
+                let register = register_of(&template);
+                // Earlier calls of this round may have moved the record on a version.
+                let mut version = 1;
+                if let Some(register) = register {
+                    let one = format!("{}/{}", register.api_path("acme"), ids[register.segment]);
+                    let (_, current) = manager.get_json(&one).await;
+                    version = current["version"].as_i64().unwrap_or(1);
+                }
+                let mut body = register.map_or_else(|| json!({}), |r| (r.api_body)("Matrix probe"));
                 body["version"] = json!(version);
                 body["decision"] = json!("approve");
                 body["email"] = json!(format!("new-{}@acme.example", role.as_str()));
@@ -186,14 +168,15 @@ on_both_backends! {
                 body["role"] = json!("contributor");
                 let request = client
                     .http
-                    .request(Method::from_bytes(method.as_bytes()).expect("method"), client.url(&path))
+                    .request(Method::from_bytes(method.as_bytes()).expect("m"), client.url(&path))
                     .query(&[("version", version)])
                     .json(&body);
                 let status = request.send().await.expect("request").status();
-                if role.allows(*permission) {
-                    assert_eq!(status.as_u16(), *success, "{role:?} may {method} {template}");
+                if role.allows(permission) {
+                    assert_eq!(status.as_u16(), success, "{role:?} may {method} {template}");
                 } else {
-                    assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} may not {method} {template}");
+                    let refused = format!("{role:?} may not {method} {template}");
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
                 }
             }
         }
@@ -217,15 +200,33 @@ on_both_backends! {
             let email = format!("{}@acme.example", role.as_str().replace('_', "-"));
             app.member("acme", &email, role).await;
             let browser = app.browser(&email).await;
-            let created = browser
-                .post_form("/orgs/acme/objectives", &[("title", "From a page"), ("rationale", "r"), ("category", "risk"), ("target", "t")])
-                .await
-                .status();
-            let expected = if role.allows(Permission::ManageObjectives) { StatusCode::SEE_OTHER } else { StatusCode::FORBIDDEN };
-            assert_eq!(created, expected, "{role:?} creating from the form");
-            for (path, permission) in [("/orgs/acme/audit-log", Permission::ViewAuditLog), ("/orgs/acme/approvals", Permission::ViewApprovals), ("/orgs/acme/tokens", Permission::ManageOwnTokens), ("/orgs/acme/members", Permission::ManageMembers)] {
-                let status = browser.get(path).await.status();
-                let expected = if role.allows(permission) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            let mut pages = Vec::new();
+            for register in REGISTERS {
+                let form = (register.form)("From a page");
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let created = browser.post_form(&register.page_path("acme"), &form).await.status();
+                let expected = if role.allows(register.manage) {
+                    StatusCode::SEE_OTHER
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let what = format!("{role:?} creating from the {} form", register.segment);
+                assert_eq!(created, expected, "{what}");
+                pages.push((register.page_path("acme"), register.view));
+            }
+            pages.extend([
+                ("/orgs/acme/audit-log", Permission::ViewAuditLog),
+                ("/orgs/acme/approvals", Permission::ViewApprovals),
+                ("/orgs/acme/tokens", Permission::ManageOwnTokens),
+                ("/orgs/acme/members", Permission::ManageMembers),
+            ].map(|(path, permission)| (path.to_owned(), permission)));
+            for (path, permission) in pages {
+                let status = browser.get(&path).await.status();
+                let expected = if role.allows(permission) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
                 assert_eq!(status, expected, "{role:?} {path}");
             }
         }

@@ -47,14 +47,42 @@ pub struct TestApp {
     pub base_url: String,
     pub database_url: String,
     pub backend: Backend,
-    /// Keeps the SQLite file alive for the test.
-    _dir: Option<TempDir>,
+    /// Removed after the test, once the application is closed.
+    database: Database,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// Where a test's data lives: a temporary directory with the SQLite file, or a PostgreSQL
+/// database; each is removed when dropped.
+enum Database {
+    Sqlite(TempDir),
+    Postgres(PostgresDatabase),
+}
+
+impl Database {
+    fn sqlite() -> Self {
+        Self::Sqlite(TempDir::new())
+    }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        // Close the pool before the database goes, so no connection of it is left retrying
+        // against a dropped database. The tests run on multi-threaded runtimes, where a drop
+        // may block in place; elsewhere the drop of the database ends the connections.
+        if let Database::Postgres(_) = self.database
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            && runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            let app = self.app.clone();
+            tokio::task::block_in_place(|| {
+                runtime.block_on(async {
+                    let _ =
+                        tokio::time::timeout(std::time::Duration::from_secs(5), app.close()).await;
+                });
+            });
+        }
     }
 }
 
@@ -81,30 +109,188 @@ impl Drop for TempDir {
     }
 }
 
-/// The URL of a new, empty PostgreSQL database, or `None` (the test is skipped) when no
-/// server is configured and none is required.
-pub async fn fresh_postgres_database() -> Option<String> {
+/// A PostgreSQL database of the test server, dropped (with any connection still open to it)
+/// when this value is dropped.
+pub struct PostgresDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let admin_url = self.admin_url.clone();
+        // A drop cannot await; run the statement on a runtime of its own, outside the test's.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(admin_execute(&admin_url, &sql))
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            loudly(&format!(
+                "could not drop the test database {}: {error}",
+                self.name
+            ));
+        }
+    }
+}
+
+/// Writes a line to the terminal even when the test harness captures the test's output (it
+/// captures only `print!` and `eprint!`), so a skipped half of the suite cannot go unseen.
+fn loudly(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// The test server, or `None` (the test is skipped, and says so) when no server is configured
+/// and none is required.
+fn postgres_admin_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("CUSTOS_TEST_POSTGRES_URL") else {
         if std::env::var("CUSTOS_TEST_REQUIRE_POSTGRES").is_ok() {
             panic!("CUSTOS_TEST_REQUIRE_POSTGRES is set but CUSTOS_TEST_POSTGRES_URL is not");
         }
-        eprintln!("skipped on PostgreSQL: set CUSTOS_TEST_POSTGRES_URL (scripts/test does)");
+        let thread = std::thread::current();
+        loudly(&format!(
+            "SKIPPED on PostgreSQL: {}: set CUSTOS_TEST_POSTGRES_URL (scripts/test does)",
+            thread.name().unwrap_or("a test")
+        ));
         return None;
     };
-    let name = format!("custos_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+    Some(admin_url)
+}
+
+async fn admin_execute(admin_url: &str, sql: &str) -> Result<(), String> {
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
         .await
-        .expect("connect to the test PostgreSQL server");
-    sqlx::Executor::execute(
-        &mut admin,
-        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+        .map_err(|e| format!("connect to the test PostgreSQL server: {e}"))?;
+    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(sql.to_owned()))
+        .await
+        .map_err(|e| format!("{sql}: {e}"))?;
+    let _ = sqlx::Connection::close(admin).await;
+    Ok(())
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Test databases are named `custos_test_<unix seconds>_<random>`; templates
+/// `custos_template_<unix seconds>_<pid>_<random>`.
+fn database_name(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        unix_seconds(),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
     )
-    .await
-    .expect("create test database");
+}
+
+/// The URL of database `name` on the server of `admin_url`.
+fn url_of(admin_url: &str, name: &str) -> String {
     let (prefix, _) = admin_url
         .rsplit_once('/')
         .expect("database URL with a path");
-    Some(format!("{prefix}/{name}"))
+    format!("{prefix}/{name}")
+}
+
+async fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> PostgresDatabase {
+    let sql = match template {
+        Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    admin_execute(admin_url, &sql)
+        .await
+        .expect("create test database");
+    PostgresDatabase {
+        url: url_of(admin_url, name),
+        name: name.to_owned(),
+        admin_url: admin_url.to_owned(),
+    }
+}
+
+/// A new, empty PostgreSQL database (dropped with the returned value), or `None` when the
+/// PostgreSQL half of the suite does not run. For tests of migrations themselves.
+pub async fn fresh_postgres_database() -> Option<PostgresDatabase> {
+    let admin_url = postgres_admin_url()?;
+    Some(create_database(&admin_url, &database_name("custos_test"), None).await)
+}
+
+/// A migrated PostgreSQL database cloned from this process's template (`CREATE DATABASE ...
+/// TEMPLATE`, far cheaper than migrating each time), or `None` when PostgreSQL does not run.
+pub async fn migrated_postgres_database() -> Option<PostgresDatabase> {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let admin_url = postgres_admin_url()?;
+    let template = TEMPLATE.get_or_init(|| migrated_template(&admin_url)).await;
+    Some(create_database(&admin_url, &database_name("custos_test"), Some(template)).await)
+}
+
+/// Creates and migrates this process's template. Its name carries the pid, so test processes
+/// running at once on one server never share one. The process holds an advisory lock named
+/// after its template until it exits, so a template whose lock is free was left by a process
+/// that ended: those are dropped first, as are test databases a killed run left a day ago.
+async fn migrated_template(admin_url: &str) -> String {
+    static OWNER: std::sync::OnceLock<std::sync::Mutex<sqlx::PgConnection>> =
+        std::sync::OnceLock::new();
+    let name = database_name(&format!("custos_template_{}", std::process::id()));
+    let mut owner = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(&name)
+        .execute(&mut owner)
+        .await
+        .expect("lock the template's name");
+    sweep_abandoned_databases(&mut owner, &name).await;
+    admin_execute(admin_url, &format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the template database");
+    let app = App::connect(&url_of(admin_url, &name), Settings::default())
+        .await
+        .expect("connect to the template");
+    app.migrate().await.expect("migrate the template");
+    // CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to.
+    app.close().await;
+    // Never closed: the server releases the lock when the process ends.
+    let _ = OWNER.set(std::sync::Mutex::new(owner));
+    name
+}
+
+async fn sweep_abandoned_databases(admin: &mut sqlx::PgConnection, own_template: &str) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'custos\\_test\\_%' \
+         OR datname LIKE 'custos\\_template\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    let day_ago = unix_seconds().saturating_sub(24 * 60 * 60);
+    for name in names {
+        let abandoned = if name.starts_with("custos_template_") {
+            name != own_template
+                && sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+                    .bind(&name)
+                    .fetch_one(&mut *admin)
+                    .await
+                    .unwrap_or(false)
+        } else {
+            name.split('_')
+                .find_map(|part| part.parse::<u64>().ok().filter(|s| *s > 1_000_000_000))
+                .is_some_and(|created| created < day_ago)
+        };
+        if abandoned {
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::Executor::execute(&mut *admin, sqlx::AssertSqlSafe(sql)).await;
+            let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut *admin)
+                .await;
+        }
+    }
 }
 
 /// Runs `sql` on the database at `url` outside Custos (as someone with access to the
@@ -129,11 +315,7 @@ pub async fn raw_sql(url: &str, sql: &str) -> u64 {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         match backend {
-            Backend::Sqlite => {
-                let dir = TempDir::new();
-                let url = format!("sqlite://{}?mode=rwc", dir.0.join("custos.db").display());
-                Self::start(backend, url, Some(dir), "").await
-            }
+            Backend::Sqlite => Self::start(backend, Database::sqlite(), "").await,
             Backend::Postgres => Self::spawn_postgres()
                 .await
                 .expect("PostgreSQL is configured"),
@@ -141,34 +323,32 @@ impl TestApp {
     }
 
     pub async fn spawn_postgres() -> Option<Self> {
-        let url = fresh_postgres_database().await?;
-        Some(Self::start(Backend::Postgres, url, None, "").await)
+        let database = migrated_postgres_database().await?;
+        Some(Self::start(Backend::Postgres, Database::Postgres(database), "").await)
     }
 
     /// The application under a base path, as behind a reverse proxy at /isms/.
     pub async fn spawn_under(backend: Backend, base_path: &str) -> Option<Self> {
         match backend {
-            Backend::Sqlite => {
-                let dir = TempDir::new();
-                let url = format!("sqlite://{}?mode=rwc", dir.0.join("custos.db").display());
-                Some(Self::start(backend, url, Some(dir), base_path).await)
-            }
+            Backend::Sqlite => Some(Self::start(backend, Database::sqlite(), base_path).await),
             Backend::Postgres => {
-                let url = fresh_postgres_database().await?;
-                Some(Self::start(backend, url, None, base_path).await)
+                let database = migrated_postgres_database().await?;
+                Some(Self::start(backend, Database::Postgres(database), base_path).await)
             }
         }
     }
 
-    async fn start(
-        backend: Backend,
-        database_url: String,
-        dir: Option<TempDir>,
-        base_path: &str,
-    ) -> Self {
+    async fn start(backend: Backend, database: Database, base_path: &str) -> Self {
+        let database_url = match &database {
+            Database::Sqlite(dir) => {
+                format!("sqlite://{}?mode=rwc", dir.0.join("custos.db").display())
+            }
+            Database::Postgres(database) => database.url.clone(),
+        };
         let app = App::connect(&database_url, Settings::default())
             .await
             .expect("connect");
+        // A clone of the PostgreSQL template is migrated already; this checks it is current.
         app.migrate().await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -198,7 +378,7 @@ impl TestApp {
             base_url,
             database_url,
             backend,
-            _dir: dir,
+            database,
             server,
         }
     }

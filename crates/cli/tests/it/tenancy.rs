@@ -1,14 +1,20 @@
 //! Tenancy: a member of one organisation must find nothing of another. The probe list is
 //! built from the route table of the pages and from the OpenAPI document, so a route added
 //! later is probed without anyone remembering to; a route the harness cannot classify or
-//! fill in fails the test.
+//! fill in fails the test. Each id-bearing route is also probed in the caller's own
+//! organisation with an id of another organisation's record, by every role: the answer must
+//! match that for an id that exists nowhere, and must be the store's 404 for some role, so a
+//! permission guard that stops every probe cannot make the test pass without a lookup.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Client, TestApp, objective};
+use crate::registers::{REGISTERS, RegisterFixture, kind_of_id, register_of};
+use crate::support::{Client, TestApp};
 
 /// Routes outside any organisation: they act on the caller alone or on nothing.
 const NOT_ORGANISATION_SCOPED: &[&str] = &[
@@ -47,12 +53,16 @@ pub fn all_routes() -> Vec<(Method, String)> {
     routes
 }
 
+/// Organisation A ("acme"): one record of every register, a pending approval request, an API
+/// token and a member, each as probes will name it.
 struct OrgA {
-    member_id: String,
-    objective_id: String,
-    objective_title: String,
-    approval_id: String,
-    token_id: String,
+    /// The id of A's record of each kind a route's `{id}` can name (`objectives`,
+    /// `approvals`, `tokens`, `members`, ...).
+    ids: BTreeMap<&'static str, String>,
+    /// Each register's record as its owner read it once set up, to prove nothing changed.
+    records: Vec<(&'static RegisterFixture, String, Value)>,
+    /// What A's pages and exports would show: titles, ids, the owner's e-mail.
+    secrets: Vec<String>,
 }
 
 async fn organisation_a(app: &TestApp) -> OrgA {
@@ -61,17 +71,28 @@ async fn organisation_a(app: &TestApp) -> OrgA {
     let api = app
         .api("acme", "maya@acme.example", TokenScope::ReadWrite)
         .await;
-    let title = "Acme secret objective".to_owned();
-    let (_, created) = api
-        .post_json("/api/v1/orgs/acme/objectives", &objective(&title))
-        .await;
-    let objective_id = created["id"].as_str().expect("id").to_owned();
-    let (_, approval) = api
-        .post_json(
-            &format!("/api/v1/orgs/acme/objectives/{objective_id}/submit"),
-            &json!({ "version": 1 }),
-        )
-        .await;
+    let mut ids = BTreeMap::new();
+    let mut records = Vec::new();
+    let mut secrets = vec!["maya@acme.example".to_owned()];
+    for register in REGISTERS {
+        let title = format!("Acme secret {}", register.segment);
+        let id = register.create(&api, "acme", &title).await;
+        if register.approvable {
+            let approval = register.submit(&api, "acme", &id, 1).await;
+            secrets.push(approval.clone());
+            ids.insert("approvals", approval);
+        }
+        let (_, record) = api
+            .get_json(&format!("{}/{id}", register.api_path("acme")))
+            .await;
+        if register.approvable {
+            assert_eq!(record["status"], "pending_approval", "{record}");
+            assert_eq!(record["version"], 2, "{record}");
+        }
+        secrets.extend([title, id.clone()]);
+        ids.insert(register.segment, id.clone());
+        records.push((register, id, record));
+    }
     let token = app
         .app
         .create_token_cli(
@@ -84,6 +105,8 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         )
         .await
         .expect("token");
+    secrets.push(token.token.id.to_string());
+    ids.insert("tokens", token.token.id.to_string());
     let member_id = app
         .app
         .find_user_by_email("maya@acme.example")
@@ -91,12 +114,11 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         .expect("maya")
         .id
         .to_string();
+    ids.insert("members", member_id);
     OrgA {
-        member_id,
-        objective_id,
-        objective_title: title,
-        approval_id: approval["id"].as_str().expect("id").to_owned(),
-        token_id: token.token.id.to_string(),
+        ids,
+        records,
+        secrets,
     }
 }
 
@@ -104,19 +126,12 @@ async fn organisation_a(app: &TestApp) -> OrgA {
 fn fill(path: &str, org: &str, a: &OrgA) -> String {
     let mut filled = path.replace("{org}", org);
     if filled.contains("{id}") {
-        let resource = filled
-            .split("/{id}")
-            .next()
-            .and_then(|head| head.rsplit('/').next())
-            .unwrap_or_default();
-        let id = match resource {
-            "objectives" => &a.objective_id,
-            "approvals" => &a.approval_id,
-            "tokens" => &a.token_id,
-            "members" => &a.member_id,
-            other => panic!(
-                "route {path} escapes the tenancy harness: no record of kind {other:?} to probe with; add one to organisation_a()"
-            ),
+        let kind = kind_of_id(path);
+        let Some(id) = a.ids.get(kind) else {
+            panic!(
+                "route {path} escapes the tenancy harness: no record of kind {kind:?} to probe \
+                 with; declare its register in registers.rs (or add the record to organisation_a)"
+            );
         };
         filled = filled.replace("{id}", id);
     }
@@ -127,21 +142,22 @@ fn fill(path: &str, org: &str, a: &OrgA) -> String {
     filled
 }
 
+/// A request that would succeed if the route let it through: the register's valid body (when
+/// the route is a register's) and every field the platform routes read.
 async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
     let request = client.http.request(method.clone(), client.url(path));
+    let title = "Written across organisations";
+    let register = register_of(path);
     let request = if path.starts_with("/api/") {
-        let mut body = objective("Written across organisations");
+        let mut body = register.map_or_else(|| json!({}), |r| (r.api_body)(title));
         body["version"] = json!(1);
         body["decision"] = json!("approve");
         body["role"] = json!("staff");
         body["email"] = json!("someone@globex.example");
         request.json(&body)
     } else {
-        request.form(&[
-            ("title", "Written across organisations"),
-            ("rationale", "x"),
-            ("category", "risk"),
-            ("target", "x"),
+        let mut form: Vec<(&str, String)> = register.map(|r| (r.form)(title)).unwrap_or_default();
+        for (field, value) in [
             ("version", "1"),
             ("decision", "approve"),
             ("name", "t"),
@@ -149,7 +165,10 @@ async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
             ("expires_in_days", "5"),
             ("role", "staff"),
             ("email", "someone@globex.example"),
-        ])
+        ] {
+            form.push((field, value.to_owned()));
+        }
+        request.form(&form)
     };
     let request = if *method == Method::DELETE {
         request.query(&[("version", "1")])
@@ -159,18 +178,91 @@ async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
     request.send().await.expect("probe").status()
 }
 
+/// Members of organisation B ("globex") in every role, each with a session and a read-write
+/// token: whatever a route requires, one of them holds it, so the foreign-id probe gets past
+/// the permission checks and reaches the store.
+struct Insiders(Vec<(Role, Client, Client)>);
+
+impl Insiders {
+    async fn of_globex(app: &TestApp) -> Self {
+        let mut insiders = Vec::new();
+        for role in Role::ALL {
+            let email = format!("{}-insider@globex.example", role.as_str());
+            app.member("globex", &email, role).await;
+            let session = app.browser(&email).await;
+            let token = app.api("globex", &email, TokenScope::ReadWrite).await;
+            insiders.push((role, session, token));
+        }
+        Self(insiders)
+    }
+
+    /// The credentials that reach `path`: sessions for pages, sessions and tokens for the API.
+    fn credentials(&self, path: &str) -> Vec<(&'static str, Role, &Client)> {
+        let mut credentials = Vec::new();
+        for (role, session, token) in &self.0 {
+            credentials.push(("session", *role, session));
+            if path.starts_with("/api/") {
+                credentials.push(("token", *role, token));
+            }
+        }
+        credentials
+    }
+}
+
+/// Probes `path` in B's own organisation with one of A's ids and with an id that exists
+/// nowhere: each credential must get the same refusal for both, and for each kind of
+/// credential some role must get past the guards to the store's not-found answer (404).
+async fn probe_foreign_id(insiders: &Insiders, a: &OrgA, method: &Method, path: &str) {
+    let foreign = fill(path, "globex", a);
+    let nowhere = path
+        .replace("{org}", "globex")
+        .replace("{id}", &uuid::Uuid::now_v7().to_string());
+    let mut reached_store: BTreeSet<&str> = BTreeSet::new();
+    let mut kinds: BTreeSet<&str> = BTreeSet::new();
+    for (kind, role, client) in insiders.credentials(path) {
+        kinds.insert(kind);
+        let answer = probe(client, method, &foreign).await;
+        let who = format!("{kind} of a {} of globex", role.as_str());
+        assert!(
+            !answer.is_success() && !answer.is_redirection(),
+            "{who}: {method} {foreign} answered {answer}"
+        );
+        let missing = probe(client, method, &nowhere).await;
+        assert_eq!(
+            answer, missing,
+            "{who}: {method} {foreign} tells A's record from a missing one"
+        );
+        if answer == StatusCode::NOT_FOUND {
+            reached_store.insert(kind);
+        }
+    }
+    for kind in kinds {
+        assert!(
+            reached_store.contains(kind),
+            "{method} {path}: every {kind} was stopped before the store (a guard's 401/403 or a \
+             validation error, never the not-found 404), so the foreign-id probe proved nothing; \
+             make the probe's request one that some role may send"
+        );
+    }
+}
+
 on_both_backends! {
     async fn members_of_another_organisation_get_404_on_every_route(app) {
         let a = organisation_a(&app).await;
         app.member("globex", "bob@globex.example", Role::Admin).await;
         let bob_browser = app.browser("bob@globex.example").await;
         let bob_token = app.api("globex", "bob@globex.example", TokenScope::ReadWrite).await;
+        let insiders = Insiders::of_globex(&app).await;
         let mut probed = 0;
         for (method, path) in all_routes() {
             if NOT_ORGANISATION_SCOPED.contains(&path.as_str()) {
                 continue;
             }
-            assert!(path.contains("/orgs/{org}"), "route {method} {path} is neither organisation-scoped nor listed as outside organisations: classify it in the tenancy harness");
+            assert!(
+                path.contains("/orgs/{org}"),
+                "route {method} {path} is neither organisation-scoped nor listed as outside \
+                 organisations: classify it in the tenancy harness"
+            );
             // Pages are reached with the session; the API with the session and with a token.
             let clients: &[(&str, &Client)] = if path.starts_with("/api/") {
                 &[("session", &bob_browser), ("token", &bob_token)]
@@ -180,20 +272,15 @@ on_both_backends! {
             // In A's organisation every route must answer 404.
             let target = fill(&path, "acme", &a);
             for (credential, client) in clients {
-                assert_eq!(probe(client, &method, &target).await, StatusCode::NOT_FOUND, "{credential} of another organisation: {method} {target}");
+                let answer = probe(client, &method, &target).await;
+                let context = format!("{credential} of another organisation: {method} {target}");
+                assert_eq!(answer, StatusCode::NOT_FOUND, "{context}");
             }
             probed += 1;
-            // In Bob's own organisation (his admin role passes the permission checks, so the
-            // probe reaches the queries), one of A's ids must look exactly like an id that
-            // exists nowhere.
+            // In B's own organisation, one of A's ids must look exactly like an id that exists
+            // nowhere, to a role allowed to use the route.
             if path.contains("{id}") {
-                let foreign = fill(&path, "globex", &a);
-                let nowhere = path.replace("{org}", "globex").replace("{id}", &uuid::Uuid::now_v7().to_string());
-                for (credential, client) in clients {
-                    let answer = probe(client, &method, &foreign).await;
-                    assert!(!answer.is_success() && !answer.is_redirection(), "{credential}: {method} {foreign} answered {answer}");
-                    assert_eq!(answer, probe(client, &method, &nowhere).await, "{method} {foreign} tells A's record from a missing one");
-                }
+                probe_foreign_id(&insiders, &a, &method, &path).await;
                 probed += 1;
             }
         }
@@ -201,16 +288,19 @@ on_both_backends! {
 
         // Nothing of A changed, and A's records are intact.
         let maya = app.api("acme", "maya@acme.example", TokenScope::Read).await;
-        let (status, objective) = maya.get_json(&format!("/api/v1/orgs/acme/objectives/{}", a.objective_id)).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(objective["status"], "pending_approval");
-        assert_eq!(objective["version"], 2);
-        assert_eq!(maya.get_json("/api/v1/orgs/acme/objectives").await.1["total"], 1);
-        let (_, approval) = maya.get_json(&format!("/api/v1/orgs/acme/approvals/{}", a.approval_id)).await;
+        for (register, id, before) in &a.records {
+            let one = format!("{}/{id}", register.api_path("acme"));
+            let (status, record) = maya.get_json(&one).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(&record, before, "A's record changed");
+            assert_eq!(maya.get_json(&register.api_path("acme")).await.1["total"], 1);
+            // A token of A used on B's organisation finds nothing either.
+            let (status, _) = maya.get_json(&register.api_path("globex")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+        }
+        let approval = format!("/api/v1/orgs/acme/approvals/{}", a.ids["approvals"]);
+        let (_, approval) = maya.get_json(&approval).await;
         assert_eq!(approval["status"], "pending");
-
-        // A token of A used on B's organisation finds nothing either.
-        assert_eq!(maya.get_json("/api/v1/orgs/globex/objectives").await.0, StatusCode::NOT_FOUND);
     }
 }
 
@@ -219,33 +309,41 @@ on_both_backends! {
         let a = organisation_a(&app).await;
         app.member("globex", "bob@globex.example", Role::Admin).await;
         let bob = app.browser("bob@globex.example").await;
-        bob.post_json("/api/v1/orgs/globex/objectives", &objective("Globex own objective")).await;
-        for path in [
-            "/api/v1/orgs/globex/objectives",
-            "/api/v1/orgs/globex/objectives?q=acme",
+        let mut paths = Vec::new();
+        for register in REGISTERS {
+            register.create(&bob, "globex", &format!("Globex own {}", register.segment)).await;
+            let (api, page) = (register.api_path("globex"), register.page_path("globex"));
+            paths.extend([api.clone(), format!("{api}?q=acme"), page.clone()]);
+            paths.push(format!("{page}?format=csv"));
+        }
+        paths.extend([
             "/api/v1/orgs/globex/approvals",
             "/api/v1/orgs/globex/audit-events?limit=200",
-            "/orgs/globex/objectives",
-            "/orgs/globex/objectives?format=csv",
             "/orgs/globex/approvals",
             "/orgs/globex/audit-log",
             "/orgs/globex/audit-log?format=csv",
             "/orgs/globex/tokens",
             "/orgs/globex/",
             "/api/v1/me",
-    "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
             "/account",
-        ] {
+        ].map(str::to_owned));
+        for path in &paths {
             let response = bob.get(path).await;
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             let body = response.text().await.expect("body");
-            for secret in [&a.objective_title, &a.objective_id, &a.approval_id, &a.token_id, &"maya@acme.example".to_owned()] {
-                assert!(!body.contains(secret.as_str()), "{path} shows {secret} of another organisation");
+            for secret in &a.secrets {
+                let leak = format!("{path} shows {secret} of another organisation");
+                assert!(!body.contains(secret.as_str()), "{leak}");
             }
         }
-        let (_, globex) = bob.get_json("/api/v1/orgs/globex/objectives").await;
-        assert_eq!(globex["total"], 1);
-        assert_eq!(globex["items"][0]["reference"], "OBJ-0001", "references are numbered per organisation");
+        for register in REGISTERS {
+            let (_, globex) = bob.get_json(&register.api_path("globex")).await;
+            assert_eq!(globex["total"], 1);
+            let first = format!("{}0001", register.reference_prefix);
+            let per_organisation = "references are numbered per organisation";
+            assert_eq!(globex["items"][0]["reference"], first.as_str(), "{per_organisation}");
+        }
     }
 }
 

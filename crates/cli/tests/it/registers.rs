@@ -1,0 +1,169 @@
+//! The registers of the ISMS as the cross-cutting harnesses see them. The tenancy harness and
+//! the role matrix walk every route; what they need to know about a register (where it lives,
+//! who may read and change it, a valid record) is declared here once, so a new register is
+//! covered by adding one entry to [`REGISTERS`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use custos_app::domain::platform::Permission;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Client, objective};
+
+/// One register: its records live at `/api/v1/orgs/{org}/{segment}[/{id}]` and
+/// `/orgs/{org}/{segment}[/{id}]`.
+pub struct RegisterFixture {
+    /// The path segment, the register's name in kebab-case plural.
+    pub segment: &'static str,
+    /// What a record's reference starts with, e.g. `OBJ-` for `OBJ-0001`.
+    pub reference_prefix: &'static str,
+    /// Who may list and read the records.
+    pub view: Permission,
+    /// Who may create, edit and delete them.
+    pub manage: Permission,
+    /// A valid API body creating a record titled `title`; with `version` added it edits one.
+    pub api_body: fn(&str) -> Value,
+    /// Creates a record titled `title` in organisation `org` as `client`, with whatever it
+    /// depends on, and returns its id. Most registers post their `api_body`
+    /// ([`post_api_body`]); one whose records need others first creates those too.
+    pub create_as:
+        for<'a> fn(&'static RegisterFixture, &'a Client, &'a str, &'a str) -> Created<'a>,
+    /// A valid form creating a record titled `title` from the pages.
+    pub form: fn(&str) -> Vec<(&'static str, String)>,
+    /// Records go to senior management through `POST .../{id}/submit`.
+    pub approvable: bool,
+}
+
+pub const REGISTERS: &[RegisterFixture] = &[RegisterFixture {
+    segment: "objectives",
+    reference_prefix: "OBJ-",
+    view: Permission::ViewObjectives,
+    manage: Permission::ManageObjectives,
+    api_body: objective,
+    create_as: post_api_body,
+    form: objective_form,
+    approvable: true,
+}];
+
+/// The id of a record being created.
+pub type Created<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+
+/// Creates a record by posting the register's `api_body` to its list.
+pub fn post_api_body<'a>(
+    register: &'static RegisterFixture,
+    client: &'a Client,
+    org: &'a str,
+    title: &'a str,
+) -> Created<'a> {
+    Box::pin(async move {
+        let (status, created) = client
+            .post_json(&register.api_path(org), &(register.api_body)(title))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "create in {}: {created}",
+            register.segment
+        );
+        created["id"].as_str().expect("id").to_owned()
+    })
+}
+
+fn objective_form(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("rationale", "Because the board asked for it".to_owned()),
+        ("category", "risk".to_owned()),
+        ("target", "Every quarter".to_owned()),
+    ]
+}
+
+/// An organisation-scoped API operation, the permission it needs and the status of a
+/// successful call.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: String,
+    pub permission: Permission,
+    pub success: u16,
+}
+
+impl RegisterFixture {
+    pub fn api_path(&self, org: &str) -> String {
+        format!("/api/v1/orgs/{org}/{}", self.segment)
+    }
+
+    pub fn page_path(&self, org: &str) -> String {
+        format!("/orgs/{org}/{}", self.segment)
+    }
+
+    /// Creates a record through the API as `client` and returns its id.
+    pub async fn create(&'static self, client: &Client, org: &str, title: &str) -> String {
+        (self.create_as)(self, client, org, title).await
+    }
+
+    /// Submits record `id` at `version` for approval as `client`; returns the request's id.
+    pub async fn submit(&self, client: &Client, org: &str, id: &str, version: i64) -> String {
+        let path = format!("{}/{id}/submit", self.api_path(org));
+        let (status, approval) = client
+            .post_json(&path, &json!({ "version": version }))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "submit in {}: {approval}",
+            self.segment
+        );
+        approval["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The register's API operations, in an order one record can go through: read, edit,
+    /// submit, and delete last.
+    pub fn operations(&self) -> Vec<Operation> {
+        let list = format!("/api/v1/orgs/{{org}}/{}", self.segment);
+        let one = format!("{list}/{{id}}");
+        let operation = |method, path: &str, permission, success| Operation {
+            method,
+            path: path.to_owned(),
+            permission,
+            success,
+        };
+        let mut operations = vec![
+            operation("GET", &list, self.view, 200),
+            operation("POST", &list, self.manage, 201),
+            operation("GET", &one, self.view, 200),
+            operation("PUT", &one, self.manage, 200),
+        ];
+        if self.approvable {
+            let submit = format!("{one}/submit");
+            operations.push(operation(
+                "POST",
+                &submit,
+                Permission::SubmitForApproval,
+                201,
+            ));
+        }
+        operations.push(operation("DELETE", &one, self.manage, 204));
+        operations
+    }
+
+    /// Whether `path` (a route template or a filled path) is one of this register's.
+    pub fn owns(&self, path: &str) -> bool {
+        path.split('/').any(|segment| segment == self.segment)
+    }
+}
+
+/// The register a route belongs to, if any.
+pub fn register_of(path: &str) -> Option<&'static RegisterFixture> {
+    REGISTERS.iter().find(|register| register.owns(path))
+}
+
+/// The kind of record a route's `{id}` names: the path segment just before it.
+pub fn kind_of_id(path: &str) -> &str {
+    path.split("/{id}")
+        .next()
+        .and_then(|head| head.rsplit('/').next())
+        .unwrap_or_default()
+}
