@@ -89,7 +89,11 @@ pub async fn fetch_page<T: FromRow>(
         return Ok(Listed::exact(items, total));
     }
     if let Some((total, exact)) = known_total {
-        return Ok(Listed { items, total, total_exact: exact });
+        return Ok(Listed {
+            items,
+            total,
+            total_exact: exact,
+        });
     }
     let mut count = Statement::with_conditions(
         &format!("SELECT COUNT(*) FROM (SELECT 1 {from}"),

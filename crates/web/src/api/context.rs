@@ -195,7 +195,10 @@ pub async fn list_objectives(
     let page = match query.after {
         None => Page::new(query.limit, query.offset),
         Some(_) if sort != ObjectiveSort::Number => {
-            return Err(invalid("after", "after walks the register by number: use sort=number."));
+            return Err(invalid(
+                "after",
+                "after walks the register by number: use sort=number.",
+            ));
         }
         Some(_) if query.offset.is_some() => {
             return Err(invalid("after", "Use either after or offset, not both."));
