@@ -186,8 +186,35 @@ on_both_backends! {
         let second = app.app.create_token_cli("acme", "maya@acme.example", "ci", TokenScope::Read, 1, custos_app::now()).await.expect("token");
         let client = Client::with_token(&app, &second.secret);
         let browser = app.browser("maya@acme.example").await;
-        let revoke = browser.post_form(&format!("/orgs/acme/tokens/{}/revoke", second.token.id), &[]).await;
+        let revoke = browser.post_form_confirming(&format!("/orgs/acme/tokens/{}/revoke", second.token.id), &[]).await;
         assert_eq!(revoke.status(), StatusCode::SEE_OTHER);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+on_both_backends! {
+    async fn revoking_a_token_from_the_page_asks_first_and_changes_nothing_until_confirmed(app) {
+        app.member("acme", "maya@acme.example", Role::Staff).await;
+        let created = app.app.create_token_cli("acme", "maya@acme.example", "SIEM push", TokenScope::Read, 30, custos_app::now()).await.expect("token");
+        let client = Client::with_token(&app, &created.secret);
+        let browser = app.browser("maya@acme.example").await;
+        let revoke = format!("/orgs/acme/tokens/{}/revoke", created.token.id);
+
+        let asked = browser.post_form(&revoke, &[]).await;
+        assert_eq!(asked.status(), StatusCode::OK, "a page without JavaScript asks first");
+        let page = asked.text().await.expect("body");
+        assert!(page.contains("Revoke the token \u{201c}SIEM push\u{201d}?"), "the question names the token: {page}");
+        let (action, fields) = crate::support::confirmation_form(&page).expect("a confirmation form");
+        assert!(action.ends_with(&revoke), "confirming posts the same action: {action}");
+        assert_eq!(fields, [("confirmed".to_owned(), "yes".to_owned())]);
+        assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::OK, "the token still works");
+        assert!(browser.get("/orgs/acme/tokens").await.text().await.expect("body").contains("Active"));
+
+        let nothing = format!("/orgs/acme/tokens/{}/revoke", uuid::Uuid::now_v7());
+        assert_eq!(browser.post_form(&nothing, &[]).await.status(), StatusCode::NOT_FOUND, "no token to ask about");
+
+        let revoked = browser.post_form(&action, &[("confirmed", "yes")]).await;
+        assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
         assert_eq!(client.get_json("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     }
 }

@@ -114,9 +114,42 @@ on_both_backends! {
         let sam = app.app.find_user_by_email("sam@acme.example").await.expect("sam").id;
         let changed = browser.post_form(&format!("/orgs/acme/members/{sam}/role"), &[("role", "auditor")]).await;
         assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-        let removed = browser.post_form(&format!("/orgs/acme/members/{sam}/remove"), &[]).await;
+        let removed = browser.post_form_confirming(&format!("/orgs/acme/members/{sam}/remove"), &[]).await;
         assert_eq!(removed.status(), StatusCode::SEE_OTHER);
         assert!(!browser.get("/orgs/acme/members").await.text().await.expect("body").contains("Sam Staff"));
+    }
+}
+
+on_both_backends! {
+    async fn removing_a_member_from_the_page_asks_first_and_changes_nothing_until_confirmed(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "sam@acme.example", Role::Staff).await;
+        let sam_token = app.api("acme", "sam@acme.example", TokenScope::Read).await;
+        let sam = app.app.find_user_by_email("sam@acme.example").await.expect("sam").id;
+        let browser = app.browser("ada@acme.example").await;
+        let remove = format!("/orgs/acme/members/{sam}/remove");
+
+        let asked = browser.post_form(&remove, &[]).await;
+        assert_eq!(asked.status(), StatusCode::OK, "a page without JavaScript asks first");
+        let page = asked.text().await.expect("body");
+        assert!(page.contains("Remove sam@acme.example from"), "the question names the member: {page}");
+        let (action, fields) = crate::support::confirmation_form(&page).expect("a confirmation form");
+        assert!(action.ends_with(&remove), "confirming posts the same action: {action}");
+        assert_eq!(fields, [("confirmed".to_owned(), "yes".to_owned())]);
+        assert!(page.contains("href=\"/orgs/acme/members\">Cancel</a>"), "cancel leads back to the members");
+
+        assert!(browser.get("/orgs/acme/members").await.text().await.expect("body").contains("sam@acme.example"), "still a member");
+        assert_eq!(sam_token.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::OK, "their token still works");
+        let (_, events) = app.api("acme", "ada@acme.example", TokenScope::Read).await
+            .get_json("/api/v1/orgs/acme/audit-events?record_type=membership&action=delete").await;
+        assert_eq!(events["total"], 0, "nothing recorded");
+
+        let nobody = format!("/orgs/acme/members/{}/remove", uuid::Uuid::now_v7());
+        assert_eq!(browser.post_form(&nobody, &[]).await.status(), StatusCode::NOT_FOUND, "nobody to ask about");
+
+        let removed = browser.post_form(&action, &[("confirmed", "yes")]).await;
+        assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(sam_token.get_json("/api/v1/orgs/acme/objectives").await.0, StatusCode::UNAUTHORIZED);
     }
 }
 

@@ -537,6 +537,74 @@ impl Client {
             .await
             .expect("POST form")
     }
+
+    /// Posts a destructive action's form the way a browser without JavaScript does: the first
+    /// POST must answer with the confirmation page, whose own form is then submitted.
+    pub async fn post_form_confirming(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let asked = self.post_form(path, form).await;
+        assert_eq!(
+            asked.status(),
+            StatusCode::OK,
+            "POST {path} should ask first"
+        );
+        let page = asked.text().await.expect("confirmation page");
+        let Some((action, fields)) = confirmation_form(&page) else {
+            panic!("POST {path} answered no confirmation page:\n{page}");
+        };
+        let url = reqwest::Url::parse(&self.base_url)
+            .and_then(|base| base.join(&action))
+            .expect("the confirmation form's action");
+        self.http
+            .post(url)
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST confirmation")
+    }
+}
+
+/// The action and the fields of the form on a confirmation page (templates/confirm.html).
+pub fn confirmation_form(page: &str) -> Option<(String, Vec<(String, String)>)> {
+    let form = page
+        .split("<section class=\"card confirm\">")
+        .nth(1)?
+        .split("</form>")
+        .next()?;
+    let action = attribute(form.split("<form").nth(1)?, "action")?;
+    let fields = form
+        .split("<input")
+        .skip(1)
+        .filter(|input| attribute(input, "type").as_deref() == Some("hidden"))
+        .map(|input| Some((attribute(input, "name")?, attribute(input, "value")?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some((action, fields))
+}
+
+/// The value of attribute `name` in the tag that `tag` starts, as the browser reads it.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let tag = tag.split('>').next()?;
+    let raw = tag
+        .split(&format!(" {name}=\""))
+        .nth(1)?
+        .split('"')
+        .next()?;
+    let mut value = raw.to_owned();
+    for (entity, text) in [
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ] {
+        value = value.replace(entity, text);
+    }
+    Some(value)
 }
 
 /// A valid objective body for the API.

@@ -165,6 +165,8 @@ async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
             ("expires_in_days", "5"),
             ("role", "staff"),
             ("email", "someone@globex.example"),
+            // Past the confirmation page of destructive actions, to the action itself.
+            ("confirmed", "yes"),
         ] {
             form.push((field, value.to_owned()));
         }

@@ -15,6 +15,7 @@ use custos_app::{AppError, ApprovalFilter, Member, now};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::confirm::{self, ConfirmPage};
 use super::{Layout, Section, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
@@ -469,26 +470,9 @@ pub struct VersionForm {
     version: String,
     #[serde(default)]
     note: String,
-    /// "yes" once the person has confirmed on the confirmation page (or in the browser's
-    /// dialog, which app.js turns into the same field).
+    /// "yes" once the person has confirmed deleting (see `confirm`).
     #[serde(default)]
     confirmed: String,
-}
-
-/// The confirmation step of a destructive action: a page that asks, and posts the same form
-/// again with `confirmed=yes`. It works without JavaScript; app.js only shortcuts it.
-#[derive(Template)]
-#[template(path = "confirm.html")]
-pub struct ConfirmPage {
-    pub layout: Layout,
-    pub record_name: String,
-    pub question: String,
-    pub explanation: String,
-    pub action: String,
-    pub fields: Vec<(&'static str, String)>,
-    pub button_label: &'static str,
-    pub button_class: &'static str,
-    pub cancel_href: String,
 }
 
 /// Where a button on the objective page leads: to `done` when the action worked, back to the
@@ -522,7 +506,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
-    if form.confirmed != "yes" {
+    if !confirm::given(&form.confirmed) {
         page.ctx
             .require(Permission::ManageObjectives)
             .map_err(|e| page_error(&state, e))?;
@@ -544,8 +528,8 @@ pub async fn delete(
             fields: vec![("version", version.to_string())],
             button_label: "Delete objective",
             button_class: "danger",
-            cancel_href: href,
-            record_name: name,
+            back_href: href,
+            back_label: name,
         }));
     }
     let result = state

@@ -2,6 +2,7 @@
 //! and renders a template; the layout (navigation, organisation switcher, user menu) is
 //! built here once.
 
+pub mod confirm;
 pub mod context;
 pub mod governance;
 pub mod platform;

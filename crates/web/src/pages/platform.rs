@@ -15,6 +15,7 @@ use custos_app::domain::platform::{
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
+use super::confirm::{ConfirmForm, ConfirmPage};
 use super::{Layout, Section, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
@@ -419,8 +420,34 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     page: PageOrg,
     axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    if !form.given() {
+        let token = state
+            .app
+            .my_tokens(&page.ctx)
+            .await
+            .map_err(|e| page_error(&state, e))?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| page_error(&state, AppError::NotFound))?;
+        let layout = Layout::new(&state, &page, "Revoke token", Section::Tokens).await?;
+        let tokens_href = layout.org_href("/tokens");
+        return Ok(render(&ConfirmPage {
+            question: format!("Revoke the token \u{201c}{}\u{201d}?", token.name),
+            explanation: "Scripts and systems using it are refused from now on. A revoked token \
+                          cannot be used again: create a new one if they still need access."
+                .into(),
+            action: format!("{tokens_href}/{id}/revoke"),
+            fields: Vec::new(),
+            button_label: "Revoke token",
+            button_class: "danger",
+            back_label: "API tokens".into(),
+            back_href: tokens_href,
+            layout,
+        }));
+    }
     state
         .app
         .revoke_token(&page.ctx, id, now())
@@ -718,8 +745,37 @@ pub async fn remove_member(
     State(state): State<AppState>,
     page: PageOrg,
     axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    if !form.given() {
+        let member = state
+            .app
+            .list_members(&page.ctx)
+            .await
+            .map_err(|e| page_error(&state, e))?
+            .into_iter()
+            .find(|m| m.user_id == id)
+            .ok_or_else(|| page_error(&state, AppError::NotFound))?;
+        let layout = Layout::new(&state, &page, "Remove member", Section::Members).await?;
+        let members_href = layout.org_href("/members");
+        let org_name = layout.org_name.clone();
+        return Ok(render(&ConfirmPage {
+            question: format!("Remove {} from {org_name}?", member.name),
+            explanation: format!(
+                "{} ({}) loses access to {org_name} at once, and their API tokens here are \
+                 revoked. Their account stays; the audit log records the removal.",
+                member.name, member.email
+            ),
+            action: format!("{members_href}/{id}/remove"),
+            fields: Vec::new(),
+            button_label: "Remove member",
+            button_class: "danger",
+            back_label: "Members".into(),
+            back_href: members_href,
+            layout,
+        }));
+    }
     let result = state.app.remove_member(&page.ctx, id, now()).await;
     after_member_change(&state, &page, result, "removed")
 }
