@@ -150,14 +150,39 @@ on_both_backends! {
         assert!(inbox.contains("Waiting for approval from you") && inbox.contains("Sign me off"));
         let page = browser.get(&format!("/orgs/acme/approvals/{approval_id}")).await.text().await.expect("body");
         assert!(page.contains("value=\"approve\"") && page.contains("value=\"reject\""));
-        let refused = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "")]).await;
+        let refused = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", ""), ("confirmed", "yes")]).await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.text().await.expect("body").contains("Say why the request is rejected."));
-        let approved = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "approve"), ("comment", "Fine")]).await;
+        let approved = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "approve"), ("comment", "Fine"), ("confirmed", "yes")]).await;
         assert_eq!(approved.status(), StatusCode::SEE_OTHER);
         assert_eq!(manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await.1["status"], "approved");
-        let again = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "No")]).await;
+        let again = browser.post_form(&format!("/orgs/acme/approvals/{approval_id}/decision"), &[("decision", "reject"), ("comment", "No"), ("confirmed", "yes")]).await;
         assert_eq!(again.status(), StatusCode::CONFLICT);
+    }
+}
+
+on_both_backends! {
+    async fn an_unticked_decision_on_the_page_is_refused_and_decides_nothing(app) {
+        let (manager, _, objective_id, approval_id) = submitted(&app).await;
+        let browser = app.browser("arthur@acme.example").await;
+        let decision = format!("/orgs/acme/approvals/{approval_id}/decision");
+        for (choice, comment) in [("approve", "Looks right"), ("reject", "Not measurable")] {
+            let refused = browser.post_form(&decision, &[("decision", choice), ("comment", comment)]).await;
+            assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{choice} without the box ticked");
+            let page = refused.text().await.expect("body");
+            assert!(page.contains("The decision was not recorded"), "{page}");
+            assert!(page.contains("Tick the box to confirm that you have read this version"), "{page}");
+            assert!(page.contains("href=\"#confirmed\""), "the summary links to the box");
+            assert!(page.contains("aria-invalid=\"true\" aria-describedby=\"confirmed-error\""), "the box is marked");
+            assert!(page.contains(comment), "the comment typed is kept");
+        }
+        let (_, approval) = manager.get_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}")).await;
+        assert_eq!(approval["status"], "pending", "nothing decided");
+        assert!(approval["decided_at"].is_null());
+        let (_, objective) = manager.get_json(&format!("/api/v1/orgs/acme/objectives/{objective_id}")).await;
+        assert_eq!(objective["status"], "pending_approval");
+        let ticked = browser.post_form(&decision, &[("decision", "approve"), ("comment", ""), ("confirmed", "yes")]).await;
+        assert_eq!(ticked.status(), StatusCode::SEE_OTHER, "ticked, the same decision is recorded");
     }
 }
 

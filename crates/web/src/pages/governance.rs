@@ -253,6 +253,10 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     comment: String,
+    /// The ticked box "I have read version N above...": the page's form decides nothing
+    /// without it. API clients confirm by calling the API.
+    #[serde(default)]
+    confirmed: String,
 }
 
 pub async fn decide(
@@ -262,6 +266,20 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    if !super::confirm::given(&form.confirmed) {
+        let errors = ValidationErrors::single(
+            "confirmed",
+            "Tick the box to confirm that you have read this version and that your decision \
+             cannot be changed.",
+        );
+        let approval = fetch(&state, &page, id).await?;
+        let mut show = show_page(&state, &page, approval, None, form.comment, errors, None).await?;
+        if !show.can_decide {
+            // No form to point at: the request is closed or not addressed to this member.
+            show.layout = show.layout.with_error("Nothing was decided.");
+        }
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&show)).into_response());
+    }
     match state
         .app
         .decide_approval(&page.ctx, id, &form.decision, &form.comment, now())

@@ -355,6 +355,8 @@ pub fn field_label(name: &str) -> &str {
         "owner_id" => "Owner",
         "due_date" => "Due date",
         "status" => "Status",
+        "comment" => "Comment",
+        "confirmed" => "Confirmation",
         other => other,
     }
 }
