@@ -9,8 +9,10 @@ import { describe, test } from 'node:test';
 
 import {
   useCustosAndBrowser,
+  ADMIN_EMAIL,
   APPROVER_EMAIL,
   MANAGER_EMAIL,
+  ORG_NAME,
   ORG_PATH,
   STAFF_EMAIL,
   clickAndWait,
@@ -149,6 +151,45 @@ describe('browser: shared page components', () => {
           (await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Objectives' }).count()) === 1,
           'the 404 page keeps the main navigation',
         );
+      });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('without JavaScript, "Remove member" asks first on a page of its own', { timeout: 120_000 }, async () => {
+    const { custos, browser } = env;
+    const { baseUrl } = custos;
+    const { context: ctx, page } = await context(browser, { javaScriptEnabled: false });
+    try {
+      await withCustosOutputOnFailure(custos, async () => {
+        // A member of its own, so that the demo's people stay for the other tests.
+        const stamp = Date.now();
+        const name = `Leaver ${stamp}`;
+        const email = `leaver-${stamp}@acme.example`;
+        const membersPath = `${ORG_PATH}/members`;
+        await login(page, baseUrl, ADMIN_EMAIL);
+        await page.goto(`${baseUrl}${membersPath}`);
+        await page.getByLabel('E-mail', { exact: true }).fill(email);
+        await page.getByLabel('Name', { exact: true }).fill(name);
+        await page.getByLabel('Role', { exact: true }).selectOption('staff');
+        const added = await clickAndWait(page, page.getByRole('button', { name: 'Add member', exact: true }));
+        assert.equal(added.status(), 200, 'the member should be added');
+
+        const row = page.locator('tbody tr', { hasText: email });
+        const asked = await clickAndWait(page, row.getByRole('button', { name: 'Remove', exact: true }));
+        assert.equal(asked.status(), 200, 'the first press answers with a confirmation page');
+        assert.equal(await page.locator('h1').innerText(), `Remove ${name} from ${ORG_NAME}?`, 'the page asks about the member');
+        const breadcrumb = await page.getByRole('navigation', { name: 'Breadcrumbs' }).innerText();
+        assert.match(breadcrumb, /^Members › Remove member$/, `the breadcrumb leads back: ${breadcrumb}`);
+
+        const still = await page.request.get(`${baseUrl}${membersPath}`);
+        assert.ok((await still.text()).includes(email), 'nobody is removed before the confirmation');
+
+        await clickAndWait(page, page.getByRole('button', { name: 'Remove member', exact: true }));
+        assert.equal(new URL(page.url()).pathname, membersPath, 'confirming leads back to the members');
+        assert.ok((await pageText(page)).includes('Member removed'), 'the page says the member is removed');
+        assert.equal(await page.locator('tbody tr', { hasText: email }).count(), 0, 'the member is gone from the list');
       });
     } finally {
       await ctx.close();
