@@ -7,109 +7,33 @@ use uuid::Uuid;
 
 use crate::validation::{ValidationErrors, optional_text, required_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ObjectiveCategory {
-    BusinessAlignment,
-    Confidentiality,
-    Integrity,
-    Availability,
-    Risk,
-    Compliance,
-    Awareness,
-}
-
-impl ObjectiveCategory {
-    pub const ALL: [ObjectiveCategory; 7] = [
-        ObjectiveCategory::BusinessAlignment,
-        ObjectiveCategory::Confidentiality,
-        ObjectiveCategory::Integrity,
-        ObjectiveCategory::Availability,
-        ObjectiveCategory::Risk,
-        ObjectiveCategory::Compliance,
-        ObjectiveCategory::Awareness,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BusinessAlignment => "business_alignment",
-            Self::Confidentiality => "confidentiality",
-            Self::Integrity => "integrity",
-            Self::Availability => "availability",
-            Self::Risk => "risk",
-            Self::Compliance => "compliance",
-            Self::Awareness => "awareness",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::BusinessAlignment => "Business alignment",
-            Self::Confidentiality => "Confidentiality",
-            Self::Integrity => "Integrity",
-            Self::Availability => "Availability",
-            Self::Risk => "Risk",
-            Self::Compliance => "Legal and regulatory compliance",
-            Self::Awareness => "Staff awareness",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+crate::text_enum! {
+    /// What an objective is about (the categories ISO 27001 6.2 objectives usually fall in).
+    pub enum ObjectiveCategory {
+        BusinessAlignment => "business_alignment", "Business alignment";
+        Confidentiality => "confidentiality", "Confidentiality";
+        Integrity => "integrity", "Integrity";
+        Availability => "availability", "Availability";
+        Risk => "risk", "Risk";
+        Compliance => "compliance", "Legal and regulatory compliance";
+        Awareness => "awareness", "Staff awareness";
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ObjectiveStatus {
-    Draft,
-    PendingApproval,
-    Approved,
-    Rejected,
-    Achieved,
-    NotAchieved,
-    Cancelled,
+crate::text_enum! {
+    /// Where an objective stands.
+    pub enum ObjectiveStatus {
+        Draft => "draft", "Draft";
+        PendingApproval => "pending_approval", "Waiting for approval";
+        Approved => "approved", "Approved";
+        Rejected => "rejected", "Rejected";
+        Achieved => "achieved", "Achieved";
+        NotAchieved => "not_achieved", "Not achieved";
+        Cancelled => "cancelled", "Cancelled";
+    }
 }
 
 impl ObjectiveStatus {
-    pub const ALL: [ObjectiveStatus; 7] = [
-        Self::Draft,
-        Self::PendingApproval,
-        Self::Approved,
-        Self::Rejected,
-        Self::Achieved,
-        Self::NotAchieved,
-        Self::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::PendingApproval => "pending_approval",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Achieved => "achieved",
-            Self::NotAchieved => "not_achieved",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Draft => "Draft",
-            Self::PendingApproval => "Waiting for approval",
-            Self::Approved => "Approved",
-            Self::Rejected => "Rejected",
-            Self::Achieved => "Achieved",
-            Self::NotAchieved => "Not achieved",
-            Self::Cancelled => "Cancelled",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
     /// Statuses only the approval workflow sets; people cannot pick them in a form.
     pub fn is_set_by_workflow(self) -> bool {
         matches!(
@@ -581,28 +505,15 @@ impl Objective {
     }
 }
 
-/// Columns an objective list may be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectiveSort {
-    Number,
-    Title,
-    Category,
-    Status,
-    DueDate,
-    UpdatedAt,
-}
-
-impl ObjectiveSort {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "number" | "reference" => Some(Self::Number),
-            "title" => Some(Self::Title),
-            "category" => Some(Self::Category),
-            "status" => Some(Self::Status),
-            "due_date" => Some(Self::DueDate),
-            "updated_at" => Some(Self::UpdatedAt),
-            _ => None,
-        }
+crate::text_enum! {
+    /// Columns an objective list may be sorted by.
+    pub enum ObjectiveSort {
+        Number => "number" | "reference", "Reference";
+        Title => "title", "Title";
+        Category => "category", "Category";
+        Status => "status", "Status";
+        DueDate => "due_date", "Due date";
+        UpdatedAt => "updated_at", "Last changed";
     }
 }
 

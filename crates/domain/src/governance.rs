@@ -2,68 +2,31 @@
 //! needs it (scope, policy, risk method, objectives, ...): a request names the record, its
 //! version and the role that decides; the decision, once made, never changes.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::platform::Role;
 use crate::validation::{ValidationErrors, optional_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-    /// The record changed or was deleted before anyone decided.
-    Withdrawn,
-}
-
-impl ApprovalStatus {
-    pub const ALL: [ApprovalStatus; 4] = [
-        Self::Pending,
-        Self::Approved,
-        Self::Rejected,
-        Self::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Waiting for approval",
-            Self::Approved => "Approved",
-            Self::Rejected => "Rejected",
-            Self::Withdrawn => "Withdrawn",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+crate::text_enum! {
+    /// Where a request for sign-off stands.
+    pub enum ApprovalStatus {
+        Pending => "pending", "Waiting for approval";
+        Approved => "approved", "Approved";
+        Rejected => "rejected", "Rejected";
+        /// The record changed or was deleted before anyone decided.
+        Withdrawn => "withdrawn", "Withdrawn";
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Approve,
-    Reject,
+crate::text_enum! {
+    /// What an approver decides.
+    pub enum Decision {
+        Approve => "approve" | "approved", "Approve";
+        Reject => "reject" | "rejected", "Reject";
+    }
 }
 
 impl Decision {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "approve" | "approved" => Some(Self::Approve),
-            "reject" | "rejected" => Some(Self::Reject),
-            _ => None,
-        }
-    }
-
     pub fn outcome(self) -> ApprovalStatus {
         match self {
             Self::Approve => ApprovalStatus::Approved,
@@ -72,27 +35,14 @@ impl Decision {
     }
 }
 
-/// Records that can be sent for approval. Each names the role that decides for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovableRecord {
-    Objective,
+crate::text_enum! {
+    /// Records that can be sent for approval. Each names the role that decides for it.
+    pub enum ApprovableRecord {
+        Objective => "objective", "Objective";
+    }
 }
 
 impl ApprovableRecord {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Objective => "objective",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "objective" => Some(Self::Objective),
-            _ => None,
-        }
-    }
-
     pub fn decider(self) -> Role {
         match self {
             Self::Objective => Role::Approver,

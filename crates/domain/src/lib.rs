@@ -7,6 +7,7 @@ pub mod diff;
 pub mod governance;
 pub mod list;
 pub mod platform;
+pub mod text_enum;
 pub mod validation;
 
 pub use validation::{FieldError, ValidationErrors};

@@ -8,29 +8,15 @@ use unicode_normalization::char::is_combining_mark;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SortDirection {
-    Asc,
-    Desc,
+crate::text_enum! {
+    /// Which way a list is sorted.
+    pub enum SortDirection {
+        Asc => "asc", "Ascending";
+        Desc => "desc", "Descending";
+    }
 }
 
 impl SortDirection {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "asc" => Some(Self::Asc),
-            "desc" => Some(Self::Desc),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-        }
-    }
-
     pub fn flipped(self) -> Self {
         match self {
             Self::Asc => Self::Desc,

@@ -2,67 +2,25 @@
 //! is the single source of who may do what; docs/roles.md is generated from it and a test keeps
 //! the two equal.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use serde::Serialize;
 
 use crate::validation::ValidationErrors;
 
-/// The role a user holds in one organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    IsmsManager,
-    Approver,
-    Contributor,
-    Auditor,
-    Staff,
+crate::text_enum! {
+    /// The role a user holds in one organisation.
+    pub enum Role {
+        Admin => "admin", "Administrator";
+        IsmsManager => "isms_manager", "ISMS manager";
+        Approver => "approver", "Approver (senior management)";
+        Contributor => "contributor", "Contributor";
+        Auditor => "auditor", "Auditor";
+        Staff => "staff", "Staff member";
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::IsmsManager,
-        Role::Approver,
-        Role::Contributor,
-        Role::Auditor,
-        Role::Staff,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::IsmsManager => "isms_manager",
-            Role::Approver => "approver",
-            Role::Contributor => "contributor",
-            Role::Auditor => "auditor",
-            Role::Staff => "staff",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == raw)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "Administrator",
-            Role::IsmsManager => "ISMS manager",
-            Role::Approver => "Approver (senior management)",
-            Role::Contributor => "Contributor",
-            Role::Auditor => "Auditor",
-            Role::Staff => "Staff member",
-        }
-    }
-
     pub fn allows(self, permission: Permission) -> bool {
         permission.roles().contains(&self)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -203,30 +161,15 @@ pub fn permission_table_markdown() -> String {
     out
 }
 
-/// What an API token may do: `Read` tokens can only exercise read permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    Read,
-    ReadWrite,
+crate::text_enum! {
+    /// What an API token may do: `Read` tokens can only exercise read permissions.
+    pub enum TokenScope {
+        Read => "read", "Read only";
+        ReadWrite => "read_write" | "read-write", "Read and write";
+    }
 }
 
 impl TokenScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenScope::Read => "read",
-            TokenScope::ReadWrite => "read_write",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "read" => Some(TokenScope::Read),
-            "read_write" | "read-write" => Some(TokenScope::ReadWrite),
-            _ => None,
-        }
-    }
-
     pub fn allows(self, permission: Permission) -> bool {
         match self {
             TokenScope::Read => permission.is_read(),
@@ -423,37 +366,13 @@ pub struct Membership {
     pub role: Role,
 }
 
-/// What an audit event records: the kind of change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    Create,
-    Update,
-    Delete,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 3] = [Self::Create, Self::Update, Self::Delete];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::Delete => "delete",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw)
-    }
-
-    /// The action as a word people read in the audit log.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Create => "Created",
-            Self::Update => "Changed",
-            Self::Delete => "Deleted",
-        }
+crate::text_enum! {
+    /// What an audit event records: the kind of change (labels as people read them in the
+    /// audit log).
+    pub enum AuditAction {
+        Create => "create", "Created";
+        Update => "update", "Changed";
+        Delete => "delete", "Deleted";
     }
 }
 

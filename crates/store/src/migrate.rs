@@ -233,3 +233,38 @@ impl Store {
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
+
+#[cfg(test)]
+mod tests {
+    use custos_domain::context::{ObjectiveCategory, ObjectiveStatus};
+    use custos_domain::governance::ApprovalStatus;
+    use custos_domain::platform::{AuditAction, Role, TokenScope};
+    use custos_domain::text_enum::TextEnum;
+
+    use super::*;
+
+    fn check(column: &str, values: String) -> String {
+        format!("{column} TEXT NOT NULL CHECK ({column} IN ({values}))")
+    }
+
+    /// Each text column's CHECK constraint lists exactly the values of its domain enum, so a
+    /// value added to an enum without a migration fails here, not in production.
+    #[test]
+    fn check_constraints_list_every_value_of_their_enum() {
+        let schema: String = MIGRATIONS
+            .iter()
+            .map(|m| m.sql_for(Backend::Sqlite))
+            .collect();
+        for expected in [
+            check("role", Role::sql_values()),
+            check("decider_role", Role::sql_values()),
+            check("scope", TokenScope::sql_values()),
+            check("action", AuditAction::sql_values()),
+            check("category", ObjectiveCategory::sql_values()),
+            check("status", ObjectiveStatus::sql_values()),
+            check("status", ApprovalStatus::sql_values()),
+        ] {
+            assert!(schema.contains(&expected), "no `{expected}` in the schema");
+        }
+    }
+}

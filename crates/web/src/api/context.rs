@@ -28,22 +28,26 @@ pub struct ObjectiveView {
     /// What will be done.
     pub description: String,
     pub benefits: String,
-    /// One of business_alignment, confidentiality, integrity, availability, risk, compliance, awareness.
-    pub category: String,
+    pub category: ObjectiveCategory,
     pub target: String,
     pub target_value: Option<f64>,
     pub target_unit: Option<String>,
     pub owner_id: Option<uuid::Uuid>,
     pub owner_name: Option<String>,
     /// YYYY-MM-DD.
-    pub due_date: Option<String>,
-    /// One of draft, pending_approval, approved, rejected, achieved, not_achieved, cancelled.
-    pub status: String,
+    #[serde(with = "iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<time::Date>,
+    pub status: ObjectiveStatus,
     /// Send it back when updating: a stale version is refused with 409.
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
 }
+
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 impl From<Objective> for ObjectiveView {
     fn from(o: Objective) -> Self {
@@ -54,17 +58,17 @@ impl From<Objective> for ObjectiveView {
             rationale: o.rationale,
             description: o.description,
             benefits: o.benefits,
-            category: o.category.as_str().into(),
+            category: o.category,
             target: o.target,
             target_value: o.target_value,
             target_unit: o.target_unit,
             owner_id: o.owner_id,
             owner_name: o.owner_name,
-            due_date: o.due_date.map(|d| d.to_string()),
-            status: o.status.as_str().into(),
+            due_date: o.due_date,
+            status: o.status,
             version: o.version,
-            created_at: custos_app::domain::dates::rfc3339(o.created_at),
-            updated_at: custos_app::domain::dates::rfc3339(o.updated_at),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
         }
     }
 }
@@ -78,6 +82,7 @@ pub struct ObjectiveBody {
     pub description: String,
     #[serde(default)]
     pub benefits: String,
+    #[schema(value_type = ObjectiveCategory)]
     pub category: String,
     pub target: String,
     #[serde(default)]
@@ -91,6 +96,7 @@ pub struct ObjectiveBody {
     pub due_date: Option<String>,
     /// On update only: draft, achieved, not_achieved or cancelled (approval statuses are set by the workflow).
     #[serde(default)]
+    #[schema(value_type = Option<ObjectiveStatus>)]
     pub status: Option<String>,
 }
 
@@ -127,16 +133,18 @@ pub struct ObjectiveQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    #[param(value_type = Option<ObjectiveCategory>)]
     category: String,
     #[serde(default)]
+    #[param(value_type = Option<ObjectiveStatus>)]
     status: String,
     #[serde(default)]
     owner_id: Option<uuid::Uuid>,
-    /// number, title, category, status, due_date or updated_at.
     #[serde(default)]
+    #[param(value_type = Option<ObjectiveSort>)]
     sort: String,
-    /// asc or desc.
     #[serde(default)]
+    #[param(value_type = Option<SortDirection>)]
     dir: String,
     /// 1 to 200, default 25.
     limit: Option<u32>,

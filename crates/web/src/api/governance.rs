@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use custos_app::domain::governance::{Approval, ApprovalStatus};
+use custos_app::domain::governance::{ApprovableRecord, Approval, ApprovalStatus};
 use custos_app::domain::list::Page;
+use custos_app::domain::platform::Role;
 use custos_app::{ApprovalFilter, now};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,19 +18,19 @@ use crate::error::{ApiError, Problem};
 pub struct ApprovalView {
     pub id: uuid::Uuid,
     /// The kind of record, e.g. `objective`.
-    pub record_type: String,
+    pub record_type: ApprovableRecord,
     pub record_id: uuid::Uuid,
     /// The version of the record that was submitted.
     pub record_version: i64,
     pub record_title: String,
     /// The role that decides.
-    pub decider_role: String,
+    pub decider_role: Role,
     pub requested_by: uuid::Uuid,
     pub requested_by_name: String,
     pub requested_at: String,
     pub request_note: String,
     /// pending, approved, rejected or withdrawn.
-    pub status: String,
+    pub status: ApprovalStatus,
     pub decided_by: Option<uuid::Uuid>,
     pub decided_by_name: Option<String>,
     pub decided_at: Option<String>,
@@ -40,16 +41,16 @@ impl From<Approval> for ApprovalView {
     fn from(a: Approval) -> Self {
         Self {
             id: a.id,
-            record_type: a.record_type.as_str().into(),
+            record_type: a.record_type,
             record_id: a.record_id,
             record_version: a.record_version,
             record_title: a.record_title,
-            decider_role: a.decider_role.as_str().into(),
+            decider_role: a.decider_role,
             requested_by: a.requested_by,
             requested_by_name: a.requested_by_name,
             requested_at: custos_app::domain::dates::rfc3339(a.requested_at),
             request_note: a.request_note,
-            status: a.status.as_str().into(),
+            status: a.status,
             decided_by: a.decided_by,
             decided_by_name: a.decided_by_name,
             decided_at: a.decided_at.map(custos_app::domain::dates::rfc3339),
@@ -61,8 +62,8 @@ impl From<Approval> for ApprovalView {
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct ApprovalQuery {
-    /// pending, approved, rejected or withdrawn.
     #[serde(default)]
+    #[param(value_type = Option<ApprovalStatus>)]
     status: String,
     /// `true`: only the pending requests the caller may decide ("Waiting for my approval").
     #[serde(default)]

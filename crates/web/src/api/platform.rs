@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::list::Page;
-use custos_app::domain::platform::{AuditEvent, AuditFilter};
+use custos_app::domain::platform::{AuditAction, AuditEvent, AuditFilter, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -36,7 +36,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub struct MembershipView {
     pub organisation: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -63,7 +63,7 @@ pub async fn me(
             .map(|m| MembershipView {
                 organisation: m.organisation.slug,
                 name: m.organisation.name,
-                role: m.role.as_str().into(),
+                role: m.role,
             })
             .collect(),
     }))
@@ -75,7 +75,7 @@ pub struct AuditEventView {
     pub seq: i64,
     pub actor_id: Option<uuid::Uuid>,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub record_type: String,
     pub record_id: String,
     pub before: Option<serde_json::Value>,
@@ -91,7 +91,7 @@ impl From<AuditEvent> for AuditEventView {
             seq: e.seq,
             actor_id: e.actor_id,
             actor: e.actor,
-            action: e.action.as_str().into(),
+            action: e.action,
             record_type: e.record_type,
             record_id: e.record_id,
             before: e.before,
@@ -111,8 +111,8 @@ pub struct AuditQuery {
     /// Only events about this record id.
     #[serde(default)]
     record_id: String,
-    /// `create`, `update` or `delete`.
     #[serde(default)]
+    #[param(value_type = Option<AuditAction>)]
     action: String,
     /// First day included (YYYY-MM-DD, UTC).
     #[serde(default)]
@@ -157,8 +157,7 @@ pub struct MemberView {
     pub user_id: uuid::Uuid,
     pub name: String,
     pub email: String,
-    /// admin, isms_manager, approver, contributor, auditor or staff.
-    pub role: String,
+    pub role: Role,
 }
 
 impl From<custos_app::Member> for MemberView {
@@ -167,7 +166,7 @@ impl From<custos_app::Member> for MemberView {
             user_id: m.user_id,
             name: m.name,
             email: m.email,
-            role: m.role.as_str().into(),
+            role: m.role,
         }
     }
 }
@@ -190,6 +189,7 @@ pub struct NewMemberBody {
     /// Needed only when the person has no account yet.
     #[serde(default)]
     pub name: String,
+    #[schema(value_type = Role)]
     pub role: String,
 }
 
@@ -231,7 +231,7 @@ pub async fn add_member(
         user_id: added.user.id,
         name: added.user.name,
         email: added.user.email,
-        role: added.role.as_str().into(),
+        role: added.role,
     };
     Ok((
         StatusCode::CREATED,
@@ -244,6 +244,7 @@ pub async fn add_member(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleBody {
+    #[schema(value_type = Role)]
     pub role: String,
 }
 
