@@ -370,6 +370,13 @@ pub mod timestamp {
         Some(PrimitiveDateTime::new(date, time).assume_utc())
     }
 
+    /// The current time, truncated to what the database keeps.
+    pub fn now() -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        now.replace_nanosecond(now.nanosecond() / 1000 * 1000)
+            .unwrap_or(now)
+    }
+
     #[cfg(test)]
     mod tests {
         #[test]
@@ -380,13 +387,6 @@ pub mod timestamp {
             assert!(super::fixed_width(b"2026-13-27T21:03:10.123456Z").is_none());
             assert!(super::parse("2026-11-27 21:03").is_err());
         }
-    }
-
-    /// The current time, truncated to what the database keeps.
-    pub fn now() -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc();
-        now.replace_nanosecond(now.nanosecond() / 1000 * 1000)
-            .unwrap_or(now)
     }
 }
 
