@@ -76,12 +76,14 @@ pub async fn fetch_page<T: FromRow>(
         }
         _ => false,
     };
-    select
-        .push(order_by)
-        .push(" LIMIT ")
-        .bind(i64::from(page.limit))
-        .push(" OFFSET ")
-        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    // LIMIT and OFFSET are written into the text, not bound: SQLite plans with the value of a
+    // bound LIMIT, so rebinding it expires the prepared statement and every request would
+    // parse and plan the query again. They are integers Custos computes, never user text.
+    select.push(order_by).push(&format!(
+        " LIMIT {} OFFSET {}",
+        page.limit,
+        page.offset.min(i64::MAX as u64)
+    ));
     let items: Vec<T> = conn.fetch_all(&select.sql, select.params()).await?;
     let page_is_partial = !items.is_empty() && items.len() < page.limit as usize;
     if !keyed && (page_is_partial || (items.is_empty() && page.offset == 0)) {
@@ -99,10 +101,7 @@ pub async fn fetch_page<T: FromRow>(
         &format!("SELECT COUNT(*) FROM (SELECT 1 {from}"),
         conditions,
     );
-    count
-        .push(" LIMIT ")
-        .bind(COUNT_LIMIT as i64 + 1)
-        .push(") AS capped");
+    count.push(&format!(" LIMIT {}) AS capped", COUNT_LIMIT + 1));
     let (counted,): (i64,) = conn.fetch_one(&count.sql, count.params()).await?;
     let counted = u64::try_from(counted).unwrap_or(0);
     Ok(if counted > COUNT_LIMIT {

@@ -167,7 +167,7 @@ pub async fn list_objectives(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<ObjectiveQuery>,
-) -> Result<Json<ListPage<ObjectiveView>>, ApiError> {
+) -> Result<ListPage<ObjectiveView>, ApiError> {
     let category = match query.category.as_str() {
         "" => None,
         raw => Some(
@@ -222,14 +222,14 @@ pub async fn list_objectives(
     } else {
         None
     };
-    Ok(Json(ListPage {
+    Ok(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
         total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
         next_after,
-    }))
+    })
 }
 
 /// Creates an objective (as a draft unless another choosable status is given).

@@ -80,7 +80,7 @@ pub async fn list_approvals(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<ApprovalQuery>,
-) -> Result<Json<ListPage<ApprovalView>>, ApiError> {
+) -> Result<ListPage<ApprovalView>, ApiError> {
     let page = Page::new(query.limit, query.offset);
     let listed = if query.mine {
         state.app.my_pending_approvals(&ctx, page).await?
@@ -109,14 +109,14 @@ pub async fn list_approvals(
             )
             .await?
     };
-    Ok(Json(ListPage {
+    Ok(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
         total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
         next_after: None,
-    }))
+    })
 }
 
 /// One approval request and its decision.

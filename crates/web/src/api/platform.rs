@@ -132,7 +132,7 @@ pub async fn list_audit_events(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Result<Json<ListPage<AuditEventView>>, ApiError> {
+) -> Result<ListPage<AuditEventView>, ApiError> {
     let filter = AuditFilter::parse(
         &query.record_type,
         &query.record_id,
@@ -142,14 +142,14 @@ pub async fn list_audit_events(
     )?;
     let page = Page::new(query.limit, query.offset);
     let listed = state.app.audit_events(&ctx, &filter, page).await?;
-    Ok(Json(ListPage {
+    Ok(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
         total: listed.total,
         total_exact: listed.total_exact,
         limit: page.limit,
         offset: page.offset,
         next_after: None,
-    }))
+    })
 }
 
 #[derive(Serialize, ToSchema)]
