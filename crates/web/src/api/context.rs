@@ -41,9 +41,9 @@ pub struct ObjectiveView {
     pub status: ObjectiveStatus,
     /// Send it back when updating: a stale version is refused with 409.
     pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
     pub created_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
     pub updated_at: time::OffsetDateTime,
 }
 
