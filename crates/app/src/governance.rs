@@ -1,17 +1,20 @@
-//! The approval workflow: requests for senior-management sign-off and their decisions.
-//! Areas create requests (see `context::submit_objective`); this module lists them and
-//! records decisions, handing each decision back to the area that owns the record.
+//! The approval workflow: requests for senior-management sign-off and their decisions. It
+//! works on any approvable record through the register kit ([`crate::records::approvable`]):
+//! submitting, deciding, withdrawing and reviewing are written once here.
 
-use custos_domain::context::Objective;
+use custos_domain::ValidationErrors;
 use custos_domain::diff::{FieldChange, changed_fields};
-use custos_domain::governance::{ApprovableRecord, Approval, ApprovalStatus, parse_decision};
+use custos_domain::governance::{Approval, ApprovalStatus, COMMENT_MAX, parse_decision};
 use custos_domain::list::{Listed, Page};
-use custos_domain::platform::{AuditFilter, Permission};
+use custos_domain::platform::{AuditFilter, Permission, RecordType};
+use custos_domain::validation::optional_text;
+use custos_store::Tx;
 use custos_store::governance as store;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::platform::{Change, record_change};
+use crate::records::{Approvable, approvable};
 use crate::{App, AppError, AppResult, ApprovalFilter, OrgContext};
 
 /// What an approver reads before deciding: the record exactly as it was submitted, and what
@@ -45,18 +48,17 @@ impl App {
             custos_store::audit::list(&mut conn, ctx.org_id(), &filter, Page::everything())
                 .await?
                 .items;
-        let version_of = |version: i64| -> Option<Objective> {
+        let kind = approvable(approval.record_type)?;
+        let version_of = |version: i64| {
             history
                 .iter()
                 .filter_map(|event| event.after.as_ref())
                 .filter(|snapshot| {
                     snapshot.get("version").and_then(serde_json::Value::as_i64) == Some(version)
                 })
-                .find_map(|snapshot| serde_json::from_value::<Objective>(snapshot.clone()).ok())
+                .find_map(|snapshot| kind.describe(snapshot))
         };
-        let submitted = match approval.record_type {
-            ApprovableRecord::Objective => version_of(approval.record_version),
-        };
+        let submitted = version_of(approval.record_version);
         let earlier = ApprovalFilter {
             status: Some(ApprovalStatus::Approved),
             record_type: Some(approval.record_type),
@@ -69,23 +71,23 @@ impl App {
             .into_iter()
             .filter(|a| a.id != approval.id && a.requested_at <= approval.requested_at)
             .max_by_key(|a| (a.requested_at, a.record_version));
-        let content = submitted.as_ref().map(Objective::content);
-        let changes = match (&last_approved, &content) {
-            (Some(last), Some(now)) => match version_of(last.record_version) {
-                Some(then) => changed_fields(&then.content(), now),
+        let changes = match (&last_approved, &submitted) {
+            (Some(last), Some((_, now))) => match version_of(last.record_version) {
+                Some((_, then)) => changed_fields(&then, now),
                 None => Vec::new(),
             },
             _ => Vec::new(),
         };
-        let reference = submitted
-            .as_ref()
-            .or(history
+        let reference = match &submitted {
+            Some((reference, _)) => reference.clone(),
+            None => history
                 .iter()
                 .filter_map(|e| e.after.as_ref().or(e.before.as_ref()))
-                .find_map(|s| serde_json::from_value::<Objective>(s.clone()).ok())
-                .as_ref())
-            .map(Objective::reference)
-            .unwrap_or_default();
+                .find_map(|snapshot| kind.describe(snapshot))
+                .map(|(reference, _)| reference)
+                .unwrap_or_default(),
+        };
+        let content = submitted.map(|(_, content)| content);
         Ok(ApprovalReview {
             approval,
             reference,
@@ -164,11 +166,9 @@ impl App {
                 "Nobody may decide on their own request.".into(),
             ));
         }
-        let record_change_made = match before.record_type {
-            ApprovableRecord::Objective => {
-                crate::context::apply_decision(&mut tx, ctx, &before, decision, now).await?
-            }
-        };
+        let record_change_made = approvable(before.record_type)?
+            .apply_decision(&mut tx, ctx, &before, decision, now)
+            .await?;
         let outcome = decision.outcome();
         if !store::decide(
             &mut tx,
@@ -192,12 +192,105 @@ impl App {
         record_change(
             &mut tx,
             ctx,
-            Change::updated("approval", id, &before, &after)?,
+            Change::updated(RecordType::Approval, id, &before, &after)?,
             now,
         )
         .await?;
-        custos_store::commit(tx).await?;
-        self.count_cache.forget(ctx.org_id());
+        self.commit(ctx, tx).await?;
         Ok(after)
+    }
+
+    /// Sends version `expected_version` of a record to the role that decides for its kind.
+    pub(crate) async fn submit_for_approval<R: Approvable>(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        note: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Approval> {
+        ctx.require(Permission::SubmitForApproval)?;
+        let decider_role = R::TYPE.decider().ok_or_else(|| {
+            AppError::Internal(format!("{} records are not approvable", R::TYPE.label()))
+        })?;
+        let mut errors = ValidationErrors::new();
+        let note = optional_text(&mut errors, "note", note, COMMENT_MAX);
+        errors.into_result(())?;
+        let mut tx = self.store.begin().await?;
+        let before = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if before.version() != expected_version {
+            return Err(R::changed_meanwhile());
+        }
+        before.check_submittable()?;
+        if !R::mark_submitted(&mut tx, ctx.org_id(), &before, now).await? {
+            return Err(R::changed_meanwhile());
+        }
+        let after = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let approval = Approval {
+            id: Uuid::now_v7(),
+            record_type: R::TYPE,
+            record_id: id,
+            record_version: after.version(),
+            record_title: after.title(),
+            decider_role,
+            requested_by: ctx.user().id,
+            requested_by_name: ctx.user().name.clone(),
+            requested_at: now,
+            request_note: note,
+            status: ApprovalStatus::Pending,
+            decided_by: None,
+            decided_by_name: None,
+            decided_at: None,
+            decision_comment: None,
+        };
+        store::insert(&mut tx, ctx.org_id(), &approval).await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::updated(R::TYPE, id, &before, &after)?,
+            now,
+        )
+        .await?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::created(RecordType::Approval, approval.id, &approval)?,
+            now,
+        )
+        .await?;
+        self.commit(ctx, tx).await?;
+        Ok(approval)
+    }
+
+    /// Withdraws the pending requests about a record that changed or went away, inside the
+    /// caller's transaction.
+    pub(crate) async fn withdraw_requests(
+        &self,
+        tx: &mut Tx,
+        ctx: &OrgContext,
+        record_type: RecordType,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let withdrawn = store::withdraw_pending_for(tx, ctx.org_id(), record_type, id, now).await?;
+        for before in withdrawn {
+            let after = Approval {
+                status: ApprovalStatus::Withdrawn,
+                decided_at: Some(now),
+                ..before.clone()
+            };
+            record_change(
+                tx,
+                ctx,
+                Change::updated(RecordType::Approval, before.id, &before, &after)?,
+                now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

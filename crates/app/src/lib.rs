@@ -8,6 +8,7 @@ mod count_cache;
 pub mod demo;
 pub mod governance;
 pub mod platform;
+mod records;
 mod secrets;
 
 use custos_domain::ValidationErrors;

@@ -5,7 +5,7 @@ use custos_domain::ValidationErrors;
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{
     AuditAction, AuditEvent, AuditFilter, Email, LOCKOUT_MINUTES, MAX_FAILED_LOGINS, Membership,
-    Organisation, Permission, Role, Slug, TokenScope, User, check_password_policy,
+    Organisation, Permission, RecordType, Role, Slug, TokenScope, User, check_password_policy,
 };
 use custos_domain::validation::required_text;
 use custos_store::audit::{self, NewEvent};
@@ -236,7 +236,8 @@ impl App {
                 actor_id: Some(principal.user.id),
                 actor: &principal.user.email,
                 action: AuditAction::Update,
-                record_type: "user_password",
+                // The user record: the event's snapshot is the account, whose password changed.
+                record_type: RecordType::User.as_str(),
                 record_id: principal.user.id.to_string(),
                 before: None,
                 after: Some(snapshot(&user)?),
@@ -328,7 +329,7 @@ impl App {
                 e.into()
             });
         }
-        let change = Change::created("user", user.id, &UserSnapshot::from(&user))?;
+        let change = Change::created(RecordType::User, user.id, &UserSnapshot::from(&user))?;
         cli_event(&mut tx, None, change, now).await?;
         custos_store::commit(tx).await?;
         Ok(user)
@@ -360,7 +361,7 @@ impl App {
             store::delete_sessions_of(&mut tx, before.id, None).await?;
         }
         let change = Change::updated(
-            "user",
+            RecordType::User,
             before.id,
             &UserSnapshot::from(&before),
             &UserSnapshot::from(&after),
@@ -386,7 +387,7 @@ impl App {
         store::set_password_hash(&mut tx, user.id, &hash, false, now).await?;
         store::delete_sessions_of(&mut tx, user.id, None).await?;
         let change = Change::updated(
-            "user_password",
+            RecordType::User,
             user.id,
             &serde_json::Value::Null,
             &UserSnapshot::from(&user),
@@ -418,7 +419,7 @@ impl App {
             name,
         };
         store::insert_organisation(&mut tx, &organisation, now).await?;
-        let change = Change::created("organisation", organisation.id, &organisation)?;
+        let change = Change::created(RecordType::Organisation, organisation.id, &organisation)?;
         cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
         Ok(organisation)
@@ -446,12 +447,12 @@ impl App {
         let record_id = format!("{}:{}", organisation.id, user.id);
         let change = match previous {
             Some(before) => Change::updated(
-                "membership",
+                RecordType::Membership,
                 record_id,
                 &membership(before),
                 &membership(role),
             )?,
-            None => Change::created("membership", record_id, &membership(role))?,
+            None => Change::created(RecordType::Membership, record_id, &membership(role))?,
         };
         cli_event(&mut tx, Some(organisation.id), change, now).await?;
         custos_store::commit(tx).await?;
@@ -561,7 +562,7 @@ impl App {
                 actor_id: Some(user.id),
                 actor,
                 action: AuditAction::Create,
-                record_type: "api_token",
+                record_type: RecordType::ApiToken.as_str(),
                 record_id: token.id.to_string(),
                 before: None,
                 after: Some(snapshot(&token)?),
@@ -597,7 +598,7 @@ impl App {
                 actor_id: Some(ctx.user.id),
                 actor: &ctx.actor_label(),
                 action: AuditAction::Update,
-                record_type: "api_token",
+                record_type: RecordType::ApiToken.as_str(),
                 record_id: token_id.to_string(),
                 before: None,
                 after: Some(serde_json::json!({ "revoked_at": timestamp::format(now) })),
@@ -629,17 +630,17 @@ impl App {
 }
 
 /// A change to one record, as the audit trail keeps it.
-pub(crate) struct Change<'a> {
+pub(crate) struct Change {
     action: AuditAction,
-    record_type: &'a str,
+    record_type: RecordType,
     record_id: String,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 }
 
-impl<'a> Change<'a> {
+impl Change {
     pub fn created<T: Serialize>(
-        record_type: &'a str,
+        record_type: RecordType,
         record_id: impl ToString,
         after: &T,
     ) -> AppResult<Self> {
@@ -653,7 +654,7 @@ impl<'a> Change<'a> {
     }
 
     pub fn updated<B: Serialize, A: Serialize>(
-        record_type: &'a str,
+        record_type: RecordType,
         record_id: impl ToString,
         before: &B,
         after: &A,
@@ -668,7 +669,7 @@ impl<'a> Change<'a> {
     }
 
     pub fn deleted<T: Serialize>(
-        record_type: &'a str,
+        record_type: RecordType,
         record_id: impl ToString,
         before: &T,
     ) -> AppResult<Self> {
@@ -687,7 +688,7 @@ async fn append_change(
     org_id: Option<Uuid>,
     actor_id: Option<Uuid>,
     actor: &str,
-    change: Change<'_>,
+    change: Change,
     now: OffsetDateTime,
 ) -> AppResult<()> {
     audit::append(
@@ -697,7 +698,7 @@ async fn append_change(
             actor_id,
             actor,
             action: change.action,
-            record_type: change.record_type,
+            record_type: change.record_type.as_str(),
             record_id: change.record_id,
             before: change.before,
             after: change.after,
@@ -806,7 +807,7 @@ impl App {
                     e.into()
                 });
             }
-            let change = Change::created("user", user.id, &UserSnapshot::from(&user))?;
+            let change = Change::created(RecordType::User, user.id, &UserSnapshot::from(&user))?;
             append_change(
                 &mut tx,
                 None,
@@ -819,7 +820,11 @@ impl App {
         }
         store::insert_membership(&mut tx, ctx.org_id(), user.id, role, now).await?;
         let record_id = format!("{}:{}", ctx.org_id(), user.id);
-        let change = Change::created("membership", record_id, &membership_snapshot(&user, role))?;
+        let change = Change::created(
+            RecordType::Membership,
+            record_id,
+            &membership_snapshot(&user, role),
+        )?;
         record_change(&mut tx, ctx, change, now).await?;
         custos_store::commit(tx).await?;
         self.auth_cache.forget_all();
@@ -854,7 +859,7 @@ impl App {
         keep_an_administrator(&mut tx, ctx).await?;
         let record_id = format!("{}:{}", ctx.org_id(), user_id);
         let change = Change::updated(
-            "membership",
+            RecordType::Membership,
             record_id,
             &membership_snapshot(&user, before),
             &membership_snapshot(&user, role),
@@ -888,7 +893,12 @@ impl App {
             record_change(
                 &mut tx,
                 ctx,
-                Change::updated("api_token", token_id, &serde_json::Value::Null, &revoked)?,
+                Change::updated(
+                    RecordType::ApiToken,
+                    token_id,
+                    &serde_json::Value::Null,
+                    &revoked,
+                )?,
                 now,
             )
             .await?;
@@ -897,7 +907,11 @@ impl App {
         record_change(
             &mut tx,
             ctx,
-            Change::deleted("membership", record_id, &membership_snapshot(&user, role))?,
+            Change::deleted(
+                RecordType::Membership,
+                record_id,
+                &membership_snapshot(&user, role),
+            )?,
             now,
         )
         .await?;
@@ -974,7 +988,7 @@ fn check_owner_chose_password(user: &User) -> AppResult<()> {
 async fn cli_event(
     tx: &mut custos_store::Tx,
     org_id: Option<Uuid>,
-    change: Change<'_>,
+    change: Change,
     now: OffsetDateTime,
 ) -> AppResult<()> {
     append_change(tx, org_id, None, CLI_ACTOR, change, now).await
@@ -984,7 +998,7 @@ async fn cli_event(
 pub(crate) async fn record_change(
     tx: &mut custos_store::Tx,
     ctx: &OrgContext,
-    change: Change<'_>,
+    change: Change,
     now: OffsetDateTime,
 ) -> AppResult<()> {
     append_change(

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::platform::Role;
+use crate::platform::{RecordType, Role};
 use crate::validation::{ValidationErrors, optional_text};
 
 crate::text_enum! {
@@ -31,21 +31,6 @@ impl Decision {
         match self {
             Self::Approve => ApprovalStatus::Approved,
             Self::Reject => ApprovalStatus::Rejected,
-        }
-    }
-}
-
-crate::text_enum! {
-    /// Records that can be sent for approval. Each names the role that decides for it.
-    pub enum ApprovableRecord {
-        Objective => "objective", "Objective";
-    }
-}
-
-impl ApprovableRecord {
-    pub fn decider(self) -> Role {
-        match self {
-            Self::Objective => Role::Approver,
         }
     }
 }
@@ -95,7 +80,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Approval {
     pub id: uuid::Uuid,
-    pub record_type: ApprovableRecord,
+    pub record_type: RecordType,
     pub record_id: uuid::Uuid,
     pub record_version: i64,
     pub record_title: String,
@@ -118,6 +103,6 @@ pub struct Approval {
 pub struct ApprovalFilter {
     pub status: Option<ApprovalStatus>,
     pub decider_role: Option<Role>,
-    pub record_type: Option<ApprovableRecord>,
+    pub record_type: Option<RecordType>,
     pub record_id: Option<uuid::Uuid>,
 }

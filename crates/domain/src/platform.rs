@@ -376,23 +376,54 @@ crate::text_enum! {
     }
 }
 
-/// The record types the audit trail of an organisation holds, with their names, for the
-/// audit log's filter.
-pub const AUDITED_RECORD_TYPES: [(&str, &str); 6] = [
-    ("objective", "Objective"),
-    ("approval", "Approval request"),
-    ("membership", "Membership"),
-    ("api_token", "API token"),
-    ("user", "User account"),
-    ("organisation", "Organisation"),
-];
+crate::text_enum! {
+    /// Every kind of record Custos keeps: the one name approvals, audit events and URLs use.
+    /// A new register adds its record here, with its page and, if it needs sign-off, the
+    /// role that decides.
+    pub enum RecordType {
+        Objective => "objective", "Objective";
+        Approval => "approval", "Approval request";
+        Membership => "membership", "Membership";
+        ApiToken => "api_token", "API token";
+        User => "user", "User account";
+        Organisation => "organisation", "Organisation";
+    }
+}
 
-/// The name of a record type, e.g. "API token" for `api_token`.
+impl RecordType {
+    /// The path of a record's page under its organisation (`objectives/{id}`), for records
+    /// that have one.
+    pub fn page_path(self, id: uuid::Uuid) -> Option<String> {
+        let segment = match self {
+            RecordType::Objective => "objectives",
+            RecordType::Approval => "approvals",
+            RecordType::Membership
+            | RecordType::ApiToken
+            | RecordType::User
+            | RecordType::Organisation => return None,
+        };
+        Some(format!("{segment}/{id}"))
+    }
+
+    /// The role that decides requests to approve this kind of record; None for records that
+    /// are never sent for approval.
+    pub fn decider(self) -> Option<Role> {
+        match self {
+            RecordType::Objective => Some(Role::Approver),
+            RecordType::Approval
+            | RecordType::Membership
+            | RecordType::ApiToken
+            | RecordType::User
+            | RecordType::Organisation => None,
+        }
+    }
+}
+
+/// The name of a stored record type, e.g. "API token" for `api_token` (events written by an
+/// older Custos may name types that no longer exist: their name is derived from the text).
 pub fn record_type_label(record_type: &str) -> String {
-    AUDITED_RECORD_TYPES
-        .iter()
-        .find(|(t, _)| *t == record_type)
-        .map(|(_, label)| (*label).to_owned())
+    RecordType::parse(record_type)
+        .map(|t| t.label().to_owned())
         .unwrap_or_else(|| crate::diff::key_label(record_type))
 }
 

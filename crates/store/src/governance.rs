@@ -1,8 +1,9 @@
 //! Approval requests and decisions. A decision is written once: the update only matches a
 //! pending request, so a decided request can never be decided again.
 
-use custos_domain::governance::{ApprovableRecord, Approval, ApprovalFilter, ApprovalStatus};
+use custos_domain::governance::{Approval, ApprovalFilter, ApprovalStatus};
 use custos_domain::list::{Listed, Page};
+use custos_domain::platform::RecordType;
 use custos_domain::platform::Role;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -25,7 +26,7 @@ impl FromRow for Approval {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
         Ok(Approval {
             id: row.get()?,
-            record_type: row.parsed(ApprovableRecord::parse)?,
+            record_type: row.parsed(RecordType::parse)?,
             record_id: row.get()?,
             record_version: row.get()?,
             record_title: row.get()?,
@@ -98,7 +99,7 @@ pub async fn decide(
 pub async fn withdraw_pending_for(
     conn: &mut Conn,
     org_id: Uuid,
-    record_type: ApprovableRecord,
+    record_type: RecordType,
     record_id: Uuid,
     now: OffsetDateTime,
 ) -> StoreResult<Vec<Approval>> {

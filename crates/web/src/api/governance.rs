@@ -2,9 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use custos_app::domain::governance::{ApprovableRecord, Approval, ApprovalStatus};
+use custos_app::domain::governance::{Approval, ApprovalStatus};
 use custos_app::domain::list::Page;
-use custos_app::domain::platform::Role;
+use custos_app::domain::platform::{RecordType, Role};
 use custos_app::{ApprovalFilter, now};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,7 +18,7 @@ use crate::error::{ApiError, Problem};
 pub struct ApprovalView {
     pub id: uuid::Uuid,
     /// The kind of record, e.g. `objective`.
-    pub record_type: ApprovableRecord,
+    pub record_type: RecordType,
     pub record_id: uuid::Uuid,
     /// The version of the record that was submitted.
     pub record_version: i64,

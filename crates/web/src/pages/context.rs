@@ -8,9 +8,10 @@ use custos_app::domain::ValidationErrors;
 use custos_app::domain::context::{
     Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
 };
-use custos_app::domain::governance::{ApprovableRecord, Approval};
+use custos_app::domain::governance::Approval;
 use custos_app::domain::list::{Page, SortDirection};
 use custos_app::domain::platform::Permission;
+use custos_app::domain::platform::RecordType;
 use custos_app::{AppError, ApprovalFilter, Member, now};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -350,7 +351,7 @@ async fn show_page(
     }
     let approvals = if ctx.can(Permission::ViewApprovals) {
         let filter = ApprovalFilter {
-            record_type: Some(ApprovableRecord::Objective),
+            record_type: Some(RecordType::Objective),
             record_id: Some(objective.id),
             ..ApprovalFilter::default()
         };

@@ -9,8 +9,8 @@ use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::governance::Approval;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
-    AUDITED_RECORD_TYPES, AuditAction, AuditEvent, AuditFilter, Membership, Permission, Role,
-    TokenScope, record_type_label,
+    AuditAction, AuditEvent, AuditFilter, Membership, Permission, RecordType, Role, TokenScope,
+    record_type_label,
 };
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
@@ -515,7 +515,7 @@ struct AuditLogPage {
     list: ListState,
     query: AuditQuery,
     actions: [AuditAction; 3],
-    record_types: [(&'static str, &'static str); 6],
+    record_types: [RecordType; 6],
     /// The record the log is narrowed to, by name, when it is.
     filtered_record: Option<String>,
 }
@@ -608,7 +608,7 @@ pub async fn audit_log(
         list,
         query,
         actions: AuditAction::ALL,
-        record_types: AUDITED_RECORD_TYPES,
+        record_types: RecordType::ALL,
         filtered_record,
     }))
 }

@@ -1,0 +1,254 @@
+//! The register kit of the app layer: what every record kept in a register shares, written
+//! once.
+//!
+//! - [`StoredRecord`]: how a record is found in its organisation and which version it is at.
+//! - [`App::create_record`], [`App::edit_record`], [`App::delete_record`]: the versioned write
+//!   sequence (find, version check, write, re-read, audit event, commit) around the one step
+//!   each register writes itself.
+//! - [`Approvable`]: how a record sent for sign-off is submitted and takes a decision; the
+//!   approval workflow reaches it through [`approvable`], the one table of approvable records.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use custos_domain::governance::{Approval, Decision};
+use custos_domain::platform::RecordType;
+use custos_store::{Conn, StoreResult, Tx};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::platform::{Change, record_change};
+use crate::{App, AppError, AppResult, OrgContext};
+
+/// A record of a register: found by id within its organisation, written at a version.
+pub(crate) trait StoredRecord: Serialize + Sized + Send + Sync {
+    const TYPE: RecordType;
+
+    fn id(&self) -> Uuid;
+
+    fn version(&self) -> i64;
+
+    fn find(
+        conn: &mut Conn,
+        org_id: Uuid,
+        id: Uuid,
+    ) -> impl Future<Output = StoreResult<Option<Self>>> + Send;
+
+    /// What the second of two people saving the same version is told.
+    fn changed_meanwhile() -> AppError {
+        AppError::Conflict(format!(
+            "Someone else changed this {} after you opened it. Reload it to see their changes, \
+             then make yours again.",
+            Self::TYPE.label().to_lowercase()
+        ))
+    }
+}
+
+/// What a register's own write step did.
+pub(crate) enum Written {
+    /// Nothing differed: no new version, no audit event.
+    Unchanged,
+    Saved,
+    /// The version moved on between the check and the write.
+    Stale,
+}
+
+impl App {
+    /// Creates a record: `insert` writes it and returns its id; the record is read back,
+    /// audited and committed in one transaction.
+    pub(crate) async fn create_record<R: StoredRecord>(
+        &self,
+        ctx: &OrgContext,
+        now: OffsetDateTime,
+        insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
+    ) -> AppResult<R> {
+        let mut tx = self.store.begin().await?;
+        let id = insert(&mut tx).await?;
+        let created = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change(&mut tx, ctx, Change::created(R::TYPE, id, &created)?, now).await?;
+        self.commit(ctx, tx).await?;
+        Ok(created)
+    }
+
+    /// Changes version `expected_version` of a record: `write` gets the record as stored and
+    /// writes the change (or says nothing changed). Anyone who saved in between wins, and
+    /// the caller is told to reload.
+    pub(crate) async fn edit_record<R: StoredRecord>(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        now: OffsetDateTime,
+        write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
+    ) -> AppResult<R> {
+        let mut tx = self.store.begin().await?;
+        let before = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if before.version() != expected_version {
+            return Err(R::changed_meanwhile());
+        }
+        match write(&mut tx, &before).await? {
+            Written::Unchanged => return Ok(before),
+            Written::Stale => return Err(R::changed_meanwhile()),
+            Written::Saved => {}
+        }
+        let after = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change(
+            &mut tx,
+            ctx,
+            Change::updated(R::TYPE, id, &before, &after)?,
+            now,
+        )
+        .await?;
+        self.commit(ctx, tx).await?;
+        Ok(after)
+    }
+
+    /// Deletes version `expected_version` of a record; `delete` removes it (false when the
+    /// version moved on) and whatever depends on it.
+    pub(crate) async fn delete_record<R: StoredRecord>(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        now: OffsetDateTime,
+        delete: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<bool>,
+    ) -> AppResult<()> {
+        let mut tx = self.store.begin().await?;
+        let before = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if before.version() != expected_version || !delete(&mut tx, &before).await? {
+            return Err(R::changed_meanwhile());
+        }
+        record_change(&mut tx, ctx, Change::deleted(R::TYPE, id, &before)?, now).await?;
+        self.commit(ctx, tx).await
+    }
+
+    /// Commits a change to the organisation's records and forgets its cached list counts.
+    pub(crate) async fn commit(&self, ctx: &OrgContext, tx: Tx) -> AppResult<()> {
+        tx.commit().await?;
+        self.count_cache.forget(ctx.org_id());
+        Ok(())
+    }
+}
+
+/// A record that goes to senior management for sign-off (ISO 27001 5.1, 6.2, 6.1.3, ...).
+pub(crate) trait Approvable: StoredRecord + DeserializeOwned {
+    /// Refuses a version that may not be sent, saying why.
+    fn check_submittable(&self) -> AppResult<()>;
+
+    /// Whether the record still waits for the decision on the version that was sent.
+    fn awaits_decision(&self) -> bool;
+
+    /// The title the request shows.
+    fn title(&self) -> String;
+
+    /// How people cite the record (`OBJ-0003`).
+    fn reference(&self) -> String;
+
+    /// The record field by field, as the approver reads it.
+    fn content(&self) -> Vec<(&'static str, String)>;
+
+    /// Marks the record as waiting for a decision; false when its version moved on.
+    fn mark_submitted(
+        tx: &mut Tx,
+        org_id: Uuid,
+        record: &Self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Gives the record the decision's outcome; false when its version moved on.
+    fn mark_decided(
+        tx: &mut Tx,
+        org_id: Uuid,
+        record: &Self,
+        decision: Decision,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the approval workflow asks of a kind of approvable record without knowing its type.
+pub(crate) trait ApprovableKind: Sync {
+    /// Reference and content of the record from one of its snapshots in the audit trail.
+    fn describe(
+        &self,
+        snapshot: &serde_json::Value,
+    ) -> Option<(String, Vec<(&'static str, String)>)>;
+
+    /// Applies a decision to the record the request is about, inside the workflow's
+    /// transaction; returns the change for the workflow to record.
+    fn apply_decision<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        ctx: &'a OrgContext,
+        approval: &'a Approval,
+        decision: Decision,
+        now: OffsetDateTime,
+    ) -> Boxed<'a, AppResult<Change>>;
+}
+
+struct Kind<R>(PhantomData<fn() -> R>);
+
+impl<R: Approvable> ApprovableKind for Kind<R> {
+    fn describe(
+        &self,
+        snapshot: &serde_json::Value,
+    ) -> Option<(String, Vec<(&'static str, String)>)> {
+        let record = serde_json::from_value::<R>(snapshot.clone()).ok()?;
+        Some((record.reference(), record.content()))
+    }
+
+    fn apply_decision<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        ctx: &'a OrgContext,
+        approval: &'a Approval,
+        decision: Decision,
+        now: OffsetDateTime,
+    ) -> Boxed<'a, AppResult<Change>> {
+        Box::pin(async move {
+            let label = R::TYPE.label().to_lowercase();
+            let before = R::find(tx, ctx.org_id(), approval.record_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Conflict(format!("The {label} of this request no longer exists."))
+                })?;
+            if before.version() != approval.record_version || !before.awaits_decision() {
+                return Err(AppError::Conflict(format!(
+                    "The {label} changed after it was submitted; it must be submitted again."
+                )));
+            }
+            if !R::mark_decided(tx, ctx.org_id(), &before, decision, now).await? {
+                return Err(R::changed_meanwhile());
+            }
+            let after = R::find(tx, ctx.org_id(), before.id())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Change::updated(R::TYPE, before.id(), &before, &after)
+        })
+    }
+}
+
+/// The records that go through approval, by type: the one place a new approvable register
+/// is added.
+pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn ApprovableKind> {
+    static OBJECTIVES: Kind<custos_domain::context::Objective> = Kind(PhantomData);
+    match record_type {
+        RecordType::Objective => Ok(&OBJECTIVES),
+        other => Err(AppError::Internal(format!(
+            "{} records are not sent for approval",
+            other.label()
+        ))),
+    }
+}
