@@ -4,11 +4,10 @@
 
 use custos_domain::ValidationErrors;
 use custos_domain::context::{
-    Objective, ObjectiveDraft, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
-    status_after_edit,
+    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveStatus, status_after_edit,
 };
 use custos_domain::governance::{Approval, Decision};
-use custos_domain::list::{Listed, Page, SortDirection};
+use custos_domain::list::Listed;
 use custos_domain::platform::{Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, context as store, platform};
 use time::OffsetDateTime;
@@ -89,25 +88,13 @@ impl App {
     pub async fn list_objectives(
         &self,
         ctx: &OrgContext,
-        filter: &ObjectiveFilter,
-        sort: ObjectiveSort,
-        direction: SortDirection,
-        page: Page,
+        request: &ObjectiveList,
     ) -> AppResult<Listed<Objective>> {
         ctx.require(Permission::ViewObjectives)?;
         let mut conn = self.store.reader().await?;
-        let count_key = format!("objectives {filter:?}");
+        let count_key = format!("objectives {:?}", request.filter);
         let known_total = self.count_cache.get(ctx.org_id(), &count_key);
-        let listed = store::list(
-            &mut conn,
-            ctx.org_id(),
-            filter,
-            sort,
-            direction,
-            page,
-            known_total,
-        )
-        .await?;
+        let listed = store::list(&mut conn, ctx.org_id(), request, known_total).await?;
         if known_total.is_none() {
             self.count_cache
                 .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);

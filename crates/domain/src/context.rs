@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
+use crate::list::{ListParams, ListRequest, enum_param};
 use crate::validation::{ValidationErrors, optional_text, required_text};
 
 crate::text_enum! {
@@ -518,10 +519,82 @@ crate::text_enum! {
 }
 
 /// What an objective list is filtered by.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObjectiveFilter {
     pub search: Option<String>,
     pub category: Option<ObjectiveCategory>,
     pub status: Option<ObjectiveStatus>,
     pub owner_id: Option<Uuid>,
+}
+
+/// A checked request for a page of the objectives register.
+pub type ObjectiveList = ListRequest<ObjectiveFilter, ObjectiveSort>;
+
+/// The filters of the objectives register as a query string carries them (beside the
+/// [`ListParams`] every list takes), for the API and the pages alike.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ObjectiveFilterParams {
+    #[serde(default)]
+    #[param(value_type = Option<ObjectiveCategory>)]
+    pub category: String,
+    #[serde(default)]
+    #[param(value_type = Option<ObjectiveStatus>)]
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    #[serde(default)]
+    #[param(value_type = Option<ObjectiveSort>)]
+    pub sort: String,
+}
+
+impl ObjectiveFilterParams {
+    /// The checked request, or every problem with it by parameter name.
+    pub fn request(&self, list: &ListParams) -> Result<ObjectiveList, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let filter = ObjectiveFilter {
+            search: list.search(),
+            category: enum_param(&mut errors, "category", &self.category),
+            status: enum_param(&mut errors, "status", &self.status),
+            owner_id: self.owner_id,
+        };
+        let number = ObjectiveSort::Number;
+        list.request(filter, &self.sort, number, number, errors)
+    }
+}
+
+impl Objective {
+    /// The columns of the register's CSV export, in the order of [`Objective::csv_row`].
+    pub const CSV_HEADER: [&'static str; 13] = [
+        "reference",
+        "title",
+        "why",
+        "what",
+        "benefits",
+        "category",
+        "target",
+        "target_value",
+        "target_unit",
+        "owner",
+        "due_date",
+        "status",
+        "updated_at",
+    ];
+
+    pub fn csv_row(self) -> Vec<String> {
+        vec![
+            self.reference(),
+            self.title,
+            self.rationale,
+            self.description,
+            self.benefits,
+            self.category.label().into(),
+            self.target,
+            self.target_value.map(|v| v.to_string()).unwrap_or_default(),
+            self.target_unit.unwrap_or_default(),
+            self.owner_name.unwrap_or_default(),
+            self.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            self.status.label().into(),
+            crate::dates::rfc3339(self.updated_at),
+        ]
+    }
 }

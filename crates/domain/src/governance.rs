@@ -98,6 +98,16 @@ pub struct Approval {
     pub decision_comment: Option<String>,
 }
 
+impl Approval {
+    /// Whether a member with `role` may decide this request: it waits, it is addressed to
+    /// their role, and it is not their own.
+    pub fn decidable_by(&self, role: Role, user_id: uuid::Uuid) -> bool {
+        self.status == ApprovalStatus::Pending
+            && self.decider_role == role
+            && self.requested_by != user_id
+    }
+}
+
 /// Which approval requests a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ApprovalFilter {

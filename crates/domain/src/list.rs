@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::text_enum::TextEnum;
+use crate::validation::ValidationErrors;
 use unicode_normalization::char::is_combining_mark;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
@@ -144,4 +147,103 @@ mod tests {
         assert_eq!(page.page_count(41), 3);
         assert_eq!(page.page_count(0), 1);
     }
+}
+
+/// The parameters every list takes, as a query string carries them: the same for the API and
+/// the pages, parsed with the same strictness (an unknown sort is an error everywhere, never
+/// silently dropped). A register adds its own filter parameters and `sort` beside these.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Text searched in the reference and title.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    #[param(value_type = Option<SortDirection>)]
+    pub dir: String,
+    /// Rows per page, 1 to 200 (default 25).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u64>,
+    /// Keyset pagination: the `number` of the last row received (`next_after` of the
+    /// previous page); walks the register in number order, as fast on the last page as on
+    /// the first. Not combined with `offset`.
+    pub after: Option<i64>,
+    /// Pages: the page number, from 1 (instead of `offset`).
+    pub page: Option<u64>,
+    /// Pages: rows per page (instead of `limit`).
+    pub per_page: Option<u32>,
+}
+
+/// A checked list request: what to show, in which order, which window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRequest<F, S> {
+    pub filter: F,
+    pub sort: S,
+    pub direction: SortDirection,
+    pub page: Page,
+}
+
+impl ListParams {
+    /// The search text, if any.
+    pub fn search(&self) -> Option<String> {
+        Some(self.q.trim().to_owned()).filter(|q| !q.is_empty())
+    }
+
+    /// Checks the register's `sort`, the direction and the window, and pairs them with
+    /// `filter`. `keyset_sort` is the sort `after` walks by (the register's number); other
+    /// sorts refuse `after`.
+    pub fn request<F, S: TextEnum + PartialEq>(
+        &self,
+        filter: F,
+        sort: &str,
+        default_sort: S,
+        keyset_sort: S,
+        mut errors: ValidationErrors,
+    ) -> Result<ListRequest<F, S>, ValidationErrors> {
+        let sort = enum_param(&mut errors, "sort", sort).unwrap_or(default_sort);
+        let direction = enum_param(&mut errors, "dir", &self.dir).unwrap_or(SortDirection::Asc);
+        let page = match (self.after, self.offset, self.page) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                errors.add("after", "Use either after or offset (or page), not both.");
+                Page::new(self.limit, None)
+            }
+            (Some(_), None, None) if sort != keyset_sort => {
+                errors.add(
+                    "after",
+                    format!(
+                        "after walks the register by {}: sort by it.",
+                        keyset_sort.as_str()
+                    ),
+                );
+                Page::new(self.limit, None)
+            }
+            (Some(after), None, None) => Page::after(self.limit, after),
+            (None, _, Some(number)) => Page::numbered(
+                number,
+                self.per_page.or(self.limit).unwrap_or(DEFAULT_PAGE_SIZE),
+            ),
+            (None, offset, None) => Page::new(self.limit.or(self.per_page), offset),
+        };
+        errors.into_result(ListRequest {
+            filter,
+            sort,
+            direction,
+            page,
+        })
+    }
+}
+
+/// A filter or sort parameter naming a value of a text enum: empty means "not given"; an
+/// unknown name is an error that lists the known ones.
+pub fn enum_param<T: TextEnum>(errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let parsed = T::parse(raw);
+    if parsed.is_none() {
+        errors.add(field, format!("Unknown value \"{raw}\". {}", T::expected()));
+    }
+    parsed
 }

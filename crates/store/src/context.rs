@@ -1,9 +1,9 @@
 //! Objectives (ISO 27001 6.2), always read and written within one organisation.
 
 use custos_domain::context::{
-    Objective, ObjectiveCategory, ObjectiveDraft, ObjectiveFilter, ObjectiveSort, ObjectiveStatus,
+    Objective, ObjectiveCategory, ObjectiveDraft, ObjectiveList, ObjectiveSort, ObjectiveStatus,
 };
-use custos_domain::list::{Listed, Page, SortDirection, sort_key};
+use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -174,12 +174,16 @@ pub async fn delete(
 pub async fn list(
     conn: &mut Conn,
     org_id: Uuid,
-    filter: &ObjectiveFilter,
-    sort: ObjectiveSort,
-    direction: SortDirection,
-    page: Page,
+    request: &ObjectiveList,
     known_total: Option<(u64, bool)>,
 ) -> StoreResult<Listed<Objective>> {
+    let ObjectiveList {
+        filter,
+        sort,
+        direction,
+        page,
+    } = request;
+    let (sort, direction, page) = (*sort, *direction, *page);
     let mut conditions = Statement::new(" WHERE o.org_id = ");
     conditions.bind(org_id);
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {

@@ -5,7 +5,7 @@
 use custos_domain::context::{
     ObjectiveCategory, ObjectiveDraft, ObjectiveFilter, ObjectiveSort, ObjectiveStatus,
 };
-use custos_domain::list::{Page, SortDirection};
+use custos_domain::list::{ListRequest, Page, SortDirection};
 use custos_domain::platform::Organisation;
 use custos_store::{Store, context, platform, reports};
 use time::macros::{date, datetime};
@@ -118,17 +118,15 @@ async fn titles_sort_the_same_on_both_backends_whatever_their_case_and_accents()
             .collect();
         let org = organisation_with(&store, &rows).await;
         let mut conn = store.reader().await.expect("conn");
-        let listed = context::list(
-            &mut conn,
-            org,
-            &ObjectiveFilter::default(),
-            ObjectiveSort::Title,
-            SortDirection::Asc,
-            Page::new(None, None),
-            None,
-        )
-        .await
-        .expect("list");
+        let request = ListRequest {
+            filter: ObjectiveFilter::default(),
+            sort: ObjectiveSort::Title,
+            direction: SortDirection::Asc,
+            page: Page::new(None, None),
+        };
+        let listed = context::list(&mut conn, org, &request, None)
+            .await
+            .expect("list");
         let sorted: Vec<&str> = listed.items.iter().map(|o| o.title.as_str()).collect();
         assert_eq!(
             sorted,

@@ -215,7 +215,7 @@ fn schema_2_rows() -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schema_2_data_survives_native_types_and_still_verifies() {
     use custos_app::domain::context::{ObjectiveFilter, ObjectiveSort};
-    use custos_app::domain::list::{Page, SortDirection};
+    use custos_app::domain::list::{ListRequest, Page, SortDirection};
     use custos_app::domain::platform::{Role, TokenScope};
 
     let dir = crate::support::TempDir::new();
@@ -276,10 +276,12 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
         let listed = app
             .list_objectives(
                 &ctx,
-                &ObjectiveFilter::default(),
-                ObjectiveSort::Title,
-                SortDirection::Asc,
-                Page::new(None, None),
+                &ListRequest {
+                    filter: ObjectiveFilter::default(),
+                    sort: ObjectiveSort::Title,
+                    direction: SortDirection::Asc,
+                    page: Page::new(None, None),
+                },
             )
             .await
             .expect("objectives");

@@ -232,3 +232,33 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    /// A list parameter the register does not know is refused, with the same message, by the
+    /// API and by the page: never silently dropped.
+    async fn bad_list_parameters_are_refused_on_the_page_and_in_the_api(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::Read).await;
+        let browser = app.browser("maya@acme.example").await;
+        for (query, field, says) in [
+            ("sort=colour", "sort", "Unknown value \"colour\". Use number, title, category, status, due_date or updated_at."),
+            ("status=done", "status", "Unknown value \"done\"."),
+            ("category=luck", "category", "Unknown value \"luck\"."),
+            ("dir=up", "dir", "Use asc or desc."),
+        ] {
+            let (status, problem) = api.get_json(&format!("/api/v1/orgs/acme/objectives?{query}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {problem}");
+            assert_eq!(problem["errors"][0]["field"], field, "{query}");
+            assert!(problem["errors"][0]["message"].as_str().expect("message").contains(says), "{query}: {problem}");
+            let page = browser.get(&format!("/orgs/acme/objectives?{query}")).await;
+            assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            let html = page.text().await.expect("html");
+            let shown = ["\"", "&quot;", "&#34;", "&#x22;"]
+                .iter()
+                .any(|quote| html.contains(&says.replace('"', quote)));
+            assert!(shown, "{query}: the page says why");
+        }
+        let (status, _) = api.get_json("/api/v1/orgs/acme/objectives?sort=title&dir=desc&status=draft").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}

@@ -4,10 +4,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::domain::context::{
-    Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
+    Objective, ObjectiveCategory, ObjectiveFilterParams, ObjectiveInput, ObjectiveSort,
+    ObjectiveStatus,
 };
-use custos_app::domain::list::{Page, SortDirection};
-use custos_app::now;
+use custos_app::domain::list::ListParams;
+use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -126,110 +127,22 @@ pub struct ObjectiveUpdate {
     pub fields: ObjectiveBody,
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-#[into_params(parameter_in = Query)]
-pub struct ObjectiveQuery {
-    /// Text searched in the title and reference.
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    #[param(value_type = Option<ObjectiveCategory>)]
-    category: String,
-    #[serde(default)]
-    #[param(value_type = Option<ObjectiveStatus>)]
-    status: String,
-    #[serde(default)]
-    owner_id: Option<uuid::Uuid>,
-    #[serde(default)]
-    #[param(value_type = Option<ObjectiveSort>)]
-    sort: String,
-    #[serde(default)]
-    #[param(value_type = Option<SortDirection>)]
-    dir: String,
-    /// 1 to 200, default 25.
-    limit: Option<u32>,
-    offset: Option<u64>,
-    /// Keyset pagination: the `number` of the last objective received (`next_after` of the
-    /// previous page); walks the register in number order, as fast on the last page as on
-    /// the first. Not combined with `offset`.
-    after: Option<i64>,
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError(custos_app::domain::ValidationErrors::single(field, message).into())
-}
-
 /// Objectives of the organisation.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/objectives", tag = "context",
-    params(("org" = String, Path, description = "Organisation slug"), ObjectiveQuery),
+    params(("org" = String, Path, description = "Organisation slug"), ListParams, ObjectiveFilterParams),
     responses((status = 200, body = ListPage<ObjectiveView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_objectives(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-    ApiQuery(query): ApiQuery<ObjectiveQuery>,
+    ApiQuery(list): ApiQuery<ListParams>,
+    ApiQuery(filters): ApiQuery<ObjectiveFilterParams>,
 ) -> Result<ListPage<ObjectiveView>, ApiError> {
-    let category = match query.category.as_str() {
-        "" => None,
-        raw => Some(
-            ObjectiveCategory::parse(raw)
-                .ok_or_else(|| invalid("category", "Unknown category."))?,
-        ),
-    };
-    let status = match query.status.as_str() {
-        "" => None,
-        raw => {
-            Some(ObjectiveStatus::parse(raw).ok_or_else(|| invalid("status", "Unknown status."))?)
-        }
-    };
-    let sort = match query.sort.as_str() {
-        "" => ObjectiveSort::Number,
-        raw => ObjectiveSort::parse(raw).ok_or_else(|| {
-            invalid(
-                "sort",
-                "Sort by number, title, category, status, due_date or updated_at.",
-            )
-        })?,
-    };
-    let direction = match query.dir.as_str() {
-        "" => SortDirection::Asc,
-        raw => SortDirection::parse(raw).ok_or_else(|| invalid("dir", "Use asc or desc."))?,
-    };
-    let filter = ObjectiveFilter {
-        search: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
-        category,
-        status,
-        owner_id: query.owner_id,
-    };
-    let page = match query.after {
-        None => Page::new(query.limit, query.offset),
-        Some(_) if sort != ObjectiveSort::Number => {
-            return Err(invalid(
-                "after",
-                "after walks the register by number: use sort=number.",
-            ));
-        }
-        Some(_) if query.offset.is_some() => {
-            return Err(invalid("after", "Use either after or offset, not both."));
-        }
-        Some(after) => Page::after(query.limit, after),
-    };
-    let listed = state
-        .app
-        .list_objectives(&ctx, &filter, sort, direction, page)
-        .await?;
-    let next_after = if listed.items.len() == page.limit as usize && sort == ObjectiveSort::Number {
-        listed.items.last().map(|o| o.number)
-    } else {
-        None
-    };
-    Ok(ListPage {
-        items: listed.items.into_iter().map(Into::into).collect(),
-        total: listed.total,
-        total_exact: listed.total_exact,
-        limit: page.limit,
-        offset: page.offset,
-        next_after,
-    })
+    let request = filters.request(&list).map_err(AppError::from)?;
+    let listed = state.app.list_objectives(&ctx, &request).await?;
+    let walks_by_number = request.sort == ObjectiveSort::Number;
+    Ok(ListPage::new(listed, request.page, |o: &Objective| {
+        walks_by_number.then_some(o.number)
+    }))
 }
 
 /// Creates an objective (as a draft unless another choosable status is given).

@@ -151,6 +151,30 @@ pub struct ListPage<T: serde::Serialize> {
     pub next_after: Option<i64>,
 }
 
+impl<T: serde::Serialize> ListPage<T> {
+    /// The page of `listed`, its items made into their API views; `walk_key` gives the key
+    /// a client passes as `after` to continue (None on lists or sorts that cannot walk).
+    pub fn new<R>(
+        listed: custos_app::domain::list::Listed<R>,
+        page: custos_app::domain::list::Page,
+        walk_key: impl Fn(&R) -> Option<i64>,
+    ) -> Self
+    where
+        T: From<R>,
+    {
+        let full = listed.items.len() == page.limit as usize;
+        let next_after = listed.items.last().filter(|_| full).and_then(walk_key);
+        Self {
+            total: listed.total,
+            total_exact: listed.total_exact,
+            limit: page.limit,
+            offset: page.offset,
+            next_after,
+            items: listed.items.into_iter().map(T::from).collect(),
+        }
+    }
+}
+
 impl<T: serde::Serialize> axum::response::IntoResponse for ListPage<T> {
     /// Serialised into a buffer sized for the page: growing axum's 128-byte buffer copied a
     /// 50-row page several times over (docs/performance.md).

@@ -6,12 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::context::{
-    Objective, ObjectiveCategory, ObjectiveFilter, ObjectiveInput, ObjectiveSort, ObjectiveStatus,
+    Objective, ObjectiveCategory, ObjectiveFilterParams, ObjectiveInput, ObjectiveStatus,
 };
 use custos_app::domain::governance::Approval;
-use custos_app::domain::list::{Page, SortDirection};
-use custos_app::domain::platform::Permission;
-use custos_app::domain::platform::RecordType;
+use custos_app::domain::list::{ListParams, Page};
+use custos_app::domain::platform::{Permission, RecordType};
 use custos_app::{AppError, ApprovalFilter, Member, now};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -23,49 +22,13 @@ use crate::auth::PageOrg;
 use crate::error::{PageError, render};
 use crate::list::{ListState, SortHeader, csv_response};
 
+/// What a page's query string carries besides a list's parameters.
 #[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub category: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub dir: String,
-    pub page: Option<u64>,
-    pub per_page: Option<u32>,
+pub struct PageQuery {
+    /// `csv` exports the filtered rows.
     #[serde(default)]
     pub format: String,
     pub notice: Option<String>,
-}
-
-impl ListQuery {
-    pub fn filter(&self) -> ObjectiveFilter {
-        ObjectiveFilter {
-            search: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
-            category: ObjectiveCategory::parse(&self.category),
-            status: ObjectiveStatus::parse(&self.status),
-            owner_id: None,
-        }
-    }
-
-    fn sort(&self) -> (ObjectiveSort, &str, SortDirection) {
-        match ObjectiveSort::parse(&self.sort) {
-            Some(sort) => (
-                sort,
-                self.sort.as_str(),
-                SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc),
-            ),
-            None => (
-                ObjectiveSort::Number,
-                "number",
-                SortDirection::parse(&self.dir).unwrap_or(SortDirection::Asc),
-            ),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -75,7 +38,8 @@ struct ListPage {
     objectives: Vec<Objective>,
     list: ListState,
     headers: Vec<SortHeader>,
-    query: ListQuery,
+    params: ListParams,
+    filters: ObjectiveFilterParams,
     categories: [ObjectiveCategory; 7],
     statuses: [ObjectiveStatus; 7],
     can_manage: bool,
@@ -84,19 +48,24 @@ struct ListPage {
 pub async fn list(
     State(state): State<AppState>,
     page: PageOrg,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<PageQuery>,
+    Query(params): Query<ListParams>,
+    Query(filters): Query<ObjectiveFilterParams>,
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
-    let filter = query.filter();
-    let (sort, sort_key, direction) = query.sort();
+    // The same parsing as the API: a bad sort or filter is an error here too.
+    let mut request = filters
+        .request(&params)
+        .map_err(|e| page_error(&state, e.into()))?;
     if query.format == "csv" {
+        request.page = Page::everything();
         let all = state
             .app
-            .list_objectives(ctx, &filter, sort, direction, Page::everything())
+            .list_objectives(ctx, &request)
             .await
             .map_err(|e| page_error(&state, e))?;
-        let rows = all.items.into_iter().map(csv_row).collect();
-        return Ok(csv_response("objectives.csv", &CSV_HEADER, rows));
+        let rows = all.items.into_iter().map(Objective::csv_row).collect();
+        return Ok(csv_response("objectives.csv", &Objective::CSV_HEADER, rows));
     }
     let layout = Layout::new(&state, &page, "Objectives", Section::Objectives)
         .await?
@@ -104,17 +73,17 @@ pub async fn list(
     let mut list = ListState::new(
         layout.org_href("/objectives"),
         vec![
-            ("q", query.q.clone()),
-            ("category", query.category.clone()),
-            ("status", query.status.clone()),
+            ("q", params.q.clone()),
+            ("category", filters.category.clone()),
+            ("status", filters.status.clone()),
         ],
-        sort_key,
-        direction,
-        Page::numbered(query.page.unwrap_or(1), query.per_page.unwrap_or(25)),
+        request.sort.as_str(),
+        request.direction,
+        request.page,
     );
     let listed = state
         .app
-        .list_objectives(ctx, &filter, sort, direction, list.page)
+        .list_objectives(ctx, &request)
         .await
         .map_err(|e| page_error(&state, e))?;
     list.total = listed.total;
@@ -130,45 +99,12 @@ pub async fn list(
         objectives: listed.items,
         list,
         headers,
-        query,
+        params,
+        filters,
         categories: ObjectiveCategory::ALL,
         statuses: ObjectiveStatus::ALL,
         can_manage: ctx.can(Permission::ManageObjectives),
     }))
-}
-
-const CSV_HEADER: [&str; 13] = [
-    "reference",
-    "title",
-    "why",
-    "what",
-    "benefits",
-    "category",
-    "target",
-    "target_value",
-    "target_unit",
-    "owner",
-    "due_date",
-    "status",
-    "updated_at",
-];
-
-fn csv_row(o: Objective) -> Vec<String> {
-    vec![
-        o.reference(),
-        o.title,
-        o.rationale,
-        o.description,
-        o.benefits,
-        o.category.label().into(),
-        o.target,
-        o.target_value.map(|v| v.to_string()).unwrap_or_default(),
-        o.target_unit.unwrap_or_default(),
-        o.owner_name.unwrap_or_default(),
-        o.due_date.map(|d| d.to_string()).unwrap_or_default(),
-        o.status.label().into(),
-        custos_app::domain::dates::rfc3339(o.updated_at),
-    ]
 }
 
 #[derive(Template)]
@@ -319,7 +255,7 @@ pub async fn show(
     State(state): State<AppState>,
     page: PageOrg,
     Path((_, id)): Path<(String, String)>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
     let objective = state

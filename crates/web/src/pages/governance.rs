@@ -188,16 +188,14 @@ async fn show_page(
     if let Some(message) = error {
         layout = layout.with_error(message);
     }
-    let record_href = layout.org_href(&format!(
-        "/{}s/{}",
-        approval.record_type.as_str(),
-        approval.record_id
-    ));
+    let record_href = approval
+        .record_type
+        .page_path(approval.record_id)
+        .map(|path| layout.org_href(&format!("/{path}")))
+        .unwrap_or_default();
     let ctx = &page.ctx;
-    let can_decide = ctx.can(Permission::DecideApprovals)
-        && approval.status == ApprovalStatus::Pending
-        && approval.decider_role == ctx.role()
-        && approval.requested_by != ctx.user().id;
+    let can_decide =
+        ctx.can(Permission::DecideApprovals) && approval.decidable_by(ctx.role(), ctx.user().id);
     Ok(ShowPage {
         layout,
         approval,

@@ -490,13 +490,11 @@ impl AuditRow {
     fn new(event: AuditEvent, layout: &Layout) -> Self {
         // Records that have a page of their own; a deleted one answers "not found" there,
         // which is what it is now.
-        let record_href = match event.record_type.as_str() {
-            "objective" if event.action != AuditAction::Delete => {
-                Some(layout.org_href(&format!("/objectives/{}", event.record_id)))
-            }
-            "approval" => Some(layout.org_href(&format!("/approvals/{}", event.record_id))),
-            _ => None,
-        };
+        let record_href = RecordType::parse(&event.record_type)
+            .filter(|_| event.action != AuditAction::Delete)
+            .zip(uuid::Uuid::parse_str(&event.record_id).ok())
+            .and_then(|(record_type, id)| record_type.page_path(id))
+            .map(|path| layout.org_href(&format!("/{path}")));
         Self {
             record_type: record_type_label(&event.record_type),
             record_name: event.record_name(),
