@@ -266,12 +266,9 @@ impl ObjectiveInput {
     }
 }
 
+/// A date as forms, the API and the database write it: exactly `YYYY-MM-DD`.
 pub fn parse_date(raw: &str) -> Option<Date> {
-    Date::parse(
-        raw,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    crate::dates::parse_iso_date(raw)
 }
 
 /// The status an objective has after an edit. Changing the substance of a submitted or

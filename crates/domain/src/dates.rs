@@ -65,6 +65,19 @@ pub fn serialize_rfc3339<S: serde::Serializer>(
     serializer.serialize_str(&text)
 }
 
+/// `YYYY-MM-DD` and nothing else (no sign, no extra digits), read digit by digit: forms,
+/// the API and the database all write dates this way, and lists read one per row.
+pub fn parse_iso_date(raw: &str) -> Option<time::Date> {
+    let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = raw.as_bytes() else {
+        return None;
+    };
+    let digit = |d: &u8| d.is_ascii_digit().then(|| i32::from(d - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    let month = u8::try_from(digit(m1)? * 10 + digit(m2)?).ok()?;
+    let day = u8::try_from(digit(d1)? * 10 + digit(d2)?).ok()?;
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
 /// "2026-11-27 21:03 UTC", for pages.
 pub fn display(at: OffsetDateTime) -> String {
     at.to_offset(UtcOffset::UTC)
@@ -76,7 +89,25 @@ pub fn display(at: OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use time::macros::datetime;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn iso_dates_are_exactly_ten_characters() {
+        assert_eq!(
+            super::parse_iso_date("2027-06-30"),
+            Some(date!(2027 - 06 - 30))
+        );
+        for bad in [
+            "2027-02-30",
+            "2027-6-30",
+            "+2027-06-30",
+            "+0000-01-01",
+            "2027/06/30",
+            "",
+        ] {
+            assert_eq!(super::parse_iso_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn the_fast_rfc3339_writes_what_the_general_one_writes() {

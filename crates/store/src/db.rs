@@ -180,7 +180,8 @@ impl Column for OffsetDateTime {
 impl Column for Date {
     fn from_sqlite(value: ValueRef<'_>) -> StoreResult<Self> {
         let raw = sqlite_text(value)?;
-        iso_date(raw.as_bytes()).ok_or_else(|| StoreError::Corrupt(format!("date {raw:?}")))
+        custos_domain::dates::parse_iso_date(raw)
+            .ok_or_else(|| StoreError::Corrupt(format!("date {raw:?}")))
     }
     fn from_postgres(row: &PgRow, index: usize) -> StoreResult<Self> {
         Ok(row.try_get(index)?)
@@ -199,38 +200,6 @@ impl<T: Column> Column for Option<T> {
             Ok(None)
         } else {
             T::from_postgres(row, index).map(Some)
-        }
-    }
-}
-
-/// `YYYY-MM-DD`, read digit by digit (the general parser showed in list profiles).
-fn iso_date(raw: &[u8]) -> Option<Date> {
-    let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = raw else {
-        return None;
-    };
-    let digit = |d: &u8| d.is_ascii_digit().then(|| i32::from(d - b'0'));
-    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
-    let month = u8::try_from(digit(m1)? * 10 + digit(m2)?).ok()?;
-    let day = u8::try_from(digit(d1)? * 10 + digit(d2)?).ok()?;
-    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn iso_dates_read_digit_by_digit() {
-        assert_eq!(
-            super::iso_date(b"2027-06-30"),
-            Some(time::macros::date!(2027 - 06 - 30))
-        );
-        for bad in [
-            &b"2027-02-30"[..],
-            b"2027-6-30",
-            b"27-06-30xx",
-            b"2027/06/30",
-            b"",
-        ] {
-            assert_eq!(super::iso_date(bad), None);
         }
     }
 }
