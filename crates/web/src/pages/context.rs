@@ -16,11 +16,46 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::confirm::{self, ConfirmPage};
-use super::{Layout, Section, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
 use crate::list::{ListState, SortHeader, csv_response};
+
+/// The context area in the shared page components.
+pub const AREA: Area = Area {
+    nav: &[NavEntry {
+        section: "objectives",
+        position: 200,
+        label: "Objectives",
+        path: "/objectives",
+        permission: Some(Permission::ViewObjectives),
+        shows_waiting_approvals: false,
+    }],
+    notices: &[
+        ("created", "success", "Objective created."),
+        ("saved", "success", "Changes saved."),
+        ("deleted", "success", "Objective deleted."),
+        (
+            "submitted",
+            "success",
+            "Sent for approval. The approvers will find it in their inbox.",
+        ),
+    ],
+    field_labels: &[
+        ("title", "Title"),
+        ("rationale", "Why"),
+        ("description", "What"),
+        ("benefits", "Benefits"),
+        ("category", "Category"),
+        ("target", "Target"),
+        ("target_value", "Target value"),
+        ("target_unit", "Unit"),
+        ("owner_id", "Owner"),
+        ("due_date", "Due date"),
+        ("status", "Status"),
+    ],
+};
 
 /// What a page's query string carries besides a list's parameters.
 #[derive(Deserialize, Default)]
@@ -67,7 +102,7 @@ pub async fn list(
         let rows = all.items.into_iter().map(Objective::csv_row).collect();
         return Ok(csv_response("objectives.csv", &Objective::CSV_HEADER, rows));
     }
-    let layout = Layout::new(&state, &page, "Objectives", Section::Objectives)
+    let layout = Layout::new(&state, &page, "Objectives", "objectives")
         .await?
         .with_flash(query.notice.as_deref());
     let mut list = ListState::new(
@@ -148,7 +183,7 @@ async fn form_page(
         None => "New objective".into(),
     };
     // Field errors are announced by the form's error summary alone, not by a flash as well.
-    let layout = Layout::new(state, page, title, Section::Objectives).await?;
+    let layout = Layout::new(state, page, title, "objectives").await?;
     let members = state
         .app
         .members(&page.ctx)
@@ -278,7 +313,7 @@ async fn show_page(
         state,
         page,
         format!("{} {}", objective.reference(), objective.title),
-        Section::Objectives,
+        "objectives",
     )
     .await?
     .with_flash(notice);
@@ -454,7 +489,7 @@ pub async fn delete(
             .map_err(|e| page_error(&state, e))?;
         let name = format!("{} {}", objective.reference(), objective.title);
         let href = objective_href(&state, &page, id);
-        let layout = Layout::new(&state, &page, "Delete", Section::Objectives).await?;
+        let layout = Layout::new(&state, &page, "Delete", "objectives").await?;
         return Ok(render(&ConfirmPage {
             layout,
             question: format!("Delete {name}?"),

@@ -12,10 +12,35 @@ use custos_app::governance::ApprovalReview;
 use custos_app::{AppError, ApprovalFilter, now};
 use serde::Deserialize;
 
-use super::{Layout, Section, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
+
+/// The governance area in the shared page components.
+pub const AREA: Area = Area {
+    nav: &[NavEntry {
+        section: "approvals",
+        position: 500,
+        label: "Approvals",
+        path: "/approvals",
+        permission: Some(Permission::ViewApprovals),
+        shows_waiting_approvals: true,
+    }],
+    notices: &[
+        (
+            "approved",
+            "success",
+            "Approved. The decision is recorded and cannot be changed.",
+        ),
+        (
+            "rejected",
+            "success",
+            "Rejected. The decision is recorded and cannot be changed.",
+        ),
+    ],
+    field_labels: &[("comment", "Comment"), ("confirmed", "Confirmation")],
+};
 
 #[derive(Deserialize, Default)]
 pub struct ApprovalsQuery {
@@ -96,7 +121,7 @@ pub async fn list(
             rows,
         ));
     }
-    let layout = Layout::new(&state, &page, "Approvals", Section::Approvals)
+    let layout = Layout::new(&state, &page, "Approvals", "approvals")
         .await?
         .with_flash(query.notice.as_deref());
     let waiting_for_me = state
@@ -181,7 +206,7 @@ async fn show_page(
         state,
         page,
         format!("Sign-off of {reference} {}", approval.record_title),
-        Section::Approvals,
+        "approvals",
     )
     .await?
     .with_flash(notice);

@@ -48,19 +48,37 @@ pub struct Layout {
     pub flash: Option<Flash>,
 }
 
-/// The sections of the navigation, in the order of the ISMS loop; areas not built yet are
-/// simply absent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Home,
-    Objectives,
-    Approvals,
-    AuditLog,
-    Tokens,
-    Members,
-    /// Pages outside the navigation (account, errors): nothing is marked current.
-    None,
+/// What an area declares for the shared page components, beside its own pages: its entries
+/// in the navigation, the notices its pages redirect with, and the names of its form fields.
+/// A new area adds its `AREA` to [`AREAS`]; nothing shared names its records.
+pub struct Area {
+    pub nav: &'static [NavEntry],
+    /// Messages shown after a redirect, by the key of the `notice` query parameter, with
+    /// their kind (`success`, `info`, `error`).
+    pub notices: &'static [(&'static str, &'static str, &'static str)],
+    /// The labels people see for the area's form fields, for error summaries.
+    pub field_labels: &'static [(&'static str, &'static str)],
 }
+
+/// One entry of the navigation.
+pub struct NavEntry {
+    pub section: Section,
+    /// Its place on the ISMS loop: entries are shown in this order.
+    pub position: u16,
+    pub label: &'static str,
+    pub path: &'static str,
+    /// Shown only to members whose role allows this.
+    pub permission: Option<Permission>,
+    /// Shows how many approval requests wait for the member.
+    pub shows_waiting_approvals: bool,
+}
+
+/// Every area with pages.
+pub const AREAS: [&Area; 3] = [&platform::AREA, &context::AREA, &governance::AREA];
+
+/// The section a page belongs to: the `section` of a navigation entry, so the entry is marked
+/// current; `""` for pages outside the navigation (account, errors).
+pub type Section = &'static str;
 
 impl Layout {
     pub async fn new(
@@ -93,38 +111,20 @@ impl Layout {
             .await
             .map_err(|e| page_error(state, e))?
             .total;
-        let sections = [
-            (Section::Home, "Home", "/", None, 0),
-            (
-                Section::Objectives,
-                "Objectives",
-                "/objectives",
-                Some(Permission::ViewObjectives),
-                0,
-            ),
-            (
-                Section::Approvals,
-                "Approvals",
-                "/approvals",
-                Some(Permission::ViewApprovals),
-                waiting_for_me,
-            ),
-            (
-                Section::AuditLog,
-                "Audit log",
-                "/audit-log",
-                Some(Permission::ViewAuditLog),
-                0,
-            ),
-        ];
-        layout.nav = sections
+        let mut entries: Vec<&NavEntry> = AREAS.iter().flat_map(|area| area.nav).collect();
+        entries.sort_by_key(|entry| entry.position);
+        layout.nav = entries
             .into_iter()
-            .filter(|(_, _, _, permission, _)| permission.is_none_or(|p| ctx.can(p)))
-            .map(|(item, label, path, _, waiting)| NavItem {
-                label,
-                href: layout.org_href(path),
-                current: item == section,
-                waiting,
+            .filter(|entry| entry.permission.is_none_or(|p| ctx.can(p)))
+            .map(|entry| NavItem {
+                label: entry.label,
+                href: layout.org_href(entry.path),
+                current: entry.section == section,
+                waiting: if entry.shows_waiting_approvals {
+                    waiting_for_me
+                } else {
+                    0
+                },
             })
             .collect();
         Ok(layout)
@@ -152,7 +152,7 @@ impl Layout {
                 .org_context(principal, &first.organisation.slug)
                 .await
         {
-            return Self::in_org(state, principal, &ctx, title, Section::None).await;
+            return Self::in_org(state, principal, &ctx, title, "").await;
         }
         Self::bare_user(state, principal, title).await
     }
@@ -217,29 +217,14 @@ impl Layout {
     }
 }
 
-/// Messages shown after a redirect, named in the `notice` query parameter, with their kind.
-/// Only these fixed texts can appear, so the parameter cannot inject anything.
+/// A message shown after a redirect, named in the `notice` query parameter, with its kind.
+/// Only the texts the areas declare can appear, so the parameter cannot inject anything.
 fn notice_message(key: &str) -> Option<(&'static str, &'static str)> {
-    let success = |message| Some(("success", message));
-    match key {
-        "created" => success("Objective created."),
-        "saved" => success("Changes saved."),
-        "deleted" => success("Objective deleted."),
-        "submitted" => success("Sent for approval. The approvers will find it in their inbox."),
-        "approved" => success("Approved. The decision is recorded and cannot be changed."),
-        "rejected" => success("Rejected. The decision is recorded and cannot be changed."),
-        "password" => success("Password changed. Your other sessions have been ended."),
-        "logged-out" => Some(("info", "You are logged out.")),
-        "revoked" => success("Token revoked."),
-        "role" => success("Role changed."),
-        "removed" => success("Member removed; their API tokens for this organisation are revoked."),
-        "must-change" => Some((
-            "error",
-            "Choose your own password before going on: the one you were given is known to \
-             whoever set it.",
-        )),
-        _ => None,
-    }
+    AREAS
+        .iter()
+        .flat_map(|area| area.notices)
+        .find(|(name, _, _)| *name == key)
+        .map(|(_, kind, message)| (*kind, *message))
 }
 
 pub fn page_error(state: &AppState, error: AppError) -> PageError {
@@ -341,24 +326,13 @@ pub fn field<'a>(input: &'a custos_app::domain::context::ObjectiveInput, name: &
     }
 }
 
-/// The label people see for an objective field, for the error summary.
+/// The label people see for a form field, for error summaries: as its area declares it.
 pub fn field_label(name: &str) -> &str {
-    match name {
-        "title" => "Title",
-        "rationale" => "Why",
-        "description" => "What",
-        "benefits" => "Benefits",
-        "category" => "Category",
-        "target" => "Target",
-        "target_value" => "Target value",
-        "target_unit" => "Unit",
-        "owner_id" => "Owner",
-        "due_date" => "Due date",
-        "status" => "Status",
-        "comment" => "Comment",
-        "confirmed" => "Confirmation",
-        other => other,
-    }
+    AREAS
+        .iter()
+        .flat_map(|area| area.field_labels)
+        .find(|(field, _)| *field == name)
+        .map_or(name, |(_, label)| label)
 }
 
 /// The layout of an error page for whoever asked: the organisation header when they are a
@@ -389,7 +363,7 @@ pub async fn error_layout(
     if let Some(slug) = slug
         && !principal.user.must_change_password
         && let Ok(ctx) = state.app.org_context(&principal, slug).await
-        && let Ok(layout) = Layout::in_org(state, &principal, &ctx, title, Section::None).await
+        && let Ok(layout) = Layout::in_org(state, &principal, &ctx, title, "").await
     {
         return layout;
     }

@@ -16,12 +16,57 @@ use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
 use super::confirm::{ConfirmForm, ConfirmPage};
-use super::{Layout, Section, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
 use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
 use crate::error::{PageError, render};
 use crate::list::{ListState, csv_response};
 use crate::security::ClientIp;
+
+/// The platform area in the shared page components: home first, the audit log last on the
+/// loop (members and tokens live in the user menu).
+pub const AREA: Area = Area {
+    nav: &[
+        NavEntry {
+            section: "home",
+            position: 0,
+            label: "Home",
+            path: "/",
+            permission: None,
+            shows_waiting_approvals: false,
+        },
+        NavEntry {
+            section: "audit-log",
+            position: 900,
+            label: "Audit log",
+            path: "/audit-log",
+            permission: Some(Permission::ViewAuditLog),
+            shows_waiting_approvals: false,
+        },
+    ],
+    notices: &[
+        (
+            "password",
+            "success",
+            "Password changed. Your other sessions have been ended.",
+        ),
+        ("logged-out", "info", "You are logged out."),
+        ("revoked", "success", "Token revoked."),
+        ("role", "success", "Role changed."),
+        (
+            "removed",
+            "success",
+            "Member removed; their API tokens for this organisation are revoked.",
+        ),
+        (
+            "must-change",
+            "error",
+            "Choose your own password before going on: the one you were given is known to \
+             whoever set it.",
+        ),
+    ],
+    field_labels: &[],
+};
 
 fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
     let path = if state.config.base_path.is_empty() {
@@ -286,13 +331,7 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    let layout = Layout::new(
-        &state,
-        &page,
-        page.ctx.organisation().name.clone(),
-        Section::Home,
-    )
-    .await?;
+    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), "home").await?;
     let ctx = &page.ctx;
     let can_view_objectives = ctx.can(Permission::ViewObjectives);
     let objective_counts = if can_view_objectives {
@@ -340,7 +379,7 @@ async fn tokens_page(
     name: String,
     notice: Option<&str>,
 ) -> Result<TokensPage, PageError> {
-    let layout = Layout::new(state, page, "API tokens", Section::Tokens)
+    let layout = Layout::new(state, page, "API tokens", "tokens")
         .await?
         .with_flash(notice);
     let tokens = state
@@ -432,7 +471,7 @@ pub async fn revoke_token(
             .into_iter()
             .find(|t| t.id == id)
             .ok_or_else(|| page_error(&state, AppError::NotFound))?;
-        let layout = Layout::new(&state, &page, "Revoke token", Section::Tokens).await?;
+        let layout = Layout::new(&state, &page, "Revoke token", "tokens").await?;
         let tokens_href = layout.org_href("/tokens");
         return Ok(render(&ConfirmPage {
             question: format!("Revoke the token \u{201c}{}\u{201d}?", token.name),
@@ -570,7 +609,7 @@ pub async fn audit_log(
             rows,
         ));
     }
-    let layout = Layout::new(&state, &page, "Audit log", Section::AuditLog).await?;
+    let layout = Layout::new(&state, &page, "Audit log", "audit-log").await?;
     let mut list = ListState::new(
         layout.org_href("/audit-log"),
         vec![
@@ -641,7 +680,7 @@ async fn members_page(
     added: Option<(String, Option<String>)>,
     notice: Option<&str>,
 ) -> Result<MembersPage, PageError> {
-    let layout = Layout::new(state, page, "Members", Section::Members)
+    let layout = Layout::new(state, page, "Members", "members")
         .await?
         .with_flash(notice);
     let members = state
@@ -755,7 +794,7 @@ pub async fn remove_member(
             .into_iter()
             .find(|m| m.user_id == id)
             .ok_or_else(|| page_error(&state, AppError::NotFound))?;
-        let layout = Layout::new(&state, &page, "Remove member", Section::Members).await?;
+        let layout = Layout::new(&state, &page, "Remove member", "members").await?;
         let members_href = layout.org_href("/members");
         let org_name = layout.org_name.clone();
         return Ok(render(&ConfirmPage {
