@@ -4,9 +4,11 @@
 
 use custos_domain::ValidationErrors;
 use custos_domain::context::{
-    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveStatus, status_after_edit,
+    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveStatus, objectives_progress,
+    status_after_edit,
 };
 use custos_domain::governance::{Approval, Decision};
+use custos_domain::journey::JourneyStep;
 use custos_domain::list::Listed;
 use custos_domain::platform::{Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, context as store, platform};
@@ -117,6 +119,15 @@ impl App {
         ctx.require(Permission::ViewObjectives)?;
         let mut conn = self.store.reader().await?;
         Ok(store::count_by_status(&mut conn, ctx.org_id()).await?)
+    }
+
+    /// The objectives step of the journey, for members who may see objectives.
+    pub(crate) async fn objectives_step(&self, ctx: &OrgContext) -> AppResult<Option<JourneyStep>> {
+        if !ctx.can(Permission::ViewObjectives) {
+            return Ok(None);
+        }
+        let counts = self.objective_counts(ctx).await?;
+        Ok(Some(objectives_progress(&counts).step()))
     }
 
     pub async fn create_objective(

@@ -249,6 +249,22 @@ impl App {
     }
 }
 
+impl App {
+    /// Where the organisation stands on the ISMS loop: each area's step that the member may
+    /// see, in the order of the loop. A new area adds its step here.
+    pub async fn journey(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Vec<custos_domain::journey::JourneyStep>> {
+        let mut steps: Vec<_> = [self.objectives_step(ctx).await?]
+            .into_iter()
+            .flatten()
+            .collect();
+        steps.sort_by_key(|step| step.position);
+        Ok(steps)
+    }
+}
+
 /// The record as JSON for the audit trail.
 fn snapshot<T: serde::Serialize>(record: &T) -> AppResult<serde_json::Value> {
     serde_json::to_value(record).map_err(|e| AppError::Internal(format!("snapshot: {e}")))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
+use crate::journey::{JourneyStep, StepState};
 use crate::list::{ListParams, ListRequest, enum_param};
 use crate::validation::{ValidationErrors, optional_text, required_text};
 
@@ -132,27 +133,6 @@ impl ObjectiveInput {
     }
 }
 
-/// How far the objectives step of the ISMS loop (6.2) has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepState {
-    /// Nothing written yet.
-    Missing,
-    /// Written, but some objective still waits for (re)approval.
-    Partial,
-    /// Every objective in force is signed off.
-    Done,
-}
-
-impl StepState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::Partial => "partial",
-            Self::Done => "done",
-        }
-    }
-}
-
 /// The objectives of an organisation counted for the journey page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObjectivesProgress {
@@ -188,6 +168,26 @@ pub fn objectives_progress(counts: &[(ObjectiveStatus, i64)]) -> ObjectivesProgr
         in_force,
         signed_off,
         state,
+    }
+}
+
+impl ObjectivesProgress {
+    /// The objectives step of the journey (ISO 27001 6.2).
+    pub fn step(&self) -> JourneyStep {
+        let status = match (self.in_force, self.signed_off) {
+            (0, _) => "None yet".to_owned(),
+            (all, signed) if all == signed => format!("All {all} approved"),
+            (all, signed) => format!("{signed} of {all} approved"),
+        };
+        JourneyStep {
+            position: 200,
+            clause: "6.2",
+            title: "Objectives",
+            state: self.state,
+            status,
+            path: "/objectives",
+            description: "measurable targets the ISMS works towards, signed off by management.",
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod context;
 pub mod dates;
 pub mod diff;
 pub mod governance;
+pub mod journey;
 pub mod list;
 pub mod platform;
 pub mod text_enum;

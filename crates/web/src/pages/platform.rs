@@ -4,9 +4,10 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use custos_app::domain::context::{ObjectiveStatus, ObjectivesProgress, objectives_progress};
+use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::governance::Approval;
+use custos_app::domain::journey::JourneyStep;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
     AuditAction, AuditEvent, AuditFilter, Membership, Permission, RecordType, Role, TokenScope,
@@ -325,7 +326,7 @@ struct HomePage {
     layout: Layout,
     objective_counts: Vec<(ObjectiveStatus, i64)>,
     objective_total: i64,
-    objectives: ObjectivesProgress,
+    journey: Vec<JourneyStep>,
     waiting_for_me: Vec<Approval>,
     can_view_objectives: bool,
 }
@@ -350,12 +351,16 @@ pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Respon
         .map_err(|e| page_error(&state, e))?
         .items;
     let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
-    let objectives = objectives_progress(&objective_counts);
+    let journey = state
+        .app
+        .journey(ctx)
+        .await
+        .map_err(|e| page_error(&state, e))?;
     Ok(render(&HomePage {
         layout,
         objective_counts,
         objective_total,
-        objectives,
+        journey,
         waiting_for_me,
         can_view_objectives,
     }))
