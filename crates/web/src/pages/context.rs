@@ -11,6 +11,7 @@ use custos_app::domain::context::{
 use custos_app::domain::governance::Approval;
 use custos_app::domain::list::{ListParams, Page};
 use custos_app::domain::platform::{Permission, RecordType};
+use custos_app::domain::text_enum::TextEnum;
 use custos_app::{AppError, ApprovalFilter, Member, now};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -56,6 +57,14 @@ pub const AREA: Area = Area {
         ("status", "Status"),
     ],
 };
+
+/// The (value, label) pairs of a choice among text-enum values, for the form macros.
+fn options<T: TextEnum>(values: &[T]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|v| (v.as_str().to_owned(), v.label().to_owned()))
+        .collect()
+}
 
 /// What a page's query string carries besides a list's parameters.
 #[derive(Deserialize, Default)]
@@ -160,6 +169,21 @@ impl FormPage {
     /// What the field must hold, from the domain's rules (required, longest text).
     fn rule(&self, field: &str) -> custos_app::domain::context::FieldRule {
         ObjectiveInput::rule(field)
+    }
+
+    fn category_options(&self) -> Vec<(String, String)> {
+        options(&self.categories)
+    }
+
+    fn status_options(&self) -> Vec<(String, String)> {
+        options(&self.statuses)
+    }
+
+    fn owner_options(&self) -> Vec<(String, String)> {
+        self.members
+            .iter()
+            .map(|m| (m.user_id.to_string(), m.name.clone()))
+            .collect()
     }
 
     fn action(&self) -> String {

@@ -315,17 +315,6 @@ pub fn text_of<T: std::fmt::Display>(value: &Option<T>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// The text of a named form field, for templates that loop over several text fields.
-pub fn field<'a>(input: &'a custos_app::domain::context::ObjectiveInput, name: &str) -> &'a str {
-    match name {
-        "title" => &input.title,
-        "rationale" => &input.rationale,
-        "description" => &input.description,
-        "benefits" => &input.benefits,
-        _ => "",
-    }
-}
-
 /// The label people see for a form field, for error summaries: as its area declares it.
 pub fn field_label(name: &str) -> &str {
     AREAS
