@@ -5,7 +5,7 @@ use custos_domain::context::ObjectiveInput;
 use custos_domain::platform::Role;
 use time::OffsetDateTime;
 
-use crate::{App, AppResult, Credential, Principal};
+use crate::{AppResult, Credential, Principal};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEMO_ORG_SLUG: &str = "acme";
@@ -44,7 +44,7 @@ pub fn demo_logins() -> Vec<(&'static str, &'static str)> {
     logins
 }
 
-impl App {
+impl crate::Administration {
     /// Seeds the demo organisation unless it exists. Runs under the setup lock so that two
     /// instances started together seed once.
     pub async fn seed_demo(&self, now: OffsetDateTime) -> AppResult<bool> {

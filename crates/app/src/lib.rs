@@ -2,7 +2,6 @@
 //! Every organisation-scoped function takes an [`OrgContext`], which can only be obtained by
 //! proving membership, and checks the permission it needs before touching data.
 
-mod auth_cache;
 pub mod context;
 mod count_cache;
 pub mod demo;
@@ -19,8 +18,9 @@ use time::OffsetDateTime;
 pub use custos_domain as domain;
 pub use custos_domain::governance::ApprovalFilter;
 pub use custos_domain::platform::{ApiToken, Member};
-pub use custos_store::audit::ChainReport;
+pub use custos_domain::platform::{BrokenLink, ChainReport};
 pub use custos_store::{Backend, redact_url};
+pub use platform::admin::Administration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -80,7 +80,7 @@ impl Default for Settings {
 pub struct App {
     store: Store,
     settings: Settings,
-    auth_cache: std::sync::Arc<auth_cache::AuthCache>,
+    auth_cache: std::sync::Arc<platform::auth_cache::AuthCache>,
     count_cache: std::sync::Arc<count_cache::CountCache>,
 }
 
@@ -102,11 +102,6 @@ impl App {
     /// Applies pending migrations under the instance-wide setup lock.
     pub async fn migrate(&self) -> AppResult<usize> {
         Ok(self.store.migrate().await?)
-    }
-
-    /// Applies migrations up to `version` only: for upgrade tests from an older schema.
-    pub async fn migrate_up_to(&self, version: i64) -> AppResult<usize> {
-        Ok(self.store.migrate_up_to(version).await?)
     }
 
     pub async fn ready(&self) -> AppResult<()> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use custos_app::{App, Settings, now};
+use custos_app::{Administration, Settings, now};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let url = config.database_url()?;
-    let app = App::connect(&url, Settings::default())
+    let app = Administration::connect(&url, Settings::default())
         .await
         .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
     let applied = app.migrate().await.context("cannot migrate the database")?;
@@ -213,7 +213,8 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         show_demo_logins: demo,
         trusted_proxies: config.trusted_proxies.clone(),
     };
-    let router = custos_web::router(app.clone(), web);
+    // Requests get the application only, never the administration.
+    let router = custos_web::router(app.app().clone(), web);
 
     println!("Custos is running at {public_url}/");
     println!(

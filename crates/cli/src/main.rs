@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use custos_app::domain::platform::{Role, TokenScope};
-use custos_app::{App, AppError, Settings, now};
+use custos_app::{Administration, AppError, Settings, now};
 
 use config::{Config, ServeArgs, SharedArgs};
 
@@ -189,9 +189,9 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn open(config: &Config) -> anyhow::Result<App> {
+async fn open(config: &Config) -> anyhow::Result<Administration> {
     let url = config.database_url()?;
-    let app = App::connect(&url, Settings::default())
+    let app = Administration::connect(&url, Settings::default())
         .await
         .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
     app.migrate().await.context("cannot migrate the database")?;
@@ -226,7 +226,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             .map(|()| ExitCode::SUCCESS),
         Command::Migrate => {
             let url = config.database_url()?;
-            let app = App::connect(&url, Settings::default()).await?;
+            let app = Administration::connect(&url, Settings::default()).await?;
             let ran = app.migrate().await?;
             println!("{ran} migration(s) applied; the schema is current.");
             Ok(ExitCode::SUCCESS)
@@ -326,7 +326,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn user(app: App, command: UserCommand) -> anyhow::Result<ExitCode> {
+async fn user(app: Administration, command: UserCommand) -> anyhow::Result<ExitCode> {
     match command {
         UserCommand::Create(args) => {
             let (password, generated) = if args.password_stdin {

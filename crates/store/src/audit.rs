@@ -4,7 +4,7 @@
 //! or deleting any event - the newest included - breaks verification.
 
 use custos_domain::list::{Listed, Page};
-use custos_domain::platform::{AuditAction, AuditEvent, AuditFilter};
+use custos_domain::platform::{AuditAction, AuditEvent, AuditFilter, BrokenLink, ChainReport};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -129,21 +129,6 @@ pub async fn append(conn: &mut Conn, event: NewEvent<'_>) -> StoreResult<()> {
     )
     .await?;
     Ok(())
-}
-
-/// The first place a chain does not hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokenLink {
-    pub chain: String,
-    pub seq: i64,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    pub chain: String,
-    pub events: i64,
-    pub broken: Option<BrokenLink>,
 }
 
 /// Recomputes every chain inside one read transaction (a snapshot, so events appended while it

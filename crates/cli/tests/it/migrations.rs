@@ -1,7 +1,7 @@
 //! Migrations: idempotent, refuse edited or unknown migrations, and serialise instances that
 //! start together.
 
-use custos_app::{App, Settings};
+use custos_app::{Administration, Settings};
 
 use crate::on_both_backends;
 
@@ -39,7 +39,7 @@ async fn instances_starting_together_on_postgres_migrate_once() {
     for _ in 0..4 {
         let url = url.clone();
         starts.push(tokio::spawn(async move {
-            let app = App::connect(&url, Settings::default())
+            let app = Administration::connect(&url, Settings::default())
                 .await
                 .expect("connect");
             let ran = app.migrate().await.expect("migrate");
@@ -75,7 +75,7 @@ async fn every_older_schema_upgrades_with_its_data() {
         urls.push(database.url.clone());
     }
     for url in urls {
-        let app = App::connect(&url, Settings::default())
+        let app = Administration::connect(&url, Settings::default())
             .await
             .expect("connect");
         // Schema 1: a user and an organisation written before `must_change_password` existed.
@@ -228,7 +228,7 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
         urls.push(database.url.clone());
     }
     for url in urls {
-        let app = App::connect(&url, Settings::default())
+        let app = Administration::connect(&url, Settings::default())
             .await
             .expect("connect");
         assert_eq!(app.migrate_up_to(2).await.expect("schema 2"), 2);

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use custos_app::domain::platform::{Role, TokenScope};
-use custos_app::{App, Settings, now};
+use custos_app::{Administration, Settings, now};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ macro_rules! on_both_backends {
 }
 
 pub struct TestApp {
-    pub app: App,
+    pub app: Administration,
     pub base_url: String,
     pub database_url: String,
     pub backend: Backend,
@@ -249,7 +249,7 @@ async fn migrated_template(admin_url: &str) -> String {
     admin_execute(admin_url, &format!("CREATE DATABASE {name}"))
         .await
         .expect("create the template database");
-    let app = App::connect(&url_of(admin_url, &name), Settings::default())
+    let app = Administration::connect(&url_of(admin_url, &name), Settings::default())
         .await
         .expect("connect to the template");
     app.migrate().await.expect("migrate the template");
@@ -345,7 +345,7 @@ impl TestApp {
             }
             Database::Postgres(database) => database.url.clone(),
         };
-        let app = App::connect(&database_url, Settings::default())
+        let app = Administration::connect(&database_url, Settings::default())
             .await
             .expect("connect");
         // A clone of the PostgreSQL template is migrated already; this checks it is current.
@@ -356,7 +356,7 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let base_url = format!("http://{address}{base_path}");
         let router = custos_web::router(
-            app.clone(),
+            app.app().clone(),
             custos_web::WebConfig {
                 public_url: base_url.clone(),
                 base_path: base_path.to_owned(),
