@@ -279,6 +279,6 @@ impl Administration {
 
     /// Recomputes every audit chain of the instance.
     pub async fn verify_audit_chains(&self) -> AppResult<Vec<crate::ChainReport>> {
-        Ok(audit::verify(&self.store).await?)
+        Ok(audit_store::verify(&self.store).await?)
     }
 }

@@ -1,0 +1,6 @@
+//! Governance: senior-management sign-off. The approval workflow serves every approvable
+//! record; documents and RACI assignments join it here.
+
+mod approvals;
+
+pub use approvals::ApprovalReview;
