@@ -19,7 +19,10 @@ pub use custos_domain as domain;
 pub use custos_domain::governance::ApprovalFilter;
 pub use custos_domain::platform::{ApiToken, Member};
 pub use custos_domain::platform::{BrokenLink, ChainReport};
-pub use custos_store::{Backend, redact_url};
+/// A database URL with its password hidden, safe to print or log.
+pub fn redact_url(url: &str) -> String {
+    custos_store::redact_url(url)
+}
 pub use platform::admin::Administration;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +98,9 @@ impl App {
         })
     }
 
-    pub fn backend(&self) -> Backend {
-        self.store.backend()
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        self.store.backend().as_str()
     }
 
     /// Applies pending migrations under the instance-wide setup lock.

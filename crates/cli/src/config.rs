@@ -220,7 +220,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     println!(
         "  database: {} ({}; {applied} migration(s) applied)",
         custos_app::redact_url(&url),
-        app.backend().as_str()
+        app.backend_name()
     );
     if demo {
         println!(

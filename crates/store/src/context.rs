@@ -7,7 +7,7 @@ use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, RowReader};
+use crate::db::{Conn, FromRow, Param, RowReader};
 use crate::sql::{self, Statement};
 use crate::{StoreResult, params};
 
@@ -48,6 +48,35 @@ fn search_text(draft: &ObjectiveDraft, number: i64) -> String {
     format!("obj-{number:04} {}", draft.title).to_lowercase()
 }
 
+/// `keys` ($1 to $3) followed by the written fields, numbered $4 to $17 in the order `insert`
+/// and `update` name them.
+fn with_fields<'a>(
+    keys: [Param<'a>; 3],
+    draft: &'a ObjectiveDraft,
+    number: i64,
+    status: ObjectiveStatus,
+    now: OffsetDateTime,
+) -> Vec<Param<'a>> {
+    let mut params = keys.to_vec();
+    params.extend([
+        Param::from(draft.title.as_str()),
+        sort_key(&draft.title).into(),
+        search_text(draft, number).into(),
+        draft.rationale.as_str().into(),
+        draft.description.as_str().into(),
+        draft.benefits.as_str().into(),
+        draft.category.as_str().into(),
+        draft.target.as_str().into(),
+        draft.target_value.into(),
+        draft.target_unit.as_deref().into(),
+        draft.owner_id.into(),
+        draft.due_date.into(),
+        status.as_str().into(),
+        now.into(),
+    ]);
+    params
+}
+
 pub async fn insert(
     conn: &mut Conn,
     org_id: Uuid,
@@ -62,25 +91,7 @@ pub async fn insert(
                                  benefits, category, target, target_value, target_unit, owner_id, due_date,
                                  status, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)",
-        params![
-            id,
-            org_id,
-            number,
-            &draft.title,
-            sort_key(&draft.title),
-            search_text(draft, number),
-            &draft.rationale,
-            &draft.description,
-            &draft.benefits,
-            draft.category.as_str(),
-            &draft.target,
-            draft.target_value,
-            draft.target_unit.as_deref(),
-            draft.owner_id,
-            draft.due_date,
-            status.as_str(),
-            now,
-        ],
+        &with_fields([id.into(), org_id.into(), number.into()], draft, number, status, now),
     )
     .await?;
     Ok(())
