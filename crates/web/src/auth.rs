@@ -140,10 +140,7 @@ impl FromRequestParts<AppState> for PageUser {
         match state.app.authenticate_session(&secret, now()).await {
             Ok(principal) => Ok(PageUser { principal }),
             Err(AppError::Unauthenticated) => Err(login()),
-            Err(error) => Err(PageRejection::Error(PageError {
-                error,
-                base: base.clone(),
-            })),
+            Err(error) => Err(PageRejection::Error(error.into())),
         }
     }
 }
@@ -168,12 +165,7 @@ impl FromRequestParts<AppState> for PageOrg {
                 "{base}/account?notice=must-change"
             )));
         }
-        let page_error = |error| {
-            PageRejection::Error(PageError {
-                error,
-                base: state.config.base_path.clone(),
-            })
-        };
+        let page_error = |error: AppError| PageRejection::Error(error.into());
         let slug = path_org(parts, state).await.map_err(page_error)?;
         let ctx = state
             .app

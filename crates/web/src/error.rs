@@ -161,11 +161,25 @@ struct ErrorContent {
     errors: Vec<FieldError>,
 }
 
-/// An error answered as an HTML page.
+/// An error answered as an HTML page. Handlers return it with `?`: the page routes'
+/// middleware ([`error_pages`]) wraps it in the header and navigation of whoever asked.
 #[derive(Debug)]
 pub struct PageError {
     pub error: AppError,
-    pub base: String,
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        Self { error }
+    }
+}
+
+impl From<custos_app::domain::ValidationErrors> for PageError {
+    fn from(errors: custos_app::domain::ValidationErrors) -> Self {
+        Self {
+            error: errors.into(),
+        }
+    }
 }
 
 impl IntoResponse for PageError {
@@ -181,7 +195,7 @@ impl IntoResponse for PageError {
             },
         };
         // Without the middleware (never in the real router) the page still says what happened.
-        let layout = crate::pages::Layout::anonymous(self.base, title);
+        let layout = crate::pages::Layout::anonymous(String::new(), title);
         let mut response = render_error(status, layout, &content);
         response.extensions_mut().insert(content);
         response

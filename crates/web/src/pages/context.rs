@@ -17,7 +17,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::confirm::{self, ConfirmPage};
-use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -98,16 +98,10 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     // The same parsing as the API: a bad sort or filter is an error here too.
-    let mut request = filters
-        .request(&params)
-        .map_err(|e| page_error(&state, e.into()))?;
+    let mut request = filters.request(&params)?;
     if query.format == "csv" {
         request.page = Page::everything();
-        let all = state
-            .app
-            .list_objectives(ctx, &request)
-            .await
-            .map_err(|e| page_error(&state, e))?;
+        let all = state.app.list_objectives(ctx, &request).await?;
         let rows = all.items.into_iter().map(Objective::csv_row).collect();
         return Ok(csv_response("objectives.csv", &Objective::CSV_HEADER, rows));
     }
@@ -125,11 +119,7 @@ pub async fn list(
         request.direction,
         request.page,
     );
-    let listed = state
-        .app
-        .list_objectives(ctx, &request)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let listed = state.app.list_objectives(ctx, &request).await?;
     list.total = listed.total;
     let headers = vec![
         list.header("number", "Ref."),
@@ -208,11 +198,7 @@ async fn form_page(
     };
     // Field errors are announced by the form's error summary alone, not by a flash as well.
     let layout = Layout::new(state, page, title, "objectives").await?;
-    let members = state
-        .app
-        .members(&page.ctx)
-        .await
-        .map_err(|e| page_error(state, e))?;
+    let members = state.app.members(&page.ctx).await?;
     let mut statuses: Vec<ObjectiveStatus> = ObjectiveStatus::choosable().collect();
     if let Some(current) = editing.as_ref().map(|o| o.status)
         && !statuses.contains(&current)
@@ -248,9 +234,7 @@ fn input_of(o: &Objective) -> ObjectiveInput {
 }
 
 pub async fn new_form(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    page.ctx
-        .require(Permission::ManageObjectives)
-        .map_err(|e| page_error(&state, e))?;
+    page.ctx.require(Permission::ManageObjectives)?;
     let input = ObjectiveInput {
         owner_id: page.ctx.user().id.to_string(),
         ..ObjectiveInput::default()
@@ -287,7 +271,7 @@ pub async fn create(
             let form_page = form_page(&state, &page, None, form.input, 0, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -316,12 +300,8 @@ pub async fn show(
     Path((_, id)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let objective = state
-        .app
-        .objective(&page.ctx, id)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
+    let objective = state.app.objective(&page.ctx, id).await?;
     show_page(&state, &page, objective, query.notice.as_deref(), None).await
 }
 
@@ -353,8 +333,7 @@ async fn show_page(
         state
             .app
             .list_approvals(ctx, &filter, Page::new(Some(20), None))
-            .await
-            .map_err(|e| page_error(state, e))?
+            .await?
             .items
     } else {
         Vec::new()
@@ -378,15 +357,9 @@ pub async fn edit_form(
     page: PageOrg,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    page.ctx
-        .require(Permission::ManageObjectives)
-        .map_err(|e| page_error(&state, e))?;
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let objective = state
-        .app
-        .objective(&page.ctx, id)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    page.ctx.require(Permission::ManageObjectives)?;
+    let id = parse_id(&id)?;
+    let objective = state.app.objective(&page.ctx, id).await?;
     let input = input_of(&objective);
     let version = objective.version;
     Ok(render(
@@ -414,8 +387,8 @@ pub async fn update(
     Path((_, id)): Path<(String, String)>,
     Form(form): Form<ObjectiveForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
     match state
         .app
         .update_objective(&page.ctx, id, version, &form.input, now())
@@ -426,11 +399,7 @@ pub async fn update(
             objective_href(&state, &page, objective.id)
         ))),
         Err(AppError::Validation(errors)) => {
-            let current = state
-                .app
-                .objective(&page.ctx, id)
-                .await
-                .map_err(|e| page_error(&state, e))?;
+            let current = state.app.objective(&page.ctx, id).await?;
             let form_page =
                 form_page(&state, &page, Some(current), form.input, version, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&form_page)).into_response())
@@ -438,11 +407,7 @@ pub async fn update(
         Err(AppError::Conflict(message)) => {
             // Keep what the person typed and carry the current version, so saving again is a
             // deliberate choice made after reading the message.
-            let current = state
-                .app
-                .objective(&page.ctx, id)
-                .await
-                .map_err(|e| page_error(&state, e))?;
+            let current = state.app.objective(&page.ctx, id).await?;
             let current_version = current.version;
             let mut form_page = form_page(
                 &state,
@@ -456,7 +421,7 @@ pub async fn update(
             form_page.layout = form_page.layout.with_error(message);
             Ok((StatusCode::CONFLICT, render(&form_page)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -483,14 +448,10 @@ async fn after_action<T>(
     match result {
         Ok(_) => Ok(see_other(done)),
         Err(AppError::Conflict(message)) => {
-            let objective = state
-                .app
-                .objective(&page.ctx, id)
-                .await
-                .map_err(|e| page_error(state, e))?;
+            let objective = state.app.objective(&page.ctx, id).await?;
             show_page(state, page, objective, None, Some(message)).await
         }
-        Err(error) => Err(page_error(state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -500,17 +461,11 @@ pub async fn delete(
     Path((_, id)): Path<(String, String)>,
     Form(form): Form<VersionForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
     if !confirm::given(&form.confirmed) {
-        page.ctx
-            .require(Permission::ManageObjectives)
-            .map_err(|e| page_error(&state, e))?;
-        let objective = state
-            .app
-            .objective(&page.ctx, id)
-            .await
-            .map_err(|e| page_error(&state, e))?;
+        page.ctx.require(Permission::ManageObjectives)?;
+        let objective = state.app.objective(&page.ctx, id).await?;
         let name = format!("{} {}", objective.reference(), objective.title);
         let href = objective_href(&state, &page, id);
         let layout = Layout::new(&state, &page, "Delete", "objectives").await?;
@@ -546,8 +501,8 @@ pub async fn submit(
     Path((_, id)): Path<(String, String)>,
     Form(form): Form<VersionForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let version = form_version(&form.version).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
     let result = state
         .app
         .submit_objective(&page.ctx, id, version, &form.note, now())

@@ -12,7 +12,7 @@ use custos_app::governance::ApprovalReview;
 use custos_app::{AppError, ApprovalFilter, now};
 use serde::Deserialize;
 
-use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -78,8 +78,7 @@ pub async fn list(
         let all = state
             .app
             .list_approvals(ctx, &filter, Page::everything())
-            .await
-            .map_err(|e| page_error(&state, e))?;
+            .await?;
         let when = |at: Option<time::OffsetDateTime>| {
             at.map(custos_app::domain::dates::rfc3339)
                 .unwrap_or_default()
@@ -127,8 +126,7 @@ pub async fn list(
     let waiting_for_me = state
         .app
         .my_pending_approvals(ctx, Page::new(Some(100), None))
-        .await
-        .map_err(|e| page_error(&state, e))?
+        .await?
         .items;
     let mut list = crate::list::ListState::new(
         layout.org_href("/approvals"),
@@ -141,11 +139,7 @@ pub async fn list(
         status: ApprovalStatus::parse(&query.status),
         ..ApprovalFilter::default()
     };
-    let listed = state
-        .app
-        .list_approvals(ctx, &filter, list.page)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let listed = state.app.list_approvals(ctx, &filter, list.page).await?;
     list.total = listed.total;
     let approvals = listed.items;
     Ok(render(&ListPage {
@@ -242,7 +236,7 @@ pub async fn show(
     Path((_, id)): Path<(String, String)>,
     Query(query): Query<ApprovalsQuery>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
     let approval = fetch(&state, &page, id).await?;
     Ok(render(
         &show_page(
@@ -263,11 +257,7 @@ async fn fetch(
     page: &PageOrg,
     id: uuid::Uuid,
 ) -> Result<ApprovalReview, PageError> {
-    state
-        .app
-        .approval_review(&page.ctx, id)
-        .await
-        .map_err(|e| page_error(state, e))
+    Ok(state.app.approval_review(&page.ctx, id).await?)
 }
 
 #[derive(Deserialize)]
@@ -288,7 +278,7 @@ pub async fn decide(
     Path((_, id)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
     if !super::confirm::given(&form.confirmed) {
         let errors = ValidationErrors::single(
             "confirmed",
@@ -337,6 +327,6 @@ pub async fn decide(
                 show_page(&state, &page, approval, None, form.comment, errors, message).await?;
             Ok((status, render(&show)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }

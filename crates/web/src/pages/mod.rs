@@ -7,7 +7,7 @@ pub mod context;
 pub mod governance;
 pub mod platform;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use custos_app::AppError;
@@ -108,8 +108,7 @@ impl Layout {
         let waiting_for_me = state
             .app
             .my_pending_approvals(ctx, custos_app::domain::list::Page::new(Some(1), None))
-            .await
-            .map_err(|e| page_error(state, e))?
+            .await?
             .total;
         let mut entries: Vec<&NavEntry> = AREAS.iter().flat_map(|area| area.nav).collect();
         entries.sort_by_key(|entry| entry.position);
@@ -138,13 +137,7 @@ impl Layout {
         title: impl Into<String>,
     ) -> Result<Self, PageError> {
         let title = title.into();
-        let first = state
-            .app
-            .memberships(principal)
-            .await
-            .map_err(|e| page_error(state, e))?
-            .into_iter()
-            .next();
+        let first = state.app.memberships(principal).await?.into_iter().next();
         if let Some(first) = first
             && !principal.user.must_change_password
             && let Ok(ctx) = state
@@ -163,14 +156,7 @@ impl Layout {
         title: impl Into<String>,
     ) -> Result<Self, PageError> {
         let base = state.config.base_path.clone();
-        let memberships = state
-            .app
-            .memberships(principal)
-            .await
-            .map_err(|error| PageError {
-                error,
-                base: base.clone(),
-            })?;
+        let memberships = state.app.memberships(principal).await?;
         Ok(Self {
             other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
             user_name: principal.user.name.clone(),
@@ -227,13 +213,6 @@ fn notice_message(key: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, kind, message)| (*kind, *message))
 }
 
-pub fn page_error(state: &AppState, error: AppError) -> PageError {
-    PageError {
-        error,
-        base: state.config.base_path.clone(),
-    }
-}
-
 /// Ids in paths that are not UUIDs name nothing: they are answered like unknown ids.
 pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
@@ -277,14 +256,14 @@ pub async fn favicon() -> Response {
         .into_response()
 }
 
-pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path() == "/favicon.ico" {
         return favicon().await;
     }
     if uri.path().contains("/api/") {
         return crate::error::ApiError(AppError::NotFound).into_response();
     }
-    page_error(&state, AppError::NotFound).into_response()
+    PageError::from(AppError::NotFound).into_response()
 }
 
 /// Anything that is a point in time, however many references deep templates hand it over.

@@ -17,7 +17,7 @@ use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
 use super::confirm::{ConfirmForm, ConfirmPage};
-use super::{Area, Layout, NavEntry, page_error, parse_id, see_other};
+use super::{Area, Layout, NavEntry, parse_id, see_other};
 use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
 use crate::error::{PageError, render};
@@ -87,11 +87,7 @@ fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String
 
 /// `/`: the first organisation of the user, or the account page when they have none.
 pub async fn start(State(state): State<AppState>, user: PageUser) -> Result<Response, PageError> {
-    let memberships = state
-        .app
-        .memberships(&user.principal)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let memberships = state.app.memberships(&user.principal).await?;
     let base = &state.config.base_path;
     Ok(match memberships.first() {
         Some(first) => see_other(format!("{base}/orgs/{}/", first.organisation.slug)),
@@ -214,7 +210,7 @@ pub async fn log_in(
             let page = LoginPage::new(&state, form.email, form.next, Some(message));
             (StatusCode::UNAUTHORIZED, render(&page)).into_response()
         }
-        Err(error) => page_error(&state, error).into_response(),
+        Err(error) => PageError::from(error).into_response(),
     }
 }
 
@@ -256,11 +252,7 @@ pub async fn account(
     let layout = Layout::for_user(&state, &user.principal, "Your account")
         .await?
         .with_flash(query.notice.as_deref());
-    let memberships = state
-        .app
-        .memberships(&user.principal)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let memberships = state.app.memberships(&user.principal).await?;
     Ok(render(&AccountPage {
         layout,
         email: user.principal.user.email.clone(),
@@ -303,11 +295,7 @@ pub async fn change_password(
             let layout = Layout::for_user(&state, &user.principal, "Your account")
                 .await?
                 .with_error("The password was not changed.");
-            let memberships = state
-                .app
-                .memberships(&user.principal)
-                .await
-                .map_err(|e| page_error(&state, e))?;
+            let memberships = state.app.memberships(&user.principal).await?;
             let page = AccountPage {
                 layout,
                 email: user.principal.user.email.clone(),
@@ -316,7 +304,7 @@ pub async fn change_password(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -336,26 +324,17 @@ pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Respon
     let ctx = &page.ctx;
     let can_view_objectives = ctx.can(Permission::ViewObjectives);
     let objective_counts = if can_view_objectives {
-        state
-            .app
-            .objective_counts(ctx)
-            .await
-            .map_err(|e| page_error(&state, e))?
+        state.app.objective_counts(ctx).await?
     } else {
         Vec::new()
     };
     let waiting_for_me = state
         .app
         .my_pending_approvals(ctx, Page::new(Some(10), None))
-        .await
-        .map_err(|e| page_error(&state, e))?
+        .await?
         .items;
     let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
-    let journey = state
-        .app
-        .journey(ctx)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    let journey = state.app.journey(ctx).await?;
     Ok(render(&HomePage {
         layout,
         objective_counts,
@@ -387,11 +366,7 @@ async fn tokens_page(
     let layout = Layout::new(state, page, "API tokens", "tokens")
         .await?
         .with_flash(notice);
-    let tokens = state
-        .app
-        .my_tokens(&page.ctx)
-        .await
-        .map_err(|e| page_error(state, e))?;
+    let tokens = state.app.my_tokens(&page.ctx).await?;
     Ok(TokensPage {
         layout,
         tokens,
@@ -456,7 +431,7 @@ pub async fn create_token(
             let page = tokens_page(&state, &page, None, errors, form.name, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -466,16 +441,15 @@ pub async fn revoke_token(
     axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
     if !form.given() {
         let token = state
             .app
             .my_tokens(&page.ctx)
-            .await
-            .map_err(|e| page_error(&state, e))?
+            .await?
             .into_iter()
             .find(|t| t.id == id)
-            .ok_or_else(|| page_error(&state, AppError::NotFound))?;
+            .ok_or_else(|| PageError::from(AppError::NotFound))?;
         let layout = Layout::new(&state, &page, "Revoke token", "tokens").await?;
         let tokens_href = layout.org_href("/tokens");
         return Ok(render(&ConfirmPage {
@@ -492,11 +466,7 @@ pub async fn revoke_token(
             layout,
         }));
     }
-    state
-        .app
-        .revoke_token(&page.ctx, id, now())
-        .await
-        .map_err(|e| page_error(&state, e))?;
+    state.app.revoke_token(&page.ctx, id, now()).await?;
     Ok(see_other(format!(
         "{}/orgs/{}/tokens?notice=revoked",
         state.config.base_path,
@@ -573,14 +543,12 @@ pub async fn audit_log(
         &query.action,
         &query.from,
         &query.until,
-    )
-    .map_err(|e| page_error(&state, e.into()))?;
+    )?;
     if query.format == "csv" {
         let events = state
             .app
             .audit_events(&page.ctx, &filter, Page::everything())
-            .await
-            .map_err(|e| page_error(&state, e))?;
+            .await?;
         let rows = events
             .items
             .into_iter()
@@ -631,8 +599,7 @@ pub async fn audit_log(
     let events = state
         .app
         .audit_events(&page.ctx, &filter, list.page)
-        .await
-        .map_err(|e| page_error(&state, e))?;
+        .await?;
     list.total = events.total;
     let rows: Vec<AuditRow> = events
         .items
@@ -688,11 +655,7 @@ async fn members_page(
     let layout = Layout::new(state, page, "Members", "members")
         .await?
         .with_flash(notice);
-    let members = state
-        .app
-        .list_members(&page.ctx)
-        .await
-        .map_err(|e| page_error(state, e))?;
+    let members = state.app.list_members(&page.ctx).await?;
     Ok(MembersPage {
         layout,
         members,
@@ -753,7 +716,7 @@ pub async fn add_member(
             let members_page = members_page(&state, &page, form, errors, None, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response())
         }
-        Err(error) => Err(page_error(&state, error)),
+        Err(error) => Err(PageError::from(error)),
     }
 }
 
@@ -769,13 +732,9 @@ pub async fn change_member_role(
     axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
-    let role = Role::parse(&form.role).ok_or_else(|| {
-        page_error(
-            &state,
-            custos_app::domain::ValidationErrors::single("role", "Choose a role.").into(),
-        )
-    })?;
+    let id = parse_id(&id)?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| custos_app::domain::ValidationErrors::single("role", "Choose a role."))?;
     let result = state
         .app
         .change_member_role(&page.ctx, id, role, now())
@@ -789,16 +748,15 @@ pub async fn remove_member(
     axum::extract::Path((_, id)): axum::extract::Path<(String, String)>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+    let id = parse_id(&id)?;
     if !form.given() {
         let member = state
             .app
             .list_members(&page.ctx)
-            .await
-            .map_err(|e| page_error(&state, e))?
+            .await?
             .into_iter()
             .find(|m| m.user_id == id)
-            .ok_or_else(|| page_error(&state, AppError::NotFound))?;
+            .ok_or_else(|| PageError::from(AppError::NotFound))?;
         let layout = Layout::new(&state, &page, "Remove member", "members").await?;
         let members_href = layout.org_href("/members");
         let org_name = layout.org_name.clone();
@@ -829,7 +787,7 @@ fn after_member_change(
     result: Result<(), AppError>,
     notice: &str,
 ) -> Result<Response, PageError> {
-    result.map_err(|e| page_error(state, e))?;
+    result?;
     Ok(see_other(format!(
         "{}/orgs/{}/members?notice={notice}",
         state.config.base_path,
