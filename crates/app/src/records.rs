@@ -47,6 +47,23 @@ pub(crate) trait StoredRecord: Serialize + Sized + Send + Sync {
     }
 }
 
+/// The record as stored, provided it is still at `expected_version` (inside the caller's
+/// transaction): not found, or "someone else changed it", otherwise.
+pub(crate) async fn find_at_version<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    expected_version: i64,
+) -> AppResult<R> {
+    let record = R::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if record.version() != expected_version {
+        return Err(R::changed_meanwhile());
+    }
+    Ok(record)
+}
+
 /// What a register's own write step did.
 pub(crate) enum Written {
     /// Nothing differed: no new version, no audit event.
@@ -87,12 +104,7 @@ impl App {
         write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let before = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if before.version() != expected_version {
-            return Err(R::changed_meanwhile());
-        }
+        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
         match write(&mut tx, &before).await? {
             Written::Unchanged => return Ok(before),
             Written::Stale => return Err(R::changed_meanwhile()),
@@ -123,10 +135,8 @@ impl App {
         delete: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<bool>,
     ) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
-        let before = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if before.version() != expected_version || !delete(&mut tx, &before).await? {
+        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
+        if !delete(&mut tx, &before).await? {
             return Err(R::changed_meanwhile());
         }
         record_change(&mut tx, ctx, Change::deleted(R::TYPE, id, &before)?, now).await?;

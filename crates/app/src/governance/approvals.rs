@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::platform::{Change, record_change};
-use crate::records::{Approvable, approvable};
+use crate::records::{Approvable, approvable, find_at_version};
 use crate::{App, AppError, AppResult, ApprovalFilter, OrgContext};
 
 /// What an approver reads before deciding: the record exactly as it was submitted, and what
@@ -217,12 +217,7 @@ impl App {
         let note = optional_text(&mut errors, "note", note, COMMENT_MAX);
         errors.into_result(())?;
         let mut tx = self.store.begin().await?;
-        let before = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if before.version() != expected_version {
-            return Err(R::changed_meanwhile());
-        }
+        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
         before.check_submittable()?;
         if !R::mark_submitted(&mut tx, ctx.org_id(), &before, now).await? {
             return Err(R::changed_meanwhile());
