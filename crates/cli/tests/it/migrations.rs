@@ -62,9 +62,15 @@ async fn instances_starting_together_on_postgres_migrate_once() {
     assert_eq!(seeds, 1, "the demo was seeded once");
 }
 
-/// Upgrades from every earlier schema keep the data written under it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_older_schema_upgrades_with_its_data() {
+/// URLs of an empty SQLite file and, when the PostgreSQL half runs, an empty PostgreSQL
+/// database, for upgrade tests; the second value keeps them until the test ends.
+async fn empty_databases() -> (
+    Vec<String>,
+    (
+        crate::support::TempDir,
+        Option<crate::support::PostgresDatabase>,
+    ),
+) {
     let dir = crate::support::TempDir::new();
     let mut urls = vec![format!(
         "sqlite://{}?mode=rwc",
@@ -74,6 +80,13 @@ async fn every_older_schema_upgrades_with_its_data() {
     if let Some(database) = &postgres {
         urls.push(database.url.clone());
     }
+    (urls, (dir, postgres))
+}
+
+/// Upgrades from every earlier schema keep the data written under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_older_schema_upgrades_with_its_data() {
+    let (urls, _keep) = empty_databases().await;
     for url in urls {
         let app = Administration::connect(&url, Settings::default())
             .await
@@ -218,15 +231,7 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
     use custos_app::domain::list::{ListRequest, Page, SortDirection};
     use custos_app::domain::platform::{Role, TokenScope};
 
-    let dir = crate::support::TempDir::new();
-    let mut urls = vec![format!(
-        "sqlite://{}?mode=rwc",
-        dir.0.join("v2.db").display()
-    )];
-    let postgres = crate::support::fresh_postgres_database().await;
-    if let Some(database) = &postgres {
-        urls.push(database.url.clone());
-    }
+    let (urls, _keep) = empty_databases().await;
     for url in urls {
         let app = Administration::connect(&url, Settings::default())
             .await
