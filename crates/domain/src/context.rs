@@ -430,7 +430,23 @@ mod tests {
 
 /// How people cite objective number `number`: `OBJ-0001`.
 pub fn reference_of(number: i64) -> String {
-    format!("OBJ-{number:04}")
+    ObjectiveReference(number).to_string()
+}
+
+/// An objective's reference (`OBJ-0001`), written straight into whatever shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectiveReference(pub i64);
+
+impl std::fmt::Display for ObjectiveReference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OBJ-{:04}", self.0)
+    }
+}
+
+impl Serialize for ObjectiveReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A stored objective. It reads back from its audit-trail snapshot, which is how the

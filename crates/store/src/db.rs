@@ -226,15 +226,24 @@ impl RowReader<'_> {
     }
 
     /// A text column holding one of a domain enum's names.
+    /// A text column holding one of a domain enum's names, read without copying the text.
     pub fn parsed<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
-        let raw: String = self.get()?;
-        parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown value {raw:?}")))
+        self.parsed_opt(parse)?
+            .ok_or_else(|| StoreError::Corrupt("a required enum column is empty".into()))
     }
 
     pub fn parsed_opt<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> StoreResult<Option<T>> {
-        let raw: Option<String> = self.get()?;
+        let index = self.next;
+        self.next += 1;
+        let raw: Option<&str> = match self.source {
+            Source::Sqlite(row) => match row.get_ref(index)? {
+                ValueRef::Null => None,
+                value => Some(sqlite_text(value)?),
+            },
+            Source::Postgres(row) => row.try_get(index)?,
+        };
         raw.map(|raw| {
-            parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown value {raw:?}")))
+            parse(raw).ok_or_else(|| StoreError::Corrupt(format!("unknown value {raw:?}")))
         })
         .transpose()
     }

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::domain::context::{
-    Objective, ObjectiveCategory, ObjectiveFilterParams, ObjectiveInput, ObjectiveSort,
-    ObjectiveStatus,
+    Objective, ObjectiveCategory, ObjectiveFilterParams, ObjectiveInput, ObjectiveReference,
+    ObjectiveSort, ObjectiveStatus,
 };
 use custos_app::domain::list::ListParams;
 use custos_app::{AppError, now};
@@ -22,7 +22,8 @@ use crate::error::{ApiError, Problem};
 pub struct ObjectiveView {
     pub id: uuid::Uuid,
     /// Human reference, e.g. `OBJ-0007`.
-    pub reference: String,
+    #[schema(value_type = String)]
+    pub reference: ObjectiveReference,
     pub title: String,
     /// Why the objective matters.
     pub rationale: String,
@@ -53,7 +54,7 @@ time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 impl From<Objective> for ObjectiveView {
     fn from(o: Objective) -> Self {
         Self {
-            reference: o.reference(),
+            reference: ObjectiveReference(o.number),
             id: o.id,
             title: o.title,
             rationale: o.rationale,
