@@ -25,6 +25,8 @@ pub struct ListState {
     pub direction: SortDirection,
     pub page: Page,
     pub total: u64,
+    /// False when counting stopped at the store's limit: `total` is then a lower bound.
+    pub total_exact: bool,
 }
 
 impl ListState {
@@ -42,6 +44,22 @@ impl ListState {
             direction,
             page,
             total: 0,
+            total_exact: true,
+        }
+    }
+
+    /// Takes the count of a listed page.
+    pub fn set_total<T>(&mut self, listed: &custos_app::domain::list::Listed<T>) {
+        self.total = listed.total;
+        self.total_exact = listed.total_exact;
+    }
+
+    /// "1 objective", "12 objectives", or "More than 10000 objectives" when counting stopped.
+    pub fn counted(&self, one: &str, many: &str) -> String {
+        match (self.total_exact, self.total) {
+            (false, total) => format!("More than {total} {many}"),
+            (true, 1) => format!("1 {one}"),
+            (true, total) => format!("{total} {many}"),
         }
     }
 
@@ -89,7 +107,13 @@ impl ListState {
     }
 
     pub fn page_count(&self) -> u64 {
-        self.page.page_count(self.total)
+        let counted = self.page.page_count(self.total);
+        // Counting stopped before the end: there is always a next page to offer.
+        if self.total_exact {
+            counted
+        } else {
+            counted.max(self.page.number().saturating_add(1))
+        }
     }
 
     /// Previous, a window of page numbers around the current one, next.

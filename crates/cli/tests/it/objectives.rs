@@ -262,3 +262,48 @@ on_both_backends! {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+on_both_backends! {
+    /// Counting stops at 10,000 rows, which the API and the page both say; a count is kept
+    /// a few seconds but a write in the organisation shows in the next list at once.
+    async fn a_large_register_is_counted_to_ten_thousand_and_counts_follow_writes(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        for i in 0..3 {
+            assert_eq!(api.post_json("/api/v1/orgs/acme/objectives", &objective(&format!("Objective {i}"))).await.0, StatusCode::CREATED);
+        }
+        let (_, page) = api.get_json("/api/v1/orgs/acme/objectives?limit=2").await;
+        assert_eq!((page["total"].as_u64(), page["total_exact"].as_bool()), (Some(3), Some(true)));
+        api.post_json("/api/v1/orgs/acme/objectives", &objective("One more")).await;
+        let (_, page) = api.get_json("/api/v1/orgs/acme/objectives?limit=2").await;
+        assert_eq!(page["total"], 4, "the write forgot the cached count");
+
+        app.member("globex", "gus@globex.example", Role::IsmsManager).await;
+        let rows = match app.backend {
+            crate::support::Backend::Sqlite => "printf('00000000-0000-7000-8000-%012d', n)",
+            crate::support::Backend::Postgres => "('00000000-0000-7000-8000-' || lpad(n::text, 12, '0'))::uuid",
+        };
+        let (series, stamp) = match app.backend {
+            crate::support::Backend::Sqlite => (
+                "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 10005) SELECT n FROM s)",
+                "'2026-01-01T00:00:00.000000Z'",
+            ),
+            crate::support::Backend::Postgres => ("generate_series(1, 10005) AS n", "now()"),
+        };
+        let written = app.raw_sql(&format!(
+            "INSERT INTO objectives (id, org_id, number, title, title_key, search_text, rationale, description,
+                benefits, category, target, status, version, created_at, updated_at)
+             SELECT {rows}, (SELECT id FROM organisations WHERE slug = 'globex'), n, 'Bulk ' || n,
+                'bulk ' || n, 'obj-' || n, 'r', '', '', 'risk', 't', 'draft', 1, {stamp}, {stamp}
+             FROM {series}"
+        )).await;
+        assert_eq!(written, 10_005);
+        let gus = app.api("globex", "gus@globex.example", TokenScope::Read).await;
+        let (_, page) = gus.get_json("/api/v1/orgs/globex/objectives?limit=50").await;
+        assert_eq!((page["total"].as_u64(), page["total_exact"].as_bool()), (Some(10_000), Some(false)));
+        let (_, last) = gus.get_json("/api/v1/orgs/globex/objectives?limit=50&offset=9990").await;
+        assert_eq!(last["items"].as_array().map(Vec::len), Some(15), "rows past the count are still served");
+        let html = app.browser("gus@globex.example").await.get("/orgs/globex/objectives").await.text().await.expect("html");
+        assert!(html.contains("More than 10000 objectives"), "the page says the count stopped");
+    }
+}

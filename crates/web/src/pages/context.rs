@@ -120,7 +120,7 @@ pub async fn list(
         request.page,
     );
     let listed = state.app.list_objectives(ctx, &request).await?;
-    list.total = listed.total;
+    list.set_total(&listed);
     let headers = vec![
         list.header("number", "Ref."),
         list.header("title", "Title"),

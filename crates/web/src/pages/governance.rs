@@ -140,7 +140,7 @@ pub async fn list(
         ..ApprovalFilter::default()
     };
     let listed = state.app.list_approvals(ctx, &filter, list.page).await?;
-    list.total = listed.total;
+    list.set_total(&listed);
     let approvals = listed.items;
     Ok(render(&ListPage {
         layout,

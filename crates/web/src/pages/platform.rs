@@ -600,7 +600,7 @@ pub async fn audit_log(
         .app
         .audit_events(&page.ctx, &filter, list.page)
         .await?;
-    list.total = events.total;
+    list.set_total(&events);
     let rows: Vec<AuditRow> = events
         .items
         .into_iter()
