@@ -3,46 +3,38 @@
 //! through this instance forgets its counts at once; other instances may show a total up to
 //! [`CountCache::TTL`] old. Only totals are cached, never rows.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use uuid::Uuid;
 
-/// (organisation, register and filter) -> (total, exact, when counted)
-type Entries = HashMap<(Uuid, String), (u64, bool, Instant)>;
+use crate::expiring::ExpiringMap;
 
-#[derive(Default)]
+/// (organisation, register and filter) -> (total, exact)
 pub(crate) struct CountCache {
-    entries: Mutex<Entries>,
+    counts: ExpiringMap<(Uuid, String), (u64, bool)>,
 }
 
-const MAX_ENTRIES: usize = 10_000;
+impl Default for CountCache {
+    fn default() -> Self {
+        Self {
+            counts: ExpiringMap::new(Self::TTL),
+        }
+    }
+}
 
 impl CountCache {
     pub(crate) const TTL: Duration = Duration::from_secs(5);
 
     pub(crate) fn get(&self, org_id: Uuid, key: &str) -> Option<(u64, bool)> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(&(org_id, key.to_owned()))
-            .filter(|(_, _, counted)| counted.elapsed() < Self::TTL)
-            .map(|(total, exact, _)| (*total, *exact))
+        self.counts.get(&(org_id, key.to_owned()))
     }
 
     pub(crate) fn remember(&self, org_id: Uuid, key: String, total: u64, exact: bool) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert((org_id, key), (total, exact, Instant::now()));
-        }
+        self.counts.insert((org_id, key), (total, exact));
     }
 
     /// The organisation's records changed: its counts are no longer known.
     pub(crate) fn forget(&self, org_id: Uuid) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(org, _), _| *org != org_id);
-        }
+        self.counts.retain(|(org, _)| *org != org_id);
     }
 }

@@ -5,6 +5,7 @@
 pub mod context;
 mod count_cache;
 pub mod demo;
+mod expiring;
 pub mod governance;
 pub mod platform;
 mod records;

@@ -5,39 +5,25 @@
 //! after at most [`AuthCache::TTL`]. Keys are SHA-256 digests of the secrets, never the
 //! secrets themselves.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use custos_domain::platform::Membership;
 
 use crate::Principal;
+use crate::expiring::ExpiringMap;
 
-/// Values by key, each with the moment it was checked.
-type Entries<K, V> = Mutex<HashMap<K, (V, Instant)>>;
-
-#[derive(Default)]
 pub(crate) struct AuthCache {
-    principals: Entries<String, Principal>,
+    principals: ExpiringMap<String, Principal>,
     /// A session's membership in an organisation (None: not a member), by session and slug.
-    memberships: Entries<(String, String), Option<Membership>>,
+    memberships: ExpiringMap<(String, String), Option<Membership>>,
 }
 
-/// Beyond this many entries the cache starts again empty, so it cannot grow without bound.
-const MAX_ENTRIES: usize = 10_000;
-
-fn fresh<T: Clone>(entry: Option<&(T, Instant)>) -> Option<T> {
-    entry
-        .filter(|(_, stored)| stored.elapsed() < AuthCache::TTL)
-        .map(|(value, _)| value.clone())
-}
-
-fn remember<K: Eq + std::hash::Hash, T>(map: &Entries<K, T>, key: K, value: T) {
-    if let Ok(mut map) = map.lock() {
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
+impl Default for AuthCache {
+    fn default() -> Self {
+        Self {
+            principals: ExpiringMap::new(Self::TTL),
+            memberships: ExpiringMap::new(Self::TTL),
         }
-        map.insert(key, (value, Instant::now()));
     }
 }
 
@@ -47,16 +33,15 @@ impl AuthCache {
     pub(crate) const TTL: Duration = Duration::from_secs(5);
 
     pub(crate) fn principal(&self, digest: &str) -> Option<Principal> {
-        fresh(self.principals.lock().ok()?.get(digest))
+        self.principals.get(digest)
     }
 
     pub(crate) fn remember_principal(&self, digest: &str, principal: &Principal) {
-        remember(&self.principals, digest.to_owned(), principal.clone());
+        self.principals.insert(digest.to_owned(), principal.clone());
     }
 
     pub(crate) fn membership(&self, session: &str, slug: &str) -> Option<Option<Membership>> {
-        let map = self.memberships.lock().ok()?;
-        fresh(map.get(&(session.to_owned(), slug.to_owned())))
+        self.memberships.get(&(session.to_owned(), slug.to_owned()))
     }
 
     pub(crate) fn remember_membership(
@@ -65,20 +50,13 @@ impl AuthCache {
         slug: &str,
         membership: Option<Membership>,
     ) {
-        remember(
-            &self.memberships,
-            (session.to_owned(), slug.to_owned()),
-            membership,
-        );
+        self.memberships
+            .insert((session.to_owned(), slug.to_owned()), membership);
     }
 
     /// Something that decides who may do what changed: nothing cached is trusted any more.
     pub(crate) fn forget_all(&self) {
-        if let Ok(mut map) = self.principals.lock() {
-            map.clear();
-        }
-        if let Ok(mut map) = self.memberships.lock() {
-            map.clear();
-        }
+        self.principals.clear();
+        self.memberships.clear();
     }
 }
