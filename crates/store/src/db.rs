@@ -425,11 +425,14 @@ pub enum Conn {
 }
 
 impl Conn {
-    fn pg(&mut self) -> Option<&mut sqlx::PgConnection> {
+    /// The PostgreSQL connection; each method has taken the SQLite branch before asking.
+    fn pg(&mut self) -> StoreResult<&mut sqlx::PgConnection> {
         match self {
-            Conn::Sqlite(_) => None,
-            Conn::Postgres(connection) => Some(&mut **connection),
-            Conn::PostgresTx(tx) => Some(&mut **tx),
+            Conn::Sqlite(_) => Err(StoreError::Corrupt(
+                "a SQLite connection reached the PostgreSQL branch".into(),
+            )),
+            Conn::Postgres(connection) => Ok(&mut **connection),
+            Conn::PostgresTx(tx) => Ok(&mut **tx),
         }
     }
 
@@ -459,9 +462,7 @@ impl Conn {
             }
             return Ok(items);
         }
-        let connection = self
-            .pg()
-            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let connection = self.pg()?;
         let rows = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
             .fetch_all(connection)
             .await?;
@@ -494,9 +495,7 @@ impl Conn {
                 None => Ok(None),
             };
         }
-        let connection = self
-            .pg()
-            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let connection = self.pg()?;
         let row = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
             .fetch_optional(connection)
             .await?;
@@ -528,9 +527,7 @@ impl Conn {
             bind_sqlite(&mut statement, params)?;
             return Ok(statement.raw_execute()? as u64);
         }
-        let connection = self
-            .pg()
-            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let connection = self.pg()?;
         let result = bind_postgres(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())), params)
             .execute(connection)
             .await?;
@@ -543,9 +540,7 @@ impl Conn {
             conn.connection()?.execute_batch(sql)?;
             return Ok(());
         }
-        let connection = self
-            .pg()
-            .ok_or_else(|| StoreError::Corrupt("no connection".into()))?;
+        let connection = self.pg()?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(connection)
             .await?;
