@@ -116,3 +116,16 @@ pub struct ApprovalFilter {
     pub record_type: Option<RecordType>,
     pub record_id: Option<uuid::Uuid>,
 }
+
+impl ApprovalFilter {
+    /// The filter a list of requests names by `status`, checked as every list checks its
+    /// filters: the API and the pages refuse an unknown status alike.
+    pub fn with_status(raw: &str) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let status = crate::list::enum_param(&mut errors, "status", raw);
+        errors.into_result(Self {
+            status,
+            ..Self::default()
+        })
+    }
+}

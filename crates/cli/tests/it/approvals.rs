@@ -239,3 +239,23 @@ on_both_backends! {
         assert_eq!(manager.get_json(events).await.1["total"].as_u64(), Some(before), "no audit event for refused changes");
     }
 }
+
+on_both_backends! {
+    /// An unknown status filter is refused by the API and by the page alike, never dropped.
+    async fn an_unknown_status_filter_is_refused_on_the_page_and_in_the_api(app) {
+        app.member("acme", "ada@acme.example", Role::Approver).await;
+        let api = app.api("acme", "ada@acme.example", TokenScope::Read).await;
+        let (status, problem) = api.get_json("/api/v1/orgs/acme/approvals?status=done").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let message = problem["errors"][0]["message"].as_str().expect("message").to_owned();
+        assert!(message.contains("pending, approved, rejected or withdrawn"), "{message}");
+        let browser = app.browser("ada@acme.example").await;
+        for path in ["/orgs/acme/approvals?status=done", "/orgs/acme/approvals?status=done&format=csv"] {
+            let page = browser.get(path).await;
+            assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            let html = page.text().await.expect("html");
+            assert!(html.contains("pending, approved, rejected or withdrawn"), "{path}");
+        }
+        assert_eq!(api.get_json("/api/v1/orgs/acme/approvals?status=pending").await.0, StatusCode::OK);
+    }
+}

@@ -85,38 +85,11 @@ pub async fn list_approvals(
     let listed = if query.mine {
         state.app.my_pending_approvals(&ctx, page).await?
     } else {
-        let status = match query.status.as_str() {
-            "" => None,
-            raw => Some(ApprovalStatus::parse(raw).ok_or_else(|| {
-                ApiError(
-                    custos_app::domain::ValidationErrors::single(
-                        "status",
-                        "Use pending, approved, rejected or withdrawn.",
-                    )
-                    .into(),
-                )
-            })?),
-        };
-        state
-            .app
-            .list_approvals(
-                &ctx,
-                &ApprovalFilter {
-                    status,
-                    ..ApprovalFilter::default()
-                },
-                page,
-            )
-            .await?
+        let filter =
+            ApprovalFilter::with_status(&query.status).map_err(custos_app::AppError::from)?;
+        state.app.list_approvals(&ctx, &filter, page).await?
     };
-    Ok(ListPage {
-        items: listed.items.into_iter().map(Into::into).collect(),
-        total: listed.total,
-        total_exact: listed.total_exact,
-        limit: page.limit,
-        offset: page.offset,
-        next_after: None,
-    })
+    Ok(ListPage::new(listed, page, |_: &Approval| None))
 }
 
 /// One approval request and its decision.

@@ -70,11 +70,8 @@ pub async fn list(
     Query(query): Query<ApprovalsQuery>,
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
+    let filter = ApprovalFilter::with_status(&query.status)?;
     if query.format == "csv" {
-        let filter = ApprovalFilter {
-            status: ApprovalStatus::parse(&query.status),
-            ..ApprovalFilter::default()
-        };
         let all = state
             .app
             .list_approvals(ctx, &filter, Page::everything())
@@ -135,10 +132,6 @@ pub async fn list(
         custos_app::domain::list::SortDirection::Desc,
         Page::numbered(query.page.unwrap_or(1), 25),
     );
-    let filter = ApprovalFilter {
-        status: ApprovalStatus::parse(&query.status),
-        ..ApprovalFilter::default()
-    };
     let listed = state.app.list_approvals(ctx, &filter, list.page).await?;
     list.set_total(&listed);
     let approvals = listed.items;
