@@ -11,13 +11,12 @@ use custos_app::domain::context::{
 use custos_app::domain::governance::Approval;
 use custos_app::domain::list::{ListParams, Page};
 use custos_app::domain::platform::{Permission, RecordType};
-use custos_app::domain::text_enum::TextEnum;
 use custos_app::{AppError, ApprovalFilter, Member, now};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::confirm::{self, ConfirmPage};
-use super::{Area, Layout, NavEntry, parse_id, see_other};
+use super::{Area, Layout, NavEntry, options, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -57,14 +56,6 @@ pub const AREA: Area = Area {
         ("status", "Status"),
     ],
 };
-
-/// The (value, label) pairs of a choice among text-enum values, for the form macros.
-fn options<T: TextEnum>(values: &[T]) -> Vec<(String, String)> {
-    values
-        .iter()
-        .map(|v| (v.as_str().to_owned(), v.label().to_owned()))
-        .collect()
-}
 
 /// What a page's query string carries besides a list's parameters.
 #[derive(Deserialize, Default)]

@@ -294,6 +294,14 @@ pub fn text_of<T: std::fmt::Display>(value: &Option<T>) -> String {
     value.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// The (value, label) pairs of a choice among text-enum values, for the `select` form macro.
+pub fn options<T: custos_app::domain::text_enum::TextEnum>(values: &[T]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|v| (v.as_str().to_owned(), v.label().to_owned()))
+        .collect()
+}
+
 /// The label people see for a form field, for error summaries: as its area declares it.
 pub fn field_label(name: &str) -> &str {
     AREAS
