@@ -180,6 +180,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_count_that_stopped_says_so_and_pages_go_on() {
+        let mut list = ListState::new(
+            "/orgs/acme/objectives".into(),
+            Vec::new(),
+            "number",
+            SortDirection::Asc,
+            Page::numbered(400, 25),
+        );
+        list.set_total(&custos_app::domain::list::Listed::<()>::at_least(
+            Vec::new(),
+            10_000,
+        ));
+        assert_eq!(
+            list.counted("objective", "objectives"),
+            "More than 10000 objectives"
+        );
+        assert_eq!(
+            list.page_count(),
+            401,
+            "page 400 of a stopped count still has a next page"
+        );
+        let next = list.pages().pop().expect("next");
+        assert!(next.href.is_some(), "Next links on");
+        list.set_total(&custos_app::domain::list::Listed::<()>::exact(
+            Vec::new(),
+            1,
+        ));
+        assert_eq!(list.counted("objective", "objectives"), "1 objective");
+        assert_eq!(list.page_count(), 1);
+    }
+
+    #[test]
     fn sort_links_keep_filters_and_flip_direction() {
         let list = ListState::new(
             "/orgs/acme/objectives".into(),
