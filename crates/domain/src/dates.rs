@@ -19,50 +19,91 @@ pub fn serialize_rfc3339<S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let at = at.to_offset(UtcOffset::UTC);
-    let Ok(year) = u32::try_from(at.year()) else {
+    let Some(mut text) = Ascii::calendar_date(at.date()) else {
         return serializer.serialize_str(&rfc3339(at));
     };
-    if year > 9999 {
-        return serializer.serialize_str(&rfc3339(at));
-    }
-    let mut out = [0_u8; 30];
-    let mut len = 0;
-    let mut digits = |value: u32, width: u32| {
-        for place in (0..width).rev() {
-            // Each digit is below ten, so the cast cannot truncate.
-            out[len] = b'0' + (value / 10_u32.pow(place) % 10) as u8;
-            len += 1;
-        }
-    };
-    digits(year, 4);
-    digits(u32::from(u8::from(at.month())), 2);
-    digits(u32::from(at.day()), 2);
-    digits(u32::from(at.hour()), 2);
-    digits(u32::from(at.minute()), 2);
-    digits(u32::from(at.second()), 2);
-    let mut nanos = at.nanosecond();
-    let mut width = 9;
+    let (hour, minute, second, nanos) = at.to_hms_nano();
+    text.byte(b'T');
+    text.number(u32::from(hour), 2);
+    text.byte(b':');
+    text.number(u32::from(minute), 2);
+    text.byte(b':');
+    text.number(u32::from(second), 2);
     if nanos != 0 {
-        while nanos.is_multiple_of(10) {
-            nanos /= 10;
+        let (mut fraction, mut width) = (nanos, 9);
+        while fraction.is_multiple_of(10) {
+            fraction /= 10;
             width -= 1;
         }
-        digits(nanos, width);
+        text.byte(b'.');
+        text.number(fraction, width);
     }
-    // out: YYYYMMDDhhmmss[fraction]; the separators go in as the text is assembled.
-    let mut text = String::with_capacity(32);
-    for (index, byte) in out[..len].iter().enumerate() {
-        match index {
-            4 | 6 => text.push('-'),
-            8 => text.push('T'),
-            10 | 12 => text.push(':'),
-            14 => text.push('.'),
-            _ => {}
+    text.byte(b'Z');
+    serializer.serialize_str(text.as_str())
+}
+
+/// An optional date as `YYYY-MM-DD` (or null), written like [`serialize_rfc3339`].
+pub fn serialize_optional_iso_date<S: serde::Serializer>(
+    date: &Option<time::Date>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        None => serializer.serialize_none(),
+        Some(date) => match Ascii::calendar_date(*date) {
+            Some(text) => serializer.serialize_str(text.as_str()),
+            None => serializer.serialize_str(&date.to_string()),
+        },
+    }
+}
+
+/// A stack buffer that API dates and times are written into, digit by digit.
+struct Ascii {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Ascii {
+    /// `YYYY-MM-DD`; None for years outside 0–9999, which the general formatter writes.
+    fn calendar_date(date: time::Date) -> Option<Self> {
+        let year = u32::try_from(date.year())
+            .ok()
+            .filter(|year| *year <= 9999)?;
+        let mut text = Ascii {
+            bytes: [0; 32],
+            len: 0,
+        };
+        text.number(year, 4);
+        text.byte(b'-');
+        text.number(u32::from(u8::from(date.month())), 2);
+        text.byte(b'-');
+        text.number(u32::from(date.day()), 2);
+        Some(text)
+    }
+
+    fn byte(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
         }
-        text.push(char::from(*byte));
     }
-    text.push('Z');
-    serializer.serialize_str(&text)
+
+    /// `value` in exactly `width` digits, zero-padded (higher digits are dropped).
+    fn number(&mut self, value: u32, width: usize) {
+        let mut digits = [b'0'; 10];
+        let mut rest = value;
+        for slot in digits[..width.min(10)].iter_mut().rev() {
+            // A remainder of ten is below ten, so the cast cannot truncate.
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        digits[..width.min(10)]
+            .iter()
+            .for_each(|digit| self.byte(*digit));
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 /// `YYYY-MM-DD` and nothing else (no sign, no extra digits), read digit by digit: forms,
@@ -121,6 +162,22 @@ mod tests {
             super::serialize_rfc3339(&at, &mut fast).expect("serialise");
             let fast = String::from_utf8(fast.into_inner()).expect("utf-8");
             assert_eq!(fast, format!("\"{}\"", super::rfc3339(at)));
+        }
+    }
+
+    #[test]
+    fn the_fast_date_writer_writes_what_date_display_writes() {
+        for day in [
+            Some(date!(2027 - 06 - 30)),
+            Some(date!(0001 - 01 - 01)),
+            Some(date!(9999 - 12 - 31)),
+            None,
+        ] {
+            let mut fast = serde_json::Serializer::new(Vec::new());
+            super::serialize_optional_iso_date(&day, &mut fast).expect("serialise");
+            let fast = String::from_utf8(fast.into_inner()).expect("utf-8");
+            let expected = day.map_or("null".to_string(), |day| format!("\"{day}\""));
+            assert_eq!(fast, expected);
         }
     }
 }

@@ -225,7 +225,6 @@ impl RowReader<'_> {
         }
     }
 
-    /// A text column holding one of a domain enum's names.
     /// A text column holding one of a domain enum's names, read without copying the text.
     pub fn parsed<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
         self.parsed_opt(parse)?

@@ -37,7 +37,7 @@ pub struct ObjectiveView {
     pub owner_id: Option<uuid::Uuid>,
     pub owner_name: Option<String>,
     /// YYYY-MM-DD.
-    #[serde(with = "iso_date::option")]
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<time::Date>,
     pub status: ObjectiveStatus,
@@ -48,8 +48,6 @@ pub struct ObjectiveView {
     #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
     pub updated_at: time::OffsetDateTime,
 }
-
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 impl From<Objective> for ObjectiveView {
     fn from(o: Objective) -> Self {
