@@ -44,9 +44,22 @@ impl ObjectiveStatus {
         )
     }
 
-    /// Statuses a person may choose when editing.
+    /// Approved, or an outcome of having been approved: reached only through an approval.
+    pub fn is_approved_or_beyond(self) -> bool {
+        matches!(self, Self::Approved | Self::Achieved | Self::NotAchieved)
+    }
+
+    /// Statuses a person may choose by hand on some objective.
     pub fn choosable() -> impl Iterator<Item = ObjectiveStatus> {
         Self::ALL.into_iter().filter(|s| !s.is_set_by_workflow())
+    }
+
+    /// Statuses a person may choose when editing an objective that is `self` now: its own
+    /// status, draft and cancelled always, and an outcome only once it has been approved.
+    pub fn choosable_from(self) -> impl Iterator<Item = ObjectiveStatus> {
+        Self::ALL
+            .into_iter()
+            .filter(move |s| *s == self || status_after_edit(self, Some(*s), false).is_ok())
     }
 
     pub fn can_be_submitted(self) -> bool {
@@ -271,27 +284,47 @@ pub fn parse_date(raw: &str) -> Option<Date> {
     crate::dates::parse_iso_date(raw)
 }
 
-/// The status an objective has after an edit. Changing the substance of a submitted or
-/// approved objective sends it back to draft: what management signed off is no longer it.
+/// The status an objective has after an edit. Statuses that mean "approved or beyond" are
+/// reached only through an approval: the workflow statuses are never set by hand, and an
+/// outcome (achieved, not achieved) only on an objective that is approved and unchanged.
+/// Changing the substance of a submitted or approved objective sends it back to draft: what
+/// management signed off is no longer it.
 pub fn status_after_edit(
     current: ObjectiveStatus,
     requested: Option<ObjectiveStatus>,
     content_changed: bool,
 ) -> Result<ObjectiveStatus, ValidationErrors> {
+    let signed_off = current.is_set_by_workflow() || current.is_approved_or_beyond();
     let requested = requested.unwrap_or(current);
-    if requested != current {
-        if requested.is_set_by_workflow() {
-            return Err(ValidationErrors::single(
-                "status",
-                "This status is set by the approval workflow, not by hand.",
-            ));
-        }
-        return Ok(requested);
+    if requested == current {
+        return Ok(if content_changed && signed_off {
+            ObjectiveStatus::Draft
+        } else {
+            current
+        });
     }
-    if content_changed && current.is_set_by_workflow() {
-        return Ok(ObjectiveStatus::Draft);
+    if requested.is_set_by_workflow() {
+        return Err(ValidationErrors::single(
+            "status",
+            "This status is set by the approval workflow, not by hand.",
+        ));
     }
-    Ok(current)
+    if requested.is_approved_or_beyond() && !(current.is_approved_or_beyond() && !content_changed) {
+        return Err(ValidationErrors::single(
+            "status",
+            "Only an approved objective, unchanged since its approval, can be marked achieved or \
+             not achieved.",
+        ));
+    }
+    Ok(requested)
+}
+
+/// The status of a new objective: a draft unless the person asks for another status they
+/// may set on a new record (only cancelled); nothing approved exists before an approval.
+pub fn status_on_create(
+    requested: Option<ObjectiveStatus>,
+) -> Result<ObjectiveStatus, ValidationErrors> {
+    status_after_edit(ObjectiveStatus::Draft, requested, true)
 }
 
 #[cfg(test)]
@@ -407,9 +440,16 @@ mod tests {
         );
         assert_eq!(status_after_edit(PendingApproval, None, true), Ok(Draft));
         assert_eq!(
-            status_after_edit(Approved, Some(Achieved), true),
+            status_after_edit(Approved, Some(Achieved), false),
             Ok(Achieved)
         );
+        assert!(status_after_edit(Approved, Some(Achieved), true).is_err());
+        assert!(status_after_edit(Draft, Some(Achieved), false).is_err());
+        assert_eq!(status_after_edit(Achieved, None, true), Ok(Draft));
+        assert!(status_on_create(Some(Achieved)).is_err());
+        assert!(status_on_create(Some(Approved)).is_err());
+        assert_eq!(status_on_create(None), Ok(Draft));
+        assert_eq!(status_on_create(Some(Cancelled)), Ok(Cancelled));
         assert!(status_after_edit(Draft, Some(Approved), false).is_err());
         assert_eq!(
             status_after_edit(Draft, Some(Cancelled), false),

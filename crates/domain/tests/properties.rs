@@ -1,8 +1,9 @@
-//! Property tests of the pure rules: objective status changes on edit, the parsing of an
+//! Property tests of the pure rules: objective status changes on create and edit (over all
+//! transitions), the parsing of an
 //! objective's target and due date, and page windows.
 
 use custos_domain::context::{
-    ObjectiveInput, ObjectiveStatus, UNIT_MAX, parse_date, status_after_edit,
+    ObjectiveInput, ObjectiveStatus, UNIT_MAX, parse_date, status_after_edit, status_on_create,
 };
 use custos_domain::list::{MAX_PAGE_SIZE, Page};
 use proptest::prelude::*;
@@ -49,17 +50,20 @@ proptest! {
             Ok(after) => {
                 // Always one of the statuses the rest of the system knows by name.
                 prop_assert_eq!(ObjectiveStatus::parse(after.as_str()), Some(after));
-                if after.is_set_by_workflow() {
-                    // A workflow status survives an edit only untouched: same status, same
-                    // substance.
-                    prop_assert_eq!(after, current);
+                if after.is_set_by_workflow() || after.is_approved_or_beyond() {
+                    // Approved or beyond: only where an approval already took the record,
+                    // with its substance untouched.
+                    prop_assert!(current.is_approved_or_beyond() || current.is_set_by_workflow());
                     prop_assert!(!content_changed);
+                }
+                if after.is_set_by_workflow() {
+                    prop_assert_eq!(after, current);
                 }
             }
             Err(errors) => {
-                // Refused exactly when a person asks for a workflow status the record lacks.
                 let asked = requested.expect("only a requested status is refused");
-                prop_assert!(asked != current && asked.is_set_by_workflow());
+                prop_assert!(asked != current);
+                prop_assert!(asked.is_set_by_workflow() || asked.is_approved_or_beyond());
                 prop_assert!(errors.for_field("status").is_some());
             }
         }
@@ -76,9 +80,9 @@ proptest! {
     }
 
     #[test]
-    fn a_status_a_person_may_choose_is_always_granted(
+    fn draft_and_cancelled_can_always_be_chosen(
         current in status(),
-        requested in prop::sample::select(ObjectiveStatus::choosable().collect::<Vec<_>>()),
+        requested in prop::sample::select(vec![ObjectiveStatus::Draft, ObjectiveStatus::Cancelled]),
         content_changed in any::<bool>(),
     ) {
         prop_assume!(requested != current);
@@ -86,11 +90,38 @@ proptest! {
     }
 
     #[test]
+    fn an_outcome_follows_only_an_unchanged_approval(
+        current in status(),
+        outcome in prop::sample::select(vec![ObjectiveStatus::Achieved, ObjectiveStatus::NotAchieved]),
+        content_changed in any::<bool>(),
+    ) {
+        prop_assume!(outcome != current);
+        let allowed = current.is_approved_or_beyond() && !content_changed;
+        prop_assert_eq!(status_after_edit(current, Some(outcome), content_changed).is_ok(), allowed);
+    }
+
+    #[test]
+    fn a_new_objective_is_never_approved_or_beyond(requested in prop::option::of(status())) {
+        if let Ok(status) = status_on_create(requested) {
+            prop_assert!(!status.is_set_by_workflow() && !status.is_approved_or_beyond());
+        }
+    }
+
+    #[test]
+    fn the_form_offers_exactly_the_statuses_an_edit_accepts(current in status()) {
+        for requested in ObjectiveStatus::ALL {
+            let offered = current.choosable_from().any(|s| s == requested);
+            let accepted = requested == current || status_after_edit(current, Some(requested), false).is_ok();
+            prop_assert_eq!(offered, accepted, "{:?} -> {:?}", current, requested);
+        }
+    }
+
+    #[test]
     fn changing_what_was_submitted_or_signed_off_returns_it_to_draft(
         current in status(),
         repeat_status in any::<bool>(),
     ) {
-        prop_assume!(current.is_set_by_workflow());
+        prop_assume!(current.is_set_by_workflow() || current.is_approved_or_beyond());
         // Leaving the status alone or sending the same one back is the same request.
         let requested = repeat_status.then_some(current);
         prop_assert_eq!(status_after_edit(current, requested, true), Ok(ObjectiveStatus::Draft));

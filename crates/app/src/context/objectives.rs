@@ -5,7 +5,7 @@
 use custos_domain::ValidationErrors;
 use custos_domain::context::{
     Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveStatus, objectives_progress,
-    status_after_edit,
+    status_after_edit, status_on_create,
 };
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::journey::JourneyStep;
@@ -138,21 +138,11 @@ impl App {
     ) -> AppResult<Objective> {
         ctx.require(Permission::ManageObjectives)?;
         let draft = input.parse()?;
-        if draft
-            .status
-            .is_some_and(ObjectiveStatus::is_set_by_workflow)
-        {
-            return Err(ValidationErrors::single(
-                "status",
-                "This status is set by the approval workflow, not by hand.",
-            )
-            .into());
-        }
+        let status = status_on_create(draft.status)?;
         self.create_record(ctx, now, async |tx: &mut Tx| {
             check_owner(tx, ctx, &draft).await?;
             let id = Uuid::now_v7();
             let number = platform::next_reference(tx, ctx.org_id(), "objective").await?;
-            let status = draft.status.unwrap_or(ObjectiveStatus::Draft);
             store::insert(tx, ctx.org_id(), id, number, &draft, status, now).await?;
             Ok(id)
         })

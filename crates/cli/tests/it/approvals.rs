@@ -259,3 +259,45 @@ on_both_backends! {
         assert_eq!(api.get_json("/api/v1/orgs/acme/approvals?status=pending").await.0, StatusCode::OK);
     }
 }
+
+on_both_backends! {
+    async fn approved_and_later_statuses_come_only_through_an_approval(app) {
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        let url = format!("/api/v1/orgs/acme/objectives/{objective_id}");
+        // A new objective cannot start approved or achieved.
+        for status in ["approved", "achieved", "not_achieved", "pending_approval"] {
+            let mut body = objective("Skip the sign-off");
+            body["status"] = json!(status);
+            let (code, problem) = manager.post_json("/api/v1/orgs/acme/objectives", &body).await;
+            assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{status}: {problem}");
+            assert!(problem.to_string().contains("status"), "{problem}");
+        }
+        // A draft cannot be edited straight to achieved.
+        let (_, draft) = manager.post_json("/api/v1/orgs/acme/objectives", &objective("Still a draft")).await;
+        let mut body = objective("Still a draft");
+        body["version"] = draft["version"].clone();
+        body["status"] = json!("achieved");
+        let (code, problem) = manager
+            .send_json(Method::PUT, &format!("/api/v1/orgs/acme/objectives/{}", draft["id"].as_str().expect("id")), &body)
+            .await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+        // Once approved, and unchanged, the outcome may be recorded.
+        let decision = format!("/api/v1/orgs/acme/approvals/{approval_id}/decision");
+        let (code, _) = approver.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(code, StatusCode::OK);
+        let (_, approved) = manager.get_json(&url).await;
+        // Changing the content while claiming the outcome is refused: the change is unapproved.
+        let mut changed = objective("Sign me off, differently");
+        changed["version"] = approved["version"].clone();
+        changed["status"] = json!("achieved");
+        let (code, problem) = manager.send_json(Method::PUT, &url, &changed).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let mut achieved = objective("Sign me off");
+        achieved["version"] = approved["version"].clone();
+        achieved["status"] = json!("achieved");
+        let (code, done) = manager.send_json(Method::PUT, &url, &achieved).await;
+        assert_eq!(code, StatusCode::OK, "{done}");
+        assert_eq!(done["status"], "achieved");
+    }
+}

@@ -94,7 +94,8 @@ pub struct ObjectiveBody {
     /// YYYY-MM-DD.
     #[serde(default)]
     pub due_date: Option<String>,
-    /// On update only: draft, achieved, not_achieved or cancelled (approval statuses are set by the workflow).
+    /// Draft or cancelled; achieved and not_achieved only on an approved objective whose
+    /// content this update leaves unchanged. Approval statuses are set by the workflow.
     #[serde(default)]
     #[schema(value_type = Option<ObjectiveStatus>)]
     pub status: Option<String>,
@@ -144,7 +145,8 @@ pub async fn list_objectives(
     }))
 }
 
-/// Creates an objective (as a draft unless another choosable status is given).
+/// Creates an objective: a draft, or cancelled if asked; approved and later statuses come
+/// only through an approval.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/objectives", tag = "context", request_body = ObjectiveBody,
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 201, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]

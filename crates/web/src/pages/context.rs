@@ -190,12 +190,12 @@ async fn form_page(
     // Field errors are announced by the form's error summary alone, not by a flash as well.
     let layout = Layout::new(state, page, title, "objectives").await?;
     let members = state.app.members(&page.ctx).await?;
-    let mut statuses: Vec<ObjectiveStatus> = ObjectiveStatus::choosable().collect();
-    if let Some(current) = editing.as_ref().map(|o| o.status)
-        && !statuses.contains(&current)
-    {
-        statuses.insert(0, current);
-    }
+    let statuses: Vec<ObjectiveStatus> = editing
+        .as_ref()
+        .map(|o| o.status)
+        .unwrap_or(ObjectiveStatus::Draft)
+        .choosable_from()
+        .collect();
     Ok(FormPage {
         layout,
         editing,
