@@ -309,7 +309,8 @@ pub fn status_after_edit(
             "This status is set by the approval workflow, not by hand.",
         ));
     }
-    if requested.is_approved_or_beyond() && !(current.is_approved_or_beyond() && !content_changed) {
+    let approval_stands = current.is_approved_or_beyond() && !content_changed;
+    if requested.is_approved_or_beyond() && !approval_stands {
         return Err(ValidationErrors::single(
             "status",
             "Only an approved objective, unchanged since its approval, can be marked achieved or \
