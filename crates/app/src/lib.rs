@@ -86,7 +86,14 @@ pub struct App {
     settings: Settings,
     auth_cache: std::sync::Arc<platform::auth_cache::AuthCache>,
     count_cache: std::sync::Arc<count_cache::CountCache>,
+    /// Log-in checks running at once on this instance (see `log_in`).
+    login_checks: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// How many log-in attempts are checked at once on one instance: each costs a password hash
+/// and up to two short writes, so a flood of guesses queues in memory, not on SQLite's
+/// single writer ahead of real work.
+pub const CONCURRENT_LOGIN_CHECKS: usize = 4;
 
 impl App {
     pub async fn connect(database_url: &str, settings: Settings) -> AppResult<Self> {
@@ -96,6 +103,7 @@ impl App {
             settings,
             auth_cache: std::sync::Arc::default(),
             count_cache: std::sync::Arc::default(),
+            login_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LOGIN_CHECKS)),
         })
     }
 

@@ -185,16 +185,23 @@ pub async fn password_hash(conn: &mut Conn, user_id: Uuid) -> StoreResult<Option
     Ok(row.map(|(hash,)| hash))
 }
 
-/// Counts one more failed log-in and returns the new count. One statement, so concurrent
-/// wrong guesses cannot overwrite each other's count.
-pub async fn count_failed_login(conn: &mut Conn, user_id: Uuid) -> StoreResult<i64> {
-    let (count,) = conn
-        .fetch_one(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-            params![user_id],
+/// Counts a log-in attempt before its password is checked, in one conditional statement:
+/// parallel guesses each take one place in the allowance, on any instance. Returns the
+/// attempt's place, or None while the account is locked.
+pub async fn count_login_attempt(
+    conn: &mut Conn,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = conn
+        .fetch_optional(
+            "UPDATE users SET failed_logins = failed_logins + 1
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)
+             RETURNING failed_logins",
+            params![user_id, now],
         )
         .await?;
-    Ok(count)
+    Ok(row.map(|(place,)| place))
 }
 
 /// Locks the account until `until` and starts counting failures anew.
@@ -211,13 +218,21 @@ pub async fn lock_account(
     Ok(())
 }
 
-pub async fn clear_failed_logins(conn: &mut Conn, user_id: Uuid) -> StoreResult<()> {
-    conn.execute(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-        params![user_id],
-    )
-    .await?;
-    Ok(())
+/// Forgets the counted attempts after a right password, unless the account was locked in
+/// the meantime (by guesses running in parallel): false then, and the log-in is refused.
+pub async fn clear_failed_logins_unless_locked(
+    conn: &mut Conn,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let cleared = conn
+        .execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+            params![user_id, now],
+        )
+        .await?;
+    Ok(cleared == 1)
 }
 
 /// Stores a new password. `chosen_by_owner` is false when someone else set it (a reset from

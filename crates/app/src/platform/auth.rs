@@ -14,8 +14,11 @@ pub struct NewSession {
 const TOKEN_USE_GRANULARITY: Duration = Duration::minutes(10);
 
 impl App {
-    /// Checks a password and opens a new session. Repeated failures lock the account for a
-    /// while; unknown addresses take as long to refuse as known ones.
+    /// Checks a password and opens a new session. Each attempt on an account is counted
+    /// before its password is checked, so parallel guesses cannot outrun the lockout: only
+    /// `MAX_FAILED_LOGINS` of them are ever checked before the lock, and a locked account
+    /// refuses even the right password until the lock ends. Unknown addresses take as long
+    /// to refuse as known ones.
     pub async fn log_in(
         &self,
         email: &str,
@@ -23,6 +26,12 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<NewSession> {
         let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
+        // A flood of attempts waits here, in memory, rather than on the database's writer.
+        let _turn = self
+            .login_checks
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal("log-in checks are closed".into()))?;
         let credentials = {
             let mut conn = self.store.reader().await?;
             store::find_credentials(&mut conn, email.as_str()).await?
@@ -31,35 +40,51 @@ impl App {
             secrets::verify_password(password.to_owned(), secrets::DUMMY_HASH.to_owned()).await?;
             return Err(AppError::InvalidCredentials);
         };
-        // A locked account still pays for a password check, so its answer takes as long.
+        let user_id = credentials.user.id;
+        let locked = AppError::LockedOut {
+            until: now + Duration::minutes(LOCKOUT_MINUTES),
+        };
+        let place = {
+            let mut tx = self.store.begin().await?;
+            let place = store::count_login_attempt(&mut tx, user_id, now).await?;
+            if place.is_some_and(|place| place > MAX_FAILED_LOGINS) {
+                // Beyond the allowance while earlier guesses are still being checked.
+                store::lock_account(&mut tx, user_id, now + Duration::minutes(LOCKOUT_MINUTES))
+                    .await?;
+            }
+            custos_store::commit(tx).await?;
+            place
+        };
+        // Locked or not, the answer pays for a password check, so it takes as long.
         let valid =
             secrets::verify_password(password.to_owned(), credentials.password_hash.clone())
                 .await?;
-        if let Some(until) = credentials.locked_until
-            && until > now
-        {
-            return Err(AppError::LockedOut { until });
-        }
-        let user_id = credentials.user.id;
+        let Some(place) = place.filter(|place| *place <= MAX_FAILED_LOGINS) else {
+            tracing::info!(user = %user_id, "log-in refused: account locked");
+            return Err(locked);
+        };
         let mut tx = self.store.begin().await?;
         if !valid {
-            let failed = store::count_failed_login(&mut tx, user_id).await?;
-            let locked_until =
-                (failed >= MAX_FAILED_LOGINS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
-            if let Some(until) = locked_until {
-                store::lock_account(&mut tx, user_id, until).await?;
+            let lock = place >= MAX_FAILED_LOGINS;
+            if lock {
+                store::lock_account(&mut tx, user_id, now + Duration::minutes(LOCKOUT_MINUTES))
+                    .await?;
             }
             custos_store::commit(tx).await?;
-            tracing::info!(user = %user_id, failures = failed, locked = locked_until.is_some(), "failed log-in");
-            return Err(match locked_until {
-                Some(until) => AppError::LockedOut { until },
-                None => AppError::InvalidCredentials,
+            tracing::info!(user = %user_id, failures = place, locked = lock, "failed log-in");
+            return Err(if lock {
+                locked
+            } else {
+                AppError::InvalidCredentials
             });
+        }
+        if !store::clear_failed_logins_unless_locked(&mut tx, user_id, now).await? {
+            tracing::info!(user = %user_id, "right password refused: locked by parallel guesses");
+            return Err(locked);
         }
         if credentials.user.disabled {
             return Err(AppError::InvalidCredentials);
         }
-        store::clear_failed_logins(&mut tx, user_id).await?;
         let secret = random_secret()?;
         let expires_at = now + self.settings.session_lifetime;
         store::insert_session(&mut tx, &digest(&secret), user_id, now, expires_at).await?;

@@ -83,6 +83,43 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn parallel_guesses_on_two_instances_cannot_outrun_the_lock(app) {
+        use custos_app::{AppError, Settings};
+        use custos_app::domain::platform::MAX_FAILED_LOGINS;
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        // A second instance on the same database: its own caches and its own log-in queue.
+        let other = custos_app::Administration::connect(&app.database_url, Settings::default())
+            .await
+            .expect("second instance");
+        let instances = [app.app.app().clone(), other.app().clone()];
+        // Spawned in order: on the first instance the right password comes after eight
+        // wrong ones, while seven more arrive on the second.
+        let mut attempts = Vec::new();
+        for (index, instance) in instances.iter().cycle().take(15).enumerate() {
+            let instance = instance.clone();
+            attempts.push(tokio::spawn(async move {
+                (index, instance.log_in("maya@acme.example", "wrong password!", custos_app::now()).await.err())
+            }));
+        }
+        let first = instances[0].clone();
+        let right = tokio::spawn(async move { first.log_in("maya@acme.example", PASSWORD, custos_app::now()).await });
+        let mut refused_as_wrong = 0;
+        for attempt in attempts {
+            match attempt.await.expect("attempt") {
+                (_, Some(AppError::InvalidCredentials)) => refused_as_wrong += 1,
+                (_, Some(AppError::LockedOut { .. })) => {}
+                (index, other) => panic!("attempt {index}: {other:?}"),
+            }
+        }
+        // Only the allowance was ever checked; every other guess met the lock.
+        assert!(refused_as_wrong < MAX_FAILED_LOGINS, "{refused_as_wrong} guesses were checked and refused as wrong");
+        assert!(matches!(right.await.expect("right"), Err(AppError::LockedOut { .. })), "the right password is refused while locked");
+        assert!(matches!(other.log_in("maya@acme.example", PASSWORD, custos_app::now()).await, Err(AppError::LockedOut { .. })));
+        other.close().await;
+    }
+}
+
+on_both_backends! {
     async fn one_address_cannot_try_log_ins_without_limit(app) {
         let client = Client::anonymous(&app);
         // The allowance refills over the minute, so a slow machine may squeeze in an extra
