@@ -63,30 +63,33 @@ impl crate::Administration {
         {
             return Ok(false);
         }
-        self.ensure_organisation(DEMO_ORG_SLUG, "Acme Ltd", now)
+        // The people joined a week before the objectives were written: a decider's role
+        // must predate the requests they decide (segregation of duties).
+        let set_up = now - time::Duration::days(7);
+        self.ensure_organisation(DEMO_ORG_SLUG, "Acme Ltd", set_up)
             .await?;
-        self.ensure_organisation("globex", "Globex Corporation", now)
+        self.ensure_organisation("globex", "Globex Corporation", set_up)
             .await?;
         for (email, name, role) in DEMO_USERS {
-            self.create_user(email, name, DEMO_PASSWORD, role == Role::Admin, now)
+            self.create_user(email, name, DEMO_PASSWORD, role == Role::Admin, set_up)
                 .await?;
-            self.grant_role(DEMO_ORG_SLUG, email, role, now).await?;
+            self.grant_role(DEMO_ORG_SLUG, email, role, set_up).await?;
         }
         self.create_user(
             DEMO_CONSULTANT,
             "Connie Consultant",
             DEMO_PASSWORD,
             false,
-            now,
+            set_up,
         )
         .await?;
-        self.grant_role(DEMO_ORG_SLUG, DEMO_CONSULTANT, Role::Contributor, now)
+        self.grant_role(DEMO_ORG_SLUG, DEMO_CONSULTANT, Role::Contributor, set_up)
             .await?;
-        self.grant_role("globex", DEMO_CONSULTANT, Role::IsmsManager, now)
+        self.grant_role("globex", DEMO_CONSULTANT, Role::IsmsManager, set_up)
             .await?;
-        self.create_user(DEMO_OUTSIDER, "Gus Globex", DEMO_PASSWORD, false, now)
+        self.create_user(DEMO_OUTSIDER, "Gus Globex", DEMO_PASSWORD, false, set_up)
             .await?;
-        self.grant_role("globex", DEMO_OUTSIDER, Role::Admin, now)
+        self.grant_role("globex", DEMO_OUTSIDER, Role::Admin, set_up)
             .await?;
 
         let manager = self.find_user_by_email("manager@acme.example").await?;

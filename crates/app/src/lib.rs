@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 pub use custos_domain as domain;
 pub use custos_domain::governance::ApprovalFilter;
-pub use custos_domain::platform::{ApiToken, Member};
+pub use custos_domain::platform::{ApiToken, Member, RoleGrant};
 pub use custos_domain::platform::{BrokenLink, ChainReport};
 /// A database URL with its password hidden, safe to print or log.
 pub fn redact_url(url: &str) -> String {

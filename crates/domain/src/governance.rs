@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::platform::{RecordType, Role};
+use crate::platform::{RecordType, Role, RoleGrant};
 use crate::validation::{ValidationErrors, optional_text};
 
 crate::text_enum! {
@@ -96,9 +96,50 @@ pub struct Approval {
     #[serde(with = "time::serde::rfc3339::option")]
     pub decided_at: Option<time::OffsetDateTime>,
     pub decision_comment: Option<String>,
+    /// Who had given the decider their role, and when, as it stood at the decision.
+    pub decider_role_granted_by: Option<uuid::Uuid>,
+    pub decider_role_granted_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decider_role_granted_at: Option<time::OffsetDateTime>,
 }
 
 impl Approval {
+    /// Segregation of duties (ISO 27001 A.5.3) for a member who holds the deciding role:
+    /// the reason they may not decide this request, if any. Nobody decides their own
+    /// request; the right to decide must predate the request and must not come from the
+    /// requester (who could otherwise grant a second account the role and sign off their
+    /// own work); and an account still on a password an administrator chose is not yet its
+    /// owner's alone.
+    pub fn segregation_refusal(
+        &self,
+        decider: uuid::Uuid,
+        decider_chose_password: bool,
+        grant: &RoleGrant,
+    ) -> Option<&'static str> {
+        if self.requested_by == decider {
+            return Some("Nobody may decide on their own request.");
+        }
+        if grant.granted_by == Some(self.requested_by) {
+            return Some(
+                "Your role was given to you by the person who made this request, so someone \
+                 else must decide it.",
+            );
+        }
+        if grant.granted_at >= self.requested_at {
+            return Some(
+                "Your role was given to you after this request was made, so someone who held \
+                 it before must decide it.",
+            );
+        }
+        if !decider_chose_password {
+            return Some(
+                "Set your own password before deciding: your account still has the one an \
+                 administrator chose.",
+            );
+        }
+        None
+    }
+
     /// Whether a member with `role` may decide this request: it waits, it is addressed to
     /// their role, and it is not their own.
     pub fn decidable_by(&self, role: Role, user_id: uuid::Uuid) -> bool {

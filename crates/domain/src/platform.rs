@@ -598,6 +598,20 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Who gave a member their current role, and when: segregation of duties looks at both.
+/// `granted_by` is None for roles given by an instance operator (the command line) or
+/// before grants were recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleGrant {
+    pub member: uuid::Uuid,
+    pub member_name: String,
+    pub role: Role,
+    pub granted_by: Option<uuid::Uuid>,
+    pub granted_by_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub granted_at: time::OffsetDateTime,
+}
+
 /// An API token as its owner sees it; the secret itself is shown once and stored hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiToken {

@@ -4,7 +4,7 @@
 use custos_domain::governance::{Approval, ApprovalFilter, ApprovalStatus};
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::RecordType;
-use custos_domain::platform::Role;
+use custos_domain::platform::{Role, RoleGrant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -17,8 +17,9 @@ macro_rules! select {
     () => {
         "SELECT a.id, a.record_type, a.record_id, a.record_version, a.record_title, a.decider_role, \
          a.requested_by, r.name, a.requested_at, a.request_note, a.status, a.decided_by, d.name, \
-         a.decided_at, a.decision_comment \
-         FROM approvals a JOIN users r ON r.id = a.requested_by LEFT JOIN users d ON d.id = a.decided_by"
+         a.decided_at, a.decision_comment, a.decider_granted_by, g.name, a.decider_granted_at \
+         FROM approvals a JOIN users r ON r.id = a.requested_by LEFT JOIN users d ON d.id = a.decided_by \
+         LEFT JOIN users g ON g.id = a.decider_granted_by"
     };
 }
 
@@ -40,6 +41,9 @@ impl FromRow for Approval {
             decided_by_name: row.get()?,
             decided_at: row.get()?,
             decision_comment: row.get()?,
+            decider_role_granted_by: row.get()?,
+            decider_role_granted_by_name: row.get()?,
+            decider_role_granted_at: row.get()?,
         })
     }
 }
@@ -75,21 +79,32 @@ pub async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option
     .await
 }
 
-/// Records the decision if the request is still pending; false otherwise.
+/// Records the decision, and the grant of the decider's role as it stood, if the request is
+/// still pending; false otherwise.
 pub async fn decide(
     conn: &mut Conn,
     org_id: Uuid,
     id: Uuid,
     status: ApprovalStatus,
-    decided_by: Uuid,
+    decider: &RoleGrant,
     comment: &str,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
     let changed = conn
         .execute(
-            "UPDATE approvals SET status = $3, decided_by = $4, decided_at = $5, decision_comment = $6
+            "UPDATE approvals SET status = $3, decided_by = $4, decided_at = $5, decision_comment = $6,
+                    decider_granted_by = $7, decider_granted_at = $8
              WHERE org_id = $1 AND id = $2 AND status = 'pending'",
-            params![org_id, id, status.as_str(), decided_by, now, comment],
+            params![
+                org_id,
+                id,
+                status.as_str(),
+                decider.member,
+                now,
+                comment,
+                decider.granted_by,
+                decider.granted_at
+            ],
         )
         .await?;
     Ok(changed == 1)

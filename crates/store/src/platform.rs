@@ -1,7 +1,9 @@
 //! Platform records: organisations, users, memberships, sessions, API tokens and the
 //! per-organisation reference counters.
 
-use custos_domain::platform::{ApiToken, Member, Membership, Organisation, Role, TokenScope, User};
+use custos_domain::platform::{
+    ApiToken, Member, Membership, Organisation, Role, RoleGrant, TokenScope, User,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -263,20 +265,79 @@ pub async fn set_user_disabled(conn: &mut Conn, user_id: Uuid, disabled: bool) -
     Ok(())
 }
 
+/// Gives `user_id` `role` in the organisation, as a new membership or a changed one. The
+/// grant (who, when) moves only when the role does.
 pub async fn upsert_membership(
     conn: &mut Conn,
     org_id: Uuid,
     user_id: Uuid,
     role: Role,
+    granted_by: Option<Uuid>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-        params![org_id, user_id, role.as_str(), now],
+        "INSERT INTO memberships (org_id, user_id, role, created_at, granted_by, role_granted_at)
+         VALUES ($1, $2, $3, $4, $5, $4)
+         ON CONFLICT (org_id, user_id) DO UPDATE SET
+             granted_by = CASE WHEN memberships.role = excluded.role
+                 THEN memberships.granted_by ELSE excluded.granted_by END,
+             role_granted_at = CASE WHEN memberships.role = excluded.role
+                 THEN memberships.role_granted_at ELSE excluded.role_granted_at END,
+             role = excluded.role",
+        params![org_id, user_id, role.as_str(), now, granted_by],
     )
     .await?;
     Ok(())
+}
+
+impl FromRow for RoleGrant {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(RoleGrant {
+            member: row.get()?,
+            member_name: row.get()?,
+            role: row.parsed(Role::parse)?,
+            granted_by: row.get()?,
+            granted_by_name: row.get()?,
+            granted_at: row.get()?,
+        })
+    }
+}
+
+const ROLE_GRANT_COLUMNS: &str =
+    "SELECT m.user_id, u.name, m.role, m.granted_by, g.name, m.role_granted_at
+     FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN users g ON g.id = m.granted_by";
+
+/// Who gave a member their current role, and when.
+pub async fn role_grant(
+    conn: &mut Conn,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> StoreResult<Option<RoleGrant>> {
+    conn.fetch_optional(
+        &format!("{ROLE_GRANT_COLUMNS} WHERE m.org_id = $1 AND m.user_id = $2"),
+        params![org_id, user_id],
+    )
+    .await
+}
+
+/// Roles among `roles` granted since `since`, newest first.
+pub async fn role_grants_since(
+    conn: &mut Conn,
+    org_id: Uuid,
+    roles: &[Role],
+    since: OffsetDateTime,
+) -> StoreResult<Vec<RoleGrant>> {
+    // The roles are the enum's own names, never input.
+    let roles: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+    conn.fetch_all(
+        &format!(
+            "{ROLE_GRANT_COLUMNS} WHERE m.org_id = $1 AND m.role_granted_at >= $2
+             AND m.role IN ({}) ORDER BY m.role_granted_at DESC LIMIT 50",
+            roles.join(", ")
+        ),
+        params![org_id, since],
+    )
+    .await
 }
 
 /// The role a user holds in an organisation, if any.
@@ -355,11 +416,13 @@ pub async fn insert_membership(
     org_id: Uuid,
     user_id: Uuid,
     role: Role,
+    granted_by: Option<Uuid>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-        params![org_id, user_id, role.as_str(), now],
+        "INSERT INTO memberships (org_id, user_id, role, created_at, granted_by, role_granted_at)
+         VALUES ($1, $2, $3, $4, $5, $4)",
+        params![org_id, user_id, role.as_str(), now, granted_by],
     )
     .await?;
     Ok(())

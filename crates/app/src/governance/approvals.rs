@@ -10,6 +10,7 @@ use custos_domain::platform::{AuditFilter, Permission, RecordType};
 use custos_domain::validation::optional_text;
 use custos_store::Tx;
 use custos_store::governance as store;
+use custos_store::platform as platform_store;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -30,6 +31,9 @@ pub struct ApprovalReview {
     pub last_approved: Option<Approval>,
     /// The fields that differ between the last approved version and the submitted one.
     pub changes: Vec<FieldChange>,
+    /// Why the member reading it may not decide this pending request although their role
+    /// decides it (segregation of duties), if so.
+    pub decision_refusal: Option<&'static str>,
 }
 
 impl App {
@@ -88,12 +92,28 @@ impl App {
                 .unwrap_or_default(),
         };
         let content = submitted.map(|(_, content)| content);
+        let decision_refusal = if ctx.can(Permission::DecideApprovals)
+            && approval.decidable_by(ctx.role(), ctx.user().id)
+        {
+            platform_store::role_grant(&mut conn, ctx.org_id(), ctx.user().id)
+                .await?
+                .and_then(|grant| {
+                    approval.segregation_refusal(
+                        ctx.user().id,
+                        !ctx.user().must_change_password,
+                        &grant,
+                    )
+                })
+        } else {
+            None
+        };
         Ok(ApprovalReview {
             approval,
             reference,
             content,
             last_approved,
             changes,
+            decision_refusal,
         })
     }
 
@@ -161,26 +181,19 @@ impl App {
                 before.decider_role.label()
             )));
         }
-        if before.requested_by == ctx.user().id {
-            return Err(AppError::Forbidden(
-                "Nobody may decide on their own request.".into(),
-            ));
+        let grant = platform_store::role_grant(&mut tx, ctx.org_id(), ctx.user().id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if let Some(reason) =
+            before.segregation_refusal(ctx.user().id, !ctx.user().must_change_password, &grant)
+        {
+            return Err(AppError::Forbidden(reason.into()));
         }
         let record_change_made = approvable(before.record_type)?
             .apply_decision(&mut tx, ctx, &before, decision, now)
             .await?;
         let outcome = decision.outcome();
-        if !store::decide(
-            &mut tx,
-            ctx.org_id(),
-            id,
-            outcome,
-            ctx.user().id,
-            &comment,
-            now,
-        )
-        .await?
-        {
+        if !store::decide(&mut tx, ctx.org_id(), id, outcome, &grant, &comment, now).await? {
             return Err(AppError::Conflict(
                 "Someone decided on this request a moment ago.".into(),
             ));
@@ -241,6 +254,9 @@ impl App {
             decided_by_name: None,
             decided_at: None,
             decision_comment: None,
+            decider_role_granted_by: None,
+            decider_role_granted_by_name: None,
+            decider_role_granted_at: None,
         };
         store::insert(&mut tx, ctx.org_id(), &approval).await?;
         record_change(

@@ -222,7 +222,8 @@ impl Administration {
         if previous.is_none() {
             check_owner_chose_password(&user)?;
         }
-        store::upsert_membership(&mut tx, organisation.id, user.id, role, now).await?;
+        // Given by the instance's operator, not by a member: no granter to record.
+        store::upsert_membership(&mut tx, organisation.id, user.id, role, None, now).await?;
         let membership = |role: Role| membership_snapshot(&user, role);
         let record_id = format!("{}:{}", organisation.id, user.id);
         let change = match previous {

@@ -23,6 +23,26 @@ impl App {
         Ok(store::members_of(&mut conn, ctx.org_id()).await?)
     }
 
+    /// Roles that decide (administrator, approver) given to others in the last 30 days,
+    /// announced to the members who hold those roles: a second account made to sign off
+    /// one's own work does not go unnoticed by the other deciders.
+    pub async fn recent_decider_grants(
+        &self,
+        ctx: &OrgContext,
+        now: OffsetDateTime,
+    ) -> AppResult<Vec<crate::RoleGrant>> {
+        const DECIDING: [Role; 2] = [Role::Admin, Role::Approver];
+        if !DECIDING.contains(&ctx.role()) {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.store.reader().await?;
+        let mut grants =
+            store::role_grants_since(&mut conn, ctx.org_id(), &DECIDING, now - Duration::days(30))
+                .await?;
+        grants.retain(|grant| grant.member != ctx.user().id);
+        Ok(grants)
+    }
+
     /// The members of the organisation, for the administrators who manage them.
     pub async fn list_members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
         ctx.require(Permission::ManageMembers)?;
@@ -119,7 +139,8 @@ impl App {
             )
             .await?;
         }
-        store::insert_membership(&mut tx, ctx.org_id(), user.id, role, now).await?;
+        store::insert_membership(&mut tx, ctx.org_id(), user.id, role, Some(ctx.user.id), now)
+            .await?;
         let record_id = format!("{}:{}", ctx.org_id(), user.id);
         let change = Change::created(
             RecordType::Membership,
@@ -156,7 +177,8 @@ impl App {
         let user = store::find_user_by_id(&mut tx, user_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        store::upsert_membership(&mut tx, ctx.org_id(), user_id, role, now).await?;
+        store::upsert_membership(&mut tx, ctx.org_id(), user_id, role, Some(ctx.user.id), now)
+            .await?;
         keep_an_administrator(&mut tx, ctx).await?;
         let record_id = format!("{}:{}", ctx.org_id(), user_id);
         let change = Change::updated(

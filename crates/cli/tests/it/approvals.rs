@@ -188,8 +188,9 @@ on_both_backends! {
 
 on_both_backends! {
     async fn two_approvers_deciding_at_once_make_one_decision(app) {
-        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
+        // Both approvers held the role before the request was made.
         app.member("acme", "beatrice@acme.example", Role::Approver).await;
+        let (manager, approver, objective_id, approval_id) = submitted(&app).await;
         let second = app.api("acme", "beatrice@acme.example", TokenScope::ReadWrite).await;
         let decision = format!("/api/v1/orgs/acme/approvals/{approval_id}/decision");
         let approve = json!({ "decision": "approve" });
@@ -299,5 +300,76 @@ on_both_backends! {
         let (code, done) = manager.send_json(Method::PUT, &url, &achieved).await;
         assert_eq!(code, StatusCode::OK, "{done}");
         assert_eq!(done["status"], "achieved");
+    }
+}
+
+/// The id of a member, from the members list.
+async fn member_id(admin: &crate::support::Client, email: &str) -> String {
+    let (_, members) = admin.get_json("/api/v1/orgs/acme/members").await;
+    members
+        .as_array()
+        .or_else(|| members["items"].as_array())
+        .expect("members")
+        .iter()
+        .find(|m| m["email"] == email)
+        .and_then(|m| m["user_id"].as_str())
+        .expect("member")
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn a_requester_cannot_sign_off_through_a_role_they_gave_or_gave_late(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "sock@acme.example", Role::Contributor).await;
+        app.member("acme", "late@acme.example", Role::Contributor).await;
+        app.member("acme", "arthur@acme.example", Role::Approver).await;
+        let admin = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        // Before asking, the administrator makes a second account an approver.
+        let sock_id = member_id(&admin, "sock@acme.example").await;
+        let (status, _) = admin.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{sock_id}"), &json!({ "role": "approver" })).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (_, created) = admin.post_json("/api/v1/orgs/acme/objectives", &objective("Mine to sign")).await;
+        let id = created["id"].as_str().expect("id");
+        let (status, approval) = admin.post_json(&format!("/api/v1/orgs/acme/objectives/{id}/submit"), &json!({ "version": 1 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{approval}");
+        let decision = format!("/api/v1/orgs/acme/approvals/{}/decision", approval["id"].as_str().expect("id"));
+
+        let sock = app.api("acme", "sock@acme.example", TokenScope::ReadWrite).await;
+        let (status, problem) = sock.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(problem["detail"].as_str().expect("detail").contains("person who made this request"), "{problem}");
+
+        // A role given after the request, even by someone else, does not decide it.
+        app.app.grant_role("acme", "late@acme.example", Role::Approver, custos_app::now()).await.expect("grant");
+        let late = app.api("acme", "late@acme.example", TokenScope::ReadWrite).await;
+        let (status, problem) = late.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(problem["detail"].as_str().expect("detail").contains("after this request"), "{problem}");
+
+        // The other approvers see who was made an approver, and by whom.
+        let arthur_home = app.browser("arthur@acme.example").await.get("/orgs/acme").await.text().await.expect("home");
+        assert!(arthur_home.contains("sock@acme.example became approver (senior management), given by ada@acme.example"), "{arthur_home}");
+
+        // An approver whose role predates the request, given by someone else, decides; the
+        // decision shows who had given them the role, and when.
+        let arthur = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+        let (status, decided) = arthur.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::OK, "{decided}");
+        assert!(decided["decider_role_granted_at"].is_string(), "{decided}");
+        assert!(decided["decider_role_granted_by"].is_null(), "given from the command line: {decided}");
+        assert!(decided["decided_at"].as_str() > decided["decider_role_granted_at"].as_str());
+    }
+}
+
+on_both_backends! {
+    /// The API refuses such accounts altogether; the page and the decision rule refuse too.
+    async fn an_account_on_an_administrators_password_cannot_decide(app) {
+        let (_, _, _, approval_id) = submitted(&app).await;
+        // The approver's account is reset to a password an administrator chose.
+        app.app.reset_password("arthur@acme.example", "an administrator's choice 1", custos_app::now()).await.expect("reset");
+        let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+        let (status, problem) = approver.post_json(&format!("/api/v1/orgs/acme/approvals/{approval_id}/decision"), &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(problem["detail"].as_str().expect("detail").contains("own password"), "{problem}");
     }
 }

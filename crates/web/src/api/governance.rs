@@ -35,6 +35,12 @@ pub struct ApprovalView {
     pub decided_by_name: Option<String>,
     pub decided_at: Option<String>,
     pub decision_comment: Option<String>,
+    /// Who had given the decider their role (absent when an instance operator did), as it
+    /// stood at the decision.
+    pub decider_role_granted_by: Option<uuid::Uuid>,
+    pub decider_role_granted_by_name: Option<String>,
+    /// When the decider had been given their role.
+    pub decider_role_granted_at: Option<String>,
 }
 
 impl From<Approval> for ApprovalView {
@@ -55,6 +61,11 @@ impl From<Approval> for ApprovalView {
             decided_by_name: a.decided_by_name,
             decided_at: a.decided_at.map(custos_app::domain::dates::rfc3339),
             decision_comment: a.decision_comment,
+            decider_role_granted_by: a.decider_role_granted_by,
+            decider_role_granted_by_name: a.decider_role_granted_by_name,
+            decider_role_granted_at: a
+                .decider_role_granted_at
+                .map(custos_app::domain::dates::rfc3339),
         }
     }
 }

@@ -157,6 +157,8 @@ struct ShowPage {
     changes: Vec<custos_app::domain::diff::FieldChange>,
     record_href: String,
     can_decide: bool,
+    /// Why this member, whose role decides, may not decide this request.
+    decision_refusal: Option<&'static str>,
     comment: String,
     comment_max: usize,
     errors: ValidationErrors,
@@ -188,6 +190,7 @@ async fn show_page(
         content,
         last_approved,
         changes,
+        decision_refusal,
     } = review;
     let mut layout = Layout::new(
         state,
@@ -206,8 +209,9 @@ async fn show_page(
         .map(|path| layout.org_href(&format!("/{path}")))
         .unwrap_or_default();
     let ctx = &page.ctx;
-    let can_decide =
-        ctx.can(Permission::DecideApprovals) && approval.decidable_by(ctx.role(), ctx.user().id);
+    let can_decide = ctx.can(Permission::DecideApprovals)
+        && approval.decidable_by(ctx.role(), ctx.user().id)
+        && decision_refusal.is_none();
     Ok(ShowPage {
         layout,
         approval,
@@ -217,6 +221,7 @@ async fn show_page(
         changes,
         record_href,
         can_decide,
+        decision_refusal,
         comment,
         comment_max: custos_app::domain::governance::COMMENT_MAX,
         errors,

@@ -316,6 +316,7 @@ struct HomePage {
     objective_total: i64,
     journey: Vec<JourneyStep>,
     waiting_for_me: Vec<Approval>,
+    decider_grants: Vec<custos_app::RoleGrant>,
     can_view_objectives: bool,
 }
 
@@ -335,12 +336,14 @@ pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Respon
         .items;
     let objective_total = objective_counts.iter().map(|(_, n)| n).sum();
     let journey = state.app.journey(ctx).await?;
+    let decider_grants = state.app.recent_decider_grants(ctx, now()).await?;
     Ok(render(&HomePage {
         layout,
         objective_counts,
         objective_total,
         journey,
         waiting_for_me,
+        decider_grants,
         can_view_objectives,
     }))
 }

@@ -1,0 +1,10 @@
+-- Segregation of duties: who gave each member their current role, and when; and, on each
+-- decision, who had given the decider their role. Memberships made before this change keep
+-- their creation time as the grant time and an unknown granter.
+ALTER TABLE memberships ADD COLUMN granted_by uuid REFERENCES users (id);
+ALTER TABLE memberships ADD COLUMN role_granted_at timestamptz;
+UPDATE memberships SET role_granted_at = created_at;
+ALTER TABLE memberships ALTER COLUMN role_granted_at SET NOT NULL;
+ALTER TABLE approvals ADD COLUMN decider_granted_by uuid REFERENCES users (id);
+ALTER TABLE approvals ADD COLUMN decider_granted_at timestamptz;
+CREATE INDEX memberships_org_granted ON memberships (org_id, role_granted_at);
