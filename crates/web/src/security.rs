@@ -20,7 +20,11 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !is_safe(request.method())
         && !is_api_bearer_request(&request, &state.config.base_path)
-        && is_cross_origin(request.headers(), state.config.public_origin().as_deref())
+        && is_cross_origin(
+            request.headers(),
+            state.config.public_origin().as_deref(),
+            arrival_scheme(&request, &state.config.trusted_proxies),
+        )
     {
         tracing::warn!(method = %request.method(), path = %request.uri().path(), "refused a cross-origin request");
         return error::plain_problem(
@@ -63,9 +67,29 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The scheme a request reached us by: what a trusted reverse proxy says in
+/// `X-Forwarded-Proto`, else plain HTTP (Custos itself does not terminate TLS).
+fn arrival_scheme<'r>(request: &'r Request, trusted_proxies: &[IpAddr]) -> &'r str {
+    let from_trusted_proxy = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|info| trusted_proxies.contains(&info.0.ip()));
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|proto| matches!(*proto, "http" | "https"));
+    match forwarded {
+        Some(proto) if from_trusted_proxy => proto,
+        _ => "http",
+    }
+}
+
 /// True when the browser tells us the request comes from another origin. Requests without
-/// either header come from non-browser clients, which cannot carry a victim's cookies.
-fn is_cross_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+/// either header come from non-browser clients, which cannot carry a victim's cookies. An
+/// origin is scheme and host: a plain-HTTP page on Custos's own host name is another
+/// origin than Custos served over HTTPS.
+fn is_cross_origin(headers: &HeaderMap, public_origin: Option<&str>, arrival_scheme: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");
     }
@@ -79,9 +103,17 @@ fn is_cross_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, host)| host);
-    origin_host != Some(host.to_lowercase().as_str())
+        .unwrap_or_default()
+        .to_lowercase();
+    // On the public host only the public origin's scheme is ours; reached by another name
+    // (an address on the internal network), the scheme the request came in by.
+    let public_host = public_origin
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, h)| h);
+    if public_host == Some(host.as_str()) {
+        return true;
+    }
+    origin != format!("{arrival_scheme}://{host}")
 }
 
 #[cfg(test)]
@@ -100,6 +132,7 @@ mod tests {
     #[test]
     fn fetch_metadata_decides_when_present() {
         let public = Some("https://isms.example.org");
+        let is_cross_origin = |h: &HeaderMap, p| is_cross_origin(h, p, "http");
         assert!(!is_cross_origin(
             &headers(&[("sec-fetch-site", "same-origin")]),
             public
@@ -121,6 +154,7 @@ mod tests {
     #[test]
     fn origin_must_match_the_public_origin_or_host() {
         let public = Some("https://isms.example.org");
+        let is_cross_origin = |h: &HeaderMap, p| is_cross_origin(h, p, "http");
         assert!(!is_cross_origin(
             &headers(&[("origin", "https://isms.example.org")]),
             public
@@ -140,6 +174,37 @@ mod tests {
             public
         ));
         assert!(!is_cross_origin(&headers(&[]), public));
+    }
+
+    #[test]
+    fn the_scheme_is_part_of_the_origin() {
+        let public = Some("https://isms.example.org");
+        // A plain-HTTP page on the public host name is not Custos served over HTTPS.
+        assert!(is_cross_origin(
+            &headers(&[
+                ("origin", "http://isms.example.org"),
+                ("host", "isms.example.org")
+            ]),
+            public,
+            "http"
+        ));
+        // Reached by an internal address, the scheme must be the one the request came by.
+        assert!(is_cross_origin(
+            &headers(&[
+                ("origin", "https://10.0.0.5:8080"),
+                ("host", "10.0.0.5:8080")
+            ]),
+            public,
+            "http"
+        ));
+        assert!(!is_cross_origin(
+            &headers(&[
+                ("origin", "https://10.0.0.5:8080"),
+                ("host", "10.0.0.5:8080")
+            ]),
+            public,
+            "https"
+        ));
     }
 }
 
