@@ -53,8 +53,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CUSTOS_SECURE_COOKIES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secure_cookies: Option<bool>,
-    /// A reverse proxy whose X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several; in the
-    /// environment, CUSTOS_TRUSTED_PROXIES='["10.0.0.1", "10.0.0.2"]').
+    /// A reverse proxy whose X-Forwarded-For and X-Forwarded-Proto headers are believed
+    /// (repeat for several; in the environment, CUSTOS_TRUSTED_PROXIES='["10.0.0.1",
+    /// "10.0.0.2"]').
     #[arg(long = "trusted-proxy")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
