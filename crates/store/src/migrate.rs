@@ -25,6 +25,9 @@ pub struct Migration {
 pub enum Backfill {
     /// `objectives.title_key` from each title (see `custos_domain::list::sort_key`).
     ObjectiveTitleKeys,
+    /// The instance events rooting the audit chains of organisations created before
+    /// creating one appended such an event.
+    RootOrganisationChains,
 }
 
 impl Backfill {
@@ -42,6 +45,9 @@ impl Backfill {
                     .await?;
                 }
                 Ok(())
+            }
+            Backfill::RootOrganisationChains => {
+                crate::audit::root_existing_chains(conn, timestamp::now()).await
             }
         }
     }
@@ -84,6 +90,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0003_title_key.sqlite.sql")),
         postgres: Some(include_str!("../migrations/0003_native_types.postgres.sql")),
         backfill: Some(Backfill::ObjectiveTitleKeys),
+    },
+    Migration {
+        version: 6,
+        name: "audit_anchoring",
+        sql: include_str!("../migrations/0006_audit_anchoring.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: Some(Backfill::RootOrganisationChains),
     },
 ];
 
