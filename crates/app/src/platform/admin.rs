@@ -285,4 +285,14 @@ impl Administration {
         };
         Ok(audit_store::verify(&self.store, anchors).await?.chains)
     }
+
+    /// Verifies the audit trail and that it still holds every checkpoint whose signature
+    /// verifies with one of `keys`.
+    pub async fn verify_audit_trail(
+        &self,
+        checkpoints: &[super::checkpoints::ReadCheckpoint],
+        keys: &[super::checkpoints::AuditPublicKey],
+    ) -> AppResult<super::checkpoints::AuditVerification> {
+        super::checkpoints::verify_trail(&self.store, checkpoints, keys).await
+    }
 }

@@ -20,6 +20,7 @@ pub mod admin;
 mod audit;
 mod auth;
 pub(crate) mod auth_cache;
+pub mod checkpoints;
 mod members;
 mod organisations;
 mod tokens;
