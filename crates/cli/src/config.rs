@@ -13,6 +13,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+/// The longest wait between two audit checkpoints while serving: a week.
+const MAX_CHECKPOINT_MINUTES: u64 = 7 * 24 * 60;
+
 /// Options every command understands.
 #[derive(Args, Serialize, Default)]
 pub struct SharedArgs {
@@ -142,6 +145,11 @@ impl Config {
             figment = figment.merge(Serialized::globals(serve));
         }
         let mut config: Config = figment.extract().context("invalid configuration")?;
+        if config.audit_checkpoint_minutes > MAX_CHECKPOINT_MINUTES {
+            bail!(
+                "audit_checkpoint_minutes must be from 0 (none) to {MAX_CHECKPOINT_MINUTES} (a week)"
+            );
+        }
         // Secrets may come from a file (container secrets) rather than the environment.
         if let Ok(path) = std::env::var("CUSTOS_DATABASE_URL_FILE")
             && shared.database_url.is_none()

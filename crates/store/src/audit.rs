@@ -418,8 +418,18 @@ async fn verify_in(conn: &mut Conn, anchors: Anchors<'_>) -> StoreResult<Verific
     }
     check_roots(conn, &mut reports).await?;
     let mut checkpoints = Vec::new();
+    // Several instances, or repeated runs, write the same point more than once.
+    let mut checked: HashMap<&ChainPoint, Option<BrokenLink>> = HashMap::new();
     for (index, point) in anchors.checkpoints.iter().enumerate() {
-        if let Some(broken) = check_point(conn, point).await? {
+        let broken = match checked.get(point) {
+            Some(known) => known.clone(),
+            None => {
+                let found = check_point(conn, point).await?;
+                checked.insert(point, found.clone());
+                found
+            }
+        };
+        if let Some(broken) = broken {
             checkpoints.push((index, broken));
         }
     }
@@ -699,14 +709,6 @@ async fn check_roots(conn: &mut Conn, reports: &mut Vec<ChainReport>) -> StoreRe
             ));
         }
     }
-    let genesis: HashMap<String, String> = conn
-        .fetch_all::<(String, String)>(
-            "SELECT chain, hash FROM audit_events WHERE seq = 1 AND chain <> $1",
-            params![INSTANCE_CHAIN],
-        )
-        .await?
-        .into_iter()
-        .collect();
     for report in reports.iter_mut() {
         if report.chain == INSTANCE_CHAIN || report.broken.is_some() {
             continue;
@@ -715,11 +717,15 @@ async fn check_roots(conn: &mut Conn, reports: &mut Vec<ChainReport>) -> StoreRe
             None => {
                 Some("the chain is not rooted: no instance event records its creation".to_owned())
             }
-            Some(root) if genesis.get(&report.chain) != Some(&root.genesis_hash) => Some(format!(
-                "event 1 is not the first event that instance event {} records for this chain",
-                root.instance_seq
-            )),
-            Some(_) => None,
+            Some(root) => {
+                let genesis = event_hash(conn, &report.chain, 1).await?;
+                (genesis.as_ref() != Some(&root.genesis_hash)).then(|| {
+                    format!(
+                        "event 1 is not the first event that instance event {} records for this chain",
+                        root.instance_seq
+                    )
+                })
+            }
         };
         if let Some(reason) = reason {
             report.broken = Some(BrokenLink {

@@ -374,3 +374,26 @@ on_both_backends! {
         assert!(verified.status.success(), "{}", text(&verified));
     }
 }
+
+#[test]
+fn a_checkpoint_interval_beyond_a_week_is_refused() {
+    let dir = TempDir::new();
+    let output = custos_command()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--audit-checkpoint-minutes",
+            "18446744073709551615",
+        ])
+        .arg("--data-dir")
+        .arg(&dir.0)
+        .output()
+        .expect("run custos");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("audit_checkpoint_minutes must be from 0 (none) to 10080"),
+        "{}",
+        text(&output)
+    );
+}
