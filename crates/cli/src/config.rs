@@ -7,10 +7,14 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use custos_app::platform::checkpoints::{AuditKey, CheckpointSink, Checkpointer};
 use custos_app::{Administration, Settings, now};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+
+/// The longest wait between two audit checkpoints while serving: a week.
+const MAX_CHECKPOINT_MINUTES: u64 = 7 * 24 * 60;
 
 /// Options every command understands.
 #[derive(Args, Serialize, Default)]
@@ -32,6 +36,16 @@ pub struct SharedArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// The file holding the instance key that signs audit checkpoints (default: audit.key in
+    /// the data directory, created on first use).
+    #[arg(long, global = true, env = "CUSTOS_AUDIT_KEY_FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_key_file: Option<PathBuf>,
+    /// The file audit checkpoints are appended to (default: audit-checkpoints.jsonl in the
+    /// data directory).
+    #[arg(long, global = true, env = "CUSTOS_AUDIT_CHECKPOINT_FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_checkpoint_file: Option<PathBuf>,
 }
 
 /// Options of `custos serve`.
@@ -59,6 +73,14 @@ pub struct ServeArgs {
     #[arg(long = "trusted-proxy")]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Minutes between audit checkpoints (default 15; 0 writes none while serving).
+    #[arg(long, env = "CUSTOS_AUDIT_CHECKPOINT_MINUTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_checkpoint_minutes: Option<u64>,
+    /// Print audit checkpoints on standard output too, for a log collector: true or false.
+    #[arg(long, env = "CUSTOS_AUDIT_CHECKPOINT_STDOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_checkpoint_stdout: Option<bool>,
     /// Create the demo organisation "Acme Ltd" with a user for every role.
     #[arg(long)]
     #[serde(skip)]
@@ -78,6 +100,14 @@ pub struct Config {
     pub log: String,
     /// `text` or `json`.
     pub log_format: String,
+    /// The instance key that signs audit checkpoints; None: audit.key in the data directory.
+    pub audit_key_file: Option<PathBuf>,
+    /// Where checkpoints are appended; None: audit-checkpoints.jsonl in the data directory.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// Whether checkpoints are printed on standard output as well.
+    pub audit_checkpoint_stdout: bool,
+    /// Minutes between checkpoints while serving; 0 for none.
+    pub audit_checkpoint_minutes: u64,
 }
 
 impl Default for Config {
@@ -92,6 +122,10 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             log: "info".into(),
             log_format: "text".into(),
+            audit_key_file: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_stdout: false,
+            audit_checkpoint_minutes: 15,
         }
     }
 }
@@ -112,6 +146,11 @@ impl Config {
             figment = figment.merge(Serialized::globals(serve));
         }
         let mut config: Config = figment.extract().context("invalid configuration")?;
+        if config.audit_checkpoint_minutes > MAX_CHECKPOINT_MINUTES {
+            bail!(
+                "audit_checkpoint_minutes must be from 0 (none) to {MAX_CHECKPOINT_MINUTES} (a week)"
+            );
+        }
         // Secrets may come from a file (container secrets) rather than the environment.
         if let Ok(path) = std::env::var("CUSTOS_DATABASE_URL_FILE")
             && shared.database_url.is_none()
@@ -136,6 +175,45 @@ impl Config {
         })?;
         let path = self.data_dir.join("custos.db");
         Ok(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    /// The file of the key that signs audit checkpoints.
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.audit_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit.key"))
+    }
+
+    /// Where checkpoints go; `stdout` adds standard output to what is configured.
+    pub fn checkpoint_sink(&self, stdout: bool) -> CheckpointSink {
+        CheckpointSink {
+            file: Some(
+                self.audit_checkpoint_file
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("audit-checkpoints.jsonl")),
+            ),
+            stdout: stdout || self.audit_checkpoint_stdout,
+        }
+    }
+
+    /// The key that signs checkpoints, created in the data directory on first use. A key file
+    /// configured elsewhere must exist: a mistyped path must not start a new key silently.
+    pub fn open_or_create_audit_key(&self) -> anyhow::Result<AuditKey> {
+        let path = self.audit_key_file();
+        if self.audit_key_file.is_some() {
+            return Ok(AuditKey::open(&path)?);
+        }
+        create_private_dir(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
+        let (key, created) = AuditKey::open_or_create(&path)?;
+        if created {
+            tracing::info!(path = %path.display(), key_id = %key.public_key().key_id(), "created the audit checkpoint key");
+        }
+        Ok(key)
     }
 
     fn public_url(&self, listen: SocketAddr) -> String {
@@ -214,6 +292,15 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         show_demo_logins: demo,
         trusted_proxies: config.trusted_proxies.clone(),
     };
+    let checkpoints = if config.audit_checkpoint_minutes > 0 {
+        let key = config
+            .open_or_create_audit_key()
+            .context("cannot use the audit checkpoint key")?;
+        let sink = config.checkpoint_sink(false);
+        Some((Checkpointer::new(key, sink.clone()), sink))
+    } else {
+        None
+    };
     // Requests get the application only, never the administration.
     let router = custos_web::router(app.app().clone(), web);
 
@@ -239,6 +326,26 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         );
         println!("  (or start with --demo to explore a sample organisation)");
     }
+    match checkpoints {
+        Some((checkpointer, sink)) => {
+            println!(
+                "  audit checkpoints: every {} min to {}{} (key {})",
+                config.audit_checkpoint_minutes,
+                sink.file
+                    .as_deref()
+                    .map_or_else(String::new, |path| path.display().to_string()),
+                if sink.stdout {
+                    " and standard output"
+                } else {
+                    ""
+                },
+                checkpointer.key().public_key().key_id()
+            );
+            let every = std::time::Duration::from_secs(config.audit_checkpoint_minutes * 60);
+            tokio::spawn(checkpoint_on_schedule(app.clone(), checkpointer, every));
+        }
+        None => println!("  audit checkpoints: off (audit_checkpoint_minutes = 0)"),
+    }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, %address, "ready");
 
     axum::serve(
@@ -250,6 +357,39 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     .context("the server stopped")?;
     app.close().await;
     Ok(())
+}
+
+/// Signs the audit chains now and then every `every`, for as long as the server runs. A
+/// failure is logged and retried at the next tick; a broken chain is logged and not signed.
+async fn checkpoint_on_schedule(
+    app: Administration,
+    mut checkpointer: Checkpointer,
+    every: std::time::Duration,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match checkpointer.run(&app, now()).await {
+            Ok(run) => {
+                for broken in &run.broken {
+                    tracing::error!(
+                        chain = %broken.chain,
+                        seq = broken.seq,
+                        reason = %broken.reason,
+                        "an audit chain does not verify; it was not checkpointed"
+                    );
+                }
+                tracing::info!(
+                    written = run.written.len(),
+                    unchanged = run.unchanged,
+                    broken = run.broken.len(),
+                    "audit checkpoints"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "audit checkpoints could not be written"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

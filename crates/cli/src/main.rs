@@ -5,6 +5,7 @@
 mod config;
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -159,8 +160,26 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every hash chain and report the first broken link.
-    Verify,
+    /// Recompute every hash chain, check that each organisation's chain is rooted in the
+    /// instance chain, and report the first broken link of each.
+    Verify {
+        /// A file of signed checkpoints (JSON lines): the database must still hold each one.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// A public key (64 hexadecimal characters) that checkpoints may be signed with; repeat
+        /// for keys used before a rotation. Default: the instance key's public half.
+        #[arg(long = "public-key")]
+        public_keys: Vec<String>,
+    },
+    /// Verify the chains and sign a checkpoint of each chain's newest event, appended to the
+    /// checkpoint file.
+    Checkpoint {
+        /// Print the checkpoints on standard output too.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Print the public key that verifies checkpoints (creating the instance key if needed).
+    PublicKey,
 }
 
 #[tokio::main]
@@ -286,9 +305,45 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("{}", created.secret);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(command) => audit(config, command).await,
+    }
+}
+
+async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    use custos_app::platform::checkpoints::{
+        AuditKey, AuditPublicKey, Checkpointer, read_checkpoints,
+    };
+    match command {
+        AuditCommand::Verify {
+            checkpoints,
+            public_keys,
+        } => {
+            let checkpoints = match &checkpoints {
+                Some(path) => read_checkpoints(path)?,
+                None => Vec::new(),
+            };
+            let mut keys = Vec::new();
+            for raw in &public_keys {
+                keys.push(
+                    AuditPublicKey::parse(raw)
+                        .map_err(|e| anyhow::anyhow!("--public-key {raw:?}: {e}"))?,
+                );
+            }
+            if keys.is_empty() && !checkpoints.is_empty() {
+                let path = config.audit_key_file();
+                if !path.exists() {
+                    bail!(
+                        "no key to verify the checkpoints with: {} does not exist; pass --public-key",
+                        path.display()
+                    );
+                }
+                keys.push(AuditKey::open(&path)?.public_key().clone());
+            }
             let app = open(&config).await?;
-            let reports = app.verify_audit_chains().await.map_err(explain)?;
+            let verification = app
+                .verify_audit_trail(&checkpoints, &keys)
+                .await
+                .map_err(explain)?;
             let organisations = app.list_organisations().await.map_err(explain)?;
             let name_of = |chain: &str| {
                 organisations
@@ -296,32 +351,77 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     .find(|o| o.id.to_string() == chain)
                     .map_or_else(|| chain.to_owned(), |o| format!("{} ({chain})", o.slug))
             };
-            let mut broken = false;
-            for report in &reports {
+            for report in &verification.chains {
                 match &report.broken {
                     None => println!(
                         "ok      chain {} ({} events)",
                         name_of(&report.chain),
                         report.events
                     ),
-                    Some(link) => {
-                        broken = true;
-                        println!(
-                            "BROKEN  chain {} at event {}: {}",
-                            name_of(&link.chain),
-                            link.seq,
-                            link.reason
-                        );
-                    }
+                    Some(link) => println!(
+                        "BROKEN  chain {} at event {}: {}",
+                        name_of(&link.chain),
+                        link.seq,
+                        link.reason
+                    ),
                 }
             }
-            if broken {
-                eprintln!("The audit trail has been altered: see the first broken link above.");
-                Ok(ExitCode::FAILURE)
-            } else {
-                println!("All {} audit chain(s) verify.", reports.len());
-                Ok(ExitCode::SUCCESS)
+            for problem in &verification.checkpoint_problems {
+                println!(
+                    "BROKEN  chain {} at event {}: {}",
+                    name_of(&problem.chain),
+                    problem.seq,
+                    problem.reason
+                );
             }
+            if !verification.holds() {
+                eprintln!("The audit trail has been altered: see the broken links above.");
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("All {} audit chain(s) verify.", verification.chains.len());
+            if !checkpoints.is_empty() {
+                println!(
+                    "The database holds all {} checkpoint(s).",
+                    verification.checkpoints_checked
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Checkpoint { stdout } => {
+            let key = config.open_or_create_audit_key()?;
+            let sink = config.checkpoint_sink(stdout);
+            let app = open(&config).await?;
+            let mut checkpointer = Checkpointer::new(key, sink.clone());
+            let run = checkpointer.run(&app, now()).await?;
+            // Standard output carries the checkpoints when asked; the summary goes aside.
+            for broken in &run.broken {
+                eprintln!(
+                    "NOT SIGNED  chain {} at event {}: {}",
+                    broken.chain, broken.seq, broken.reason
+                );
+            }
+            eprintln!(
+                "{} checkpoint(s) written{}.",
+                run.written.len(),
+                sink.file
+                    .as_deref()
+                    .map_or_else(String::new, |path| format!(" to {}", path.display()))
+            );
+            if run.broken.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("Chains that do not verify are never signed: run custos audit verify.");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        AuditCommand::PublicKey => {
+            let key = config.open_or_create_audit_key()?;
+            eprintln!(
+                "Key id {}; verify checkpoints with:",
+                key.public_key().key_id()
+            );
+            println!("{}", key.public_key().to_hex());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -643,4 +643,15 @@ pub struct ChainReport {
     pub chain: String,
     pub events: i64,
     pub broken: Option<BrokenLink>,
+    /// The newest event of a chain that holds: what a checkpoint signs.
+    pub head: Option<ChainPoint>,
+}
+
+/// One event of an audit chain, named by its sequence number and hash: the chain's state up
+/// to and including that event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChainPoint {
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
 }

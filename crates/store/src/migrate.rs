@@ -25,6 +25,9 @@ pub struct Migration {
 pub enum Backfill {
     /// `objectives.title_key` from each title (see `custos_domain::list::sort_key`).
     ObjectiveTitleKeys,
+    /// The instance events rooting the audit chains of organisations created before
+    /// creating one appended such an event.
+    RootOrganisationChains,
 }
 
 impl Backfill {
@@ -42,6 +45,9 @@ impl Backfill {
                     .await?;
                 }
                 Ok(())
+            }
+            Backfill::RootOrganisationChains => {
+                crate::audit::root_existing_chains(conn, timestamp::now()).await
             }
         }
     }
@@ -92,6 +98,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0004_role_grants.sqlite.sql")),
         postgres: Some(include_str!("../migrations/0004_role_grants.postgres.sql")),
         backfill: None,
+    },
+    Migration {
+        version: 5,
+        name: "audit_anchoring",
+        sql: include_str!("../migrations/0005_audit_anchoring.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: Some(Backfill::RootOrganisationChains),
     },
 ];
 

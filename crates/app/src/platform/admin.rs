@@ -178,31 +178,21 @@ impl Administration {
         Ok(user)
     }
 
-    /// Creates an organisation, or returns the existing one with this slug.
+    /// Creates an organisation, or returns the existing one with this slug. Its chain is
+    /// rooted in the instance chain as from the web ([`App::create_organisation`]).
     pub async fn ensure_organisation(
         &self,
         slug: &str,
         name: &str,
         now: OffsetDateTime,
     ) -> AppResult<Organisation> {
-        let slug = Slug::parse(slug)?;
-        let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", name, 200);
-        errors.into_result(())?;
-        let mut tx = self.store.begin().await?;
-        if let Some(existing) = store::find_organisation_by_slug(&mut tx, slug.as_str()).await? {
-            return Ok(existing);
+        match self
+            .insert_organisation(slug, name, None, CLI_ACTOR, now)
+            .await?
+        {
+            super::organisations::Founded::Created(organisation)
+            | super::organisations::Founded::Existing(organisation) => Ok(organisation),
         }
-        let organisation = Organisation {
-            id: Uuid::now_v7(),
-            slug: slug.as_str().to_owned(),
-            name,
-        };
-        store::insert_organisation(&mut tx, &organisation, now).await?;
-        let change = Change::created(RecordType::Organisation, organisation.id, &organisation)?;
-        cli_event(&mut tx, Some(organisation.id), change, now).await?;
-        custos_store::commit(tx).await?;
-        Ok(organisation)
     }
 
     /// Gives a user a role in an organisation (replacing any previous role there).
@@ -278,8 +268,32 @@ impl Administration {
         .await
     }
 
-    /// Recomputes every audit chain of the instance.
+    /// Recomputes every audit chain of the instance and checks that each organisation's chain
+    /// is rooted in the instance chain.
     pub async fn verify_audit_chains(&self) -> AppResult<Vec<crate::ChainReport>> {
-        Ok(audit_store::verify(&self.store).await?)
+        self.verify_audit_from(&[]).await
+    }
+
+    /// As [`Self::verify_audit_chains`], recomputing each chain from a point verified before
+    /// rather than from its first event.
+    pub(crate) async fn verify_audit_from(
+        &self,
+        verified: &[ChainPoint],
+    ) -> AppResult<Vec<crate::ChainReport>> {
+        let anchors = audit_store::Anchors {
+            checkpoints: &[],
+            verified,
+        };
+        Ok(audit_store::verify(&self.store, anchors).await?.chains)
+    }
+
+    /// Verifies the audit trail and that it still holds every checkpoint whose signature
+    /// verifies with one of `keys`.
+    pub async fn verify_audit_trail(
+        &self,
+        checkpoints: &[super::checkpoints::ReadCheckpoint],
+        keys: &[super::checkpoints::AuditPublicKey],
+    ) -> AppResult<super::checkpoints::AuditVerification> {
+        super::checkpoints::verify_trail(&self.store, checkpoints, keys).await
     }
 }

@@ -4,8 +4,9 @@
 use custos_domain::ValidationErrors;
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{
-    AuditAction, AuditEvent, AuditFilter, Email, LOCKOUT_MINUTES, MAX_FAILED_LOGINS, Membership,
-    Organisation, Permission, RecordType, Role, Slug, TokenScope, User, check_password_policy,
+    AuditAction, AuditEvent, AuditFilter, ChainPoint, Email, LOCKOUT_MINUTES, MAX_FAILED_LOGINS,
+    Membership, Organisation, Permission, RecordType, Role, Slug, TokenScope, User,
+    check_password_policy,
 };
 use custos_domain::validation::required_text;
 use custos_store::audit::{self as audit_store, NewEvent};
@@ -19,7 +20,9 @@ pub mod admin;
 mod audit;
 mod auth;
 pub(crate) mod auth_cache;
+pub mod checkpoints;
 mod members;
+mod organisations;
 mod tokens;
 
 pub(crate) use audit::{Change, append_change, cli_event, record_change};

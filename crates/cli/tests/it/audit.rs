@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use crate::on_both_backends;
 use crate::support::{TestApp, objective};
 
-async fn broken_links(app: &TestApp) -> Vec<(String, i64, String)> {
+pub(crate) async fn broken_links(app: &TestApp) -> Vec<(String, i64, String)> {
     app.app
         .verify_audit_chains()
         .await
@@ -18,7 +18,7 @@ async fn broken_links(app: &TestApp) -> Vec<(String, i64, String)> {
 }
 
 /// An organisation with a handful of audited changes; returns its id.
-async fn with_history(app: &TestApp) -> String {
+pub(crate) async fn with_history(app: &TestApp) -> String {
     app.member("acme", "maya@acme.example", Role::IsmsManager)
         .await;
     let api = app

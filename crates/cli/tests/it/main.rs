@@ -4,6 +4,7 @@
 mod api_docs;
 mod approvals;
 mod audit;
+mod audit_anchoring;
 mod auth;
 mod cli;
 mod demo;

@@ -93,9 +93,13 @@ async fn every_older_schema_upgrades_with_its_data() {
             .expect("connect");
         // Schema 1: a user and an organisation written before `must_change_password` existed.
         assert_eq!(app.migrate_up_to(1).await.expect("migrate to 1"), 1);
-        app.ensure_organisation("acme", "Acme Ltd", custos_app::now())
-            .await
-            .expect("org");
+        let too_new = app
+            .ensure_organisation("acme", "Acme Ltd", custos_app::now())
+            .await;
+        assert!(too_new.is_err(), "schema 1 has no hash_version column");
+        for row in schema_1_organisation() {
+            assert_eq!(crate::support::raw_sql(&url, &row).await, 1, "{row}");
+        }
         let too_new = app
             .create_user(
                 "ada@acme.example",
@@ -133,25 +137,37 @@ async fn every_older_schema_upgrades_with_its_data() {
             app.list_organisations().await.expect("orgs")[0].slug,
             "acme"
         );
+        let reports = app.verify_audit_chains().await.expect("verify");
+        assert!(
+            reports.iter().all(|r| r.broken.is_none()),
+            "{url}: the upgrade roots the organisation's chain: {reports:?}"
+        );
     }
 }
 
 const ORG: &str = "0190a000-0000-7000-8000-00000000000a";
 const ADA: &str = "0190a000-0000-7000-8000-0000000000ad";
 
-/// The hash schema 2 wrote for an audit event, recomputed here independently of the store:
-/// SHA-256 of a JSON array of the stored fields.
-fn schema_2_event(seq: i64, prev_hash: &str, record_id: &str, after: &str) -> (String, String) {
+/// The hash schemas 1 to 5 wrote for an audit event of `ORG`'s chain (hash version 1),
+/// recomputed here independently of the store: SHA-256 of a JSON array of the stored fields,
+/// the event id left out. Returns the INSERT as those schemas wrote it, and the hash.
+fn version_1_event(
+    seq: i64,
+    prev_hash: &str,
+    (actor_id, actor): (Option<&str>, &str),
+    (record_type, record_id): (&str, &str),
+    after: &str,
+) -> (String, String) {
     use sha2::Digest;
     let occurred_at = format!("2026-0{seq}-01T10:00:00.123456Z");
     let canonical = serde_json::json!([
         ORG,
         seq,
         ORG,
-        ADA,
-        "Ada <ada@acme.example>",
+        actor_id,
+        actor,
         "create",
-        "objective",
+        record_type,
         record_id,
         null,
         after,
@@ -159,14 +175,47 @@ fn schema_2_event(seq: i64, prev_hash: &str, record_id: &str, after: &str) -> (S
         prev_hash
     ]);
     let hash = hex::encode(sha2::Sha256::digest(canonical.to_string().as_bytes()));
+    let actor_id = actor_id.map_or_else(|| "NULL".to_owned(), |id| format!("'{id}'"));
     let sql = format!(
         "INSERT INTO audit_events (id, chain, seq, org_id, actor_id, actor, action, record_type,
             record_id, before_json, after_json, occurred_at, prev_hash, hash)
-         VALUES ('0190a000-0000-7000-8000-00000000e00{seq}', '{ORG}', {seq}, '{ORG}', '{ADA}',
-            'Ada <ada@acme.example>', 'create', 'objective', '{record_id}', NULL, '{after}',
+         VALUES ('0190a000-0000-7000-8000-00000000e00{seq}', '{ORG}', {seq}, '{ORG}', {actor_id},
+            '{actor}', 'create', '{record_type}', '{record_id}', NULL, '{after}',
             '{occurred_at}', '{prev_hash}', '{hash}')"
     );
     (sql, hash)
+}
+
+fn schema_2_event(seq: i64, prev_hash: &str, record_id: &str, after: &str) -> (String, String) {
+    version_1_event(
+        seq,
+        prev_hash,
+        (Some(ADA), "Ada <ada@acme.example>"),
+        ("objective", record_id),
+        after,
+    )
+}
+
+/// An organisation as schema 1 created it from the command line: its row and the first event
+/// of its chain, which no instance event named then.
+fn schema_1_organisation() -> Vec<String> {
+    let (event, hash) = version_1_event(
+        1,
+        &"0".repeat(64),
+        (None, "custos command line"),
+        ("organisation", ORG),
+        &format!("{{\"id\":\"{ORG}\",\"name\":\"Acme Ltd\",\"slug\":\"acme\"}}"),
+    );
+    vec![
+        format!(
+            "INSERT INTO organisations (id, slug, name, created_at)
+                 VALUES ('{ORG}', 'acme', 'Acme Ltd', '2026-01-01T00:00:00.000000Z')"
+        ),
+        event,
+        format!(
+            "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ('{ORG}', 1, '{hash}')"
+        ),
+    ]
 }
 
 /// Rows as schema 2 stored them: ids and timestamps as text, flags as 0/1.
@@ -248,7 +297,18 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
             reports.iter().all(|r| r.broken.is_none()),
             "{url}: {reports:?}"
         );
-        assert_eq!(reports.iter().map(|r| r.events).sum::<i64>(), 3);
+        let events = |chain: &str| {
+            reports
+                .iter()
+                .find(|r| r.chain == chain)
+                .map_or(0, |r| r.events)
+        };
+        assert_eq!(events(ORG), 3, "{url}: the events of schema 2 are kept");
+        assert_eq!(
+            events("instance"),
+            1,
+            "{url}: the upgrade roots the organisation's chain in the instance chain"
+        );
 
         let ada = app
             .find_user_by_email("ada@acme.example")
@@ -312,6 +372,14 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
             first.created_at.to_string(),
             "2026-03-01 10:00:00.123456 +00:00:00"
         );
+
+        // Events of both hash versions in one chain: schema 2's, then those written above.
+        let reports = app.verify_audit_chains().await.expect("verify");
+        assert!(
+            reports.iter().all(|r| r.broken.is_none()),
+            "{url}: {reports:?}"
+        );
+        assert!(events(ORG) < reports.iter().find(|r| r.chain == ORG).expect("org").events);
 
         crate::support::raw_sql(
             &url,
