@@ -9,7 +9,7 @@ use crate::on_both_backends;
 use crate::support::{Client, objective};
 
 /// The `custos` binary without any `CUSTOS_*` setting of the environment the tests run in.
-fn custos_command() -> Command {
+pub(crate) fn custos_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_custos"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("CUSTOS_") {
@@ -19,7 +19,7 @@ fn custos_command() -> Command {
     command
 }
 
-fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = custos_command()
         .args(args)
         .arg("--database-url")
@@ -42,7 +42,7 @@ fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("wait")
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
