@@ -67,14 +67,18 @@ pub type AppResult<T> = Result<T, AppError>;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// How long a log-in lasts.
+    /// How long a log-in lasts at most, used or not.
     pub session_lifetime: time::Duration,
+    /// How long a session may go unused before it ends (kept to within a minute: see
+    /// `custos_domain::sessions::LAST_SEEN_PRECISION`).
+    pub session_idle_timeout: time::Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             session_lifetime: time::Duration::hours(12),
+            session_idle_timeout: time::Duration::minutes(30),
         }
     }
 }
@@ -105,6 +109,11 @@ impl App {
             count_cache: std::sync::Arc::default(),
             login_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LOGIN_CHECKS)),
         })
+    }
+
+    /// The settings this instance runs with (session lifetimes, ...).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// `sqlite` or `postgres`.
@@ -225,6 +234,7 @@ impl App {
                 let membership = match self.auth_cache.membership(id_hash, slug) {
                     Some(cached) => cached,
                     None => {
+                        let read = self.auth_cache.generation();
                         let mut conn = self.store.reader().await?;
                         let membership = custos_store::platform::find_membership(
                             &mut conn,
@@ -232,8 +242,12 @@ impl App {
                             slug,
                         )
                         .await?;
-                        self.auth_cache
-                            .remember_membership(id_hash, slug, membership.clone());
+                        self.auth_cache.remember_membership(
+                            read,
+                            id_hash,
+                            slug,
+                            membership.clone(),
+                        );
                         membership
                     }
                 };

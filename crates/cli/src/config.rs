@@ -81,6 +81,14 @@ pub struct ServeArgs {
     #[arg(long, env = "CUSTOS_AUDIT_CHECKPOINT_STDOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_checkpoint_stdout: Option<bool>,
+    /// How long a log-in lasts at most, in minutes, used or not (default 720: 12 hours).
+    #[arg(long, env = "CUSTOS_SESSION_LIFETIME_MINUTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_lifetime_minutes: Option<i64>,
+    /// How long a session may go unused before it ends, in minutes (default 30).
+    #[arg(long, env = "CUSTOS_SESSION_IDLE_MINUTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_idle_minutes: Option<i64>,
     /// Create the demo organisation "Acme Ltd" with a user for every role.
     #[arg(long)]
     #[serde(skip)]
@@ -108,6 +116,10 @@ pub struct Config {
     pub audit_checkpoint_stdout: bool,
     /// Minutes between checkpoints while serving; 0 for none.
     pub audit_checkpoint_minutes: u64,
+    /// How long a log-in lasts at most, in minutes.
+    pub session_lifetime_minutes: i64,
+    /// How long a session may go unused before it ends, in minutes.
+    pub session_idle_minutes: i64,
 }
 
 impl Default for Config {
@@ -126,6 +138,8 @@ impl Default for Config {
             audit_checkpoint_file: None,
             audit_checkpoint_stdout: false,
             audit_checkpoint_minutes: 15,
+            session_lifetime_minutes: Settings::default().session_lifetime.whole_minutes(),
+            session_idle_minutes: Settings::default().session_idle_timeout.whole_minutes(),
         }
     }
 }
@@ -160,6 +174,27 @@ impl Config {
             config.database_url = Some(url.trim().to_owned());
         }
         Ok(config)
+    }
+
+    /// The application settings: session lifetimes, checked to make sense together.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        const MAX_LIFETIME_MINUTES: i64 = 30 * 24 * 60;
+        let lifetime = self.session_lifetime_minutes;
+        let idle = self.session_idle_minutes;
+        if !(1..=MAX_LIFETIME_MINUTES).contains(&lifetime) {
+            bail!(
+                "session_lifetime_minutes must be between 1 and {MAX_LIFETIME_MINUTES} (30 days), not {lifetime}"
+            );
+        }
+        if !(1..=lifetime).contains(&idle) {
+            bail!(
+                "session_idle_minutes must be between 1 and the session lifetime ({lifetime}), not {idle}"
+            );
+        }
+        Ok(Settings {
+            session_lifetime: time::Duration::minutes(lifetime),
+            session_idle_timeout: time::Duration::minutes(idle),
+        })
     }
 
     /// The configured database, or SQLite in the data directory (created if needed).
@@ -271,8 +306,9 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let settings = config.settings()?;
     let url = config.database_url()?;
-    let app = Administration::connect(&url, Settings::default())
+    let app = Administration::connect(&url, settings)
         .await
         .with_context(|| format!("cannot open the database {}", custos_app::redact_url(&url)))?;
     let applied = app.migrate().await.context("cannot migrate the database")?;

@@ -60,7 +60,8 @@ enum UserCommand {
     Create(CreateUser),
     /// List users.
     List,
-    /// Disable a user: they can no longer log in and their sessions end.
+    /// Disable a user: they can no longer log in, their sessions end and their API tokens are
+    /// revoked (enabling them again brings back neither).
     Disable {
         /// E-mail address of the user.
         #[arg(long)]
@@ -484,7 +485,9 @@ async fn user(app: Administration, command: UserCommand) -> anyhow::Result<ExitC
             app.set_user_disabled(&email, true, now())
                 .await
                 .map_err(explain)?;
-            println!("{email} is disabled and logged out everywhere.");
+            println!(
+                "{email} is disabled, logged out everywhere, and their API tokens are revoked."
+            );
         }
         UserCommand::Enable { email } => {
             app.set_user_disabled(&email, false, now())

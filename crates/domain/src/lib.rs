@@ -8,6 +8,7 @@ pub mod governance;
 pub mod journey;
 pub mod list;
 pub mod platform;
+pub mod sessions;
 pub mod text_enum;
 pub mod validation;
 

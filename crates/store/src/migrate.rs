@@ -107,6 +107,18 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: None,
         backfill: Some(Backfill::RootOrganisationChains),
     },
+    Migration {
+        version: 7,
+        name: "session_activity",
+        sql: "",
+        sqlite: Some(include_str!(
+            "../migrations/0007_session_activity.sqlite.sql"
+        )),
+        postgres: Some(include_str!(
+            "../migrations/0007_session_activity.postgres.sql"
+        )),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

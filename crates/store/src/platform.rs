@@ -4,6 +4,7 @@
 use custos_domain::platform::{
     ApiToken, Member, Membership, Organisation, Role, RoleGrant, TokenScope, User,
 };
+use custos_domain::sessions::Session;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -479,6 +480,38 @@ pub async fn revoke_tokens_of(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Revokes every live token of a user, in every organisation (their account was disabled, or
+/// they chose to with a new password); returns each token's id and organisation.
+pub async fn revoke_every_token_of(
+    conn: &mut Conn,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<Vec<(Uuid, Uuid)>> {
+    conn.fetch_all(
+        "UPDATE api_tokens SET revoked_at = $2
+         WHERE user_id = $1 AND revoked_at IS NULL
+         RETURNING id, org_id",
+        params![user_id, now],
+    )
+    .await
+}
+
+/// How many tokens of a user are live (not revoked, not expired), in every organisation.
+pub async fn count_live_tokens_of(
+    conn: &mut Conn,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<i64> {
+    let (count,) = conn
+        .fetch_one(
+            "SELECT COUNT(*) FROM api_tokens
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+            params![user_id, now],
+        )
+        .await?;
+    Ok(count)
+}
+
 pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
     let row: Option<(i64,)> = conn
         .fetch_optional(
@@ -489,37 +522,88 @@ pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreRes
     Ok(row.is_some())
 }
 
-pub async fn insert_session(
-    conn: &mut Conn,
-    id_hash: &str,
-    user_id: Uuid,
-    now: OffsetDateTime,
-    expires_at: OffsetDateTime,
-) -> StoreResult<()> {
+/// A session about to begin: the hash of the cookie's secret (the secret itself is never
+/// stored) and the public id its owner's sessions page names it by.
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub public_id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub client_address: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub async fn insert_session(conn: &mut Conn, new: &NewSession<'_>) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        params![id_hash, user_id, now, expires_at],
+        "INSERT INTO sessions (id_hash, public_id, user_id, created_at, expires_at, last_seen_at,
+                               client_address, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $4, $6, $7)",
+        params![
+            new.id_hash,
+            new.public_id,
+            new.user_id,
+            new.created_at,
+            new.expires_at,
+            new.client_address,
+            new.user_agent,
+        ],
     )
     .await?;
     Ok(())
 }
 
-/// The user of a live session; disabled users have none.
+/// The user of a live session and when the session was last used. A session is live until it
+/// expires and while it was used after `idle_since`; disabled users have none.
 pub async fn session_user(
     conn: &mut Conn,
     id_hash: &str,
     now: OffsetDateTime,
-) -> StoreResult<Option<User>> {
-    conn.fetch_optional(
-        concat!(
-            "SELECT ",
-            user_columns!("u."),
-            " FROM sessions s JOIN users u ON u.id = s.user_id
-              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE"
-        ),
-        params![id_hash, now],
+    idle_since: OffsetDateTime,
+) -> StoreResult<Option<(User, OffsetDateTime)>> {
+    let row: Option<SessionUser> = conn
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                user_columns!("u."),
+                ", s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+                  WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+                    AND u.disabled = FALSE"
+            ),
+            params![id_hash, now, idle_since],
+        )
+        .await?;
+    Ok(row.map(|row| (row.user, row.last_seen_at)))
+}
+
+struct SessionUser {
+    user: User,
+    last_seen_at: OffsetDateTime,
+}
+
+impl FromRow for SessionUser {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(SessionUser {
+            user: User::from_row(row)?,
+            last_seen_at: row.get()?,
+        })
+    }
+}
+
+/// Notes that a session was used at `now`, unless it was noted since `unless_since` (another
+/// request, or another instance, did it already).
+pub async fn touch_session(
+    conn: &mut Conn,
+    id_hash: &str,
+    now: OffsetDateTime,
+    unless_since: OffsetDateTime,
+) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $3",
+        params![id_hash, now, unless_since],
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// A live session's user and that user's membership in the organisation `slug` (none if
@@ -529,6 +613,7 @@ pub async fn session_user_in(
     id_hash: &str,
     slug: &str,
     now: OffsetDateTime,
+    idle_since: OffsetDateTime,
 ) -> StoreResult<Option<(User, Option<Membership>)>> {
     let row: Option<SessionInOrg> = conn
         .fetch_optional(
@@ -539,9 +624,10 @@ pub async fn session_user_in(
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  LEFT JOIN organisations o ON o.slug = $2
                  LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id
-                 WHERE s.id_hash = $1 AND s.expires_at > $3 AND u.disabled = FALSE"
+                 WHERE s.id_hash = $1 AND s.expires_at > $3 AND s.last_seen_at > $4
+                   AND u.disabled = FALSE"
             ),
-            params![id_hash, slug, now],
+            params![id_hash, slug, now, idle_since],
         )
         .await?;
     Ok(row.map(|row| (row.user, row.membership)))
@@ -570,10 +656,61 @@ impl FromRow for SessionInOrg {
     }
 }
 
+impl FromRow for Session {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Session {
+            public_id: row.get()?,
+            created_at: row.get()?,
+            last_seen_at: row.get()?,
+            expires_at: row.get()?,
+            client_address: row.get()?,
+            user_agent: row.get()?,
+            current: row.get()?,
+        })
+    }
+}
+
+/// The live sessions of a user, the one asking (`current_id_hash`) first, then the most
+/// recently used. Hashes stay in the database: a session is named by its public id.
+pub async fn sessions_of(
+    conn: &mut Conn,
+    user_id: Uuid,
+    current_id_hash: &str,
+    now: OffsetDateTime,
+    idle_since: OffsetDateTime,
+) -> StoreResult<Vec<Session>> {
+    conn.fetch_all(
+        "SELECT public_id, created_at, last_seen_at, expires_at, client_address, user_agent,
+                id_hash = $2
+         FROM sessions
+         WHERE user_id = $1 AND expires_at > $3 AND last_seen_at > $4
+         ORDER BY id_hash = $2 DESC, last_seen_at DESC, created_at DESC",
+        params![user_id, current_id_hash, now, idle_since],
+    )
+    .await
+}
+
 pub async fn delete_session(conn: &mut Conn, id_hash: &str) -> StoreResult<()> {
     conn.execute("DELETE FROM sessions WHERE id_hash = $1", params![id_hash])
         .await?;
     Ok(())
+}
+
+/// Ends one session of a user by its public id, unless it is the one given (the session
+/// asking, which logs out instead); false when there was no such session.
+pub async fn delete_session_of(
+    conn: &mut Conn,
+    user_id: Uuid,
+    public_id: Uuid,
+    except_id_hash: &str,
+) -> StoreResult<bool> {
+    let deleted = conn
+        .execute(
+            "DELETE FROM sessions WHERE user_id = $1 AND public_id = $2 AND id_hash <> $3",
+            params![user_id, public_id, except_id_hash],
+        )
+        .await?;
+    Ok(deleted == 1)
 }
 
 /// Ends every session of a user, except the one given (the session that changed the password).
@@ -589,9 +726,17 @@ pub async fn delete_sessions_of(
     .await
 }
 
-pub async fn delete_expired_sessions(conn: &mut Conn, now: OffsetDateTime) -> StoreResult<u64> {
-    conn.execute("DELETE FROM sessions WHERE expires_at <= $1", params![now])
-        .await
+/// Removes sessions that expired or went unused since `idle_since`.
+pub async fn delete_expired_sessions(
+    conn: &mut Conn,
+    now: OffsetDateTime,
+    idle_since: OffsetDateTime,
+) -> StoreResult<u64> {
+    conn.execute(
+        "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
+        params![now, idle_since],
+    )
+    .await
 }
 
 /// The columns [`ApiToken`]'s mapping reads, in its order.

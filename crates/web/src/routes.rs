@@ -52,6 +52,12 @@ fn pages() -> Pages {
         .post("/logout", post(platform::log_out))
         .get("/account", get(platform::account))
         .post("/account/password", post(platform::change_password))
+        .get("/account/sessions", get(platform::sessions::list))
+        .post(
+            "/account/sessions/end-others",
+            post(platform::sessions::end_others),
+        )
+        .post("/account/sessions/{id}/end", post(platform::sessions::end))
         .get("/static/{file}", get(pages::static_file))
         .get("/api/v1/openapi.json", get(api::serve_openapi))
         .get("/orgs/{org}", get(platform::home))

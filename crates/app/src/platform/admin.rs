@@ -123,7 +123,8 @@ impl Administration {
             .ok_or(AppError::NotFound)
     }
 
-    /// Disables (or re-enables) a user; a disabled user's sessions end at once.
+    /// Disables (or re-enables) a user. Disabling ends their sessions and revokes their API
+    /// tokens in every organisation, at once: enabling the account again brings back neither.
     pub async fn set_user_disabled(
         &self,
         email: &str,
@@ -139,6 +140,15 @@ impl Administration {
         store::set_user_disabled(&mut tx, before.id, disabled).await?;
         if disabled {
             store::delete_sessions_of(&mut tx, before.id, None).await?;
+            super::auth::revoke_every_token(
+                &mut tx,
+                before.id,
+                None,
+                CLI_ACTOR,
+                "account disabled",
+                now,
+            )
+            .await?;
         }
         let change = Change::updated(
             RecordType::User,

@@ -26,7 +26,7 @@ mod organisations;
 mod tokens;
 
 pub(crate) use audit::{Change, append_change, cli_event, record_change};
-pub use auth::NewSession;
+pub use auth::{NewSession, SessionClient};
 pub use members::AddedMember;
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};
 pub use tokens::NewToken;

@@ -98,11 +98,11 @@ on_both_backends! {
         for (index, instance) in instances.iter().cycle().take(15).enumerate() {
             let instance = instance.clone();
             attempts.push(tokio::spawn(async move {
-                (index, instance.log_in("maya@acme.example", "wrong password!", custos_app::now()).await.err())
+                (index, instance.log_in("maya@acme.example", "wrong password!", &Default::default(), custos_app::now()).await.err())
             }));
         }
         let first = instances[0].clone();
-        let right = tokio::spawn(async move { first.log_in("maya@acme.example", PASSWORD, custos_app::now()).await });
+        let right = tokio::spawn(async move { first.log_in("maya@acme.example", PASSWORD, &Default::default(), custos_app::now()).await });
         let mut refused_as_wrong = 0;
         for attempt in attempts {
             match attempt.await.expect("attempt") {
@@ -114,7 +114,7 @@ on_both_backends! {
         // Only the allowance was ever checked; every other guess met the lock.
         assert!(refused_as_wrong < MAX_FAILED_LOGINS, "{refused_as_wrong} guesses were checked and refused as wrong");
         assert!(matches!(right.await.expect("right"), Err(AppError::LockedOut { .. })), "the right password is refused while locked");
-        assert!(matches!(other.log_in("maya@acme.example", PASSWORD, custos_app::now()).await, Err(AppError::LockedOut { .. })));
+        assert!(matches!(other.log_in("maya@acme.example", PASSWORD, &Default::default(), custos_app::now()).await, Err(AppError::LockedOut { .. })));
         other.close().await;
     }
 }

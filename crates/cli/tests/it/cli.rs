@@ -19,7 +19,7 @@ pub(crate) fn custos_command() -> Command {
     command
 }
 
-fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn custos(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = custos_command()
         .args(args)
         .arg("--database-url")

@@ -13,5 +13,6 @@ mod migrations;
 mod objectives;
 mod rbac;
 mod registers;
+mod sessions;
 mod support;
 mod tenancy;

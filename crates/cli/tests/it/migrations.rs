@@ -395,3 +395,69 @@ async fn schema_2_data_survives_native_types_and_still_verifies() {
         app.close().await;
     }
 }
+
+/// Schema 7 gives sessions a public id, a last use and where they came from: sessions open
+/// before the upgrade keep working, get an id of their own, and count as last used when they
+/// began (so one idle for longer than the timeout ends).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_open_before_schema_7_keep_working_with_a_public_id() {
+    use sha2::Digest;
+
+    let (urls, _keep) = empty_databases().await;
+    for url in urls {
+        let app = Administration::connect(&url, Settings::default())
+            .await
+            .expect("connect");
+        app.migrate_up_to(6).await.expect("schema 6");
+        let user = format!(
+            "INSERT INTO users (id, email, name, password_hash, disabled, instance_admin,
+                    failed_logins, password_changed_at, created_at, must_change_password)
+                 VALUES ('{ADA}', 'ada@acme.example', 'Ada', 'x', FALSE, FALSE, 0,
+                    '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', FALSE)"
+        );
+        assert_eq!(crate::support::raw_sql(&url, &user).await, 1, "{user}");
+        let now = custos_app::now();
+        let at =
+            |minutes: i64| custos_store::timestamp::format(now + time::Duration::minutes(minutes));
+        for (secret, began) in [("recent-secret", -5), ("idle-secret", -45)] {
+            let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
+            let sql = format!(
+                "INSERT INTO sessions (id_hash, user_id, created_at, expires_at)
+                 VALUES ('{hash}', '{ADA}', '{}', '{}')",
+                at(began),
+                at(600)
+            );
+            assert_eq!(crate::support::raw_sql(&url, &sql).await, 1, "{sql}");
+        }
+        app.migrate().await.expect("upgrade to the newest schema");
+        app.ready().await.expect("ready");
+        let backfilled = crate::support::raw_sql(
+            &url,
+            "UPDATE sessions SET user_agent = user_agent
+             WHERE last_seen_at = created_at AND client_address = '' AND user_agent = ''",
+        )
+        .await;
+        assert_eq!(backfilled, 2, "{url}: last used when they began");
+
+        let principal = app
+            .authenticate_session("recent-secret", now)
+            .await
+            .expect("the recent session goes on");
+        assert_eq!(principal.user.email, "ada@acme.example");
+        assert!(
+            app.authenticate_session("idle-secret", now).await.is_err(),
+            "{url}: a session unused for 45 minutes has ended"
+        );
+        let sessions = app.my_sessions(&principal, now).await.expect("sessions");
+        assert_eq!(sessions.len(), 1, "{url}: {sessions:?}");
+        let session = &sessions[0];
+        assert!(session.current);
+        assert_eq!(session.public_id.get_version_num(), 4, "{url}: a random id");
+        assert_eq!(
+            session.last_seen_at, now,
+            "{url}: its use just now is noted"
+        );
+        assert_eq!(session.browser(), "Unknown browser");
+        app.close().await;
+    }
+}

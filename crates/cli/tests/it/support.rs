@@ -442,7 +442,22 @@ pub struct Client {
 
 impl Client {
     fn new(app: &TestApp, send_origin: bool) -> Self {
+        Self::with_agent(app, send_origin, None)
+    }
+
+    /// A browser-like client, not logged in, that sends `user_agent` as its User-Agent.
+    pub fn anonymous_with_agent(app: &TestApp, user_agent: &str) -> Self {
+        Self::with_agent(app, true, Some(user_agent))
+    }
+
+    fn with_agent(app: &TestApp, send_origin: bool, user_agent: Option<&str>) -> Self {
         let mut headers = HeaderMap::new();
+        if let Some(user_agent) = user_agent {
+            headers.insert(
+                "user-agent",
+                HeaderValue::from_str(user_agent).expect("user agent"),
+            );
+        }
         if send_origin {
             let origin = app
                 .base_url

@@ -1,5 +1,7 @@
 //! Log-in, log-out, the account page, the organisation home, API tokens and the audit log.
 
+pub mod sessions;
+
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,6 +15,7 @@ use custos_app::domain::platform::{
     AuditAction, AuditEvent, AuditFilter, Membership, Permission, RecordType, Role, TokenScope,
     record_type_label,
 };
+use custos_app::platform::SessionClient;
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
 
@@ -50,6 +53,21 @@ pub const AREA: Area = Area {
             "password",
             "success",
             "Password changed. Your other sessions have been ended.",
+        ),
+        (
+            "password-tokens",
+            "success",
+            "Password changed. Your other sessions have been ended and your API tokens revoked.",
+        ),
+        (
+            "session-ended",
+            "success",
+            "Session ended; that browser must log in again.",
+        ),
+        (
+            "sessions-ended",
+            "success",
+            "Your other sessions have been ended.",
         ),
         ("logged-out", "info", "You are logged out."),
         ("revoked", "success", "Token revoked."),
@@ -184,7 +202,19 @@ pub async fn log_in(
         let page = LoginPage::new(&state, form.email, form.next, Some(message.into()));
         return (StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response();
     }
-    match state.app.log_in(&form.email, &form.password, now()).await {
+    let client = SessionClient {
+        // Unspecified when the server was not told the peer (never when serving).
+        address: Some(client).filter(|address| !address.is_unspecified()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default(),
+    };
+    match state
+        .app
+        .log_in(&form.email, &form.password, &client, now())
+        .await
+    {
         Ok(session) => {
             // A fresh session id at every log-in; the one the browser had is ended.
             if let Some(old) = session_secret(&headers)
@@ -237,6 +267,33 @@ struct AccountPage {
     email: String,
     memberships: Vec<Membership>,
     errors: custos_app::domain::ValidationErrors,
+    /// The "also revoke my API tokens" box of the password form: ticked unless unticked.
+    revoke_tokens: bool,
+    live_tokens: i64,
+}
+
+impl AccountPage {
+    async fn new(
+        state: &AppState,
+        user: &PageUser,
+        layout: Layout,
+        errors: custos_app::domain::ValidationErrors,
+        revoke_tokens: bool,
+    ) -> Result<Self, PageError> {
+        let memberships = state.app.memberships(&user.principal).await?;
+        let live_tokens = state
+            .app
+            .my_live_token_count(&user.principal, now())
+            .await?;
+        Ok(Self {
+            layout,
+            email: user.principal.user.email.clone(),
+            memberships,
+            errors,
+            revoke_tokens,
+            live_tokens,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -252,13 +309,8 @@ pub async fn account(
     let layout = Layout::for_user(&state, &user.principal, "Your account")
         .await?
         .with_flash(query.notice.as_deref());
-    let memberships = state.app.memberships(&user.principal).await?;
-    Ok(render(&AccountPage {
-        layout,
-        email: user.principal.user.email.clone(),
-        memberships,
-        errors: Default::default(),
-    }))
+    let page = AccountPage::new(&state, &user, layout, Default::default(), true).await?;
+    Ok(render(&page))
 }
 
 #[derive(Deserialize)]
@@ -269,6 +321,9 @@ pub struct PasswordForm {
     new_password: String,
     #[serde(default)]
     confirm_password: String,
+    /// A checkbox: present ("yes") when ticked, absent when not.
+    #[serde(default)]
+    revoke_tokens: String,
 }
 
 pub async fn change_password(
@@ -276,6 +331,7 @@ pub async fn change_password(
     user: PageUser,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
+    let revoke_tokens = form.revoke_tokens == "yes";
     let result = state
         .app
         .change_password(
@@ -283,25 +339,25 @@ pub async fn change_password(
             &form.current_password,
             &form.new_password,
             &form.confirm_password,
+            revoke_tokens,
             now(),
         )
         .await;
     match result {
         Ok(()) => Ok(see_other(format!(
-            "{}/account?notice=password",
-            state.config.base_path
+            "{}/account?notice={}",
+            state.config.base_path,
+            if revoke_tokens {
+                "password-tokens"
+            } else {
+                "password"
+            }
         ))),
         Err(AppError::Validation(errors)) => {
             let layout = Layout::for_user(&state, &user.principal, "Your account")
                 .await?
                 .with_error("The password was not changed.");
-            let memberships = state.app.memberships(&user.principal).await?;
-            let page = AccountPage {
-                layout,
-                email: user.principal.user.email.clone(),
-                memberships,
-                errors,
-            };
+            let page = AccountPage::new(&state, &user, layout, errors, revoke_tokens).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(error) => Err(PageError::from(error)),
