@@ -85,6 +85,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0003_native_types.postgres.sql")),
         backfill: Some(Backfill::ObjectiveTitleKeys),
     },
+    Migration {
+        version: 5,
+        name: "invitations",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0005_invitations.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0005_invitations.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -527,7 +527,7 @@ struct AuditLogPage {
     list: ListState,
     query: AuditQuery,
     actions: [AuditAction; 3],
-    record_types: [RecordType; 6],
+    record_types: [RecordType; 7],
     /// The record the log is narrowed to, by name, when it is.
     filtered_record: Option<String>,
 }
