@@ -193,14 +193,8 @@ impl Administration {
         if let Some(existing) = store::find_organisation_by_slug(&mut tx, slug.as_str()).await? {
             return Ok(existing);
         }
-        let organisation = Organisation {
-            id: Uuid::now_v7(),
-            slug: slug.as_str().to_owned(),
-            name,
-        };
-        store::insert_organisation(&mut tx, &organisation, now).await?;
-        let change = Change::created(RecordType::Organisation, organisation.id, &organisation)?;
-        cli_event(&mut tx, Some(organisation.id), change, now).await?;
+        let organisation =
+            create_organisation_in(&mut tx, &slug, name, Founder::CommandLine, now).await?;
         custos_store::commit(tx).await?;
         Ok(organisation)
     }

@@ -60,13 +60,25 @@ impl App {
             return Err(AppError::InvalidCredentials);
         }
         store::clear_failed_logins(&mut tx, user_id).await?;
+        let session = self.open_session(&mut tx, &credentials.user, now).await?;
+        custos_store::commit(tx).await?;
+        Ok(session)
+    }
+
+    /// Opens a session for `user` in the caller's transaction (log-in, or an invitation
+    /// accepted with a new account).
+    pub(crate) async fn open_session(
+        &self,
+        tx: &mut custos_store::Tx,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> AppResult<NewSession> {
         let secret = random_secret()?;
         let expires_at = now + self.settings.session_lifetime;
-        store::insert_session(&mut tx, &digest(&secret), user_id, now, expires_at).await?;
-        store::delete_expired_sessions(&mut tx, now).await?;
-        custos_store::commit(tx).await?;
+        store::insert_session(tx, &digest(&secret), user.id, now, expires_at).await?;
+        store::delete_expired_sessions(tx, now).await?;
         Ok(NewSession {
-            user: credentials.user,
+            user: user.clone(),
             secret,
             expires_at,
         })
