@@ -56,6 +56,12 @@ impl WebConfig {
         self
     }
 
+    /// The full URL of `path` (a path under the base path), as people outside reach it: for
+    /// links that are passed on, such as invitations.
+    pub(crate) fn public_link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim().trim_end_matches('/'))
+    }
+
     fn public_origin(&self) -> Option<String> {
         let url = self.public_url.trim();
         let scheme_end = url.find("://")?;

@@ -27,7 +27,6 @@ mod tokens;
 pub(crate) use audit::{Change, append_change, cli_event, record_change};
 pub use auth::NewSession;
 pub use invitations::{InvitationLink, NewInvitation};
-pub use members::AddedMember;
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};
 pub use organisations::{CreatedOrganisation, FirstAdministrator};
 pub(crate) use organisations::{Founder, create_organisation_in};

@@ -5,6 +5,7 @@
 pub mod confirm;
 pub mod context;
 pub mod governance;
+pub mod invitations;
 pub mod platform;
 
 use axum::extract::Path;
@@ -286,6 +287,11 @@ impl<T: Moment + ?Sized> Moment for &T {
 /// A time as pages show it.
 pub fn when(at: impl Moment) -> String {
     custos_app::domain::dates::display(at.moment())
+}
+
+/// How many days an invitation link works.
+pub fn invitation_days() -> i64 {
+    custos_app::domain::platform::INVITATION_LIFETIME_DAYS
 }
 
 /// An optional value as text; nothing is the empty text, which templates show as "Not set"

@@ -4,14 +4,15 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use custos_app::domain::context::FieldRule;
 use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::governance::Approval;
 use custos_app::domain::journey::JourneyStep;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
-    AuditAction, AuditEvent, AuditFilter, Membership, Permission, RecordType, Role, TokenScope,
-    record_type_label,
+    AuditAction, AuditEvent, AuditFilter, Invitation, InvitationStatus, Membership, Permission,
+    RecordType, Role, TokenScope, record_type_label,
 };
 use custos_app::{ApiToken, AppError, now};
 use serde::Deserialize;
@@ -59,6 +60,12 @@ pub const AREA: Area = Area {
             "success",
             "Member removed; their API tokens for this organisation are revoked.",
         ),
+        ("joined", "success", "Welcome: you are now a member."),
+        (
+            "invitation-revoked",
+            "success",
+            "Invitation withdrawn: its link no longer works.",
+        ),
         (
             "must-change",
             "error",
@@ -66,10 +73,16 @@ pub const AREA: Area = Area {
              whoever set it.",
         ),
     ],
-    field_labels: &[],
+    field_labels: &[
+        ("email", "E-mail"),
+        ("role", "Role"),
+        ("name", "Name"),
+        ("password", "Password"),
+        ("confirm_password", "Password again"),
+    ],
 };
 
-fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
+pub(super) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
     let path = if state.config.base_path.is_empty() {
         "/".to_owned()
     } else {
@@ -319,8 +332,14 @@ struct HomePage {
     can_view_objectives: bool,
 }
 
-pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), "home").await?;
+pub async fn home(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), "home")
+        .await?
+        .with_flash(query.notice.as_deref());
     let ctx = &page.ctx;
     let can_view_objectives = ctx.can(Permission::ViewObjectives);
     let objective_counts = if can_view_objectives {
@@ -624,46 +643,74 @@ pub async fn audit_log(
 
 #[derive(Template)]
 #[template(path = "members.html")]
-struct MembersPage {
-    layout: Layout,
-    members: Vec<custos_app::Member>,
-    roles: [Role; 6],
-    me: uuid::Uuid,
-    form: MemberForm,
-    errors: custos_app::domain::ValidationErrors,
-    added: Option<(String, Option<String>)>,
+pub(super) struct MembersPage {
+    pub layout: Layout,
+    pub members: Vec<custos_app::Member>,
+    pub invitations: Vec<Invitation>,
+    pub roles: [Role; 6],
+    pub me: uuid::Uuid,
+    pub form: InviteForm,
+    pub errors: custos_app::domain::ValidationErrors,
+    /// The invitation just made and its link, shown this once.
+    pub invited: Option<(Invitation, String)>,
+    pub now: time::OffsetDateTime,
+}
+
+impl MembersPage {
+    fn rule(&self, field: &str) -> FieldRule {
+        match field {
+            "email" => FieldRule {
+                required: true,
+                max_chars: Some(254),
+            },
+            "role" => FieldRule {
+                required: true,
+                max_chars: None,
+            },
+            _ => FieldRule::default(),
+        }
+    }
+
+    fn role_options(&self) -> Vec<(String, String)> {
+        super::options(&self.roles)
+    }
+
+    fn expired(&self, invitation: &Invitation) -> bool {
+        invitation.status(self.now) == InvitationStatus::Expired
+    }
 }
 
 #[derive(Deserialize, Default)]
-pub struct MemberForm {
+pub struct InviteForm {
     #[serde(default)]
-    email: String,
+    pub email: String,
     #[serde(default)]
-    name: String,
-    #[serde(default)]
-    role: String,
+    pub role: String,
 }
 
-async fn members_page(
+pub(super) async fn members_page(
     state: &AppState,
     page: &PageOrg,
-    form: MemberForm,
+    form: InviteForm,
     errors: custos_app::domain::ValidationErrors,
-    added: Option<(String, Option<String>)>,
+    invited: Option<(Invitation, String)>,
     notice: Option<&str>,
 ) -> Result<MembersPage, PageError> {
     let layout = Layout::new(state, page, "Members", "members")
         .await?
         .with_flash(notice);
     let members = state.app.list_members(&page.ctx).await?;
+    let invitations = state.app.invitations(&page.ctx).await?;
     Ok(MembersPage {
         layout,
         members,
+        invitations,
         roles: Role::ALL,
         me: page.ctx.user().id,
         form,
         errors,
-        added,
+        invited,
+        now: now(),
     })
 }
 
@@ -675,49 +722,13 @@ pub async fn members(
     let members_page = members_page(
         &state,
         &page,
-        MemberForm::default(),
+        InviteForm::default(),
         Default::default(),
         None,
         query.notice.as_deref(),
     )
     .await?;
     Ok(render(&members_page))
-}
-
-pub async fn add_member(
-    State(state): State<AppState>,
-    page: PageOrg,
-    Form(form): Form<MemberForm>,
-) -> Result<Response, PageError> {
-    let Some(role) = Role::parse(&form.role) else {
-        let errors = custos_app::domain::ValidationErrors::single("role", "Choose a role.");
-        let members_page = members_page(&state, &page, form, errors, None, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response());
-    };
-    match state
-        .app
-        .add_member(&page.ctx, &form.email, &form.name, role, now())
-        .await
-    {
-        Ok(added) => {
-            let shown = Some((added.user.email, added.new_password));
-            let members_page = members_page(
-                &state,
-                &page,
-                MemberForm::default(),
-                Default::default(),
-                shown,
-                None,
-            )
-            .await?;
-            Ok(render(&members_page))
-        }
-        Err(AppError::Validation(errors)) => {
-            let members_page = members_page(&state, &page, form, errors, None, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response())
-        }
-        Err(error) => Err(PageError::from(error)),
-    }
 }
 
 #[derive(Deserialize)]
