@@ -44,7 +44,7 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{context, governance, invitations, platform};
+    use pages::{admin, context, governance, invitations, platform};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -89,6 +89,8 @@ fn pages() -> Pages {
             post(invitations::create_account),
         )
         .post("/invitations/{secret}/accept", post(invitations::accept))
+        .get("/admin/organisations", get(admin::organisations))
+        .post("/admin/organisations", post(admin::create_organisation))
         .post(
             "/orgs/{org}/members/{id}/role",
             post(platform::change_member_role),

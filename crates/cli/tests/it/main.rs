@@ -11,6 +11,7 @@ mod invitations;
 mod members;
 mod migrations;
 mod objectives;
+mod organisations;
 mod rbac;
 mod registers;
 mod support;

@@ -32,6 +32,8 @@ const NOT_ORGANISATION_SCOPED: &[&str] = &[
     "/invitations/{secret}",
     "/invitations/{secret}/account",
     "/invitations/{secret}/accept",
+    // Instance administration: every organisation of the instance.
+    "/admin/organisations",
 ];
 
 /// Every (method, path) the application serves: pages from their route table, the API from

@@ -2,6 +2,7 @@
 //! and renders a template; the layout (navigation, organisation switcher, user menu) is
 //! built here once.
 
+pub mod admin;
 pub mod confirm;
 pub mod context;
 pub mod governance;
@@ -43,6 +44,8 @@ pub struct Layout {
     pub org_name: String,
     /// Shows the members link in the user menu.
     pub can_manage_members: bool,
+    /// Shows the instance's organisations in the user menu.
+    pub instance_admin: bool,
     pub role_label: &'static str,
     pub other_orgs: Vec<Organisation>,
     pub nav: Vec<NavItem>,
@@ -161,6 +164,7 @@ impl Layout {
         Ok(Self {
             other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
             user_name: principal.user.name.clone(),
+            instance_admin: principal.user.instance_admin,
             ..Self::anonymous(base, title)
         })
     }
@@ -174,6 +178,7 @@ impl Layout {
             org_name: String::new(),
             role_label: "",
             can_manage_members: false,
+            instance_admin: false,
             other_orgs: Vec::new(),
             nav: Vec::new(),
             flash: None,

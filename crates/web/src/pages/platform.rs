@@ -67,6 +67,11 @@ pub const AREA: Area = Area {
             "Invitation withdrawn: its link no longer works.",
         ),
         (
+            "org-created",
+            "success",
+            "Organisation created; you are its administrator.",
+        ),
+        (
             "must-change",
             "error",
             "Choose your own password before going on: the one you were given is known to \
@@ -79,6 +84,9 @@ pub const AREA: Area = Area {
         ("name", "Name"),
         ("password", "Password"),
         ("confirm_password", "Password again"),
+        ("slug", "Short name"),
+        ("administrator", "First administrator"),
+        ("admin_email", "Their e-mail"),
     ],
 };
 
