@@ -83,7 +83,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
     (
         Permission::ManageMembers,
         &[Admin],
-        "Add people to the organisation, change their role, remove them.",
+        "Invite people to the organisation, change their role, remove them.",
     ),
 ];
 
