@@ -123,7 +123,17 @@ pub fn router(app: App, config: WebConfig) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                // The URI without invitation secrets, which travel in paths and `next`.
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    uri = %security::without_secrets(&request.uri().to_string()),
+                    version = ?request.version(),
+                )
+            }),
+        )
         .layer(SetSensitiveHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
             axum::http::header::COOKIE,
