@@ -377,6 +377,8 @@ on_both_backends! {
         assert!(body.contains("sam@acme.example is invited as Staff member"), "{body}");
         let listing = browser.get("/orgs/acme/members").await.text().await.expect("body");
         assert!(listing.contains("sam@acme.example") && listing.contains("Revoke") && !listing.contains(&link), "listed, link not shown again");
+        let form = listing.split("action=\"/orgs/acme/invitations\"").nth(1).expect("the invitation form");
+        assert!(form.contains("<option value=\"staff\" selected>"), "the least privileged role is offered first: {form}");
 
         for (form, field) in [
             ([("email", "not an address"), ("role", "staff")], "Enter an e-mail address"),

@@ -688,12 +688,22 @@ impl MembersPage {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
     pub email: String,
     #[serde(default)]
     pub role: String,
+}
+
+impl Default for InviteForm {
+    /// An empty form offers the least privileged role, never the first in the list.
+    fn default() -> Self {
+        Self {
+            email: String::new(),
+            role: Role::Staff.as_str().to_owned(),
+        }
+    }
 }
 
 pub(super) async fn members_page(
