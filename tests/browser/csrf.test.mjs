@@ -1,5 +1,6 @@
 // Cross-site request forgery: a page on another origin must not be able to
-// make a logged-in user's browser create an objective.
+// make a logged-in user's browser create an objective, nor a visitor's browser
+// accept an invitation.
 //
 // Custos runs on http://127.0.0.1:<port>; the attacker's page is served from
 // http://127.0.0.1:<port2>: a different origin on the same site, so SameSite=Lax still
@@ -11,11 +12,13 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   useCustosAndBrowser,
+  ADMIN_EMAIL,
   DEMO_PASSWORD,
   MANAGER_EMAIL,
   ORG_PATH,
   clickAndWait,
   freePort,
+  inviteFromMembersPage,
   login,
   newPage,
   tablesText,
@@ -145,6 +148,39 @@ describe('browser: cross-site request forgery', () => {
       });
     } finally {
       await context.close();
+    }
+  });
+
+  test('a cross-origin form cannot accept an invitation or create its account', { timeout: 120_000 }, async () => {
+    const { custos, browser } = env;
+    const { baseUrl } = custos;
+    const admin = await newPage(browser);
+    const victim = await newPage(browser);
+    try {
+      await withCustosOutputOnFailure(custos, async () => {
+        await login(admin.page, baseUrl, ADMIN_EMAIL, DEMO_PASSWORD);
+        const link = await inviteFromMembersPage(admin.page, baseUrl, `csrf-${Date.now()}@acme.example`, 'admin');
+
+        evil.pages.set(
+          '/invitation',
+          attackFormPage(`${link}/account`, {
+            name: 'Attacker',
+            password: 'the attacker chose this',
+            confirm_password: 'the attacker chose this',
+          }),
+        );
+        await victim.page.goto(`${evil.origin}/invitation`);
+        const response = await clickAndWait(victim.page, victim.page.getByRole('button', { name: 'Claim the prize', exact: true }));
+        assert.equal(response.status(), 403, `a cross-origin POST to ${link}/account should be refused`);
+
+        // The invitation is untouched: its link still offers to create the account.
+        const opened = await victim.page.goto(link);
+        assert.equal(opened.status(), 200);
+        assert.equal(await victim.page.getByRole('button', { name: 'Create account and join', exact: true }).count(), 1);
+      });
+    } finally {
+      await admin.context.close();
+      await victim.context.close();
     }
   });
 

@@ -343,3 +343,30 @@ export async function withCustosOutputOnFailure(custos, fn) {
     throw err;
   }
 }
+
+/**
+ * On the members page, as the logged-in administrator of `page`, invite `email` with `role`
+ * (a role name such as 'staff'); returns the invitation link the page shows once.
+ */
+export async function inviteFromMembersPage(page, baseUrl, email, role) {
+  await page.goto(`${baseUrl}${ORG_PATH}/members`);
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  const answered = await clickAndWait(page, page.getByRole('button', { name: 'Invite', exact: true }));
+  if (answered.status() !== 200) {
+    throw new Error(`inviting ${email} answered ${answered.status()}: ${await pageText(page)}`);
+  }
+  return (await page.locator('#invitation-link').innerText()).trim();
+}
+
+/**
+ * Opens an invitation `link` in `page` (a browser with nobody logged in), creates the account
+ * of someone new with `name` and `password`, and waits for the organisation's home page.
+ */
+export async function acceptAsNewPerson(page, link, name, password) {
+  await page.goto(link);
+  await page.getByLabel('Your name', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Password again', { exact: true }).fill(password);
+  return clickAndWait(page, page.getByRole('button', { name: 'Create account and join', exact: true }));
+}

@@ -83,7 +83,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
     (
         Permission::ManageMembers,
         &[Admin],
-        "Add people to the organisation, change their role, remove them.",
+        "Invite people to the organisation, change their role, remove them.",
     ),
 ];
 
@@ -387,6 +387,7 @@ crate::text_enum! {
         ApiToken => "api_token", "API token";
         User => "user", "User account";
         Organisation => "organisation", "Organisation";
+        Invitation => "invitation", "Invitation";
     }
 }
 
@@ -400,7 +401,8 @@ impl RecordType {
             RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User
-            | RecordType::Organisation => return None,
+            | RecordType::Organisation
+            | RecordType::Invitation => return None,
         };
         Some(format!("{segment}/{id}"))
     }
@@ -414,7 +416,8 @@ impl RecordType {
             | RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User
-            | RecordType::Organisation => None,
+            | RecordType::Organisation
+            | RecordType::Invitation => None,
         }
     }
 }
@@ -472,6 +475,10 @@ impl AuditEvent {
                 None => who,
             }),
             "user" | "user_password" => person(),
+            "invitation" => text("email").map(|email| match text("role").and_then(Role::parse) {
+                Some(role) => format!("{email} as {}", role.label()),
+                None => email.to_owned(),
+            }),
             _ => text("name").or(text("title")).map(str::to_owned),
         };
         named.unwrap_or_else(|| self.record_id.clone())
@@ -654,4 +661,147 @@ pub struct ChainPoint {
     pub chain: String,
     pub seq: i64,
     pub hash: String,
+}
+
+/// How long an invitation link stays valid.
+pub const INVITATION_LIFETIME_DAYS: i64 = 7;
+
+crate::text_enum! {
+    /// Where an invitation stands. Accepted and revoked are final; an open invitation
+    /// expires on its own.
+    pub enum InvitationStatus {
+        Pending => "pending", "Waiting for an answer";
+        Expired => "expired", "Expired";
+        Accepted => "accepted", "Accepted";
+        Revoked => "revoked", "Revoked";
+    }
+}
+
+/// An invitation to join an organisation with a role: a single-use, expiring link. Only the
+/// SHA-256 of the link's secret is stored, and no account or membership exists until the
+/// person it is addressed to accepts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+    /// Lower-cased, as [`Email`] keeps it.
+    pub email: String,
+    pub role: Role,
+    pub invited_by: uuid::Uuid,
+    pub invited_by_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub accepted_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<time::OffsetDateTime>,
+}
+
+impl Invitation {
+    pub fn status(&self, now: time::OffsetDateTime) -> InvitationStatus {
+        if self.accepted_at.is_some() {
+            InvitationStatus::Accepted
+        } else if self.revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if now >= self.expires_at {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+
+    /// Why the link no longer works, in words for whoever holds it; None while it does.
+    pub fn refusal(&self, now: time::OffsetDateTime) -> Option<&'static str> {
+        match self.status(now) {
+            InvitationStatus::Pending => None,
+            InvitationStatus::Expired => Some(
+                "This invitation has expired. Ask the administrator who invited you for a new one.",
+            ),
+            InvitationStatus::Accepted => {
+                Some("This invitation has already been used. Log in to reach the organisation.")
+            }
+            InvitationStatus::Revoked => Some(
+                "This invitation was withdrawn. Ask the administrator who invited you if you \
+                 still need access.",
+            ),
+        }
+    }
+}
+
+/// The path, under Custos's base path, of the page where the invitation with `secret` is
+/// answered: the link an administrator passes on (and, once e-mail exists, Custos sends).
+pub fn invitation_path(secret: &str) -> String {
+    format!("/invitations/{secret}")
+}
+
+#[cfg(test)]
+mod invitation_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn invitation() -> Invitation {
+        Invitation {
+            id: uuid::Uuid::nil(),
+            org_id: uuid::Uuid::nil(),
+            email: "nina@acme.example".into(),
+            role: Role::Staff,
+            invited_by: uuid::Uuid::nil(),
+            invited_by_name: "Ada".into(),
+            created_at: datetime!(2026-11-01 10:00 UTC),
+            expires_at: datetime!(2026-11-08 10:00 UTC),
+            accepted_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn an_open_invitation_expires_and_final_states_stay_final() {
+        let open = invitation();
+        assert_eq!(
+            open.status(datetime!(2026-11-08 09:59 UTC)),
+            InvitationStatus::Pending
+        );
+        assert!(open.refusal(datetime!(2026-11-08 09:59 UTC)).is_none());
+        assert_eq!(
+            open.status(datetime!(2026-11-08 10:00 UTC)),
+            InvitationStatus::Expired
+        );
+        let accepted = Invitation {
+            accepted_at: Some(datetime!(2026-11-02 10:00 UTC)),
+            ..invitation()
+        };
+        assert_eq!(
+            accepted.status(datetime!(2026-12-01 00:00 UTC)),
+            InvitationStatus::Accepted
+        );
+        let revoked = Invitation {
+            revoked_at: Some(datetime!(2026-11-02 10:00 UTC)),
+            ..invitation()
+        };
+        assert_eq!(
+            revoked.status(datetime!(2026-11-03 00:00 UTC)),
+            InvitationStatus::Revoked
+        );
+        assert!(revoked.refusal(datetime!(2026-11-03 00:00 UTC)).is_some());
+    }
+
+    #[test]
+    fn invitations_are_named_by_address_and_role_in_the_audit_log() {
+        let event = AuditEvent {
+            id: uuid::Uuid::nil(),
+            seq: 1,
+            actor_id: None,
+            actor: "x".into(),
+            action: AuditAction::Create,
+            record_type: "invitation".into(),
+            record_id: "raw-id".into(),
+            before: None,
+            after: Some(serde_json::json!({ "email": "nina@acme.example", "role": "auditor" })),
+            occurred_at: time::OffsetDateTime::UNIX_EPOCH,
+            hash: String::new(),
+        };
+        assert_eq!(event.record_name(), "nina@acme.example as Auditor");
+    }
 }

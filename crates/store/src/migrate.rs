@@ -108,6 +108,14 @@ pub const MIGRATIONS: &[Migration] = &[
         backfill: Some(Backfill::RootOrganisationChains),
     },
     Migration {
+        version: 6,
+        name: "invitations",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0006_invitations.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0006_invitations.postgres.sql")),
+        backfill: None,
+    },
+    Migration {
         version: 7,
         name: "session_activity",
         sql: "",

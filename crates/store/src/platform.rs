@@ -2,7 +2,7 @@
 //! per-organisation reference counters.
 
 use custos_domain::platform::{
-    ApiToken, Member, Membership, Organisation, Role, RoleGrant, TokenScope, User,
+    ApiToken, Invitation, Member, Membership, Organisation, Role, RoleGrant, TokenScope, User,
 };
 use custos_domain::sessions::Session;
 use time::OffsetDateTime;
@@ -512,6 +512,18 @@ pub async fn count_live_tokens_of(
     Ok(count)
 }
 
+/// Whether someone with this e-mail address is a member of the organisation.
+pub async fn is_member_by_email(conn: &mut Conn, org_id: Uuid, email: &str) -> StoreResult<bool> {
+    let row: Option<(i64,)> = conn
+        .fetch_optional(
+            "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = $1 AND u.email = $2",
+            params![org_id, email],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 pub async fn is_member(conn: &mut Conn, org_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
     let row: Option<(i64,)> = conn
         .fetch_optional(
@@ -923,4 +935,205 @@ pub async fn next_reference(conn: &mut Conn, org_id: Uuid, kind: &str) -> StoreR
         )
         .await?;
     Ok(value)
+}
+
+/// The columns [`Invitation`]'s mapping reads, in its order, from `invitations i` joined
+/// with the user who invited as `u`.
+macro_rules! invitation_columns {
+    () => {
+        "i.id, i.org_id, i.email, i.role, i.invited_by, u.name, i.created_at, i.expires_at, \
+         i.accepted_at, i.revoked_at"
+    };
+}
+
+impl FromRow for Invitation {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Invitation {
+            id: row.get()?,
+            org_id: row.get()?,
+            email: row.get()?,
+            role: row.parsed(Role::parse)?,
+            invited_by: row.get()?,
+            invited_by_name: row.get()?,
+            created_at: row.get()?,
+            expires_at: row.get()?,
+            accepted_at: row.get()?,
+            revoked_at: row.get()?,
+        })
+    }
+}
+
+/// Stores a new invitation; only the SHA-256 of its secret is kept. A second open invitation
+/// of one address in one organisation fails as a unique violation.
+pub async fn insert_invitation(
+    conn: &mut Conn,
+    invitation: &Invitation,
+    secret_hash: &str,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO invitations (id, org_id, email, role, secret_hash, invited_by, created_at,
+                                  expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        params![
+            invitation.id,
+            invitation.org_id,
+            &invitation.email,
+            invitation.role.as_str(),
+            secret_hash,
+            invitation.invited_by,
+            invitation.created_at,
+            invitation.expires_at,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The open (neither accepted nor revoked, possibly expired) invitation of `email` in the
+/// organisation.
+pub async fn open_invitation_for(
+    conn: &mut Conn,
+    org_id: Uuid,
+    email: &str,
+) -> StoreResult<Option<Invitation>> {
+    conn.fetch_optional(
+        concat!(
+            "SELECT ",
+            invitation_columns!(),
+            " FROM invitations i JOIN users u ON u.id = i.invited_by
+              WHERE i.org_id = $1 AND i.email = $2 AND i.accepted_at IS NULL
+                AND i.revoked_at IS NULL"
+        ),
+        params![org_id, email],
+    )
+    .await
+}
+
+/// Gives an open invitation a new secret, role, inviter and lifetime: inviting someone again
+/// replaces the link they were sent before.
+pub async fn renew_invitation(
+    conn: &mut Conn,
+    invitation: &Invitation,
+    secret_hash: &str,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE invitations SET secret_hash = $3, role = $4, invited_by = $5, created_at = $6,
+                    expires_at = $7
+             WHERE id = $1 AND org_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+            params![
+                invitation.id,
+                invitation.org_id,
+                secret_hash,
+                invitation.role.as_str(),
+                invitation.invited_by,
+                invitation.created_at,
+                invitation.expires_at,
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// The organisation's open invitations (expired ones included), newest first.
+pub async fn open_invitations(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Invitation>> {
+    conn.fetch_all(
+        concat!(
+            "SELECT ",
+            invitation_columns!(),
+            " FROM invitations i JOIN users u ON u.id = i.invited_by
+              WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+              ORDER BY i.created_at DESC, i.id"
+        ),
+        params![org_id],
+    )
+    .await
+}
+
+/// One invitation of the organisation, whatever its state.
+pub async fn find_invitation(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<Invitation>> {
+    conn.fetch_optional(
+        concat!(
+            "SELECT ",
+            invitation_columns!(),
+            " FROM invitations i JOIN users u ON u.id = i.invited_by
+              WHERE i.org_id = $1 AND i.id = $2"
+        ),
+        params![org_id, id],
+    )
+    .await
+}
+
+/// The invitation a link's secret names, with its organisation.
+pub async fn find_invitation_by_secret(
+    conn: &mut Conn,
+    secret_hash: &str,
+) -> StoreResult<Option<(Invitation, Organisation)>> {
+    let row: Option<InvitationInOrg> = conn
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                invitation_columns!(),
+                ", o.id, o.slug, o.name
+                 FROM invitations i JOIN users u ON u.id = i.invited_by
+                 JOIN organisations o ON o.id = i.org_id
+                 WHERE i.secret_hash = $1"
+            ),
+            params![secret_hash],
+        )
+        .await?;
+    Ok(row.map(|row| (row.invitation, row.organisation)))
+}
+
+struct InvitationInOrg {
+    invitation: Invitation,
+    organisation: Organisation,
+}
+
+impl FromRow for InvitationInOrg {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(InvitationInOrg {
+            invitation: Invitation::from_row(row)?,
+            organisation: Organisation::from_row(row)?,
+        })
+    }
+}
+
+/// Marks an open, unexpired invitation accepted by `user_id`; false when it is no longer
+/// open. One conditional statement, so of two people accepting at once only one can.
+pub async fn accept_invitation(
+    conn: &mut Conn,
+    id: Uuid,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE invitations SET accepted_at = $3, accepted_by = $2
+             WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
+            params![id, user_id, now],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Revokes an open invitation of the organisation; false when there is none.
+pub async fn revoke_invitation(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE invitations SET revoked_at = $3
+             WHERE id = $2 AND org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
+            params![org_id, id, now],
+        )
+        .await?;
+    Ok(changed == 1)
 }

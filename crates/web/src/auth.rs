@@ -175,3 +175,24 @@ impl FromRequestParts<AppState> for PageOrg {
         Ok(PageOrg { principal, ctx })
     }
 }
+
+/// A browser visitor who may or may not be logged in (pages anyone with a link may open).
+pub struct MaybeUser(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(secret) = session_secret(&parts.headers) else {
+            return Ok(MaybeUser(None));
+        };
+        match state.app.authenticate_session(&secret, now()).await {
+            Ok(principal) => Ok(MaybeUser(Some(principal))),
+            Err(AppError::Unauthenticated) => Ok(MaybeUser(None)),
+            Err(error) => Err(error.into()),
+        }
+    }
+}

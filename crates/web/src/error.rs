@@ -218,6 +218,16 @@ fn render_error(
     }
 }
 
+/// A page saying what went wrong in words of the handler's own, inside `layout`.
+pub fn message_page(status: StatusCode, layout: crate::pages::Layout, detail: &str) -> Response {
+    let content = ErrorContent {
+        title: "",
+        detail: detail.to_owned(),
+        errors: Vec::new(),
+    };
+    render_error(status, layout, &content)
+}
+
 /// Middleware of the page routes: an error page keeps the header and navigation of the
 /// person asking (their organisation when the path names one they belong to), so a refused
 /// or missing page is not a dead end.

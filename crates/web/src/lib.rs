@@ -56,6 +56,12 @@ impl WebConfig {
         self
     }
 
+    /// The full URL of `path` (a path under the base path), as people outside reach it: for
+    /// links that are passed on, such as invitations.
+    pub(crate) fn public_link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim().trim_end_matches('/'))
+    }
+
     fn public_origin(&self) -> Option<String> {
         let url = self.public_url.trim();
         let scheme_end = url.find("://")?;
@@ -117,7 +123,17 @@ pub fn router(app: App, config: WebConfig) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                // The URI without invitation secrets, which travel in paths and `next`.
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    uri = %security::without_secrets(&request.uri().to_string()),
+                    version = ?request.version(),
+                )
+            }),
+        )
         .layer(SetSensitiveHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
             axum::http::header::COOKIE,

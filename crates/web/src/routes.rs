@@ -44,7 +44,7 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{context, governance, platform};
+    use pages::{admin, context, governance, invitations, platform};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -84,7 +84,19 @@ fn pages() -> Pages {
             post(platform::revoke_token),
         )
         .get("/orgs/{org}/members", get(platform::members))
-        .post("/orgs/{org}/members", post(platform::add_member))
+        .post("/orgs/{org}/invitations", post(invitations::invite))
+        .post(
+            "/orgs/{org}/invitations/{id}/revoke",
+            post(invitations::revoke),
+        )
+        .get("/invitations/{secret}", get(invitations::show))
+        .post(
+            "/invitations/{secret}/account",
+            post(invitations::create_account),
+        )
+        .post("/invitations/{secret}/accept", post(invitations::accept))
+        .get("/admin/organisations", get(admin::organisations))
+        .post("/admin/organisations", post(admin::create_organisation))
         .post(
             "/orgs/{org}/members/{id}/role",
             post(platform::change_member_role),

@@ -196,13 +196,18 @@ impl Administration {
         name: &str,
         now: OffsetDateTime,
     ) -> AppResult<Organisation> {
-        match self
-            .insert_organisation(slug, name, None, CLI_ACTOR, now)
-            .await?
-        {
-            super::organisations::Founded::Created(organisation)
-            | super::organisations::Founded::Existing(organisation) => Ok(organisation),
+        let slug = Slug::parse(slug)?;
+        let mut errors = ValidationErrors::new();
+        let name = required_text(&mut errors, "name", name, 200);
+        errors.into_result(())?;
+        let mut tx = self.store.begin().await?;
+        if let Some(existing) = store::find_organisation_by_slug(&mut tx, slug.as_str()).await? {
+            return Ok(existing);
         }
+        let organisation =
+            create_organisation_in(&mut tx, &slug, name, Founder::CommandLine, now).await?;
+        custos_store::commit(tx).await?;
+        Ok(organisation)
     }
 
     /// Gives a user a role in an organisation (replacing any previous role there).

@@ -99,18 +99,34 @@ impl App {
         if credentials.user.disabled {
             return Err(AppError::InvalidCredentials);
         }
+        let session = self
+            .open_session(&mut tx, &credentials.user, client, now)
+            .await?;
+        custos_store::commit(tx).await?;
+        Ok(session)
+    }
+
+    /// Opens a session for `user` in the caller's transaction (log-in, or an invitation
+    /// accepted with a new account), noting where it was opened from.
+    pub(crate) async fn open_session(
+        &self,
+        tx: &mut custos_store::Tx,
+        user: &User,
+        client: &SessionClient,
+        now: OffsetDateTime,
+    ) -> AppResult<NewSession> {
         let secret = random_secret()?;
         let expires_at = now + self.settings.session_lifetime;
         let id_hash = digest(&secret);
         let client_address = client.address.map(|a| a.to_string()).unwrap_or_default();
         let user_agent = sessions::clean_user_agent(&client.user_agent);
         store::insert_session(
-            &mut tx,
+            tx,
             &store::NewSession {
                 id_hash: &id_hash,
                 // Random, so one session's id tells nothing of another's.
                 public_id: Uuid::new_v4(),
-                user_id,
+                user_id: user.id,
                 created_at: now,
                 expires_at,
                 client_address: &client_address,
@@ -118,10 +134,9 @@ impl App {
             },
         )
         .await?;
-        store::delete_expired_sessions(&mut tx, now, self.idle_since(now)).await?;
-        custos_store::commit(tx).await?;
+        store::delete_expired_sessions(tx, now, self.idle_since(now)).await?;
         Ok(NewSession {
-            user: credentials.user,
+            user: user.clone(),
             secret,
             expires_at,
         })

@@ -1,15 +1,7 @@
-//! Members of an organisation: added (with an account when they have none), given a role,
-//! removed; never leaving the organisation without an administrator.
+//! Members of an organisation: given a role, removed; never leaving the organisation without
+//! an administrator. People join by invitation (see `invitations`).
 
 use super::*;
-
-/// The result of adding a member: a new account comes with a password shown once.
-#[derive(Debug)]
-pub struct AddedMember {
-    pub user: User,
-    pub role: Role,
-    pub new_password: Option<String>,
-}
 
 pub(crate) fn membership_snapshot(user: &User, role: Role) -> serde_json::Value {
     serde_json::json!({ "user_id": user.id, "email": user.email, "name": user.name, "role": role })
@@ -47,114 +39,6 @@ impl App {
     pub async fn list_members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
         ctx.require(Permission::ManageMembers)?;
         self.members(ctx).await
-    }
-
-    /// Adds a person to the organisation with `role`. Someone without an account gets one,
-    /// with a generated password that is returned once for the administrator to pass on and
-    /// that its owner must replace at first log-in. People who already have an account are
-    /// added by instance administrators only.
-    pub async fn add_member(
-        &self,
-        ctx: &OrgContext,
-        email: &str,
-        name: &str,
-        role: Role,
-        now: OffsetDateTime,
-    ) -> AppResult<AddedMember> {
-        ctx.require(Permission::ManageMembers)?;
-        // Both fields are required whatever the address, so trying addresses one by one
-        // creates (audited) accounts rather than silently telling which exist.
-        let mut errors = ValidationErrors::new();
-        let email = Email::parse(email)
-            .map_err(|e| errors.fields.extend(e.fields))
-            .ok();
-        let name = required_text(&mut errors, "name", name, 200);
-        let email = match email {
-            Some(email) if errors.is_empty() => email,
-            _ => return Err(errors.into()),
-        };
-        let existing = {
-            let mut conn = self.store.reader().await?;
-            store::find_user_by_email(&mut conn, email.as_str()).await?
-        };
-        let (user, new_password) = match existing {
-            Some(user) => {
-                check_can_attach(ctx, &user)?;
-                (user, None)
-            }
-            None => {
-                let user = User {
-                    id: Uuid::now_v7(),
-                    email: email.as_str().to_owned(),
-                    name,
-                    disabled: false,
-                    instance_admin: false,
-                    must_change_password: true,
-                };
-                (user, Some(random_secret()?))
-            }
-        };
-        let hash = match &new_password {
-            Some(password) => Some(secrets::hash_password(password.clone()).await?),
-            None => None,
-        };
-        let mut tx = self.store.begin().await?;
-        store::lock_organisation(&mut tx, ctx.org_id()).await?;
-        if store::role_of(&mut tx, ctx.org_id(), user.id)
-            .await?
-            .is_some()
-        {
-            return Err(ValidationErrors::single(
-                "email",
-                "This person is already a member; change their role in the list.",
-            )
-            .into());
-        }
-        if let Some(hash) = &hash {
-            let new = store::NewUser {
-                id: user.id,
-                email: &user.email,
-                name: &user.name,
-                password_hash: hash,
-                instance_admin: false,
-                must_change_password: true,
-            };
-            if let Err(e) = store::insert_user(&mut tx, &new, now).await {
-                return Err(if e.is_unique_violation() {
-                    AppError::Conflict(
-                        "That account was created a moment ago; add the member again.".into(),
-                    )
-                } else {
-                    e.into()
-                });
-            }
-            let change = Change::created(RecordType::User, user.id, &UserSnapshot::from(&user))?;
-            append_change(
-                &mut tx,
-                None,
-                Some(ctx.user.id),
-                &ctx.actor_label(),
-                change,
-                now,
-            )
-            .await?;
-        }
-        store::insert_membership(&mut tx, ctx.org_id(), user.id, role, Some(ctx.user.id), now)
-            .await?;
-        let record_id = format!("{}:{}", ctx.org_id(), user.id);
-        let change = Change::created(
-            RecordType::Membership,
-            record_id,
-            &membership_snapshot(&user, role),
-        )?;
-        record_change(&mut tx, ctx, change, now).await?;
-        custos_store::commit(tx).await?;
-        self.auth_cache.forget_all();
-        Ok(AddedMember {
-            user,
-            role,
-            new_password,
-        })
     }
 
     /// Gives a member another role.
@@ -281,21 +165,6 @@ pub(crate) async fn keep_an_administrator(
         ));
     }
     Ok(())
-}
-
-/// Whether an existing account may join the organisation of `ctx`. Organisation
-/// administrators could otherwise pull in people from other organisations; and an account
-/// whose password its owner never chose is known to whoever created it.
-pub(crate) fn check_can_attach(ctx: &OrgContext, user: &User) -> AppResult<()> {
-    if !ctx.user.instance_admin {
-        return Err(ValidationErrors::single(
-            "email",
-            "This person already has an account on this Custos instance; an instance \
-             administrator can add them (custos user grant).",
-        )
-        .into());
-    }
-    check_owner_chose_password(user)
 }
 
 pub(crate) fn check_owner_chose_password(user: &User) -> AppResult<()> {

@@ -21,14 +21,17 @@ mod audit;
 mod auth;
 pub(crate) mod auth_cache;
 pub mod checkpoints;
+mod invitations;
 mod members;
 mod organisations;
 mod tokens;
 
 pub(crate) use audit::{Change, append_change, cli_event, record_change};
 pub use auth::{NewSession, SessionClient};
-pub use members::AddedMember;
+pub use invitations::{InvitationLink, NewInvitation};
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};
+pub use organisations::{CreatedOrganisation, FirstAdministrator};
+pub(crate) use organisations::{Founder, create_organisation_in};
 pub use tokens::NewToken;
 
 use crate::secrets::{self, digest, random_secret};

@@ -318,26 +318,29 @@ on_both_backends! {
         let now = custos_app::now();
         app.app.create_user("root@acme.example", "Root", PASSWORD, true, now).await.expect("admin");
         app.app.grant_role("acme", "root@acme.example", Role::Admin, now).await.expect("role");
+        // Organisations are created from a browser session (instance administration).
         let principal = |email: &'static str| {
             let app = &app;
             async move {
-                let token = app.app.create_token_cli("acme", email, "t", TokenScope::ReadWrite, 1, now).await.expect("token");
-                app.app.authenticate_token(&token.secret, now).await.expect("principal")
+                let session = app.app.log_in(email, PASSWORD, &Default::default(), now).await.expect("log-in");
+                app.app.authenticate_session(&session.secret, now).await.expect("principal")
             }
         };
+        let founder = custos_app::platform::FirstAdministrator::Founder;
         let admin = principal("root@acme.example").await;
-        let globex = app.app.create_organisation(&admin, "globex", "Globex", now).await.expect("created");
+        let globex = app.app.create_organisation(&admin, "globex", "Globex", founder, now).await.expect("created").organisation;
         assert!(matches!(
-            app.app.create_organisation(&admin, "globex", "Globex again", now).await,
+            app.app.create_organisation(&admin, "globex", "Globex again", founder, now).await,
             Err(AppError::Validation(_))
         ));
         let manager = principal("maya@acme.example").await;
         assert!(matches!(
-            app.app.create_organisation(&manager, "initech", "Initech", now).await,
+            app.app.create_organisation(&manager, "initech", "Initech", founder, now).await,
             Err(AppError::Forbidden(_))
         ));
         assert!(broken_links(&app).await.is_empty());
-        assert_eq!(events_in(&app, &globex.id.to_string()).await, 1);
+        // Its first event, then the founder's membership.
+        assert_eq!(events_in(&app, &globex.id.to_string()).await, 2);
         // Its first event is what the instance chain names: replacing it is detected.
         app.raw_sql(&format!("UPDATE audit_events SET actor = 'mallory' WHERE chain = '{}'", globex.id)).await;
         assert_eq!(broken_links(&app).await.len(), 1);

@@ -46,10 +46,22 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         200,
     ),
     (
+        "GET",
+        "/api/v1/orgs/{org}/invitations",
+        Permission::ManageMembers,
+        200,
+    ),
+    (
         "POST",
-        "/api/v1/orgs/{org}/members",
+        "/api/v1/orgs/{org}/invitations",
         Permission::ManageMembers,
         201,
+    ),
+    (
+        "DELETE",
+        "/api/v1/orgs/{org}/invitations/{id}",
+        Permission::ManageMembers,
+        204,
     ),
     (
         "PUT",
@@ -119,7 +131,18 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<&'static str, String> 
             TokenScope::ReadWrite,
         )
         .await;
-    let mut ids = BTreeMap::from([("members", target_id)]);
+    let admin = app
+        .api("acme", "fixture-admin@acme.example", TokenScope::ReadWrite)
+        .await;
+    let (status, invitation) = admin
+        .post_json(
+            "/api/v1/orgs/acme/invitations",
+            &json!({ "email": format!("invitee-{round}@acme.example"), "role": "staff" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    let invitation_id = invitation["id"].as_str().expect("id").to_owned();
+    let mut ids = BTreeMap::from([("members", target_id), ("invitations", invitation_id)]);
     for register in REGISTERS {
         let draft = register
             .create(&manager, "acme", "Draft for the matrix")
@@ -139,6 +162,7 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<&'static str, String> 
 on_both_backends! {
     async fn each_role_can_do_exactly_what_the_permission_table_says(app) {
         app.member("acme", "fixture-manager@acme.example", Role::IsmsManager).await;
+        app.member("acme", "fixture-admin@acme.example", Role::Admin).await;
         for role in Role::ALL {
             let email = format!("{}@acme.example", role.as_str().replace('_', "-"));
             app.member("acme", &email, role).await;
@@ -214,6 +238,17 @@ on_both_backends! {
                 assert_eq!(created, expected, "{what}");
                 pages.push((register.page_path("acme"), register.view));
             }
+            let email_to_invite = format!("page-invitee-{}@acme.example", role.as_str());
+            let invited = browser
+                .post_form("/orgs/acme/invitations", &[("email", email_to_invite.as_str()), ("role", "staff")])
+                .await
+                .status();
+            let expected = if role.allows(Permission::ManageMembers) {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(invited, expected, "{role:?} inviting from the members page");
             pages.extend([
                 ("/orgs/acme/audit-log", Permission::ViewAuditLog),
                 ("/orgs/acme/approvals", Permission::ViewApprovals),

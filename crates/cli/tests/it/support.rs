@@ -312,6 +312,24 @@ pub async fn raw_sql(url: &str, sql: &str) -> u64 {
         .rows_affected()
 }
 
+/// Runs a query returning one integer (a count) on the database at `url`, outside Custos.
+pub async fn raw_count(url: &str, sql: &str) -> i64 {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
+        let conn = rusqlite::Connection::open(path).expect("raw connect");
+        return conn
+            .query_row(sql, [], |row| row.get(0))
+            .expect("raw count");
+    }
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("raw connect");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&mut conn)
+        .await
+        .expect("raw count")
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         match backend {
@@ -390,6 +408,11 @@ impl TestApp {
     /// A raw connection to the database, for tests that tamper with it.
     pub async fn raw_sql(&self, sql: &str) -> u64 {
         raw_sql(&self.database_url, sql).await
+    }
+
+    /// A count read from the database outside Custos.
+    pub async fn raw_count(&self, sql: &str) -> i64 {
+        raw_count(&self.database_url, sql).await
     }
 
     /// A user with `role` in organisation `slug` (created if needed).

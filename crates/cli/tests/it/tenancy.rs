@@ -31,6 +31,12 @@ const NOT_ORGANISATION_SCOPED: &[&str] = &[
     "/readyz",
     "/api/v1/me",
     "/api/v1/openapi.json",
+    // An invitation is found by its link's secret alone, and names its organisation itself.
+    "/invitations/{secret}",
+    "/invitations/{secret}/account",
+    "/invitations/{secret}/accept",
+    // Instance administration: every organisation of the instance.
+    "/admin/organisations",
 ];
 
 /// Every (method, path) the application serves: pages from their route table, the API from
@@ -118,6 +124,24 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         .id
         .to_string();
     ids.insert("members", member_id);
+    app.member("acme", "ada@acme.example", Role::Admin).await;
+    let admin = app
+        .api("acme", "ada@acme.example", TokenScope::ReadWrite)
+        .await;
+    let (status, invitation) = admin
+        .post_json(
+            "/api/v1/orgs/acme/invitations",
+            &json!({ "email": "acme-invitee@acme.example", "role": "staff" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    let invitation_id = invitation["id"].as_str().expect("id").to_owned();
+    secrets.extend([
+        "acme-invitee@acme.example".to_owned(),
+        invitation_id.clone(),
+        invitation["link"].as_str().expect("link").to_owned(),
+    ]);
+    ids.insert("invitations", invitation_id);
     OrgA {
         ids,
         records,
@@ -328,6 +352,9 @@ on_both_backends! {
             "/orgs/globex/audit-log",
             "/orgs/globex/audit-log?format=csv",
             "/orgs/globex/tokens",
+            "/orgs/globex/members",
+            "/api/v1/orgs/globex/members",
+            "/api/v1/orgs/globex/invitations",
             "/orgs/globex/",
             "/api/v1/me",
             "/api/v1/openapi.json",

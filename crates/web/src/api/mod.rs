@@ -32,7 +32,9 @@ use crate::error::ApiError;
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
     tags(
-        (name = "platform", description = "Health, identity and the audit trail"),
+        (name = "platform", description = "Health, identity, members and invitations, and the audit trail. \
+            People join an organisation by invitation: administrators create one here and pass its link on; \
+            the person accepts it in the web interface."),
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "governance", description = "Approvals by senior management")
     )
@@ -63,7 +65,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::readyz))
         .routes(routes!(platform::me))
         .routes(routes!(platform::list_audit_events))
-        .routes(routes!(platform::list_members, platform::add_member))
+        .routes(routes!(platform::list_members))
+        .routes(routes!(
+            platform::list_invitations,
+            platform::create_invitation
+        ))
+        .routes(routes!(platform::revoke_invitation))
         .routes(routes!(
             platform::change_member_role,
             platform::remove_member

@@ -1,11 +1,13 @@
-//! Health, identity and the audit trail.
+//! Health, identity, members and invitations, and the audit trail.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::list::Page;
-use custos_app::domain::platform::{AuditAction, AuditEvent, AuditFilter, Role};
+use custos_app::domain::platform::{
+    AuditAction, AuditEvent, AuditFilter, Invitation, InvitationStatus, Role,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -183,26 +185,8 @@ pub async fn list_members(
     Ok(Json(members.into_iter().map(Into::into).collect()))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct NewMemberBody {
-    pub email: String,
-    /// Needed only when the person has no account yet.
-    #[serde(default)]
-    pub name: String,
-    #[schema(value_type = Role)]
-    pub role: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AddedMemberView {
-    #[serde(flatten)]
-    pub member: MemberView,
-    /// Set when an account was created: the password, returned this once.
-    pub new_password: Option<String>,
-}
-
-fn parse_role(raw: &str) -> Result<custos_app::domain::platform::Role, ApiError> {
-    custos_app::domain::platform::Role::parse(raw).ok_or_else(|| {
+fn parse_role(raw: &str) -> Result<Role, ApiError> {
+    Role::parse(raw).ok_or_else(|| {
         ApiError(
             custos_app::domain::ValidationErrors::single(
                 "role",
@@ -213,33 +197,111 @@ fn parse_role(raw: &str) -> Result<custos_app::domain::platform::Role, ApiError>
     })
 }
 
-/// Adds a person to the organisation, creating their account if they have none.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/members", tag = "platform", request_body = NewMemberBody,
+/// An invitation that has not been answered (yet).
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub role: Role,
+    /// `pending`, or `expired` (invite the address again for a new link).
+    pub status: InvitationStatus,
+    pub invited_by: uuid::Uuid,
+    pub invited_by_name: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+impl InvitationView {
+    fn new(invitation: Invitation, now: time::OffsetDateTime) -> Self {
+        Self {
+            status: invitation.status(now),
+            id: invitation.id,
+            email: invitation.email,
+            role: invitation.role,
+            invited_by: invitation.invited_by,
+            invited_by_name: invitation.invited_by_name,
+            created_at: custos_app::domain::dates::rfc3339(invitation.created_at),
+            expires_at: custos_app::domain::dates::rfc3339(invitation.expires_at),
+        }
+    }
+}
+
+/// The organisation's invitations waiting for an answer, expired ones included, newest first
+/// (administrators only).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "platform",
     params(("org" = String, Path, description = "Organisation slug")),
-    responses((status = 201, body = AddedMemberView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_member(
+    responses((status = 200, body = Vec<InvitationView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_invitations(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-    ApiJson(body): ApiJson<NewMemberBody>,
-) -> Result<(StatusCode, Json<AddedMemberView>), ApiError> {
+) -> Result<Json<Vec<InvitationView>>, ApiError> {
+    let now = custos_app::now();
+    let invitations = state.app.invitations(&ctx).await?;
+    Ok(Json(
+        invitations
+            .into_iter()
+            .map(|i| InvitationView::new(i, now))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewInvitationBody {
+    pub email: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewInvitationView {
+    #[serde(flatten)]
+    pub invitation: InvitationView,
+    /// The link to pass on to the person invited, returned this once: it works once, until
+    /// `expires_at`. Only a hash of it is stored.
+    pub link: String,
+}
+
+/// Invites someone to the organisation with a role. The answer is the same whether or not
+/// the address has an account, and nothing but the invitation is created: the person becomes
+/// a member when they open `link` and accept, in a browser (accepting is web-only: it logs
+/// them in, or creates their account). Inviting an address again renews its invitation with a
+/// new link; the previous link stops working.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "platform", request_body = NewInvitationBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = NewInvitationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<NewInvitationBody>,
+) -> Result<(StatusCode, Json<NewInvitationView>), ApiError> {
     let role = parse_role(&body.role)?;
-    let added = state
-        .app
-        .add_member(&ctx, &body.email, &body.name, role, custos_app::now())
-        .await?;
-    let member = MemberView {
-        user_id: added.user.id,
-        name: added.user.name,
-        email: added.user.email,
-        role: added.role,
-    };
+    let now = custos_app::now();
+    let invited = state.app.invite(&ctx, &body.email, role, now).await?;
+    let link = state.config.public_link(&invited.path());
     Ok((
         StatusCode::CREATED,
-        Json(AddedMemberView {
-            member,
-            new_password: added.new_password,
+        Json(NewInvitationView {
+            invitation: InvitationView::new(invited.invitation, now),
+            link,
         }),
     ))
+}
+
+/// Revokes an invitation that has not been accepted: its link stops working.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "platform",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Invitation id")),
+    responses((status = 204, description = "Revoked"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .revoke_invitation(&ctx, id, custos_app::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,9 +2,11 @@
 //! and renders a template; the layout (navigation, organisation switcher, user menu) is
 //! built here once.
 
+pub mod admin;
 pub mod confirm;
 pub mod context;
 pub mod governance;
+pub mod invitations;
 pub mod platform;
 
 use axum::extract::Path;
@@ -42,6 +44,8 @@ pub struct Layout {
     pub org_name: String,
     /// Shows the members link in the user menu.
     pub can_manage_members: bool,
+    /// Shows the instance's organisations in the user menu.
+    pub instance_admin: bool,
     pub role_label: &'static str,
     pub other_orgs: Vec<Organisation>,
     pub nav: Vec<NavItem>,
@@ -160,6 +164,7 @@ impl Layout {
         Ok(Self {
             other_orgs: memberships.into_iter().map(|m| m.organisation).collect(),
             user_name: principal.user.name.clone(),
+            instance_admin: principal.user.instance_admin,
             ..Self::anonymous(base, title)
         })
     }
@@ -173,6 +178,7 @@ impl Layout {
             org_name: String::new(),
             role_label: "",
             can_manage_members: false,
+            instance_admin: false,
             other_orgs: Vec::new(),
             nav: Vec::new(),
             flash: None,
@@ -286,6 +292,11 @@ impl<T: Moment + ?Sized> Moment for &T {
 /// A time as pages show it.
 pub fn when(at: impl Moment) -> String {
     custos_app::domain::dates::display(at.moment())
+}
+
+/// How many days an invitation link works.
+pub fn invitation_days() -> i64 {
+    custos_app::domain::platform::INVITATION_LIFETIME_DAYS
 }
 
 /// An optional value as text; nothing is the empty text, which templates show as "Not set"

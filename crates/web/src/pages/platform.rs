@@ -6,14 +6,15 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use custos_app::domain::context::FieldRule;
 use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::governance::Approval;
 use custos_app::domain::journey::JourneyStep;
 use custos_app::domain::list::Page;
 use custos_app::domain::platform::{
-    AuditAction, AuditEvent, AuditFilter, Membership, Permission, RecordType, Role, TokenScope,
-    record_type_label,
+    AuditAction, AuditEvent, AuditFilter, Invitation, InvitationStatus, Membership, Permission,
+    RecordType, Role, TokenScope, record_type_label,
 };
 use custos_app::platform::SessionClient;
 use custos_app::{ApiToken, AppError, now};
@@ -77,6 +78,17 @@ pub const AREA: Area = Area {
             "success",
             "Member removed; their API tokens for this organisation are revoked.",
         ),
+        ("joined", "success", "Welcome: you are now a member."),
+        (
+            "invitation-revoked",
+            "success",
+            "Invitation withdrawn: its link no longer works.",
+        ),
+        (
+            "org-created",
+            "success",
+            "Organisation created; you are its administrator.",
+        ),
         (
             "must-change",
             "error",
@@ -84,10 +96,19 @@ pub const AREA: Area = Area {
              whoever set it.",
         ),
     ],
-    field_labels: &[],
+    field_labels: &[
+        ("email", "E-mail"),
+        ("role", "Role"),
+        ("name", "Name"),
+        ("password", "Password"),
+        ("confirm_password", "Password again"),
+        ("slug", "Short name"),
+        ("administrator", "First administrator"),
+        ("admin_email", "Their e-mail"),
+    ],
 };
 
-fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
+pub(super) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
     let path = if state.config.base_path.is_empty() {
         "/".to_owned()
     } else {
@@ -190,6 +211,18 @@ fn safe_next(state: &AppState, next: &str) -> String {
     }
 }
 
+/// Where a new session is opened from, as the sessions page shows it.
+pub(crate) fn session_client(address: std::net::IpAddr, headers: &HeaderMap) -> SessionClient {
+    SessionClient {
+        // Unspecified when the server was not told the peer (never when serving).
+        address: Some(address).filter(|address| !address.is_unspecified()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default(),
+    }
+}
+
 pub async fn log_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -202,14 +235,7 @@ pub async fn log_in(
         let page = LoginPage::new(&state, form.email, form.next, Some(message.into()));
         return (StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response();
     }
-    let client = SessionClient {
-        // Unspecified when the server was not told the peer (never when serving).
-        address: Some(client).filter(|address| !address.is_unspecified()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .unwrap_or_default(),
-    };
+    let client = session_client(client, &headers);
     match state
         .app
         .log_in(&form.email, &form.password, &client, now())
@@ -376,8 +402,14 @@ struct HomePage {
     can_view_objectives: bool,
 }
 
-pub async fn home(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
-    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), "home").await?;
+pub async fn home(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let layout = Layout::new(&state, &page, page.ctx.organisation().name.clone(), "home")
+        .await?
+        .with_flash(query.notice.as_deref());
     let ctx = &page.ctx;
     let can_view_objectives = ctx.can(Permission::ViewObjectives);
     let objective_counts = if can_view_objectives {
@@ -586,7 +618,7 @@ struct AuditLogPage {
     list: ListState,
     query: AuditQuery,
     actions: [AuditAction; 3],
-    record_types: [RecordType; 6],
+    record_types: [RecordType; 7],
     /// The record the log is narrowed to, by name, when it is.
     filtered_record: Option<String>,
 }
@@ -683,46 +715,84 @@ pub async fn audit_log(
 
 #[derive(Template)]
 #[template(path = "members.html")]
-struct MembersPage {
-    layout: Layout,
-    members: Vec<custos_app::Member>,
-    roles: [Role; 6],
-    me: uuid::Uuid,
-    form: MemberForm,
-    errors: custos_app::domain::ValidationErrors,
-    added: Option<(String, Option<String>)>,
+pub(super) struct MembersPage {
+    pub layout: Layout,
+    pub members: Vec<custos_app::Member>,
+    pub invitations: Vec<Invitation>,
+    pub roles: [Role; 6],
+    pub me: uuid::Uuid,
+    pub form: InviteForm,
+    pub errors: custos_app::domain::ValidationErrors,
+    /// The invitation just made and its link, shown this once.
+    pub invited: Option<(Invitation, String)>,
+    pub now: time::OffsetDateTime,
 }
 
-#[derive(Deserialize, Default)]
-pub struct MemberForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    role: String,
+impl MembersPage {
+    fn rule(&self, field: &str) -> FieldRule {
+        match field {
+            "email" => FieldRule {
+                required: true,
+                max_chars: Some(254),
+            },
+            "role" => FieldRule {
+                required: true,
+                max_chars: None,
+            },
+            _ => FieldRule::default(),
+        }
+    }
+
+    fn role_options(&self) -> Vec<(String, String)> {
+        super::options(&self.roles)
+    }
+
+    fn expired(&self, invitation: &Invitation) -> bool {
+        invitation.status(self.now) == InvitationStatus::Expired
+    }
 }
 
-async fn members_page(
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+impl Default for InviteForm {
+    /// An empty form offers the least privileged role, never the first in the list.
+    fn default() -> Self {
+        Self {
+            email: String::new(),
+            role: Role::Staff.as_str().to_owned(),
+        }
+    }
+}
+
+pub(super) async fn members_page(
     state: &AppState,
     page: &PageOrg,
-    form: MemberForm,
+    form: InviteForm,
     errors: custos_app::domain::ValidationErrors,
-    added: Option<(String, Option<String>)>,
+    invited: Option<(Invitation, String)>,
     notice: Option<&str>,
 ) -> Result<MembersPage, PageError> {
     let layout = Layout::new(state, page, "Members", "members")
         .await?
         .with_flash(notice);
     let members = state.app.list_members(&page.ctx).await?;
+    let invitations = state.app.invitations(&page.ctx).await?;
     Ok(MembersPage {
         layout,
         members,
+        invitations,
         roles: Role::ALL,
         me: page.ctx.user().id,
         form,
         errors,
-        added,
+        invited,
+        now: now(),
     })
 }
 
@@ -734,49 +804,13 @@ pub async fn members(
     let members_page = members_page(
         &state,
         &page,
-        MemberForm::default(),
+        InviteForm::default(),
         Default::default(),
         None,
         query.notice.as_deref(),
     )
     .await?;
     Ok(render(&members_page))
-}
-
-pub async fn add_member(
-    State(state): State<AppState>,
-    page: PageOrg,
-    Form(form): Form<MemberForm>,
-) -> Result<Response, PageError> {
-    let Some(role) = Role::parse(&form.role) else {
-        let errors = custos_app::domain::ValidationErrors::single("role", "Choose a role.");
-        let members_page = members_page(&state, &page, form, errors, None, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response());
-    };
-    match state
-        .app
-        .add_member(&page.ctx, &form.email, &form.name, role, now())
-        .await
-    {
-        Ok(added) => {
-            let shown = Some((added.user.email, added.new_password));
-            let members_page = members_page(
-                &state,
-                &page,
-                MemberForm::default(),
-                Default::default(),
-                shown,
-                None,
-            )
-            .await?;
-            Ok(render(&members_page))
-        }
-        Err(AppError::Validation(errors)) => {
-            let members_page = members_page(&state, &page, form, errors, None, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&members_page)).into_response())
-        }
-        Err(error) => Err(PageError::from(error)),
-    }
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,174 @@
+//! Administration of the instance from the web: its organisations, created by instance
+//! administrators (the same use case as `custos org create`).
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use custos_app::domain::ValidationErrors;
+use custos_app::domain::context::FieldRule;
+use custos_app::domain::platform::{Invitation, Organisation};
+use custos_app::platform::FirstAdministrator;
+use custos_app::{AppError, Principal, now};
+use serde::Deserialize;
+
+use super::{Layout, see_other};
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::{PageError, render};
+
+#[derive(Template)]
+#[template(path = "admin_organisations.html")]
+struct OrganisationsPage {
+    layout: Layout,
+    organisations: Vec<Organisation>,
+    form: OrganisationForm,
+    errors: ValidationErrors,
+    /// The organisation just created with the invitation of its administrator, whose link
+    /// is shown this once.
+    created: Option<(Organisation, Invitation, String)>,
+}
+
+impl OrganisationsPage {
+    fn rule(&self, field: &str) -> FieldRule {
+        match field {
+            "name" => FieldRule {
+                required: true,
+                max_chars: Some(200),
+            },
+            "slug" => FieldRule {
+                required: true,
+                max_chars: Some(40),
+            },
+            "admin_email" => FieldRule {
+                required: false,
+                max_chars: Some(254),
+            },
+            _ => FieldRule::default(),
+        }
+    }
+
+    fn invites(&self) -> bool {
+        self.form.administrator == "invite"
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct OrganisationForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    /// `me` (the default) or `invite`.
+    #[serde(default)]
+    administrator: String,
+    #[serde(default)]
+    admin_email: String,
+}
+
+async fn organisations_page(
+    state: &AppState,
+    principal: &Principal,
+    form: OrganisationForm,
+    errors: ValidationErrors,
+    created: Option<(Organisation, Invitation, String)>,
+) -> Result<OrganisationsPage, PageError> {
+    let organisations = state.app.all_organisations(principal).await?;
+    let layout = Layout::for_user(state, principal, "Organisations of this instance").await?;
+    Ok(OrganisationsPage {
+        layout,
+        organisations,
+        form,
+        errors,
+        created,
+    })
+}
+
+/// Instance administration asks for a password of one's own first, as organisation pages do.
+fn must_choose_password(state: &AppState, user: &PageUser) -> Option<Response> {
+    user.principal.user.must_change_password.then(|| {
+        see_other(format!(
+            "{}/account?notice=must-change",
+            state.config.base_path
+        ))
+    })
+}
+
+/// `GET /admin/organisations`: every organisation, and the form to create one.
+pub async fn organisations(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Response, PageError> {
+    if let Some(redirect) = must_choose_password(&state, &user) {
+        return Ok(redirect);
+    }
+    let page = organisations_page(
+        &state,
+        &user.principal,
+        OrganisationForm::default(),
+        Default::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+/// `POST /admin/organisations`: creates an organisation, administered by its founder or by
+/// whoever accepts the invitation made with it.
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<OrganisationForm>,
+) -> Result<Response, PageError> {
+    if let Some(redirect) = must_choose_password(&state, &user) {
+        return Ok(redirect);
+    }
+    let first_administrator = match form.administrator.as_str() {
+        "invite" => FirstAdministrator::Invite(&form.admin_email),
+        "" | "me" => FirstAdministrator::Founder,
+        _ => {
+            let errors = ValidationErrors::single(
+                "administrator",
+                "Choose who administers the organisation.",
+            );
+            let page = organisations_page(&state, &user.principal, form, errors, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+    };
+    let result = state
+        .app
+        .create_organisation(
+            &user.principal,
+            &form.slug,
+            &form.name,
+            first_administrator,
+            now(),
+        )
+        .await;
+    match result {
+        Ok(created) => match created.invitation {
+            None => Ok(see_other(format!(
+                "{}/orgs/{}/?notice=org-created",
+                state.config.base_path, created.organisation.slug
+            ))),
+            Some(invited) => {
+                let link = state.config.public_link(&invited.path());
+                let shown = Some((created.organisation, invited.invitation, link));
+                let page = organisations_page(
+                    &state,
+                    &user.principal,
+                    OrganisationForm::default(),
+                    Default::default(),
+                    shown,
+                )
+                .await?;
+                Ok(render(&page))
+            }
+        },
+        Err(AppError::Validation(errors)) => {
+            let page = organisations_page(&state, &user.principal, form, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
