@@ -205,6 +205,11 @@ impl App {
     /// The context of `principal` in the organisation `slug`. Non-members, and tokens made
     /// for another organisation, get `NotFound`.
     pub async fn org_context(&self, principal: &Principal, slug: &str) -> AppResult<OrgContext> {
+        // A path segment that cannot be a slug names no organisation; checking it here also
+        // keeps text that the database would refuse (a NUL) away from the query.
+        if !custos_domain::platform::Slug::parse(slug).is_ok_and(|valid| valid.as_str() == slug) {
+            return Err(AppError::NotFound);
+        }
         let (membership, token_scope) = match &principal.credential {
             Credential::Token { membership, scope } => {
                 let membership = membership

@@ -185,9 +185,9 @@ pub struct ListRequest<F, S> {
 }
 
 impl ListParams {
-    /// The search text, if any.
-    pub fn search(&self) -> Option<String> {
-        Some(self.q.trim().to_owned()).filter(|q| !q.is_empty())
+    /// The search text, if any, checked by the text rule every input follows.
+    pub fn search(&self, errors: &mut ValidationErrors) -> Option<String> {
+        crate::validation::text_param(errors, "q", &self.q)
     }
 
     /// Checks the register's `sort`, the direction and the window, and pairs them with
@@ -237,10 +237,9 @@ impl ListParams {
 /// A filter or sort parameter naming a value of a text enum: empty means "not given"; an
 /// unknown name is an error that lists the known ones.
 pub fn enum_param<T: TextEnum>(errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<T> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
+    // The text rule first, so a refused value is never echoed back in the message.
+    let raw = crate::validation::text_param(errors, field, raw)?;
+    let raw = raw.as_str();
     let parsed = T::parse(raw);
     if parsed.is_none() {
         errors.add(field, format!("Unknown value \"{raw}\". {}", T::expected()));

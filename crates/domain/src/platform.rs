@@ -212,7 +212,9 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        let value = raw.trim().to_lowercase();
+        let value = crate::validation::clean_text(raw.trim(), crate::validation::Lines::One)
+            .map_err(|message| ValidationErrors::single("email", message))?
+            .to_lowercase();
         let plausible = match value.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -315,6 +317,8 @@ mod tests {
             "a@b",
             "a b@c.org",
             "a@.org",
+            "a\0b@x.example",
+            "a\u{7f}@x.example",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -332,6 +336,10 @@ mod tests {
         );
         let errors = AuditFilter::parse("", "", "erase", "yesterday", "").expect_err("invalid");
         assert!(errors.for_field("action").is_some() && errors.for_field("from").is_some());
+        let errors = AuditFilter::parse("a\0", "b\0", "", "", "").expect_err("control");
+        assert!(
+            errors.for_field("record_type").is_some() && errors.for_field("record_id").is_some()
+        );
     }
 
     #[test]
@@ -577,10 +585,11 @@ impl AuditFilter {
         if !action.trim().is_empty() && action_parsed.is_none() {
             errors.add("action", "Choose create, update or delete.");
         }
-        let text = |raw: &str| Some(raw.trim().to_owned()).filter(|s| !s.is_empty());
+        let record_type = crate::validation::text_param(&mut errors, "record_type", record_type);
+        let record_id = crate::validation::text_param(&mut errors, "record_id", record_id);
         errors.into_result(Self {
-            record_type: text(record_type),
-            record_id: text(record_id),
+            record_type,
+            record_id,
             action: action_parsed,
             actor_id: None,
             from,

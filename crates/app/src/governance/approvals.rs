@@ -7,7 +7,7 @@ use custos_domain::diff::{FieldChange, changed_fields};
 use custos_domain::governance::{Approval, ApprovalStatus, COMMENT_MAX, parse_decision};
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{AuditFilter, Permission, RecordType};
-use custos_domain::validation::optional_text;
+use custos_domain::validation::{Lines, optional_text};
 use custos_store::Tx;
 use custos_store::governance as store;
 use time::OffsetDateTime;
@@ -214,7 +214,7 @@ impl App {
             AppError::Internal(format!("{} records are not approvable", R::TYPE.label()))
         })?;
         let mut errors = ValidationErrors::new();
-        let note = optional_text(&mut errors, "note", note, COMMENT_MAX);
+        let note = optional_text(&mut errors, "note", note, COMMENT_MAX, Lines::Many);
         errors.into_result(())?;
         let mut tx = self.store.begin().await?;
         let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;

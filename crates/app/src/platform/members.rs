@@ -48,7 +48,7 @@ impl App {
         let email = Email::parse(email)
             .map_err(|e| errors.fields.extend(e.fields))
             .ok();
-        let name = required_text(&mut errors, "name", name, 200);
+        let name = required_text(&mut errors, "name", name, 200, Lines::One);
         let email = match email {
             Some(email) if errors.is_empty() => email,
             _ => return Err(errors.into()),

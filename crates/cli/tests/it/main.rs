@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cli;
 mod demo;
+mod input;
 mod members;
 mod migrations;
 mod objectives;
