@@ -165,3 +165,32 @@ on_both_backends! {
         assert!(refused(response, "title", "an escape sequence").await.contains("U+001B"));
     }
 }
+
+on_both_backends! {
+    /// A client asking for 1,000 rows that silently got 200 would believe it had them all.
+    async fn page_sizes_outside_one_to_two_hundred_are_refused_not_clamped(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let maya = app.api("acme", "maya@acme.example", TokenScope::Read).await;
+        let message = "Use a page size from 1 to 200 (the default is 25).";
+        for list in ["objectives", "audit-events", "approvals"] {
+            for limit in [0, 201, 10_000] {
+                let path = format!("/api/v1/orgs/acme/{list}?limit={limit}");
+                assert_eq!(refused(maya.get(&path).await, "limit", &path).await, message);
+            }
+            for limit in [1, 200] {
+                let path = format!("/api/v1/orgs/acme/{list}?limit={limit}");
+                let (status, page) = maya.get_json(&path).await;
+                assert_eq!(status, StatusCode::OK, "{path}: {page}");
+                assert_eq!(page["limit"], limit, "{path}");
+            }
+        }
+        let path = "/api/v1/orgs/acme/objectives?page=2&per_page=0";
+        refused(maya.get(path).await, "per_page", path).await;
+        let browser = app.browser("maya@acme.example").await;
+        for query in ["limit=0", "limit=201", "page=1&per_page=500"] {
+            let path = format!("/orgs/acme/objectives?{query}");
+            refused_page(browser.get(&path).await, "Use a page size from 1 to 200", &path).await;
+        }
+        assert_eq!(browser.get("/orgs/acme/objectives?limit=200").await.status(), StatusCode::OK);
+    }
+}

@@ -120,7 +120,9 @@ pub struct AuditQuery {
     /// Last day included (YYYY-MM-DD, UTC).
     #[serde(default)]
     until: String,
+    /// Rows per page, 1 to 200 (default 25).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
@@ -140,7 +142,7 @@ pub async fn list_audit_events(
         &query.from,
         &query.until,
     )?;
-    let page = Page::new(query.limit, query.offset);
+    let page = Page::requested(query.limit, query.offset)?;
     let listed = state.app.audit_events(&ctx, &filter, page).await?;
     Ok(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
