@@ -6,9 +6,10 @@
 use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::on_both_backends;
-use crate::support::{Client, PASSWORD, objective};
+use crate::support::{Client, PASSWORD, TestApp, objective};
 
 /// Asserts a 422 problem+json whose first field error names `field`; returns its message.
 async fn refused(response: reqwest::Response, field: &str, what: &str) -> String {
@@ -192,5 +193,175 @@ on_both_backends! {
             refused_page(browser.get(&path).await, "Use a page size from 1 to 200", &path).await;
         }
         assert_eq!(browser.get("/orgs/acme/objectives?limit=200").await.status(), StatusCode::OK);
+    }
+}
+
+on_both_backends! {
+    async fn unknown_json_fields_are_refused_by_name(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        let maya = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let ada = app.api("acme", "ada@acme.example", TokenScope::ReadWrite).await;
+        let mut misspelt = objective("Misspelt");
+        misspelt["colour"] = json!("red");
+        let response = maya.http.post(maya.url("/api/v1/orgs/acme/objectives")).json(&misspelt).send().await.expect("post");
+        let message = refused(response, "colour", "an unknown field on create").await;
+        assert!(message.starts_with("Unknown field \"colour\". The fields are title, rationale,"), "{message}");
+
+        let (_, created) = maya.post_json("/api/v1/orgs/acme/objectives", &objective("Known")).await;
+        let id = created["id"].as_str().expect("id");
+        let mut edit = objective("Edited");
+        edit["version"] = json!(1);
+        edit["tittle"] = json!("Typo");
+        let response = maya.http.put(maya.url(&format!("/api/v1/orgs/acme/objectives/{id}"))).json(&edit).send().await.expect("put");
+        let message = refused(response, "tittle", "an unknown field on edit").await;
+        assert!(message.contains("version"), "the edit's own fields are listed: {message}");
+        let submit = json!({ "version": 1, "approver": "me" });
+        let response = maya.http.post(maya.url(&format!("/api/v1/orgs/acme/objectives/{id}/submit"))).json(&submit).send().await.expect("submit");
+        refused(response, "approver", "an unknown field on submit").await;
+        let member = json!({ "email": "new@acme.example", "name": "New", "role": "staff", "password": "mine" });
+        let response = ada.http.post(ada.url("/api/v1/orgs/acme/members")).json(&member).send().await.expect("member");
+        refused(response, "password", "an unknown field on a new member").await;
+
+        // A missing field and a wrong type are named too.
+        let response = maya.http.post(maya.url("/api/v1/orgs/acme/objectives")).json(&json!({ "title": "t" })).send().await.expect("post");
+        assert_eq!(refused(response, "rationale", "a missing field").await, "This field is required.");
+        let response = maya.http.post(maya.url("/api/v1/orgs/acme/objectives")).json(&json!({ "title": 5 })).send().await.expect("post");
+        refused(response, "title", "a wrong type").await;
+
+        let (_, listed) = maya.get_json("/api/v1/orgs/acme/objectives").await;
+        assert_eq!(listed["total"], 1);
+        assert_eq!(listed["items"][0]["title"], "Known");
+        assert_eq!(listed["items"][0]["version"], 1);
+        assert_eq!(ada.get_json("/api/v1/orgs/acme/members").await.1.as_array().map(Vec::len), Some(2));
+    }
+}
+
+/// What a raw HTTP exchange answered: the status, the content type and the whole text.
+struct RawAnswer {
+    status: u16,
+    content_type: String,
+    text: String,
+}
+
+/// Sends a POST of `size` bytes of `content_type` to `path` over a plain TCP connection:
+/// chunked, or, when `declared`, only announced with a Content-Length header (the server
+/// must refuse it on the length alone). A chunked body is written in the background (the
+/// server answers, and closes, before taking it all) while the answer is read to the end.
+async fn post_raw(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+    content_type: &str,
+    size: usize,
+    declared: bool,
+) -> RawAnswer {
+    let address = app
+        .base_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("address")
+        .to_owned();
+    let stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
+         Origin: http://{address}\r\nConnection: close\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if declared {
+        head.push_str(&format!("Content-Length: {size}\r\n\r\n"));
+    } else {
+        head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+    }
+    let writing = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        if declared {
+            // As curl does with `Expect: 100-continue`: the length alone must be refused.
+            return std::io::Result::Ok(writer);
+        }
+        let chunk = vec![b'a'; 64 * 1024];
+        let mut sent = 0;
+        while sent < size {
+            let part = &chunk[..chunk.len().min(size - sent)];
+            writer
+                .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                .await?;
+            writer.write_all(part).await?;
+            writer.write_all(b"\r\n").await?;
+            sent += part.len();
+        }
+        writer.write_all(b"0\r\n\r\n").await?;
+        // Kept open until the answer is read: the server takes a closed write side for a
+        // client that has gone away.
+        std::io::Result::Ok(writer)
+    });
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        reader.read_to_end(&mut raw),
+    )
+    .await;
+    // A reset after the answer arrived still leaves the answer in `raw`.
+    assert!(read.is_ok(), "no answer within 20 s");
+    writing.abort();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let content_type = text
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default();
+    RawAnswer {
+        status,
+        content_type,
+        text,
+    }
+}
+
+on_both_backends! {
+    /// Before: 413 text/plain with a Content-Length, 422 when chunked.
+    async fn a_body_over_the_limit_is_answered_413_with_or_without_a_length(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let token = app.app.create_token_cli("acme", "maya@acme.example", "raw", TokenScope::ReadWrite, 30, custos_app::now()).await.expect("token");
+        let bearer = [("Authorization", format!("Bearer {}", token.secret))];
+        let three_mb = 3 * 1024 * 1024;
+        for declared in [true, false] {
+            let answer = post_raw(&app, "/api/v1/orgs/acme/objectives", &bearer, "application/json", three_mb, declared).await;
+            let how = if declared { "with a length" } else { "chunked" };
+            assert_eq!(answer.status, 413, "API {how}: {}", answer.text);
+            assert_eq!(answer.content_type, "application/problem+json", "API {how}");
+            assert!(answer.text.contains("urn:custos:problem:body-too-large"), "API {how}: {}", answer.text);
+        }
+        // The pages answer with a page, for a form of either kind.
+        let login = Client::anonymous(&app).login("maya@acme.example", PASSWORD).await;
+        let session = login.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair").to_owned();
+        let cookie = [("Cookie", session)];
+        for declared in [true, false] {
+            let answer = post_raw(&app, "/orgs/acme/objectives", &cookie, "application/x-www-form-urlencoded", three_mb, declared).await;
+            let how = if declared { "with a length" } else { "chunked" };
+            assert_eq!(answer.status, 413, "page {how}: {}", answer.text);
+            assert!(answer.content_type.starts_with("text/html"), "page {how}: {}", answer.content_type);
+            assert!(answer.text.contains("larger than the 2 MB Custos accepts"), "page {how}");
+            assert!(answer.text.to_lowercase().contains("content-security-policy:"), "page {how}: security headers");
+        }
+        // Just under the limit is read (and refused for what it says, not for its size).
+        let answer = post_raw(&app, "/api/v1/orgs/acme/objectives", &bearer, "application/json", 1024 * 1024, false).await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        let maya = app.api("acme", "maya@acme.example", TokenScope::Read).await;
+        assert_eq!(maya.get_json("/api/v1/orgs/acme/objectives").await.1["total"], 0);
     }
 }

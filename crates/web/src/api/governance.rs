@@ -109,6 +109,7 @@ pub async fn get_approval(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// approve or reject.
     pub decision: String,

@@ -186,6 +186,7 @@ pub async fn list_members(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewMemberBody {
     pub email: String,
     /// Needed only when the person has no account yet.
@@ -245,6 +246,7 @@ pub async fn add_member(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     #[schema(value_type = Role)]
     pub role: String,
