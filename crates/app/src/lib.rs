@@ -6,6 +6,7 @@ pub mod context;
 mod count_cache;
 pub mod demo;
 mod expiring;
+pub mod export;
 pub mod governance;
 pub mod platform;
 mod records;
@@ -24,6 +25,7 @@ pub use custos_domain::platform::{BrokenLink, ChainReport};
 pub fn redact_url(url: &str) -> String {
     custos_store::redact_url(url)
 }
+pub use export::Export;
 pub use platform::admin::Administration;
 
 #[derive(Debug, thiserror::Error)]

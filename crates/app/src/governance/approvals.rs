@@ -108,6 +108,23 @@ impl App {
         Ok(store::list(&mut conn, ctx.org_id(), filter, page).await?)
     }
 
+    /// The requests `filter` selects, pending first, to be read a page at a time (see
+    /// [`crate::export`]).
+    pub fn export_approvals(
+        &self,
+        ctx: &OrgContext,
+        filter: ApprovalFilter,
+    ) -> AppResult<ApprovalExport> {
+        ctx.require(Permission::ViewApprovals)?;
+        Ok(ApprovalExport {
+            app: self.clone(),
+            org_id: ctx.org_id(),
+            filter,
+            page: crate::export::first_page(),
+            done: false,
+        })
+    }
+
     /// "Waiting for my approval": pending requests addressed to the member's role.
     pub async fn my_pending_approvals(
         &self,
@@ -287,5 +304,29 @@ impl App {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// An export of approval requests, page by page in the order of their list.
+pub struct ApprovalExport {
+    app: App,
+    org_id: Uuid,
+    filter: ApprovalFilter,
+    page: Page,
+    done: bool,
+}
+
+impl crate::Export for ApprovalExport {
+    type Row = Approval;
+
+    async fn next_page(&mut self) -> AppResult<Vec<Approval>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.app.store.reader().await?;
+        let rows = store::rows(&mut conn, self.org_id, &self.filter, self.page).await?;
+        self.done = crate::export::is_last_page(&rows);
+        self.page.offset += u64::from(self.page.limit);
+        Ok(rows)
     }
 }

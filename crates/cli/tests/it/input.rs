@@ -365,3 +365,180 @@ on_both_backends! {
         assert_eq!(maya.get_json("/api/v1/orgs/acme/objectives").await.1["total"], 0);
     }
 }
+
+/// Writes `count` audit events of organisation `slug` straight into the database, after the
+/// events it has (they are not chained: this is about reading, not proving, the trail).
+async fn bulk_audit_events(app: &TestApp, slug: &str, count: u32) {
+    let org = format!("(SELECT id FROM organisations WHERE slug = '{slug}')");
+    let (series, id, chain, stamp) = match app.backend {
+        crate::support::Backend::Sqlite => (
+            format!(
+                "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s)"
+            ),
+            "printf('00000000-0000-7000-9000-%012d', n)",
+            org.clone(),
+            "printf('2026-01-01T00:00:%02d.000000Z', n % 60)",
+        ),
+        crate::support::Backend::Postgres => (
+            format!("generate_series(1, {count}) AS n"),
+            "('00000000-0000-7000-9000-' || lpad(n::text, 12, '0'))::uuid",
+            format!("{org}::text"),
+            "now()",
+        ),
+    };
+    let written = app
+        .raw_sql(&format!(
+            "INSERT INTO audit_events (id, chain, seq, org_id, actor_id, actor, action, record_type,
+                record_id, before_json, after_json, occurred_at, prev_hash, hash)
+             SELECT {id}, {chain}, 1000 + n, {org}, NULL, '=1+1 \"bulk\", the importer',
+                CASE WHEN n % 3 = 0 THEN 'update' ELSE 'create' END, 'objective', 'bulk-' || n,
+                NULL, '{{\"n\":' || n || ',\"note\":\"=1+1, with a comma\"}}', {stamp}, 'x', 'h' || n
+             FROM {series}"
+        ))
+        .await;
+    assert_eq!(written, u64::from(count));
+}
+
+/// The audit log as its export should be: read from the API a page at a time and written
+/// with the CSV writer whole, as the export was built before it streamed.
+async fn audit_csv_from_the_api(client: &Client, filter: &str) -> Vec<u8> {
+    let mut rows = Vec::new();
+    loop {
+        let path = format!(
+            "/api/v1/orgs/acme/audit-events?limit=200&offset={}{filter}",
+            rows.len()
+        );
+        let (status, page) = client.get_json(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().expect("items");
+        let text = |value: &Value| match value {
+            Value::Null => String::new(),
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        rows.extend(items.iter().map(|e| {
+            [
+                "seq",
+                "occurred_at",
+                "actor",
+                "action",
+                "record_type",
+                "record_id",
+                "before",
+                "after",
+                "hash",
+            ]
+            .iter()
+            .map(|key| text(&e[*key]))
+            .collect::<Vec<String>>()
+        }));
+        if items.len() < 200 {
+            break;
+        }
+    }
+    custos_formats::csv::write(
+        &[
+            "seq",
+            "occurred_at",
+            "actor",
+            "action",
+            "record_type",
+            "record_id",
+            "before",
+            "after",
+            "hash",
+        ],
+        rows,
+    )
+    .expect("csv")
+}
+
+on_both_backends! {
+    /// The export is read from the store a page at a time and written out as it goes (no
+    /// Content-Length: the server did not build the file first); over several pages it is
+    /// byte for byte the file the whole log would make, formulas neutralised.
+    async fn the_audit_log_export_streams_every_event_page_by_page(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        api.post_json("/api/v1/orgs/acme/objectives", &objective("Written through the API")).await;
+        let small = audit_csv_from_the_api(&api, "").await;
+        let browser = app.browser("maya@acme.example").await;
+        let response = browser.get("/orgs/acme/audit-log?format=csv").await;
+        assert_eq!(response.bytes().await.expect("csv").as_ref(), small.as_slice(), "a small export is unchanged");
+
+        let count = 2 * custos_app::export::EXPORT_PAGE_SIZE + 123;
+        bulk_audit_events(&app, "acme", count).await;
+        let response = browser.get("/orgs/acme/audit-log?format=csv").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(response.content_length(), None, "streamed, not built whole first");
+        let streamed = response.bytes().await.expect("csv");
+        let expected = audit_csv_from_the_api(&api, "").await;
+        assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
+        let text = String::from_utf8(streamed.to_vec()).expect("utf-8");
+        assert!(text.contains(",\"'=1+1 \"\"bulk\"\", the importer\","), "formulas neutralised: {}", &text[..400]);
+        let seqs: Vec<i64> = text.lines().skip(1).map(|line| line.split(',').next().expect("seq").parse().expect("number")).collect();
+        assert!(seqs.len() as u32 > count, "every event: {}", seqs.len());
+        assert!(seqs.windows(2).all(|pair| pair[0] > pair[1]), "newest first, none twice");
+
+        // A filter applies to every page.
+        let filter = "&action=create&record_type=objective";
+        let filtered = browser.get(&format!("/orgs/acme/audit-log?format=csv{filter}")).await.bytes().await.expect("csv");
+        let expected = audit_csv_from_the_api(&api, filter).await;
+        assert_eq!(filtered.as_ref(), expected.as_slice());
+        let lines = filtered.iter().filter(|b| **b == b'\n').count() as u32;
+        assert!(lines > custos_app::export::EXPORT_PAGE_SIZE + 1, "more than a page: {lines}");
+
+        // Only those who may read the trail get it.
+        app.member("acme", "sam@acme.example", Role::Staff).await;
+        let sam = app.browser("sam@acme.example").await;
+        assert_eq!(sam.get("/orgs/acme/audit-log?format=csv").await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+on_both_backends! {
+    /// Objectives export page by page too: in number order after the last number read, in
+    /// other orders by offset, each row once.
+    async fn the_objectives_export_pages_through_a_large_register(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let count: u32 = custos_app::export::EXPORT_PAGE_SIZE * 2 + 7;
+        let rows = match app.backend {
+            crate::support::Backend::Sqlite => "printf('00000000-0000-7000-8000-%012d', n)",
+            crate::support::Backend::Postgres => "('00000000-0000-7000-8000-' || lpad(n::text, 12, '0'))::uuid",
+        };
+        let (series, stamp) = match app.backend {
+            crate::support::Backend::Sqlite => (
+                format!("(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s)"),
+                "'2026-01-01T00:00:00.000000Z'",
+            ),
+            crate::support::Backend::Postgres => (format!("generate_series(1, {count}) AS n"), "now()"),
+        };
+        let written = app.raw_sql(&format!(
+            "INSERT INTO objectives (id, org_id, number, title, title_key, search_text, rationale, description,
+                benefits, category, target, status, version, created_at, updated_at)
+             SELECT {rows}, (SELECT id FROM organisations WHERE slug = 'acme'), n, 'Bulk ' || (n % 97),
+                'bulk ' || (n % 97), 'obj-' || n, 'r', '', '', 'risk', 't', 'draft', 1, {stamp}, {stamp}
+             FROM {series}"
+        )).await;
+        assert_eq!(written, u64::from(count));
+        let browser = app.browser("maya@acme.example").await;
+        for (query, numbers_ascend) in [("sort=number", true), ("sort=title&dir=desc", false)] {
+            let response = browser.get(&format!("/orgs/acme/objectives?format=csv&{query}")).await;
+            assert_eq!(response.content_length(), None, "{query}: streamed");
+            let csv = response.text().await.expect("csv");
+            let references: Vec<&str> = csv.lines().skip(1).map(|line| line.split(',').next().expect("reference")).collect();
+            assert_eq!(references.len() as u32, count, "{query}");
+            let mut unique = references.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), references.len(), "{query}: each row once");
+            if numbers_ascend {
+                assert!(references.windows(2).all(|pair| pair[0] < pair[1]), "{query}");
+            } else {
+                let titles: Vec<u32> = csv.lines().skip(1).map(|line| line.split(',').nth(1).expect("title").trim_start_matches("Bulk ").parse().expect("n")).collect();
+                let keys: Vec<String> = titles.iter().map(|n| format!("bulk {n}")).collect();
+                assert!(keys.windows(2).all(|pair| pair[0] >= pair[1]), "{query}: title order");
+            }
+        }
+    }
+}
