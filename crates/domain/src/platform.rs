@@ -36,6 +36,7 @@ pub enum Permission {
     DecideApprovals,
     ViewAuditLog,
     ManageOwnTokens,
+    ViewMembers,
     ManageMembers,
 }
 
@@ -44,7 +45,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 9] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -81,6 +82,11 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
         "Create and revoke one's own API tokens for this organisation.",
     ),
     (
+        Permission::ViewMembers,
+        &[Admin, Auditor],
+        "See who belongs to the organisation and with which role (access reviews, ISO 27001 5.18).",
+    ),
+    (
         Permission::ManageMembers,
         &[Admin],
         "Add people to the organisation, change their role, remove them.",
@@ -88,7 +94,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -96,6 +102,7 @@ impl Permission {
         Permission::DecideApprovals,
         Permission::ViewAuditLog,
         Permission::ManageOwnTokens,
+        Permission::ViewMembers,
         Permission::ManageMembers,
     ];
 
@@ -114,7 +121,10 @@ impl Permission {
     pub fn is_read(self) -> bool {
         matches!(
             self,
-            Permission::ViewObjectives | Permission::ViewApprovals | Permission::ViewAuditLog
+            Permission::ViewObjectives
+                | Permission::ViewApprovals
+                | Permission::ViewAuditLog
+                | Permission::ViewMembers
         )
     }
 
@@ -127,6 +137,7 @@ impl Permission {
             Permission::DecideApprovals => "decide_approvals",
             Permission::ViewAuditLog => "view_audit_log",
             Permission::ManageOwnTokens => "manage_own_tokens",
+            Permission::ViewMembers => "view_members",
             Permission::ManageMembers => "manage_members",
         }
     }
@@ -282,6 +293,19 @@ mod tests {
         assert!(!Role::Admin.allows(Permission::DecideApprovals));
         assert!(!Role::Staff.allows(Permission::ManageObjectives));
         assert!(Role::Auditor.allows(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn auditors_read_the_members_list_but_do_not_change_it() {
+        assert!(Role::Auditor.allows(Permission::ViewMembers));
+        assert!(!Role::Auditor.allows(Permission::ManageMembers));
+        assert!(TokenScope::Read.allows(Permission::ViewMembers));
+        // Whoever manages members can see them.
+        for role in Role::ALL {
+            assert!(
+                !role.allows(Permission::ManageMembers) || role.allows(Permission::ViewMembers)
+            );
+        }
     }
 
     #[test]

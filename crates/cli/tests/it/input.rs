@@ -4,7 +4,7 @@
 //! PostgreSQL, in the API and on the pages.
 
 use custos_app::domain::platform::{Role, TokenScope};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -540,5 +540,55 @@ on_both_backends! {
                 assert!(keys.windows(2).all(|pair| pair[0] >= pair[1]), "{query}: title order");
             }
         }
+    }
+}
+
+on_both_backends! {
+    /// Access reviews (ISO 27001 5.18) need the auditor to see who has which role; only
+    /// administrators change it.
+    async fn auditors_read_the_members_list_but_cannot_change_it(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.member("acme", "audrey@acme.example", Role::Auditor).await;
+        app.member("acme", "sam@acme.example", Role::Staff).await;
+        let sam_id = app.app.find_user_by_email("sam@acme.example").await.expect("sam").id;
+        for scope in [TokenScope::Read, TokenScope::ReadWrite] {
+            let audrey = app.api("acme", "audrey@acme.example", scope).await;
+            let (status, members) = audrey.get_json("/api/v1/orgs/acme/members").await;
+            assert_eq!(status, StatusCode::OK, "{scope:?}: {members}");
+            let roles: Vec<(&str, &str)> = members.as_array().expect("members").iter()
+                .map(|m| (m["email"].as_str().expect("email"), m["role"].as_str().expect("role")))
+                .collect();
+            assert!(roles.contains(&("sam@acme.example", "staff")), "{roles:?}");
+            assert_eq!(roles.len(), 3);
+        }
+        let audrey = app.api("acme", "audrey@acme.example", TokenScope::ReadWrite).await;
+        let add = json!({ "email": "new@acme.example", "name": "New", "role": "admin" });
+        assert_eq!(audrey.post_json("/api/v1/orgs/acme/members", &add).await.0, StatusCode::FORBIDDEN);
+        let promote = json!({ "role": "admin" });
+        assert_eq!(audrey.send_json(Method::PUT, &format!("/api/v1/orgs/acme/members/{sam_id}"), &promote).await.0, StatusCode::FORBIDDEN);
+        let remove = audrey.http.delete(audrey.url(&format!("/api/v1/orgs/acme/members/{sam_id}"))).send().await.expect("delete");
+        assert_eq!(remove.status(), StatusCode::FORBIDDEN);
+
+        // The page lists the members without the forms that change them.
+        let browser = app.browser("audrey@acme.example").await;
+        let page = browser.get("/orgs/acme/members").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("page");
+        assert!(html.contains("sam@acme.example") && html.contains("Staff member"));
+        assert!(!html.contains("Add a member") && !html.contains("Change role") && !html.contains("/remove"), "read only");
+        assert!(html.contains("/orgs/acme/members\">Members of"), "the user menu links to it");
+        let form = [("email", "new@acme.example"), ("name", "New"), ("role", "admin")];
+        assert_eq!(browser.post_form("/orgs/acme/members", &form).await.status(), StatusCode::FORBIDDEN);
+        let sam_path = format!("/orgs/acme/members/{sam_id}");
+        assert_eq!(browser.post_form(&format!("{sam_path}/role"), &[("role", "admin")]).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(browser.post_form(&format!("{sam_path}/remove"), &[]).await.status(), StatusCode::FORBIDDEN, "not even asked to confirm");
+        assert_eq!(browser.post_form(&format!("{sam_path}/remove"), &[("confirmed", "yes")]).await.status(), StatusCode::FORBIDDEN);
+
+        let ada = app.api("acme", "ada@acme.example", TokenScope::Read).await;
+        let (_, members) = ada.get_json("/api/v1/orgs/acme/members").await;
+        assert!(members.as_array().expect("members").iter().any(|m| m["email"] == "sam@acme.example" && m["role"] == "staff"), "nothing changed");
+        // Other roles still do not see the list.
+        let sam = app.api("acme", "sam@acme.example", TokenScope::Read).await;
+        assert_eq!(sam.get_json("/api/v1/orgs/acme/members").await.0, StatusCode::FORBIDDEN);
     }
 }

@@ -41,7 +41,7 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     (
         "GET",
         "/api/v1/orgs/{org}/members",
-        Permission::ManageMembers,
+        Permission::ViewMembers,
         200,
     ),
     (
@@ -216,7 +216,7 @@ on_both_backends! {
                 ("/orgs/acme/audit-log", Permission::ViewAuditLog),
                 ("/orgs/acme/approvals", Permission::ViewApprovals),
                 ("/orgs/acme/tokens", Permission::ManageOwnTokens),
-                ("/orgs/acme/members", Permission::ManageMembers),
+                ("/orgs/acme/members", Permission::ViewMembers),
             ].map(|(path, permission)| (path.to_owned(), permission)));
             for (path, permission) in pages {
                 let status = browser.get(&path).await.status();

@@ -173,7 +173,7 @@ impl From<custos_app::Member> for MemberView {
     }
 }
 
-/// The members of the organisation and their roles (administrators only).
+/// The members of the organisation and their roles (administrators and auditors).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "platform",
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 200, body = Vec<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem)))]

@@ -620,6 +620,8 @@ pub async fn audit_log(
 #[template(path = "members.html")]
 struct MembersPage {
     layout: Layout,
+    /// Administrators change the list; auditors only read it (access reviews).
+    can_manage: bool,
     members: Vec<custos_app::Member>,
     roles: [Role; 6],
     me: uuid::Uuid,
@@ -652,6 +654,7 @@ async fn members_page(
     let members = state.app.list_members(&page.ctx).await?;
     Ok(MembersPage {
         layout,
+        can_manage: page.ctx.can(Permission::ManageMembers),
         members,
         roles: Role::ALL,
         me: page.ctx.user().id,
@@ -744,6 +747,8 @@ pub async fn remove_member(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     if !form.given() {
+        // Only those who may remove are asked to confirm; the rest are told no at once.
+        page.ctx.require(Permission::ManageMembers)?;
         let member = state
             .app
             .list_members(&page.ctx)
