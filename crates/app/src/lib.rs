@@ -6,6 +6,7 @@ pub mod context;
 mod count_cache;
 pub mod demo;
 mod expiring;
+pub mod export;
 pub mod governance;
 pub mod platform;
 mod records;
@@ -24,6 +25,7 @@ pub use custos_domain::platform::{BrokenLink, ChainReport};
 pub fn redact_url(url: &str) -> String {
     custos_store::redact_url(url)
 }
+pub use export::Export;
 pub use platform::admin::Administration;
 
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +224,11 @@ impl App {
     /// The context of `principal` in the organisation `slug`. Non-members, and tokens made
     /// for another organisation, get `NotFound`.
     pub async fn org_context(&self, principal: &Principal, slug: &str) -> AppResult<OrgContext> {
+        // A path segment that cannot be a slug names no organisation; checking it here also
+        // keeps text that the database would refuse (a NUL) away from the query.
+        if !custos_domain::platform::Slug::parse(slug).is_ok_and(|valid| valid.as_str() == slug) {
+            return Err(AppError::NotFound);
+        }
         let (membership, token_scope) = match &principal.credential {
             Credential::Token { membership, scope } => {
                 let membership = membership

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::journey::{JourneyStep, StepState};
 use crate::list::{ListParams, ListRequest, enum_param};
-use crate::validation::{ValidationErrors, optional_text, required_text};
+use crate::validation::{Lines, ValidationErrors, optional_text, required_text};
 
 crate::text_enum! {
     /// What an objective is about (the categories ISO 27001 6.2 objectives usually fall in).
@@ -207,15 +207,33 @@ impl ObjectivesProgress {
 impl ObjectiveInput {
     pub fn parse(&self) -> Result<ObjectiveDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let title = required_text(&mut errors, "title", &self.title, TITLE_MAX);
-        let rationale = required_text(&mut errors, "rationale", &self.rationale, TEXT_MAX);
-        let description = optional_text(&mut errors, "description", &self.description, TEXT_MAX);
-        let benefits = optional_text(&mut errors, "benefits", &self.benefits, TEXT_MAX);
+        let title = required_text(&mut errors, "title", &self.title, TITLE_MAX, Lines::One);
+        let rationale = required_text(
+            &mut errors,
+            "rationale",
+            &self.rationale,
+            TEXT_MAX,
+            Lines::Many,
+        );
+        let description = optional_text(
+            &mut errors,
+            "description",
+            &self.description,
+            TEXT_MAX,
+            Lines::Many,
+        );
+        let benefits = optional_text(
+            &mut errors,
+            "benefits",
+            &self.benefits,
+            TEXT_MAX,
+            Lines::Many,
+        );
         let category = ObjectiveCategory::parse(self.category.trim());
         if category.is_none() {
             errors.add("category", "Choose a category.");
         }
-        let target = required_text(&mut errors, "target", &self.target, TARGET_MAX);
+        let target = required_text(&mut errors, "target", &self.target, TARGET_MAX, Lines::One);
         let target_value = match self.target_value.trim() {
             "" => None,
             raw => match raw.parse::<f64>() {
@@ -226,7 +244,13 @@ impl ObjectiveInput {
                 }
             },
         };
-        let unit = optional_text(&mut errors, "target_unit", &self.target_unit, UNIT_MAX);
+        let unit = optional_text(
+            &mut errors,
+            "target_unit",
+            &self.target_unit,
+            UNIT_MAX,
+            Lines::One,
+        );
         if !unit.is_empty() && target_value.is_none() && self.target_value.trim().is_empty() {
             errors.add("target_unit", "A unit needs a numeric target value.");
         }
@@ -421,6 +445,50 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_refused_in_every_text_field_by_name() {
+        type Field = fn(&mut ObjectiveInput) -> &mut String;
+        let fields: [(&str, Field); 6] = [
+            ("title", |i| &mut i.title),
+            ("rationale", |i| &mut i.rationale),
+            ("description", |i| &mut i.description),
+            ("benefits", |i| &mut i.benefits),
+            ("target", |i| &mut i.target),
+            ("target_unit", |i| &mut i.target_unit),
+        ];
+        for (field, text) in fields {
+            let mut input = valid_input();
+            text(&mut input).push('\0');
+            let errors = input.parse().expect_err(field);
+            let message = errors.for_field(field).expect(field);
+            assert!(message.contains("U+0000"), "{field}: {message}");
+        }
+    }
+
+    #[test]
+    fn lines_typed_in_a_form_and_sent_by_the_api_are_the_same_text() {
+        let from_form = ObjectiveInput {
+            rationale: "First line\r\nsecond line".into(),
+            ..valid_input()
+        };
+        let from_api = ObjectiveInput {
+            rationale: "First line\nsecond line".into(),
+            ..valid_input()
+        };
+        assert_eq!(from_form.parse(), from_api.parse());
+        let title = ObjectiveInput {
+            title: "Two\nlines".into(),
+            ..valid_input()
+        };
+        assert!(
+            title
+                .parse()
+                .expect_err("title")
+                .for_field("title")
+                .is_some()
+        );
+    }
+
+    #[test]
     fn non_finite_targets_are_refused() {
         for raw in ["NaN", "inf", "-inf"] {
             let input = ObjectiveInput {
@@ -606,7 +674,7 @@ impl ObjectiveFilterParams {
     pub fn request(&self, list: &ListParams) -> Result<ObjectiveList, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let filter = ObjectiveFilter {
-            search: list.search(),
+            search: list.search(&mut errors),
             category: enum_param(&mut errors, "category", &self.category),
             status: enum_param(&mut errors, "status", &self.status),
             owner_id: self.owner_id,

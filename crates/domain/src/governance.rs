@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::platform::{RecordType, Role, RoleGrant};
-use crate::validation::{ValidationErrors, optional_text};
+use crate::validation::{Lines, ValidationErrors, optional_text};
 
 crate::text_enum! {
     /// Where a request for sign-off stands.
@@ -47,7 +47,7 @@ pub fn parse_decision(
     if parsed.is_none() {
         errors.add("decision", "Choose approve or reject.");
     }
-    let comment = optional_text(&mut errors, "comment", comment, COMMENT_MAX);
+    let comment = optional_text(&mut errors, "comment", comment, COMMENT_MAX, Lines::Many);
     if parsed == Some(Decision::Reject) && comment.is_empty() {
         errors.add("comment", "Say why the request is rejected.");
     }

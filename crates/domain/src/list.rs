@@ -39,6 +39,9 @@ pub struct Page {
 }
 
 impl Page {
+    /// A window chosen by Custos itself (a home-page box of 10, a count of 1); sizes outside
+    /// 1..=MAX_PAGE_SIZE are brought within it. What a client asks for goes through
+    /// [`Page::requested`] instead, which refuses them.
     pub fn new(limit: Option<u32>, offset: Option<u64>) -> Self {
         Self {
             limit: limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
@@ -63,6 +66,15 @@ impl Page {
             offset: number.saturating_sub(1).saturating_mul(u64::from(limit)),
             after: None,
         }
+    }
+
+    /// The window a client asked for with `limit` and `offset`: a limit outside
+    /// 1..=MAX_PAGE_SIZE is refused, never clamped (a client asking for 1,000 rows that
+    /// silently got 200 would believe it had them all).
+    pub fn requested(limit: Option<u32>, offset: Option<u64>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let limit = page_size(&mut errors, "limit", limit);
+        errors.into_result(Self::new(limit, offset))
     }
 
     pub fn number(&self) -> u64 {
@@ -147,6 +159,61 @@ mod tests {
         assert_eq!(page.page_count(41), 3);
         assert_eq!(page.page_count(0), 1);
     }
+
+    #[test]
+    fn limits_a_client_asks_for_are_refused_outside_one_to_two_hundred() {
+        for refused in [0, MAX_PAGE_SIZE + 1, u32::MAX] {
+            let errors = Page::requested(Some(refused), None).expect_err("refused");
+            assert_eq!(
+                errors.for_field("limit"),
+                Some("Use a page size from 1 to 200 (the default is 25).")
+            );
+        }
+        assert_eq!(
+            Page::requested(None, Some(5)).map(|p| (p.limit, p.offset)),
+            Ok((25, 5))
+        );
+        assert_eq!(Page::requested(Some(200), None).map(|p| p.limit), Ok(200));
+        let params = |limit, per_page| ListParams {
+            limit,
+            per_page,
+            page: per_page.map(|_| 2),
+            ..ListParams::default()
+        };
+        let number = SortDirection::Asc;
+        let request = |p: ListParams| {
+            p.request((), "", number, number, ValidationErrors::new())
+                .map(|r| r.page.limit)
+        };
+        assert_eq!(request(params(Some(1), None)), Ok(1));
+        assert_eq!(request(params(None, Some(200))), Ok(200));
+        let errors = request(params(Some(0), None)).expect_err("limit=0");
+        assert!(errors.for_field("limit").is_some());
+        let errors = request(params(None, Some(201))).expect_err("per_page=201");
+        assert!(errors.for_field("per_page").is_some());
+    }
+
+    #[test]
+    fn search_and_enum_parameters_follow_the_text_rule_without_echoing_it() {
+        let params = ListParams {
+            q: "a\0b".into(),
+            dir: "asc\u{1b}".into(),
+            ..ListParams::default()
+        };
+        let mut errors = ValidationErrors::new();
+        assert_eq!(params.search(&mut errors), None);
+        let asc = SortDirection::Asc;
+        let errors = params
+            .request((), "", asc, asc, errors)
+            .expect_err("refused");
+        for field in ["q", "dir"] {
+            let message = errors.for_field(field).expect(field);
+            assert!(
+                message.starts_with("Remove the control character"),
+                "{message}"
+            );
+        }
+    }
 }
 
 /// The parameters every list takes, as a query string carries them: the same for the API and
@@ -184,10 +251,31 @@ pub struct ListRequest<F, S> {
     pub page: Page,
 }
 
+/// A page size a client asked for, checked: `None` when absent or refused (and then
+/// `errors` says why, naming `field`).
+pub fn page_size(
+    errors: &mut ValidationErrors,
+    field: &str,
+    requested: Option<u32>,
+) -> Option<u32> {
+    let size = requested?;
+    if (1..=MAX_PAGE_SIZE).contains(&size) {
+        Some(size)
+    } else {
+        errors.add(
+            field,
+            format!(
+                "Use a page size from 1 to {MAX_PAGE_SIZE} (the default is {DEFAULT_PAGE_SIZE})."
+            ),
+        );
+        None
+    }
+}
+
 impl ListParams {
-    /// The search text, if any.
-    pub fn search(&self) -> Option<String> {
-        Some(self.q.trim().to_owned()).filter(|q| !q.is_empty())
+    /// The search text, if any, checked by the text rule every input follows.
+    pub fn search(&self, errors: &mut ValidationErrors) -> Option<String> {
+        crate::validation::text_param(errors, "q", &self.q)
     }
 
     /// Checks the register's `sort`, the direction and the window, and pairs them with
@@ -203,10 +291,12 @@ impl ListParams {
     ) -> Result<ListRequest<F, S>, ValidationErrors> {
         let sort = enum_param(&mut errors, "sort", sort).unwrap_or(default_sort);
         let direction = enum_param(&mut errors, "dir", &self.dir).unwrap_or(SortDirection::Asc);
+        let limit = page_size(&mut errors, "limit", self.limit);
+        let per_page = page_size(&mut errors, "per_page", self.per_page);
         let page = match (self.after, self.offset, self.page) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
                 errors.add("after", "Use either after or offset (or page), not both.");
-                Page::new(self.limit, None)
+                Page::new(limit, None)
             }
             (Some(_), None, None) if sort != keyset_sort => {
                 errors.add(
@@ -216,14 +306,13 @@ impl ListParams {
                         keyset_sort.as_str()
                     ),
                 );
-                Page::new(self.limit, None)
+                Page::new(limit, None)
             }
-            (Some(after), None, None) => Page::after(self.limit, after),
-            (None, _, Some(number)) => Page::numbered(
-                number,
-                self.per_page.or(self.limit).unwrap_or(DEFAULT_PAGE_SIZE),
-            ),
-            (None, offset, None) => Page::new(self.limit.or(self.per_page), offset),
+            (Some(after), None, None) => Page::after(limit, after),
+            (None, _, Some(number)) => {
+                Page::numbered(number, per_page.or(limit).unwrap_or(DEFAULT_PAGE_SIZE))
+            }
+            (None, offset, None) => Page::new(limit.or(per_page), offset),
         };
         errors.into_result(ListRequest {
             filter,
@@ -237,10 +326,9 @@ impl ListParams {
 /// A filter or sort parameter naming a value of a text enum: empty means "not given"; an
 /// unknown name is an error that lists the known ones.
 pub fn enum_param<T: TextEnum>(errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<T> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
+    // The text rule first, so a refused value is never echoed back in the message.
+    let raw = crate::validation::text_param(errors, field, raw)?;
+    let raw = raw.as_str();
     let parsed = T::parse(raw);
     if parsed.is_none() {
         errors.add(field, format!("Unknown value \"{raw}\". {}", T::expected()));

@@ -36,6 +36,7 @@ pub enum Permission {
     DecideApprovals,
     ViewAuditLog,
     ManageOwnTokens,
+    ViewMembers,
     ManageMembers,
 }
 
@@ -44,7 +45,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 9] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -81,6 +82,11 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
         "Create and revoke one's own API tokens for this organisation.",
     ),
     (
+        Permission::ViewMembers,
+        &[Admin, Auditor],
+        "See who belongs to the organisation and with which role (access reviews, ISO 27001 5.18).",
+    ),
+    (
         Permission::ManageMembers,
         &[Admin],
         "Invite people to the organisation, change their role, remove them.",
@@ -88,7 +94,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 8] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -96,6 +102,7 @@ impl Permission {
         Permission::DecideApprovals,
         Permission::ViewAuditLog,
         Permission::ManageOwnTokens,
+        Permission::ViewMembers,
         Permission::ManageMembers,
     ];
 
@@ -114,7 +121,10 @@ impl Permission {
     pub fn is_read(self) -> bool {
         matches!(
             self,
-            Permission::ViewObjectives | Permission::ViewApprovals | Permission::ViewAuditLog
+            Permission::ViewObjectives
+                | Permission::ViewApprovals
+                | Permission::ViewAuditLog
+                | Permission::ViewMembers
         )
     }
 
@@ -127,6 +137,7 @@ impl Permission {
             Permission::DecideApprovals => "decide_approvals",
             Permission::ViewAuditLog => "view_audit_log",
             Permission::ManageOwnTokens => "manage_own_tokens",
+            Permission::ViewMembers => "view_members",
             Permission::ManageMembers => "manage_members",
         }
     }
@@ -212,7 +223,9 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        let value = raw.trim().to_lowercase();
+        let value = crate::validation::clean_text(raw.trim(), crate::validation::Lines::One)
+            .map_err(|message| ValidationErrors::single("email", message))?
+            .to_lowercase();
         let plausible = match value.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -283,6 +296,19 @@ mod tests {
     }
 
     #[test]
+    fn auditors_read_the_members_list_but_do_not_change_it() {
+        assert!(Role::Auditor.allows(Permission::ViewMembers));
+        assert!(!Role::Auditor.allows(Permission::ManageMembers));
+        assert!(TokenScope::Read.allows(Permission::ViewMembers));
+        // Whoever manages members can see them.
+        for role in Role::ALL {
+            assert!(
+                !role.allows(Permission::ManageMembers) || role.allows(Permission::ViewMembers)
+            );
+        }
+    }
+
+    #[test]
     fn read_tokens_only_read() {
         assert!(TokenScope::Read.allows(Permission::ViewObjectives));
         assert!(!TokenScope::Read.allows(Permission::ManageObjectives));
@@ -315,6 +341,8 @@ mod tests {
             "a@b",
             "a b@c.org",
             "a@.org",
+            "a\0b@x.example",
+            "a\u{7f}@x.example",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -332,6 +360,10 @@ mod tests {
         );
         let errors = AuditFilter::parse("", "", "erase", "yesterday", "").expect_err("invalid");
         assert!(errors.for_field("action").is_some() && errors.for_field("from").is_some());
+        let errors = AuditFilter::parse("a\0", "b\0", "", "", "").expect_err("control");
+        assert!(
+            errors.for_field("record_type").is_some() && errors.for_field("record_id").is_some()
+        );
     }
 
     #[test]
@@ -584,10 +616,11 @@ impl AuditFilter {
         if !action.trim().is_empty() && action_parsed.is_none() {
             errors.add("action", "Choose create, update or delete.");
         }
-        let text = |raw: &str| Some(raw.trim().to_owned()).filter(|s| !s.is_empty());
+        let record_type = crate::validation::text_param(&mut errors, "record_type", record_type);
+        let record_id = crate::validation::text_param(&mut errors, "record_id", record_id);
         errors.into_result(Self {
-            record_type: text(record_type),
-            record_id: text(record_id),
+            record_type,
+            record_id,
             action: action_parsed,
             actor_id: None,
             from,

@@ -11,10 +11,27 @@ pub fn write<I>(header: &[&str], rows: I) -> Result<Vec<u8>, CsvError>
 where
     I: IntoIterator<Item = Vec<String>>,
 {
+    let mut bytes = header_line(header)?;
+    bytes.extend(rows_lines(rows)?);
+    Ok(bytes)
+}
+
+/// The header line of a file that is written in parts: this, then [`rows_lines`] of each
+/// part, make byte for byte the file [`write`] makes of all the rows at once.
+pub fn header_line(header: &[&str]) -> Result<Vec<u8>, CsvError> {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     writer
         .write_record(header)
         .map_err(|e| CsvError(e.to_string()))?;
+    writer.into_inner().map_err(|e| CsvError(e.to_string()))
+}
+
+/// Some rows of a file written in parts (see [`header_line`]), formulas neutralised.
+pub fn rows_lines<I>(rows: I) -> Result<Vec<u8>, CsvError>
+where
+    I: IntoIterator<Item = Vec<String>>,
+{
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer
             .write_record(row.iter().map(|cell| neutralise_formula(cell).into_owned()))
@@ -50,5 +67,18 @@ mod tests {
             text,
             "title,note\n\"'=HYPERLINK(\"\"x\"\")\",\"plain, with comma\"\n'-1,\"line\nbreak\"\n"
         );
+    }
+
+    #[test]
+    fn a_file_written_in_parts_is_the_file_written_at_once() {
+        let rows: Vec<Vec<String>> = (0..5)
+            .map(|i| vec![format!("=cell {i}"), format!("multi\nline, \"{i}\"")])
+            .collect();
+        let whole = write(&["a", "b"], rows.clone()).expect("whole");
+        let mut parts = header_line(&["a", "b"]).expect("header");
+        for part in rows.chunks(2) {
+            parts.extend(rows_lines(part.to_vec()).expect("part"));
+        }
+        assert_eq!(parts, whole);
     }
 }

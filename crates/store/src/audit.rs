@@ -827,13 +827,8 @@ impl FromRow for AuditEvent {
     }
 }
 
-/// An organisation's events, newest first.
-pub async fn list(
-    conn: &mut Conn,
-    org_id: Uuid,
-    filter: &AuditFilter,
-    page: Page,
-) -> StoreResult<Listed<AuditEvent>> {
+/// The WHERE clause of an organisation's events under `filter`.
+fn list_conditions(org_id: Uuid, filter: &AuditFilter) -> Statement {
     let mut conditions = Statement::new(" WHERE org_id = ");
     conditions.bind(org_id);
     if let Some(record_type) = &filter.record_type {
@@ -856,16 +851,56 @@ pub async fn list(
     if let Some(until) = filter.until {
         conditions.push(" AND occurred_at < ").bind(until);
     }
+    conditions
+}
+
+const LIST_SELECT: &str = "SELECT id, seq, actor_id, actor, action, record_type, record_id, before_json, \
+     after_json, occurred_at, hash FROM audit_events";
+
+/// An organisation's events, newest first.
+pub async fn list(
+    conn: &mut Conn,
+    org_id: Uuid,
+    filter: &AuditFilter,
+    page: Page,
+) -> StoreResult<Listed<AuditEvent>> {
     sql::fetch_page(
         conn,
         " FROM audit_events",
-        "SELECT id, seq, actor_id, actor, action, record_type, record_id, before_json, after_json,
-                occurred_at, hash FROM audit_events",
-        &conditions,
+        LIST_SELECT,
+        &list_conditions(org_id, filter),
         None,
         " ORDER BY seq DESC",
         page,
         None,
+    )
+    .await
+}
+
+/// Up to `limit` of an organisation's events older than sequence number `before` (all
+/// when `None`), newest first, without counting: an export walks the trail with it, each
+/// page starting below the last one read. Events are only ever appended, so a walk that
+/// starts at the newest event sees each older one exactly once, whatever is written
+/// meanwhile.
+pub async fn older_than(
+    conn: &mut Conn,
+    org_id: Uuid,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<AuditEvent>> {
+    let page = Page {
+        limit,
+        offset: 0,
+        after: before,
+    };
+    sql::fetch_rows(
+        conn,
+        LIST_SELECT,
+        &list_conditions(org_id, filter),
+        Some(" AND seq < "),
+        " ORDER BY seq DESC",
+        page,
     )
     .await
 }

@@ -182,19 +182,16 @@ pub async fn delete(
     Ok(changed == 1)
 }
 
-pub async fn list(
-    conn: &mut Conn,
-    org_id: Uuid,
-    request: &ObjectiveList,
-    known_total: Option<(u64, bool)>,
-) -> StoreResult<Listed<Objective>> {
+/// The parts of the query of a page of objectives: the WHERE clause, the keyset clause
+/// `after` continues with (number order only) and the ORDER BY.
+fn list_query(org_id: Uuid, request: &ObjectiveList) -> (Statement, Option<&'static str>, String) {
     let ObjectiveList {
         filter,
         sort,
         direction,
-        page,
+        ..
     } = request;
-    let (sort, direction, page) = (*sort, *direction, *page);
+    let (sort, direction) = (*sort, *direction);
     let mut conditions = Statement::new(" WHERE o.org_id = ");
     conditions.bind(org_id);
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -234,15 +231,45 @@ pub async fn list(
     } else {
         ""
     };
+    let order_by = format!(" ORDER BY {nulls}{column} {direction}, o.number {direction}");
+    (conditions, keyset, order_by)
+}
+
+pub async fn list(
+    conn: &mut Conn,
+    org_id: Uuid,
+    request: &ObjectiveList,
+    known_total: Option<(u64, bool)>,
+) -> StoreResult<Listed<Objective>> {
+    let (conditions, keyset, order_by) = list_query(org_id, request);
     sql::fetch_page(
         conn,
         " FROM objectives o",
         select!(),
         &conditions,
         keyset,
-        &format!(" ORDER BY {nulls}{column} {direction}, o.number {direction}"),
-        page,
+        &order_by,
+        request.page,
         known_total,
+    )
+    .await
+}
+
+/// The page of objectives `request` asks for, without counting them: for exports, which
+/// read the register a page at a time.
+pub async fn rows(
+    conn: &mut Conn,
+    org_id: Uuid,
+    request: &ObjectiveList,
+) -> StoreResult<Vec<Objective>> {
+    let (conditions, keyset, order_by) = list_query(org_id, request);
+    sql::fetch_rows(
+        conn,
+        select!(),
+        &conditions,
+        keyset,
+        &order_by,
+        request.page,
     )
     .await
 }

@@ -136,13 +136,7 @@ pub async fn withdraw_pending_for(
     Ok(pending)
 }
 
-/// Requests of an organisation, pending first, then newest first.
-pub async fn list(
-    conn: &mut Conn,
-    org_id: Uuid,
-    filter: &ApprovalFilter,
-    page: Page,
-) -> StoreResult<Listed<Approval>> {
+fn list_conditions(org_id: Uuid, filter: &ApprovalFilter) -> Statement {
     let mut conditions = Statement::new(" WHERE a.org_id = ");
     conditions.bind(org_id);
     if let Some(status) = filter.status {
@@ -161,15 +155,40 @@ pub async fn list(
     if let Some(record_id) = filter.record_id {
         conditions.push(" AND a.record_id = ").bind(record_id);
     }
+    conditions
+}
+
+const LIST_ORDER: &str =
+    " ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.requested_at DESC, a.id";
+
+/// Requests of an organisation, pending first, then newest first.
+pub async fn list(
+    conn: &mut Conn,
+    org_id: Uuid,
+    filter: &ApprovalFilter,
+    page: Page,
+) -> StoreResult<Listed<Approval>> {
+    let conditions = list_conditions(org_id, filter);
     sql::fetch_page(
         conn,
         " FROM approvals a",
         select!(),
         &conditions,
         None,
-        " ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.requested_at DESC, a.id",
+        LIST_ORDER,
         page,
         None,
     )
     .await
+}
+
+/// One page of [`list`] without counting, for exports.
+pub async fn rows(
+    conn: &mut Conn,
+    org_id: Uuid,
+    filter: &ApprovalFilter,
+    page: Page,
+) -> StoreResult<Vec<Approval>> {
+    let conditions = list_conditions(org_id, filter);
+    sql::fetch_rows(conn, select!(), &conditions, None, LIST_ORDER, page).await
 }

@@ -68,23 +68,8 @@ pub async fn fetch_page<T: FromRow>(
     page: Page,
     known_total: Option<(u64, bool)>,
 ) -> StoreResult<Listed<T>> {
-    let mut select = Statement::with_conditions(select_head, conditions);
-    let keyed = match (keyset, page.after) {
-        (Some(clause), Some(after)) => {
-            select.push(clause).bind(after);
-            true
-        }
-        _ => false,
-    };
-    // LIMIT and OFFSET are written into the text, not bound: SQLite plans with the value of a
-    // bound LIMIT, so rebinding it expires the prepared statement and every request would
-    // parse and plan the query again. They are integers Custos computes, never user text.
-    select.push(order_by).push(&format!(
-        " LIMIT {} OFFSET {}",
-        page.limit,
-        page.offset.min(i64::MAX as u64)
-    ));
-    let items: Vec<T> = conn.fetch_all(&select.sql, select.params()).await?;
+    let items: Vec<T> = fetch_rows(conn, select_head, conditions, keyset, order_by, page).await?;
+    let keyed = keyset.is_some() && page.after.is_some();
     let page_is_partial = !items.is_empty() && items.len() < page.limit as usize;
     if !keyed && (page_is_partial || (items.is_empty() && page.offset == 0)) {
         let total = page.offset.saturating_add(items.len() as u64);
@@ -109,6 +94,31 @@ pub async fn fetch_page<T: FromRow>(
     } else {
         Listed::exact(items, counted)
     })
+}
+
+/// The rows of one page, without counting: the page query of [`fetch_page`], and what
+/// exports read page after page.
+pub async fn fetch_rows<T: FromRow>(
+    conn: &mut Conn,
+    select_head: &str,
+    conditions: &Statement,
+    keyset: Option<&str>,
+    order_by: &str,
+    page: Page,
+) -> StoreResult<Vec<T>> {
+    let mut select = Statement::with_conditions(select_head, conditions);
+    if let (Some(clause), Some(after)) = (keyset, page.after) {
+        select.push(clause).bind(after);
+    }
+    // LIMIT and OFFSET are written into the text, not bound: SQLite plans with the value of a
+    // bound LIMIT, so rebinding it expires the prepared statement and every request would
+    // parse and plan the query again. They are integers Custos computes, never user text.
+    select.push(order_by).push(&format!(
+        " LIMIT {} OFFSET {}",
+        page.limit,
+        page.offset.min(i64::MAX as u64)
+    ));
+    conn.fetch_all(&select.sql, select.params()).await
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ... ESCAPE '\'`.

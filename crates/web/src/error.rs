@@ -90,13 +90,33 @@ fn log(error: &AppError) {
 }
 
 pub fn plain_problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    problem(status, "about:blank", title, detail)
+}
+
+/// A problem+json answer of `problem_type`, with no field errors.
+pub fn problem(status: StatusCode, problem_type: &str, title: &str, detail: &str) -> Response {
     problem_response(Problem {
-        problem_type: "about:blank".into(),
+        problem_type: problem_type.into(),
         title: title.into(),
         status: status.as_u16(),
         detail: detail.into(),
         errors: Vec::new(),
     })
+}
+
+/// An error page for someone the answer cannot place (it is made before any route knows who
+/// is asking): the brand and the message.
+pub fn plain_error_page(status: StatusCode, base: String, title: &str, detail: &str) -> Response {
+    let content = ErrorContent {
+        title: "",
+        detail: detail.into(),
+        errors: Vec::new(),
+    };
+    render_error(
+        status,
+        crate::pages::Layout::anonymous(base, title),
+        &content,
+    )
 }
 
 fn problem_response(problem: Problem) -> Response {

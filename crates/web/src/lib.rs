@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod body_limit;
 mod error;
 mod list;
 mod pages;
@@ -113,12 +114,21 @@ pub fn router(app: App, config: WebConfig) -> Router {
             .merge(start)
             .nest(&config.base_path, inner)
     };
+    // Inside out: the body limit, the one form of its answer, then the protections (so a
+    // refused body's answer carries the security headers too).
     routed
+        .layer(RequestBodyLimitLayer::new(body_limit::MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            body_limit::MAX_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::answer_too_large,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::protect,
         ))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -144,35 +144,61 @@ impl ListState {
     }
 }
 
-/// Rows as a CSV download.
-pub fn csv_response(
+/// An export as a CSV download, streamed: the header and the first page are written as soon
+/// as they are read, and each further page is read only when the client has taken the one
+/// before, so at most one page of rows is in memory whatever the size of the export. The
+/// first page is read before answering, so a failure there is still an ordinary error page;
+/// a failure later ends the download abruptly (and is logged), never with a silently short
+/// file.
+pub async fn csv_export<E: custos_app::Export>(
     filename: &str,
     header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> axum::response::Response {
+    mut export: E,
+    row: fn(E::Row) -> Vec<String>,
+) -> Result<axum::response::Response, custos_app::AppError> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    match custos_formats::csv::write(header, rows) {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{filename}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "export failed");
-            (
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "The export failed.",
-            )
-                .into_response()
+    let csv_failed =
+        |e: custos_formats::csv::CsvError| custos_app::AppError::Internal(e.to_string());
+    let first = export.next_page().await?;
+    let mut opening = custos_formats::csv::header_line(header).map_err(csv_failed)?;
+    let more = !first.is_empty();
+    opening
+        .extend(custos_formats::csv::rows_lines(first.into_iter().map(row)).map_err(csv_failed)?);
+    let opening = futures_util::stream::iter([Ok::<_, std::io::Error>(opening)]);
+    let rest = futures_util::stream::unfold((export, more), move |(mut export, more)| async move {
+        if !more {
+            return None;
         }
-    }
+        let lines = match export.next_page().await {
+            Ok(rows) if rows.is_empty() => return None,
+            Ok(rows) => custos_formats::csv::rows_lines(rows.into_iter().map(row))
+                .map_err(|e| custos_app::AppError::Internal(e.to_string())),
+            Err(e) => Err(e),
+        };
+        match lines {
+            Ok(lines) => Some((Ok(lines), (export, true))),
+            Err(e) => {
+                tracing::error!(error = %e, "export failed part way");
+                Some((
+                    Err(std::io::Error::other("the export failed")),
+                    (export, false),
+                ))
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(opening, rest));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use custos_domain::ValidationErrors;
 use custos_domain::context::{
-    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveStatus, objectives_progress,
-    status_after_edit, status_on_create,
+    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveSort, ObjectiveStatus,
+    objectives_progress, status_after_edit, status_on_create,
 };
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::journey::JourneyStep;
@@ -15,6 +15,7 @@ use custos_store::{Conn, StoreResult, Tx, context as store, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::export::{first_page, is_last_page};
 use crate::records::{Approvable, StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -102,6 +103,23 @@ impl App {
                 .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);
         }
         Ok(listed)
+    }
+
+    /// The objectives `request` selects, in its order, to be read a page at a time (see
+    /// [`crate::export`]); its page is ignored: an export starts at the first row.
+    pub fn export_objectives(
+        &self,
+        ctx: &OrgContext,
+        mut request: ObjectiveList,
+    ) -> AppResult<ObjectiveExport> {
+        ctx.require(Permission::ViewObjectives)?;
+        request.page = first_page();
+        Ok(ObjectiveExport {
+            app: self.clone(),
+            org_id: ctx.org_id(),
+            request,
+            done: false,
+        })
     }
 
     pub async fn objective(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Objective> {
@@ -236,6 +254,36 @@ impl App {
     ) -> AppResult<Approval> {
         self.submit_for_approval::<Objective>(ctx, id, expected_version, note, now)
             .await
+    }
+}
+
+/// An export of the objectives register. In number order it continues after the last number
+/// read, so rows added or removed meanwhile shift nothing; in other orders it moves on by
+/// offset, as the register's pages do.
+pub struct ObjectiveExport {
+    app: App,
+    org_id: Uuid,
+    request: ObjectiveList,
+    done: bool,
+}
+
+impl crate::Export for ObjectiveExport {
+    type Row = Objective;
+
+    async fn next_page(&mut self) -> AppResult<Vec<Objective>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.app.store.reader().await?;
+        let rows = store::rows(&mut conn, self.org_id, &self.request).await?;
+        self.done = is_last_page(&rows);
+        let page = &mut self.request.page;
+        if self.request.sort == ObjectiveSort::Number {
+            page.after = rows.last().map(|objective| objective.number);
+        } else {
+            page.offset += u64::from(page.limit);
+        }
+        Ok(rows)
     }
 }
 

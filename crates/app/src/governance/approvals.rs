@@ -7,7 +7,7 @@ use custos_domain::diff::{FieldChange, changed_fields};
 use custos_domain::governance::{Approval, ApprovalStatus, COMMENT_MAX, parse_decision};
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{AuditFilter, Permission, RecordType};
-use custos_domain::validation::optional_text;
+use custos_domain::validation::{Lines, optional_text};
 use custos_store::Tx;
 use custos_store::governance as store;
 use custos_store::platform as platform_store;
@@ -128,6 +128,23 @@ impl App {
         Ok(store::list(&mut conn, ctx.org_id(), filter, page).await?)
     }
 
+    /// The requests `filter` selects, pending first, to be read a page at a time (see
+    /// [`crate::export`]).
+    pub fn export_approvals(
+        &self,
+        ctx: &OrgContext,
+        filter: ApprovalFilter,
+    ) -> AppResult<ApprovalExport> {
+        ctx.require(Permission::ViewApprovals)?;
+        Ok(ApprovalExport {
+            app: self.clone(),
+            org_id: ctx.org_id(),
+            filter,
+            page: crate::export::first_page(),
+            done: false,
+        })
+    }
+
     /// "Waiting for my approval": pending requests addressed to the member's role.
     pub async fn my_pending_approvals(
         &self,
@@ -227,7 +244,7 @@ impl App {
             AppError::Internal(format!("{} records are not approvable", R::TYPE.label()))
         })?;
         let mut errors = ValidationErrors::new();
-        let note = optional_text(&mut errors, "note", note, COMMENT_MAX);
+        let note = optional_text(&mut errors, "note", note, COMMENT_MAX, Lines::Many);
         errors.into_result(())?;
         let mut tx = self.store.begin().await?;
         let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
@@ -303,5 +320,29 @@ impl App {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// An export of approval requests, page by page in the order of their list.
+pub struct ApprovalExport {
+    app: App,
+    org_id: Uuid,
+    filter: ApprovalFilter,
+    page: Page,
+    done: bool,
+}
+
+impl crate::Export for ApprovalExport {
+    type Row = Approval;
+
+    async fn next_page(&mut self) -> AppResult<Vec<Approval>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.app.store.reader().await?;
+        let rows = store::rows(&mut conn, self.org_id, &self.filter, self.page).await?;
+        self.done = crate::export::is_last_page(&rows);
+        self.page.offset += u64::from(self.page.limit);
+        Ok(rows)
     }
 }

@@ -71,7 +71,7 @@ impl Administration {
         let email = Email::parse(email)
             .map_err(|e| errors.fields.extend(e.fields))
             .ok();
-        let name = required_text(&mut errors, "name", name, 200);
+        let name = required_text(&mut errors, "name", name, 200, Lines::One);
         if let Err(e) = check_password_policy(password, "password") {
             errors.fields.extend(e.fields);
         }
@@ -198,7 +198,7 @@ impl Administration {
     ) -> AppResult<Organisation> {
         let slug = Slug::parse(slug)?;
         let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", name, 200);
+        let name = required_text(&mut errors, "name", name, 200, Lines::One);
         errors.into_result(())?;
         let mut tx = self.store.begin().await?;
         if let Some(existing) = store::find_organisation_by_slug(&mut tx, slug.as_str()).await? {

@@ -15,6 +15,55 @@ impl App {
         let mut conn = self.store.reader().await?;
         Ok(audit_store::list(&mut conn, ctx.org_id(), filter, page).await?)
     }
+
+    /// The organisation's audit trail under `filter`, newest first, to be read a page at a
+    /// time (see [`crate::export`]).
+    pub fn export_audit_events(
+        &self,
+        ctx: &OrgContext,
+        filter: AuditFilter,
+    ) -> AppResult<AuditExport> {
+        ctx.require(Permission::ViewAuditLog)?;
+        Ok(AuditExport {
+            app: self.clone(),
+            org_id: ctx.org_id(),
+            filter,
+            before: None,
+            done: false,
+        })
+    }
+}
+
+/// An export of the audit trail, walking it by sequence number from the newest event down.
+pub struct AuditExport {
+    app: App,
+    org_id: Uuid,
+    filter: AuditFilter,
+    /// The sequence number of the last event read.
+    before: Option<i64>,
+    done: bool,
+}
+
+impl crate::Export for AuditExport {
+    type Row = AuditEvent;
+
+    async fn next_page(&mut self) -> AppResult<Vec<AuditEvent>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.app.store.reader().await?;
+        let events = audit_store::older_than(
+            &mut conn,
+            self.org_id,
+            &self.filter,
+            self.before,
+            crate::export::EXPORT_PAGE_SIZE,
+        )
+        .await?;
+        self.done = crate::export::is_last_page(&events);
+        self.before = events.last().map(|event| event.seq);
+        Ok(events)
+    }
 }
 
 /// A change to one record, as the audit trail keeps it.

@@ -149,7 +149,7 @@ impl App {
             )));
         }
         let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", name, 200);
+        let name = required_text(&mut errors, "name", name, 200, Lines::One);
         if let Err(e) = check_password_policy(password, "password") {
             errors.fields.extend(e.fields);
         } else if password != confirmation {

@@ -35,9 +35,10 @@ impl App {
         Ok(grants)
     }
 
-    /// The members of the organisation, for the administrators who manage them.
+    /// The members of the organisation and their roles, for the administrators who manage
+    /// them and the auditors who review access (ISO 27001 5.18).
     pub async fn list_members(&self, ctx: &OrgContext) -> AppResult<Vec<crate::Member>> {
-        ctx.require(Permission::ManageMembers)?;
+        ctx.require(Permission::ViewMembers)?;
         self.members(ctx).await
     }
 

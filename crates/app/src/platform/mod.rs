@@ -8,7 +8,7 @@ use custos_domain::platform::{
     Membership, Organisation, Permission, RecordType, Role, Slug, TokenScope, User,
     check_password_policy,
 };
-use custos_domain::validation::required_text;
+use custos_domain::validation::{Lines, required_text};
 use custos_store::audit::{self as audit_store, NewEvent};
 use custos_store::platform as store;
 use custos_store::timestamp;

@@ -138,7 +138,7 @@ impl App {
     ) -> AppResult<CreatedOrganisation> {
         require_instance_administrator(principal)?;
         let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", name, 200);
+        let name = required_text(&mut errors, "name", name, 200, Lines::One);
         let slug = Slug::parse(slug)
             .map_err(|e| errors.fields.extend(e.fields))
             .ok();

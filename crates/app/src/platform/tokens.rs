@@ -49,7 +49,7 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<NewToken> {
         let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", name, 100);
+        let name = required_text(&mut errors, "name", name, 100, Lines::One);
         if !(1..=366).contains(&lifetime_days) {
             errors.add("expires_in_days", "Choose between 1 and 366 days.");
         }

@@ -8,6 +8,7 @@ mod audit_anchoring;
 mod auth;
 mod cli;
 mod demo;
+mod input;
 mod invitations;
 mod members;
 mod migrations;

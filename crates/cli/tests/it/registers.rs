@@ -155,6 +155,39 @@ impl RegisterFixture {
     }
 }
 
+/// The JSON body an API call of `method` on route `template` takes, for a record at
+/// `version`: exactly the fields the operation reads, since request bodies refuse any other.
+/// A register's record is titled `title`; a new member gets `email`. `None` for calls
+/// without a body. A route this does not know fails the test: declare its body here.
+pub fn operation_body(
+    method: &str,
+    template: &str,
+    title: &str,
+    version: i64,
+    email: &str,
+) -> Option<Value> {
+    if matches!(method, "GET" | "DELETE") {
+        return None;
+    }
+    let last = template.rsplit('/').next().unwrap_or_default();
+    let register = register_of(template);
+    Some(match (method, last, register) {
+        ("POST", "decision", _) => json!({ "decision": "approve" }),
+        ("POST", "submit", Some(_)) => json!({ "version": version }),
+        ("POST", _, Some(register)) if last == register.segment => (register.api_body)(title),
+        ("PUT", "{id}", Some(register)) => {
+            let mut body = (register.api_body)(title);
+            body["version"] = json!(version);
+            body
+        }
+        ("POST", "invitations", None) => json!({ "email": email, "role": "contributor" }),
+        ("PUT", "{id}", None) if template.contains("/members/") => json!({ "role": "contributor" }),
+        _ => {
+            panic!("no request body is known for {method} {template}: declare it in operation_body")
+        }
+    })
+}
+
 /// The register a route belongs to, if any.
 pub fn register_of(path: &str) -> Option<&'static RegisterFixture> {
     REGISTERS.iter().find(|register| register.owns(path))

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::registers::{REGISTERS, RegisterFixture, kind_of_id, register_of};
+use crate::registers::{REGISTERS, RegisterFixture, kind_of_id, operation_body, register_of};
 use crate::support::{Client, TestApp};
 
 /// Routes outside any organisation: they act on the caller alone or on nothing.
@@ -131,7 +131,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
     let (status, invitation) = admin
         .post_json(
             "/api/v1/orgs/acme/invitations",
-            &json!({ "email": "acme-invitee@acme.example", "role": "staff" }),
+            &serde_json::json!({ "email": "acme-invitee@acme.example", "role": "staff" }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
@@ -169,19 +169,19 @@ fn fill(path: &str, org: &str, a: &OrgA) -> String {
     filled
 }
 
-/// A request that would succeed if the route let it through: the register's valid body (when
-/// the route is a register's) and every field the platform routes read.
-async fn probe(client: &Client, method: &Method, path: &str) -> StatusCode {
+/// A request that would succeed if the route let it through: for the API, the body the
+/// operation takes (`template` is the route, `path` it filled in); for pages, the register's
+/// valid form (when the route is a register's) and every field the platform's forms read.
+async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> StatusCode {
     let request = client.http.request(method.clone(), client.url(path));
     let title = "Written across organisations";
     let register = register_of(path);
     let request = if path.starts_with("/api/") {
-        let mut body = register.map_or_else(|| json!({}), |r| (r.api_body)(title));
-        body["version"] = json!(1);
-        body["decision"] = json!("approve");
-        body["role"] = json!("staff");
-        body["email"] = json!("someone@globex.example");
-        request.json(&body)
+        let email = "someone@globex.example";
+        match operation_body(method.as_str(), template, title, 1, email) {
+            Some(body) => request.json(&body),
+            None => request,
+        }
     } else {
         let mut form: Vec<(&str, String)> = register.map(|r| (r.form)(title)).unwrap_or_default();
         for (field, value) in [
@@ -250,13 +250,13 @@ async fn probe_foreign_id(insiders: &Insiders, a: &OrgA, method: &Method, path: 
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for (kind, role, client) in insiders.credentials(path) {
         kinds.insert(kind);
-        let answer = probe(client, method, &foreign).await;
+        let answer = probe(client, method, path, &foreign).await;
         let who = format!("{kind} of a {} of globex", role.as_str());
         assert!(
             !answer.is_success() && !answer.is_redirection(),
             "{who}: {method} {foreign} answered {answer}"
         );
-        let missing = probe(client, method, &nowhere).await;
+        let missing = probe(client, method, path, &nowhere).await;
         assert_eq!(
             answer, missing,
             "{who}: {method} {foreign} tells A's record from a missing one"
@@ -301,7 +301,7 @@ on_both_backends! {
             // In A's organisation every route must answer 404.
             let target = fill(&path, "acme", &a);
             for (credential, client) in clients {
-                let answer = probe(client, &method, &target).await;
+                let answer = probe(client, &method, &path, &target).await;
                 let context = format!("{credential} of another organisation: {method} {target}");
                 assert_eq!(answer, StatusCode::NOT_FOUND, "{context}");
             }

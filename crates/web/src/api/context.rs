@@ -73,8 +73,11 @@ impl From<Objective> for ObjectiveView {
     }
 }
 
-/// The writable fields of an objective.
+/// The writable fields of an objective; any other field is refused.
+// Every request body refuses unknown fields: a misspelt one would otherwise be dropped
+// without a word.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ObjectiveBody {
     pub title: String,
     pub rationale: String,
@@ -119,12 +122,57 @@ impl From<ObjectiveBody> for ObjectiveInput {
     }
 }
 
+/// The writable fields of an objective and the version they change; any other field is
+/// refused.
+// The fields of `ObjectiveBody` written out again: serde cannot refuse unknown fields
+// through `#[serde(flatten)]`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ObjectiveUpdate {
     /// The version this change was made to.
     pub version: i64,
-    #[serde(flatten)]
-    pub fields: ObjectiveBody,
+    pub title: String,
+    pub rationale: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub benefits: String,
+    #[schema(value_type = ObjectiveCategory)]
+    pub category: String,
+    pub target: String,
+    #[serde(default)]
+    pub target_value: Option<f64>,
+    #[serde(default)]
+    pub target_unit: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// draft, achieved, not_achieved or cancelled (approval statuses are set by the workflow).
+    #[serde(default)]
+    #[schema(value_type = Option<ObjectiveStatus>)]
+    pub status: Option<String>,
+}
+
+impl ObjectiveUpdate {
+    /// The version, and the fields as a create would send them.
+    fn into_parts(self) -> (i64, ObjectiveBody) {
+        let fields = ObjectiveBody {
+            title: self.title,
+            rationale: self.rationale,
+            description: self.description,
+            benefits: self.benefits,
+            category: self.category,
+            target: self.target,
+            target_value: self.target_value,
+            target_unit: self.target_unit,
+            owner_id: self.owner_id,
+            due_date: self.due_date,
+            status: self.status,
+        };
+        (self.version, fields)
+    }
 }
 
 /// Objectives of the organisation.
@@ -187,9 +235,10 @@ pub async fn update_objective(
     ApiJson(body): ApiJson<ObjectiveUpdate>,
 ) -> Result<Json<ObjectiveView>, ApiError> {
     let id = parse_id(&path.1)?;
+    let (version, fields) = body.into_parts();
     let objective = state
         .app
-        .update_objective(&ctx, id, body.version, &body.fields.into(), now())
+        .update_objective(&ctx, id, version, &fields.into(), now())
         .await?;
     Ok(Json(objective.into()))
 }
@@ -220,6 +269,7 @@ pub async fn delete_objective(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitBody {
     /// The version being submitted.
     pub version: i64,

@@ -79,7 +79,9 @@ pub struct ApprovalQuery {
     /// `true`: only the pending requests the caller may decide ("Waiting for my approval").
     #[serde(default)]
     mine: bool,
+    /// Rows per page, 1 to 200 (default 25).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
@@ -92,7 +94,7 @@ pub async fn list_approvals(
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<ApprovalQuery>,
 ) -> Result<ListPage<ApprovalView>, ApiError> {
-    let page = Page::new(query.limit, query.offset);
+    let page = Page::requested(query.limit, query.offset)?;
     let listed = if query.mine {
         state.app.my_pending_approvals(&ctx, page).await?
     } else {
@@ -118,6 +120,7 @@ pub async fn get_approval(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// approve or reject.
     pub decision: String,

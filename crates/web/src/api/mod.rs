@@ -7,6 +7,7 @@ pub mod platform;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::AppError;
 use custos_app::domain::ValidationErrors;
@@ -101,20 +102,178 @@ pub async fn serve_openapi(State(state): State<AppState>) -> Response {
     Json(document).into_response()
 }
 
-/// A JSON body whose syntax errors come back as problem+json with the reason.
+/// A JSON body. Whatever is wrong with it comes back as a 422 problem+json naming the field:
+/// a syntax error, a field of the wrong type, a missing field, or a field the endpoint does
+/// not take (request bodies refuse unknown fields, so a misspelt `tittle` is not silently
+/// dropped). A body over the size limit is answered 413 ([`crate::body_limit`]).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError(AppError::Validation(ValidationErrors::single(
+        let invalid = |field: &str, message: String| {
+            ApiError(AppError::Validation(ValidationErrors::single(
+                field, message,
+            )))
+            .into_response()
+        };
+        if !is_json(request.headers()) {
+            return Err(invalid(
                 "body",
-                rejection.body_text(),
-            )))),
+                "Send the body as JSON, with Content-Type: application/json.".into(),
+            ));
         }
+        let bytes = match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(crate::body_limit::too_large(true, ""));
+            }
+            Err(rejection) => return Err(invalid("body", rejection.body_text())),
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let (field, message) = json_problem(&error);
+            invalid(&field, message)
+        })?;
+        // Text after the value ("{...} garbage") is a syntax error too.
+        deserializer
+            .end()
+            .map_err(|error| invalid("body", not_json(&error)))?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// `application/json`, or any `application/...+json` type, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// The field a JSON error is about, and what to tell the client: an unknown field by its
+/// name (with the fields the endpoint takes), a missing one by its name, a bad value by its
+/// path; syntax errors are about the body.
+fn json_problem(error: &serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let inner = error.inner();
+    if inner.classify() != serde_json::error::Category::Data {
+        return ("body".into(), not_json(inner));
+    }
+    let location = format!(" at line {} column {}", inner.line(), inner.column());
+    let text = inner.to_string();
+    let text = text.strip_suffix(&location).unwrap_or(&text);
+    let path = error.path().to_string();
+    let within = |name: &str| match path.as_str() {
+        "." => name.to_owned(),
+        parent => format!("{parent}.{name}"),
+    };
+    // serde's own wording: "unknown field `x`, expected `a`", "... expected `a` or `b`",
+    // "... expected one of `a`, `b`, `c`", "... there are no fields"; "missing field `x`".
+    if let Some((name, rest)) = text.strip_prefix("unknown field ").and_then(backquoted) {
+        let expected = rest.trim_start_matches(", ").replace('`', "");
+        let message = match expected
+            .strip_prefix("expected one of ")
+            .or(expected.strip_prefix("expected "))
+        {
+            Some(field) if !field.contains([',', ' ']) => {
+                format!("Unknown field \"{name}\". The only field is {field}.")
+            }
+            Some(fields) => format!(
+                "Unknown field \"{name}\". The fields are {}.",
+                fields.replace(" or ", ", ")
+            ),
+            None => format!("Unknown field \"{name}\"; this endpoint takes no fields."),
+        };
+        // serde_path_to_error's path already ends at the unknown field.
+        let field = if path == "." { name.to_owned() } else { path };
+        return (field, message);
+    }
+    if let Some((name, _)) = text.strip_prefix("missing field ").and_then(backquoted) {
+        return (within(name), "This field is required.".into());
+    }
+    let field = if path == "." { "body".to_owned() } else { path };
+    (field, format!("Invalid value: {text}."))
+}
+
+/// "`name` rest" as ("name", " rest").
+fn backquoted(text: &str) -> Option<(&str, &str)> {
+    text.strip_prefix('`')?.split_once('`')
+}
+
+fn not_json(error: &serde_json::Error) -> String {
+    format!("The body is not valid JSON: {error}.")
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialised")]
+    struct Body {
+        title: String,
+        version: i64,
+    }
+
+    fn problem(json: &str) -> (String, String) {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let error =
+            serde_path_to_error::deserialize::<_, Body>(&mut deserializer).expect_err("invalid");
+        json_problem(&error)
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(
+            problem(r#"{"title": "t", "version": 1, "colour": "red"}"#),
+            (
+                "colour".into(),
+                "Unknown field \"colour\". The fields are title, version.".into()
+            )
+        );
+        assert_eq!(
+            problem(r#"{"title": "t"}"#),
+            ("version".into(), "This field is required.".into())
+        );
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[expect(dead_code, reason = "only deserialised")]
+        struct Role {
+            role: String,
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(r#"{"role": "x", "rank": 1}"#);
+        let error =
+            serde_path_to_error::deserialize::<_, Role>(&mut deserializer).expect_err("rank");
+        assert_eq!(
+            json_problem(&error).1,
+            "Unknown field \"rank\". The only field is role."
+        );
+        let (field, message) = problem(r#"{"title": 5, "version": 1}"#);
+        assert_eq!(field, "title");
+        assert!(
+            message.starts_with("Invalid value: invalid type: integer `5`"),
+            "{message}"
+        );
+        let (field, message) = problem("{ not json");
+        assert_eq!(field, "body");
+        assert!(
+            message.starts_with("The body is not valid JSON"),
+            "{message}"
+        );
     }
 }
 

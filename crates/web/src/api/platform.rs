@@ -122,7 +122,9 @@ pub struct AuditQuery {
     /// Last day included (YYYY-MM-DD, UTC).
     #[serde(default)]
     until: String,
+    /// Rows per page, 1 to 200 (default 25).
     limit: Option<u32>,
+    /// Rows to skip.
     offset: Option<u64>,
 }
 
@@ -142,7 +144,7 @@ pub async fn list_audit_events(
         &query.from,
         &query.until,
     )?;
-    let page = Page::new(query.limit, query.offset);
+    let page = Page::requested(query.limit, query.offset)?;
     let listed = state.app.audit_events(&ctx, &filter, page).await?;
     Ok(ListPage {
         items: listed.items.into_iter().map(Into::into).collect(),
@@ -173,7 +175,7 @@ impl From<custos_app::Member> for MemberView {
     }
 }
 
-/// The members of the organisation and their roles (administrators only).
+/// The members of the organisation and their roles (administrators and auditors).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "platform",
     params(("org" = String, Path, description = "Organisation slug")),
     responses((status = 200, body = Vec<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -246,6 +248,7 @@ pub async fn list_invitations(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewInvitationBody {
     pub email: String,
     #[schema(value_type = Role)]
@@ -305,6 +308,7 @@ pub async fn revoke_invitation(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     #[schema(value_type = Role)]
     pub role: String,

@@ -20,7 +20,7 @@ use super::{Area, Layout, NavEntry, options, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
-use crate::list::{ListState, SortHeader, csv_response};
+use crate::list::{ListState, SortHeader, csv_export};
 
 /// The context area in the shared page components.
 pub const AREA: Area = Area {
@@ -89,12 +89,11 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     // The same parsing as the API: a bad sort or filter is an error here too.
-    let mut request = filters.request(&params)?;
+    let request = filters.request(&params)?;
     if query.format == "csv" {
-        request.page = Page::everything();
-        let all = state.app.list_objectives(ctx, &request).await?;
-        let rows = all.items.into_iter().map(Objective::csv_row).collect();
-        return Ok(csv_response("objectives.csv", &Objective::CSV_HEADER, rows));
+        let export = state.app.export_objectives(ctx, request)?;
+        let header = &Objective::CSV_HEADER;
+        return Ok(csv_export("objectives.csv", header, export, Objective::csv_row).await?);
     }
     let layout = Layout::new(&state, &page, "Objectives", "objectives")
         .await?

@@ -52,6 +52,41 @@ pub struct ApprovalsQuery {
     notice: Option<String>,
 }
 
+/// The columns of the approvals export, in the order of [`approval_csv_row`].
+const APPROVALS_CSV_HEADER: [&str; 11] = [
+    "record_type",
+    "record",
+    "version",
+    "status",
+    "decided_by_role",
+    "requested_by",
+    "requested_at",
+    "note",
+    "decided_by",
+    "decided_at",
+    "comment",
+];
+
+fn approval_csv_row(a: Approval) -> Vec<String> {
+    let when = |at: Option<time::OffsetDateTime>| {
+        at.map(custos_app::domain::dates::rfc3339)
+            .unwrap_or_default()
+    };
+    vec![
+        a.record_type.as_str().into(),
+        a.record_title,
+        a.record_version.to_string(),
+        a.status.label().into(),
+        a.decider_role.label().into(),
+        a.requested_by_name,
+        when(Some(a.requested_at)),
+        a.request_note,
+        a.decided_by_name.unwrap_or_default(),
+        when(a.decided_at),
+        a.decision_comment.unwrap_or_default(),
+    ]
+}
+
 #[derive(Template)]
 #[template(path = "approvals/list.html")]
 struct ListPage {
@@ -72,50 +107,14 @@ pub async fn list(
     let ctx = &page.ctx;
     let filter = ApprovalFilter::with_status(&query.status)?;
     if query.format == "csv" {
-        let all = state
-            .app
-            .list_approvals(ctx, &filter, Page::everything())
-            .await?;
-        let when = |at: Option<time::OffsetDateTime>| {
-            at.map(custos_app::domain::dates::rfc3339)
-                .unwrap_or_default()
-        };
-        let rows = all
-            .items
-            .into_iter()
-            .map(|a| {
-                vec![
-                    a.record_type.as_str().into(),
-                    a.record_title,
-                    a.record_version.to_string(),
-                    a.status.label().into(),
-                    a.decider_role.label().into(),
-                    a.requested_by_name,
-                    when(Some(a.requested_at)),
-                    a.request_note,
-                    a.decided_by_name.unwrap_or_default(),
-                    when(a.decided_at),
-                    a.decision_comment.unwrap_or_default(),
-                ]
-            })
-            .collect();
-        return Ok(crate::list::csv_response(
+        let export = state.app.export_approvals(ctx, filter)?;
+        return Ok(crate::list::csv_export(
             "approvals.csv",
-            &[
-                "record_type",
-                "record",
-                "version",
-                "status",
-                "decided_by_role",
-                "requested_by",
-                "requested_at",
-                "note",
-                "decided_by",
-                "decided_at",
-                "comment",
-            ],
-            rows,
-        ));
+            &APPROVALS_CSV_HEADER,
+            export,
+            approval_csv_row,
+        )
+        .await?);
     }
     let layout = Layout::new(&state, &page, "Approvals", "approvals")
         .await?

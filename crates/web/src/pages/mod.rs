@@ -43,7 +43,7 @@ pub struct Layout {
     pub org_slug: String,
     pub org_name: String,
     /// Shows the members link in the user menu.
-    pub can_manage_members: bool,
+    pub can_view_members: bool,
     /// Shows the instance's organisations in the user menu.
     pub instance_admin: bool,
     pub role_label: &'static str,
@@ -107,7 +107,7 @@ impl Layout {
         layout.org_slug = organisation.slug.clone();
         layout.org_name = organisation.name.clone();
         layout.role_label = ctx.role().label();
-        layout.can_manage_members = ctx.can(Permission::ManageMembers);
+        layout.can_view_members = ctx.can(Permission::ViewMembers);
         // The count in the navigation is the member's own inbox: requests their role decides.
         let waiting_for_me = state
             .app
@@ -177,7 +177,7 @@ impl Layout {
             org_slug: String::new(),
             org_name: String::new(),
             role_label: "",
-            can_manage_members: false,
+            can_view_members: false,
             instance_admin: false,
             other_orgs: Vec::new(),
             nav: Vec::new(),

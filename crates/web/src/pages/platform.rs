@@ -25,7 +25,7 @@ use super::{Area, Layout, NavEntry, parse_id, see_other};
 use crate::AppState;
 use crate::auth::{PageOrg, PageUser, SESSION_COOKIE, session_secret};
 use crate::error::{PageError, render};
-use crate::list::{ListState, csv_response};
+use crate::list::{ListState, csv_export};
 use crate::security::ClientIp;
 
 /// The platform area in the shared page components: home first, the audit log last on the
@@ -610,6 +610,33 @@ impl AuditRow {
     }
 }
 
+/// The columns of the audit-log export, in the order of [`audit_csv_row`].
+const AUDIT_CSV_HEADER: [&str; 9] = [
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "record_type",
+    "record_id",
+    "before",
+    "after",
+    "hash",
+];
+
+fn audit_csv_row(e: AuditEvent) -> Vec<String> {
+    vec![
+        e.seq.to_string(),
+        custos_app::domain::dates::rfc3339(e.occurred_at),
+        e.actor,
+        e.action.as_str().into(),
+        e.record_type,
+        e.record_id,
+        e.before.map(|v| v.to_string()).unwrap_or_default(),
+        e.after.map(|v| v.to_string()).unwrap_or_default(),
+        e.hash,
+    ]
+}
+
 #[derive(Template)]
 #[template(path = "audit_log.html")]
 struct AuditLogPage {
@@ -636,42 +663,9 @@ pub async fn audit_log(
         &query.until,
     )?;
     if query.format == "csv" {
-        let events = state
-            .app
-            .audit_events(&page.ctx, &filter, Page::everything())
-            .await?;
-        let rows = events
-            .items
-            .into_iter()
-            .map(|e| {
-                vec![
-                    e.seq.to_string(),
-                    custos_app::domain::dates::rfc3339(e.occurred_at),
-                    e.actor,
-                    e.action.as_str().into(),
-                    e.record_type,
-                    e.record_id,
-                    e.before.map(|v| v.to_string()).unwrap_or_default(),
-                    e.after.map(|v| v.to_string()).unwrap_or_default(),
-                    e.hash,
-                ]
-            })
-            .collect();
-        return Ok(csv_response(
-            "audit-log.csv",
-            &[
-                "seq",
-                "occurred_at",
-                "actor",
-                "action",
-                "record_type",
-                "record_id",
-                "before",
-                "after",
-                "hash",
-            ],
-            rows,
-        ));
+        let export = state.app.export_audit_events(&page.ctx, filter)?;
+        let header = &AUDIT_CSV_HEADER;
+        return Ok(csv_export("audit-log.csv", header, export, audit_csv_row).await?);
     }
     let layout = Layout::new(&state, &page, "Audit log", "audit-log").await?;
     let mut list = ListState::new(
@@ -717,6 +711,8 @@ pub async fn audit_log(
 #[template(path = "members.html")]
 pub(super) struct MembersPage {
     pub layout: Layout,
+    /// Administrators change the list; auditors only read it (access reviews).
+    pub can_manage: bool,
     pub members: Vec<custos_app::Member>,
     pub invitations: Vec<Invitation>,
     pub roles: [Role; 6],
@@ -782,9 +778,15 @@ pub(super) async fn members_page(
         .await?
         .with_flash(notice);
     let members = state.app.list_members(&page.ctx).await?;
-    let invitations = state.app.invitations(&page.ctx).await?;
+    let can_manage = page.ctx.can(Permission::ManageMembers);
+    let invitations = if can_manage {
+        state.app.invitations(&page.ctx).await?
+    } else {
+        Vec::new()
+    };
     Ok(MembersPage {
         layout,
+        can_manage,
         members,
         invitations,
         roles: Role::ALL,
@@ -843,6 +845,8 @@ pub async fn remove_member(
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
     if !form.given() {
+        // Only those who may remove are asked to confirm; the rest are told no at once.
+        page.ctx.require(Permission::ManageMembers)?;
         let member = state
             .app
             .list_members(&page.ctx)
