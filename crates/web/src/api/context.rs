@@ -97,8 +97,7 @@ pub struct ObjectiveBody {
     /// YYYY-MM-DD.
     #[serde(default)]
     pub due_date: Option<String>,
-    /// Draft or cancelled; achieved and not_achieved only on an approved objective whose
-    /// content this update leaves unchanged. Approval statuses are set by the workflow.
+    /// Draft (the default) or cancelled: a new objective is never approved or beyond.
     #[serde(default)]
     #[schema(value_type = Option<ObjectiveStatus>)]
     pub status: Option<String>,
@@ -149,7 +148,8 @@ pub struct ObjectiveUpdate {
     /// YYYY-MM-DD.
     #[serde(default)]
     pub due_date: Option<String>,
-    /// draft, achieved, not_achieved or cancelled (approval statuses are set by the workflow).
+    /// Draft or cancelled; achieved and not_achieved only on an approved objective whose
+    /// content this update leaves unchanged. Approval statuses are set by the workflow.
     #[serde(default)]
     #[schema(value_type = Option<ObjectiveStatus>)]
     pub status: Option<String>,
