@@ -395,14 +395,18 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Signs the audit chains now and then every `every`, for as long as the server runs. A
+/// Signs the audit chains shortly after start and then every `every`, for as long as the
+/// server runs. A
 /// failure is logged and retried at the next tick; a broken chain is logged and not signed.
 async fn checkpoint_on_schedule(
     app: Administration,
     mut checkpointer: Checkpointer,
     every: std::time::Duration,
 ) {
-    let mut ticks = tokio::time::interval(every);
+    // The first run recomputes every chain; it waits until the server has started answering
+    // rather than competing with start-up for the processor and the database.
+    let first = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut ticks = tokio::time::interval_at(first, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
