@@ -2,6 +2,7 @@
 //! Every organisation-scoped function takes an [`OrgContext`], which can only be obtained by
 //! proving membership, and checks the permission it needs before touching data.
 
+pub mod assets;
 pub mod context;
 mod count_cache;
 pub mod demo;

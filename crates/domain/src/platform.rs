@@ -38,6 +38,8 @@ pub enum Permission {
     ManageOwnTokens,
     ViewMembers,
     ManageMembers,
+    ViewAssets,
+    ManageAssets,
 }
 
 use Role::*;
@@ -45,7 +47,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 9] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 11] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -91,10 +93,20 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 9] = [
         &[Admin],
         "Invite people to the organisation, change their role, remove them.",
     ),
+    (
+        Permission::ViewAssets,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor],
+        "Read the asset inventory (what is protected, where, and how valuable it is).",
+    ),
+    (
+        Permission::ManageAssets,
+        &[Admin, IsmsManager, Contributor],
+        "Add, edit and retire assets.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -104,6 +116,8 @@ impl Permission {
         Permission::ManageOwnTokens,
         Permission::ViewMembers,
         Permission::ManageMembers,
+        Permission::ViewAssets,
+        Permission::ManageAssets,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -125,6 +139,7 @@ impl Permission {
                 | Permission::ViewApprovals
                 | Permission::ViewAuditLog
                 | Permission::ViewMembers
+                | Permission::ViewAssets
         )
     }
 
@@ -139,6 +154,8 @@ impl Permission {
             Permission::ManageOwnTokens => "manage_own_tokens",
             Permission::ViewMembers => "view_members",
             Permission::ManageMembers => "manage_members",
+            Permission::ViewAssets => "view_assets",
+            Permission::ManageAssets => "manage_assets",
         }
     }
 }
@@ -420,6 +437,7 @@ crate::text_enum! {
         User => "user", "User account";
         Organisation => "organisation", "Organisation";
         Invitation => "invitation", "Invitation";
+        Asset => "asset", "Asset";
     }
 }
 
@@ -430,6 +448,7 @@ impl RecordType {
         let segment = match self {
             RecordType::Objective => "objectives",
             RecordType::Approval => "approvals",
+            RecordType::Asset => "assets",
             RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User
@@ -449,7 +468,8 @@ impl RecordType {
             | RecordType::ApiToken
             | RecordType::User
             | RecordType::Organisation
-            | RecordType::Invitation => None,
+            | RecordType::Invitation
+            | RecordType::Asset => None,
         }
     }
 }

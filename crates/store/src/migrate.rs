@@ -127,6 +127,14 @@ pub const MIGRATIONS: &[Migration] = &[
         )),
         backfill: None,
     },
+    Migration {
+        version: 8,
+        name: "assets",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0008_assets.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0008_assets.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
@@ -278,6 +286,7 @@ pub fn latest_version() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use custos_domain::assets::{AssetStatus, AssetType};
     use custos_domain::context::{ObjectiveCategory, ObjectiveStatus};
     use custos_domain::governance::ApprovalStatus;
     use custos_domain::platform::{AuditAction, Role, TokenScope};
@@ -305,6 +314,8 @@ mod tests {
             check("category", ObjectiveCategory::sql_values()),
             check("status", ObjectiveStatus::sql_values()),
             check("status", ApprovalStatus::sql_values()),
+            check("asset_type", AssetType::sql_values()),
+            check("status", AssetStatus::sql_values()),
         ] {
             assert!(schema.contains(&expected), "no `{expected}` in the schema");
         }

@@ -247,7 +247,7 @@ pub async fn update_objective(
 #[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// The version being deleted: a stale version is refused with 409.
-    version: i64,
+    pub version: i64,
 }
 
 /// Deletes an objective (the audit trail keeps its last state).

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are registered with utoipa-axum's `routes!`, so
 //! the route table and the OpenAPI document cannot drift apart.
 
+pub mod assets;
 pub mod context;
 pub mod governance;
 pub mod platform;
@@ -37,6 +38,7 @@ use crate::error::ApiError;
             People join an organisation by invitation: administrators create one here and pass its link on; \
             the person accepts it in the web interface."),
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
+        (name = "assets", description = "The asset inventory (ISO 27001 5.9)"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -83,6 +85,12 @@ pub fn router() -> OpenApiRouter<AppState> {
             context::delete_objective
         ))
         .routes(routes!(context::submit_objective))
+        .routes(routes!(assets::list_assets, assets::create_asset))
+        .routes(routes!(
+            assets::get_asset,
+            assets::update_asset,
+            assets::delete_asset
+        ))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

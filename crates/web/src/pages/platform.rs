@@ -645,7 +645,7 @@ struct AuditLogPage {
     list: ListState,
     query: AuditQuery,
     actions: [AuditAction; 3],
-    record_types: [RecordType; 7],
+    record_types: [RecordType; RecordType::ALL.len()],
     /// The record the log is narrowed to, by name, when it is.
     filtered_record: Option<String>,
 }

@@ -1,0 +1,207 @@
+//! The asset inventory: list, read, create, edit and delete assets. The write sequence comes
+//! from the register kit ([`crate::records`]); this module says what is particular to assets:
+//! owners and custodians are members, and an external id names one asset (re-imports match
+//! on it).
+
+use custos_domain::ValidationErrors;
+use custos_domain::assets::{Asset, AssetDraft, AssetInput, AssetList, AssetSort};
+use custos_domain::list::Listed;
+use custos_domain::platform::{Permission, RecordType};
+use custos_store::{Conn, StoreResult, Tx, assets as store, platform};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::export::{first_page, is_last_page};
+use crate::records::{StoredRecord, Written};
+use crate::{App, AppError, AppResult, OrgContext};
+
+impl StoredRecord for Asset {
+    const TYPE: RecordType = RecordType::Asset;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Self>> {
+        store::find(conn, org_id, id).await
+    }
+}
+
+impl App {
+    pub async fn list_assets(
+        &self,
+        ctx: &OrgContext,
+        request: &AssetList,
+    ) -> AppResult<Listed<Asset>> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        let count_key = format!("assets {:?}", request.filter);
+        let known_total = self.count_cache.get(ctx.org_id(), &count_key);
+        let listed = store::list(&mut conn, ctx.org_id(), request, known_total).await?;
+        if known_total.is_none() {
+            self.count_cache
+                .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);
+        }
+        Ok(listed)
+    }
+
+    /// The assets `request` selects, in its order, to be read a page at a time (see
+    /// [`crate::export`]); an export starts at the first row.
+    pub fn export_assets(&self, ctx: &OrgContext, mut request: AssetList) -> AppResult<AssetExport> {
+        ctx.require(Permission::ViewAssets)?;
+        request.page = first_page();
+        Ok(AssetExport {
+            app: self.clone(),
+            org_id: ctx.org_id(),
+            request,
+            done: false,
+        })
+    }
+
+    pub async fn asset(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Asset> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        store::find(&mut conn, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn create_asset(
+        &self,
+        ctx: &OrgContext,
+        input: &AssetInput,
+        now: OffsetDateTime,
+    ) -> AppResult<Asset> {
+        ctx.require(Permission::ManageAssets)?;
+        let draft = input.parse()?;
+        self.create_record(ctx, now, async |tx: &mut Tx| {
+            check_people_and_external_id(tx, ctx, &draft, None).await?;
+            let id = Uuid::now_v7();
+            let number = platform::next_reference(tx, ctx.org_id(), "asset").await?;
+            store::insert(tx, ctx.org_id(), id, number, &draft, now).await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Saves an edit made to version `expected_version`.
+    pub async fn update_asset(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        input: &AssetInput,
+        now: OffsetDateTime,
+    ) -> AppResult<Asset> {
+        ctx.require(Permission::ManageAssets)?;
+        let draft = input.parse()?;
+        self.edit_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, before: &Asset| {
+                check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
+                if !before.differs_from(&draft) {
+                    return Ok(Written::Unchanged);
+                }
+                let saved = store::update(
+                    tx,
+                    ctx.org_id(),
+                    id,
+                    before.number,
+                    expected_version,
+                    &draft,
+                    now,
+                )
+                .await?;
+                Ok(if saved {
+                    Written::Saved
+                } else {
+                    Written::Stale
+                })
+            },
+        )
+        .await
+    }
+
+    pub async fn delete_asset(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageAssets)?;
+        self.delete_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, _: &Asset| {
+                Ok(store::delete(tx, ctx.org_id(), id, expected_version).await?)
+            },
+        )
+        .await
+    }
+}
+
+/// An export of the asset inventory: in number order it continues after the last number
+/// read; in other orders it moves on by offset, as the register's pages do.
+pub struct AssetExport {
+    app: App,
+    org_id: Uuid,
+    request: AssetList,
+    done: bool,
+}
+
+impl crate::Export for AssetExport {
+    type Row = Asset;
+
+    async fn next_page(&mut self) -> AppResult<Vec<Asset>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.app.store.reader().await?;
+        let rows = store::rows(&mut conn, self.org_id, &self.request).await?;
+        self.done = is_last_page(&rows);
+        let page = &mut self.request.page;
+        if self.request.sort == AssetSort::Number {
+            page.after = rows.last().map(|asset| asset.number);
+        } else {
+            page.offset += u64::from(page.limit);
+        }
+        Ok(rows)
+    }
+}
+
+/// Owners and custodians are members of the organisation, and an external id names one
+/// asset of it (`except`: the asset being edited).
+async fn check_people_and_external_id(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    draft: &AssetDraft,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let mut errors = ValidationErrors::new();
+    for (field, person) in [
+        ("owner_id", draft.owner_id),
+        ("custodian_id", draft.custodian_id),
+    ] {
+        if let Some(person) = person
+            && !platform::is_member(tx, ctx.org_id(), person).await?
+        {
+            errors.add(field, "Choose a member from the list.");
+        }
+    }
+    if let Some(external_id) = &draft.external_id
+        && store::external_id_taken(tx, ctx.org_id(), external_id, except).await?
+    {
+        errors.add("external_id", "Another asset has this external id.");
+    }
+    Ok(errors.into_result(())?)
+}

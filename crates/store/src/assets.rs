@@ -1,0 +1,289 @@
+//! The asset inventory: one row per asset, every statement scoped by `org_id`.
+
+use custos_domain::assets::{
+    Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType,
+};
+use custos_domain::list::{Listed, SortDirection, sort_key};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Conn, FromRow, Param, RowReader};
+use crate::sql::{self, Statement};
+use crate::{StoreResult, params};
+
+/// The columns [`Asset`]'s mapping reads, in its order.
+macro_rules! select {
+    () => {
+        "SELECT a.id, a.number, a.name, a.description, a.asset_type, a.owner_id, o.name, \
+         a.custodian_id, c.name, a.location, a.classification, a.confidentiality, a.integrity, \
+         a.availability, a.status, a.tags, a.external_id, a.last_reviewed_on, a.next_review_on, \
+         a.version, a.created_at, a.updated_at \
+         FROM assets a LEFT JOIN users o ON o.id = a.owner_id LEFT JOIN users c ON c.id = a.custodian_id"
+    };
+}
+
+/// Tags are stored joined by a line feed, which the text rule keeps out of every tag.
+const TAG_SEPARATOR: char = '\n';
+
+impl FromRow for Asset {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(Asset {
+            id: row.get()?,
+            number: row.get()?,
+            name: row.get()?,
+            description: row.get()?,
+            asset_type: row.parsed(AssetType::parse)?,
+            owner_id: row.get()?,
+            owner_name: row.get()?,
+            custodian_id: row.get()?,
+            custodian_name: row.get()?,
+            location: row.get()?,
+            classification: row.get()?,
+            confidentiality: row.get()?,
+            integrity: row.get()?,
+            availability: row.get()?,
+            status: row.parsed(AssetStatus::parse)?,
+            tags: row
+                .get::<String>()?
+                .split(TAG_SEPARATOR)
+                .filter(|tag| !tag.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            external_id: row.get()?,
+            last_reviewed_on: row.get()?,
+            next_review_on: row.get()?,
+            version: row.get()?,
+            created_at: row.get()?,
+            updated_at: row.get()?,
+        })
+    }
+}
+
+/// What the search box matches: the reference, the name, the external id and the tags.
+fn search_text(draft: &AssetDraft, number: i64) -> String {
+    format!(
+        "{} {} {} {}",
+        AssetReference(number),
+        draft.name,
+        draft.external_id.as_deref().unwrap_or_default(),
+        draft.tags.join(" ")
+    )
+    .to_lowercase()
+}
+
+/// `keys` ($1 to $3) followed by the written fields, numbered $4 to $21 in the order `insert`
+/// and `update` name them.
+fn with_fields<'a>(
+    keys: [Param<'a>; 3],
+    draft: &'a AssetDraft,
+    number: i64,
+    now: OffsetDateTime,
+) -> Vec<Param<'a>> {
+    let mut params = keys.to_vec();
+    params.extend([
+        Param::from(draft.name.as_str()),
+        sort_key(&draft.name).into(),
+        search_text(draft, number).into(),
+        draft.description.as_str().into(),
+        draft.asset_type.as_str().into(),
+        draft.owner_id.into(),
+        draft.custodian_id.into(),
+        draft.location.as_str().into(),
+        draft.classification.into(),
+        draft.confidentiality.into(),
+        draft.integrity.into(),
+        draft.availability.into(),
+        draft.status.as_str().into(),
+        draft.tags.join(&TAG_SEPARATOR.to_string()).into(),
+        draft.external_id.as_deref().into(),
+        draft.last_reviewed_on.into(),
+        draft.next_review_on.into(),
+        now.into(),
+    ]);
+    params
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    number: i64,
+    draft: &AssetDraft,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO assets (id, org_id, number, name, name_key, search_text, description, asset_type,
+                             owner_id, custodian_id, location, classification, confidentiality,
+                             integrity, availability, status, tags, external_id, last_reviewed_on,
+                             next_review_on, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                 $19, $20, 1, $21, $21)",
+        &with_fields([id.into(), org_id.into(), number.into()], draft, number, now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Asset>> {
+    conn.fetch_optional(
+        concat!(select!(), " WHERE a.org_id = $1 AND a.id = $2"),
+        params![org_id, id],
+    )
+    .await
+}
+
+/// Writes `draft` over version `expected_version`; false when someone else saved first.
+pub async fn update(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    number: i64,
+    expected_version: i64,
+    draft: &AssetDraft,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let params = with_fields(
+        [org_id.into(), id.into(), expected_version.into()],
+        draft,
+        number,
+        now,
+    );
+    let changed = conn
+        .execute(
+            "UPDATE assets SET name = $4, name_key = $5, search_text = $6, description = $7,
+                    asset_type = $8, owner_id = $9, custodian_id = $10, location = $11,
+                    classification = $12, confidentiality = $13, integrity = $14,
+                    availability = $15, status = $16, tags = $17, external_id = $18,
+                    last_reviewed_on = $19, next_review_on = $20, version = version + 1,
+                    updated_at = $21
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            &params,
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn delete(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "DELETE FROM assets WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// The WHERE clause of a page of assets, the keyset clause `after` continues with (number
+/// order only) and the ORDER BY.
+fn list_query(org_id: Uuid, request: &AssetList) -> (Statement, Option<&'static str>, String) {
+    let AssetList {
+        filter,
+        sort,
+        direction,
+        ..
+    } = request;
+    let (sort, direction) = (*sort, *direction);
+    let mut conditions = Statement::new(" WHERE a.org_id = ");
+    conditions.bind(org_id);
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        conditions
+            .push(" AND a.search_text LIKE ")
+            .bind(sql::like_pattern(search.trim()))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(asset_type) = filter.asset_type {
+        conditions
+            .push(" AND a.asset_type = ")
+            .bind(asset_type.as_str());
+    }
+    if let Some(status) = filter.status {
+        conditions.push(" AND a.status = ").bind(status.as_str());
+    }
+    if let Some(owner_id) = filter.owner_id {
+        conditions.push(" AND a.owner_id = ").bind(owner_id);
+    }
+    if let Some(classification) = filter.classification {
+        conditions
+            .push(" AND a.classification = ")
+            .bind(classification);
+    }
+    let column = match sort {
+        AssetSort::Number => "a.number",
+        AssetSort::Name => "a.name_key",
+        AssetSort::Type => "a.asset_type",
+        AssetSort::Classification => "a.classification",
+        AssetSort::Status => "a.status",
+        AssetSort::NextReview => "a.next_review_on",
+        AssetSort::UpdatedAt => "a.updated_at",
+    };
+    let keyset = match (sort, direction) {
+        (AssetSort::Number, SortDirection::Asc) => Some(" AND a.number > "),
+        (AssetSort::Number, SortDirection::Desc) => Some(" AND a.number < "),
+        _ => None,
+    };
+    // Missing values sort last in both directions on both backends.
+    let nulls = match sort {
+        AssetSort::Classification => "a.classification IS NULL, ",
+        AssetSort::NextReview => "a.next_review_on IS NULL, ",
+        _ => "",
+    };
+    let direction = direction.as_str();
+    let order_by = format!(" ORDER BY {nulls}{column} {direction}, a.number {direction}");
+    (conditions, keyset, order_by)
+}
+
+pub async fn list(
+    conn: &mut Conn,
+    org_id: Uuid,
+    request: &AssetList,
+    known_total: Option<(u64, bool)>,
+) -> StoreResult<Listed<Asset>> {
+    let (conditions, keyset, order_by) = list_query(org_id, request);
+    sql::fetch_page(
+        conn,
+        " FROM assets a",
+        select!(),
+        &conditions,
+        keyset,
+        &order_by,
+        request.page,
+        known_total,
+    )
+    .await
+}
+
+/// The page of assets `request` asks for, without counting them: for exports, which read the
+/// register a page at a time.
+pub async fn rows(conn: &mut Conn, org_id: Uuid, request: &AssetList) -> StoreResult<Vec<Asset>> {
+    let (conditions, keyset, order_by) = list_query(org_id, request);
+    sql::fetch_rows(
+        conn,
+        select!(),
+        &conditions,
+        keyset,
+        &order_by,
+        request.page,
+    )
+    .await
+}
+
+/// Whether another asset of the organisation carries `external_id`.
+pub async fn external_id_taken(
+    conn: &mut Conn,
+    org_id: Uuid,
+    external_id: &str,
+    except: Option<Uuid>,
+) -> StoreResult<bool> {
+    let row: Option<(Uuid,)> = conn
+        .fetch_optional(
+            "SELECT id FROM assets WHERE org_id = $1 AND external_id = $2",
+            params![org_id, external_id],
+        )
+        .await?;
+    Ok(row.is_some_and(|(id,)| Some(id) != except))
+}

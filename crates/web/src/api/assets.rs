@@ -1,0 +1,256 @@
+//! The asset inventory over JSON.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use custos_app::domain::ValidationErrors;
+use custos_app::domain::assets::{
+    Asset, AssetFilterParams, AssetInput, AssetReference, AssetSort, AssetStatus, AssetType,
+};
+use custos_app::domain::list::ListParams;
+use custos_app::{AppError, now};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::context::VersionQuery;
+use super::{ApiJson, ApiQuery, ListPage, parse_id};
+use crate::AppState;
+use crate::auth::ApiOrg;
+use crate::error::{ApiError, Problem};
+
+#[derive(Serialize, ToSchema)]
+pub struct AssetView {
+    pub id: uuid::Uuid,
+    /// Human reference, e.g. `AST-0007`.
+    #[schema(value_type = String)]
+    pub reference: AssetReference,
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub asset_type: AssetType,
+    pub owner_id: Option<uuid::Uuid>,
+    pub owner_name: Option<String>,
+    pub custodian_id: Option<uuid::Uuid>,
+    pub custodian_name: Option<String>,
+    pub location: String,
+    /// The rank of its level in the organisation's classification scheme.
+    pub classification: Option<i64>,
+    /// Impact levels on the organisation's scale (1 = lowest).
+    pub confidentiality: Option<i64>,
+    pub integrity: Option<i64>,
+    pub availability: Option<i64>,
+    pub status: AssetStatus,
+    pub tags: Vec<String>,
+    /// The asset's id in another inventory; imports match on it.
+    pub external_id: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub last_reviewed_on: Option<time::Date>,
+    /// YYYY-MM-DD.
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_review_on: Option<time::Date>,
+    /// Send it back when updating: a stale version is refused with 409.
+    pub version: i64,
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
+    pub updated_at: time::OffsetDateTime,
+}
+
+impl From<Asset> for AssetView {
+    fn from(a: Asset) -> Self {
+        Self {
+            reference: AssetReference(a.number),
+            id: a.id,
+            name: a.name,
+            description: a.description,
+            asset_type: a.asset_type,
+            owner_id: a.owner_id,
+            owner_name: a.owner_name,
+            custodian_id: a.custodian_id,
+            custodian_name: a.custodian_name,
+            location: a.location,
+            classification: a.classification,
+            confidentiality: a.confidentiality,
+            integrity: a.integrity,
+            availability: a.availability,
+            status: a.status,
+            tags: a.tags,
+            external_id: a.external_id,
+            last_reviewed_on: a.last_reviewed_on,
+            next_review_on: a.next_review_on,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// The writable fields of an asset; any other field is refused. An update also carries
+/// `version`, the version it was made to; a create carries none.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBody {
+    /// On update only: the version this change was made to (a stale one is refused with 409).
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type")]
+    #[schema(value_type = AssetType)]
+    pub asset_type: String,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    #[serde(default)]
+    pub custodian_id: Option<String>,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub classification: Option<i64>,
+    #[serde(default)]
+    pub confidentiality: Option<i64>,
+    #[serde(default)]
+    pub integrity: Option<i64>,
+    #[serde(default)]
+    pub availability: Option<i64>,
+    /// planned, in_use (the default) or retired.
+    #[serde(default)]
+    #[schema(value_type = Option<AssetStatus>)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub last_reviewed_on: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub next_review_on: Option<String>,
+}
+
+impl AssetBody {
+    /// The version, and the fields as a form would send them (tags joined by commas, so a
+    /// tag may not hold one).
+    fn into_parts(self) -> Result<(Option<i64>, AssetInput), AppError> {
+        if self.tags.iter().any(|tag| tag.contains(',')) {
+            return Err(ValidationErrors::single("tags", "A tag cannot contain a comma.").into());
+        }
+        let level = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let input = AssetInput {
+            name: self.name,
+            description: self.description,
+            asset_type: self.asset_type,
+            owner_id: self.owner_id.unwrap_or_default(),
+            custodian_id: self.custodian_id.unwrap_or_default(),
+            location: self.location,
+            classification: level(self.classification),
+            confidentiality: level(self.confidentiality),
+            integrity: level(self.integrity),
+            availability: level(self.availability),
+            status: self.status.unwrap_or_default(),
+            tags: self.tags.join(","),
+            external_id: self.external_id.unwrap_or_default(),
+            last_reviewed_on: self.last_reviewed_on.unwrap_or_default(),
+            next_review_on: self.next_review_on.unwrap_or_default(),
+        };
+        Ok((self.version, input))
+    }
+}
+
+/// Assets of the organisation.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ListParams, AssetFilterParams),
+    responses((status = 200, body = ListPage<AssetView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_assets(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiQuery(list): ApiQuery<ListParams>,
+    ApiQuery(filters): ApiQuery<AssetFilterParams>,
+) -> Result<ListPage<AssetView>, ApiError> {
+    let request = filters.request(&list).map_err(AppError::from)?;
+    let listed = state.app.list_assets(&ctx, &request).await?;
+    let walks_by_number = request.sort == AssetSort::Number;
+    Ok(ListPage::new(listed, request.page, |a: &Asset| {
+        walks_by_number.then_some(a.number)
+    }))
+}
+
+/// Adds an asset to the inventory.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/assets", tag = "assets", request_body = AssetBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = AssetView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_asset(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<AssetBody>,
+) -> Result<(StatusCode, Json<AssetView>), ApiError> {
+    let (version, input) = body.into_parts()?;
+    if version.is_some() {
+        return Err(AppError::from(ValidationErrors::single(
+            "version",
+            "A new asset has no version yet; send version only when updating.",
+        ))
+        .into());
+    }
+    let asset = state.app.create_asset(&ctx, &input, now()).await?;
+    Ok((StatusCode::CREATED, Json(asset.into())))
+}
+
+/// One asset.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/{id}", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = AssetView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<AssetView>, ApiError> {
+    Ok(Json(state.app.asset(&ctx, parse_id(&path.1)?).await?.into()))
+}
+
+/// Replaces an asset's fields; `version` must be the current version.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/assets/{id}", tag = "assets", request_body = AssetBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = AssetView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_asset(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<AssetBody>,
+) -> Result<Json<AssetView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let (version, input) = body.into_parts()?;
+    let version = version.ok_or_else(|| {
+        AppError::from(ValidationErrors::single(
+            "version",
+            "Send the version this change was made to.",
+        ))
+    })?;
+    let asset = state
+        .app
+        .update_asset(&ctx, id, version, &input, now())
+        .await?;
+    Ok(Json(asset.into()))
+}
+
+/// Deletes an asset (the audit trail keeps its last state).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/assets/{id}", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id"), VersionQuery),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_asset(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .delete_asset(&ctx, id, query.version, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
