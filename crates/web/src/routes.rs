@@ -44,7 +44,7 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{admin, context, governance, invitations, platform};
+    use pages::{admin, assets, context, governance, invitations, platform};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -70,6 +70,13 @@ fn pages() -> Pages {
         .get("/orgs/{org}/objectives/{id}/edit", get(context::edit_form))
         .post("/orgs/{org}/objectives/{id}/delete", post(context::delete))
         .post("/orgs/{org}/objectives/{id}/submit", post(context::submit))
+        .get("/orgs/{org}/assets", get(assets::list))
+        .post("/orgs/{org}/assets", post(assets::create))
+        .get("/orgs/{org}/assets/new", get(assets::new_form))
+        .get("/orgs/{org}/assets/{id}", get(assets::show))
+        .post("/orgs/{org}/assets/{id}", post(assets::update))
+        .get("/orgs/{org}/assets/{id}/edit", get(assets::edit_form))
+        .post("/orgs/{org}/assets/{id}/delete", post(assets::delete))
         .get("/orgs/{org}/approvals", get(governance::list))
         .get("/orgs/{org}/approvals/{id}", get(governance::show))
         .post(

@@ -51,7 +51,11 @@ impl App {
 
     /// The assets `request` selects, in its order, to be read a page at a time (see
     /// [`crate::export`]); an export starts at the first row.
-    pub fn export_assets(&self, ctx: &OrgContext, mut request: AssetList) -> AppResult<AssetExport> {
+    pub fn export_assets(
+        &self,
+        ctx: &OrgContext,
+        mut request: AssetList,
+    ) -> AppResult<AssetExport> {
         ctx.require(Permission::ViewAssets)?;
         request.page = first_page();
         Ok(AssetExport {

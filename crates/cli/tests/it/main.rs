@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod approvals;
+mod assets;
 mod audit;
 mod audit_anchoring;
 mod auth;

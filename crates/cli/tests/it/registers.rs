@@ -36,16 +36,40 @@ pub struct RegisterFixture {
     pub approvable: bool,
 }
 
-pub const REGISTERS: &[RegisterFixture] = &[RegisterFixture {
-    segment: "objectives",
-    reference_prefix: "OBJ-",
-    view: Permission::ViewObjectives,
-    manage: Permission::ManageObjectives,
-    api_body: objective,
-    create_as: post_api_body,
-    form: objective_form,
-    approvable: true,
-}];
+pub const REGISTERS: &[RegisterFixture] = &[
+    RegisterFixture {
+        segment: "objectives",
+        reference_prefix: "OBJ-",
+        view: Permission::ViewObjectives,
+        manage: Permission::ManageObjectives,
+        api_body: objective,
+        create_as: post_api_body,
+        form: objective_form,
+        approvable: true,
+    },
+    RegisterFixture {
+        segment: "assets",
+        reference_prefix: "AST-",
+        view: Permission::ViewAssets,
+        manage: Permission::ManageAssets,
+        api_body: asset,
+        create_as: post_api_body,
+        form: asset_form,
+        approvable: false,
+    },
+];
+
+/// A valid API body for an asset named `name`.
+pub fn asset(name: &str) -> Value {
+    json!({ "name": name, "type": "information", "confidentiality": 3, "tags": ["crm"] })
+}
+
+fn asset_form(name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", name.to_owned()),
+        ("asset_type", "information".to_owned()),
+    ]
+}
 
 /// The id of a record being created.
 pub type Created<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;

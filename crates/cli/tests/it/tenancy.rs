@@ -195,7 +195,10 @@ async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> 
             // Past the confirmation page of destructive actions, to the action itself.
             ("confirmed", "yes"),
         ] {
-            form.push((field, value.to_owned()));
+            // A register's own field (an asset's `name`) is not sent twice.
+            if !form.iter().any(|(own, _)| *own == field) {
+                form.push((field, value.to_owned()));
+            }
         }
         request.form(&form)
     };

@@ -209,7 +209,9 @@ pub async fn get_asset(
     ApiOrg(ctx): ApiOrg,
     Path(path): Path<(String, String)>,
 ) -> Result<Json<AssetView>, ApiError> {
-    Ok(Json(state.app.asset(&ctx, parse_id(&path.1)?).await?.into()))
+    Ok(Json(
+        state.app.asset(&ctx, parse_id(&path.1)?).await?.into(),
+    ))
 }
 
 /// Replaces an asset's fields; `version` must be the current version.

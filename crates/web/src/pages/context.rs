@@ -365,7 +365,7 @@ pub async fn edit_form(
     ))
 }
 
-fn form_version(raw: &str) -> Result<i64, AppError> {
+pub(super) fn form_version(raw: &str) -> Result<i64, AppError> {
     raw.trim().parse().map_err(|_| {
         ValidationErrors::single("version", "The form is incomplete; reload the page.").into()
     })
@@ -418,12 +418,12 @@ pub async fn update(
 #[derive(Deserialize)]
 pub struct VersionForm {
     #[serde(default)]
-    version: String,
+    pub(super) version: String,
     #[serde(default)]
     note: String,
     /// "yes" once the person has confirmed deleting (see `confirm`).
     #[serde(default)]
-    confirmed: String,
+    pub(super) confirmed: String,
 }
 
 /// Where a button on the objective page leads: to `done` when the action worked, back to the

@@ -3,6 +3,7 @@
 //! built here once.
 
 pub mod admin;
+pub mod assets;
 pub mod confirm;
 pub mod context;
 pub mod governance;
@@ -78,7 +79,12 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 3] = [&platform::AREA, &context::AREA, &governance::AREA];
+pub const AREAS: [&Area; 4] = [
+    &platform::AREA,
+    &context::AREA,
+    &assets::AREA,
+    &governance::AREA,
+];
 
 /// The section a page belongs to: the `section` of a navigation entry, so the entry is marked
 /// current; `""` for pages outside the navigation (account, errors).
