@@ -287,3 +287,100 @@ pub async fn external_id_taken(
         .await?;
     Ok(row.is_some_and(|(id,)| Some(id) != except))
 }
+
+/// A neighbour of an asset in the support graph, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedAsset {
+    pub id: Uuid,
+    pub number: i64,
+    pub name: String,
+}
+
+impl FromRow for LinkedAsset {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(LinkedAsset {
+            id: row.get()?,
+            number: row.get()?,
+            name: row.get()?,
+        })
+    }
+}
+
+/// Records that `supporting` supports `dependant`; false when the link existed already.
+pub async fn insert_link(
+    conn: &mut Conn,
+    org_id: Uuid,
+    supporting: Uuid,
+    dependant: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let added = conn
+        .execute(
+            "INSERT INTO asset_links (org_id, supporting_id, dependant_id, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            params![org_id, supporting, dependant, now],
+        )
+        .await?;
+    Ok(added == 1)
+}
+
+/// Removes a link; false when there was none.
+pub async fn delete_link(
+    conn: &mut Conn,
+    org_id: Uuid,
+    supporting: Uuid,
+    dependant: Uuid,
+) -> StoreResult<bool> {
+    let removed = conn
+        .execute(
+            "DELETE FROM asset_links WHERE org_id = $1 AND supporting_id = $2 AND dependant_id = $3",
+            params![org_id, supporting, dependant],
+        )
+        .await?;
+    Ok(removed == 1)
+}
+
+/// Every link of the organisation, as (supporting, dependant).
+pub async fn links(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid)>> {
+    conn.fetch_all(
+        "SELECT supporting_id, dependant_id FROM asset_links WHERE org_id = $1",
+        params![org_id],
+    )
+    .await
+}
+
+/// The assets `id` supports (its dependants) and those supporting it, by reference.
+pub async fn neighbours(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<(Vec<LinkedAsset>, Vec<LinkedAsset>)> {
+    let dependants = conn
+        .fetch_all(
+            "SELECT a.id, a.number, a.name FROM asset_links l JOIN assets a ON a.id = l.dependant_id
+             WHERE l.org_id = $1 AND l.supporting_id = $2 ORDER BY a.number",
+            params![org_id, id],
+        )
+        .await?;
+    let supporters = conn
+        .fetch_all(
+            "SELECT a.id, a.number, a.name FROM asset_links l JOIN assets a ON a.id = l.supporting_id
+             WHERE l.org_id = $1 AND l.dependant_id = $2 ORDER BY a.number",
+            params![org_id, id],
+        )
+        .await?;
+    Ok((dependants, supporters))
+}
+
+/// Every asset's own confidentiality, integrity and availability, for valuation over the
+/// support graph.
+pub async fn own_values(
+    conn: &mut Conn,
+    org_id: Uuid,
+) -> StoreResult<Vec<(Uuid, Option<i64>, Option<i64>, Option<i64>)>> {
+    conn.fetch_all(
+        "SELECT id, confidentiality, integrity, availability FROM assets WHERE org_id = $1",
+        params![org_id],
+    )
+    .await
+}

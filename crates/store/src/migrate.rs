@@ -135,6 +135,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0008_assets.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 9,
+        name: "asset_links",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0009_asset_links.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0009_asset_links.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
