@@ -25,6 +25,10 @@ pub const DEFAULT_MAX_COLUMNS: usize = 256;
 /// Spreadsheets compress about 5 to 20 times; a zip bomb compresses a thousand times.
 pub const DEFAULT_UNPACK_RATIO: u64 = 50;
 
+/// Ceiling on the unpacked size whatever the upload limit: calamine holds a workbook's
+/// shared strings in memory.
+pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// What the caller expects of a file, and how much of it it is willing to read.
 #[derive(Debug, Clone)]
 pub struct ReadOptions<'a> {
@@ -47,7 +51,9 @@ impl<'a> ReadOptions<'a> {
             max_bytes,
             max_rows,
             max_columns: DEFAULT_MAX_COLUMNS,
-            max_unpacked_bytes: (max_bytes as u64).saturating_mul(DEFAULT_UNPACK_RATIO),
+            max_unpacked_bytes: (max_bytes as u64)
+                .saturating_mul(DEFAULT_UNPACK_RATIO)
+                .min(DEFAULT_MAX_UNPACKED_BYTES),
         }
     }
 }
@@ -62,10 +68,20 @@ pub enum TableFormat {
 impl TableFormat {
     /// Tells the format from the first bytes, not the file name: uploads are often renamed.
     pub fn detect(bytes: &[u8]) -> Result<Self, TableError> {
-        if bytes.starts_with(b"PK\x03\x04") {
+        // An OpenDocument file is a zip whose first part, stored, is its media type.
+        let opendocument = bytes
+            .get(30..)
+            .is_some_and(|rest| rest.starts_with(b"mimetypeapplication/vnd.oasis.opendocument"));
+        if opendocument {
+            Err(TableError::UnsupportedFormat {
+                name: "an OpenDocument spreadsheet (.ods)".into(),
+            })
+        } else if bytes.starts_with(b"PK\x03\x04") {
             Ok(Self::Xlsx)
         } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-            Err(TableError::OldExcelFormat)
+            Err(TableError::UnsupportedFormat {
+                name: "an old Excel workbook (.xls)".into(),
+            })
         } else {
             Ok(Self::Csv)
         }
@@ -219,7 +235,7 @@ impl Table {
         }
 
         let mut problems = grid.problems;
-        let header_texts = dense(&header, width);
+        let header_texts = dense(header.cells, width);
         let mut columns = Vec::with_capacity(width);
         let mut seen: Vec<(String, usize)> = Vec::new();
         for (index, text) in header_texts.into_iter().enumerate() {
@@ -275,7 +291,7 @@ impl Table {
             .into_iter()
             .map(|row| Row {
                 number: row.number,
-                values: dense(&row, width),
+                values: dense(row.cells, width),
                 columns: Arc::clone(&columns),
             })
             .collect();
@@ -412,8 +428,8 @@ pub enum TableError {
     Utf16,
     #[error("row {row} is not UTF-8 text; save the file as \"CSV UTF-8\"")]
     NotUtf8 { row: usize },
-    #[error("this is an old Excel (.xls) file; save it as .xlsx or CSV")]
-    OldExcelFormat,
+    #[error("the file is {name}; save it as .xlsx or CSV")]
+    UnsupportedFormat { name: String },
     #[error("the file cannot be read: {reason}")]
     Unreadable { reason: String },
     #[error("the workbook has no worksheet named \"{name}\" (it has: {})", available.join(", "))]
@@ -495,11 +511,11 @@ struct GridProblem {
     problem: CellProblem,
 }
 
-fn dense(row: &GridRow, width: usize) -> Vec<String> {
+fn dense(cells: Vec<(usize, String)>, width: usize) -> Vec<String> {
     let mut values = vec![String::new(); width];
-    for (column, text) in &row.cells {
-        if let Some(slot) = values.get_mut(*column) {
-            slot.clone_from(text);
+    for (column, text) in cells {
+        if let Some(slot) = values.get_mut(column) {
+            *slot = text;
         }
     }
     values

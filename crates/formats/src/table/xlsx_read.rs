@@ -9,6 +9,8 @@ use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx};
 
 use super::{CellProblem, Grid, GridProblem, GridRow, ReadOptions, TableError, accept_cell};
 
+const NOT_A_WORKBOOK: &str = "not an XLSX workbook";
+
 /// Which worksheet of a workbook holds the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Worksheet<'a> {
@@ -30,11 +32,14 @@ pub(super) fn read_grid(
 /// Calls calamine, which parses XML from strangers: a panic in it rejects the file
 /// instead of taking the worker down. Only calamine's calls are guarded, so the fuzz
 /// tests still see a panic in our own code.
-fn guarded<T>(call: impl FnOnce() -> Result<T, calamine::XlsxError>) -> Result<T, TableError> {
+fn guarded<T>(
+    failure: &str,
+    call: impl FnOnce() -> Result<T, calamine::XlsxError>,
+) -> Result<T, TableError> {
     match catch_unwind(AssertUnwindSafe(call)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(TableError::Unreadable {
-            reason: error.to_string(),
+            reason: format!("{failure} ({error})"),
         }),
         Err(_) => Err(TableError::ReaderFailed),
     }
@@ -43,16 +48,13 @@ fn guarded<T>(call: impl FnOnce() -> Result<T, calamine::XlsxError>) -> Result<T
 /// Refuses zip bombs before anything is unpacked: the zip reader stops each part at the
 /// size its directory declares, so the declared sizes bound what parsing can allocate.
 fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), TableError> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| TableError::Unreadable {
-        reason: format!("not an XLSX workbook ({e})"),
-    })?;
+    let not_a_workbook = |e: zip::result::ZipError| TableError::Unreadable {
+        reason: format!("{NOT_A_WORKBOOK} ({e})"),
+    };
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_a_workbook)?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index_data(index)
-            .map_err(|e| TableError::Unreadable {
-                reason: format!("not an XLSX workbook ({e})"),
-            })?;
+        let entry = archive.by_index_data(index).map_err(not_a_workbook)?;
         total = total.saturating_add(entry.size());
         if total > limit {
             return Err(TableError::UnpackedTooLarge { limit });
@@ -66,15 +68,16 @@ fn read_worksheet(
     worksheet: Worksheet<'_>,
     options: &ReadOptions<'_>,
 ) -> Result<Grid, TableError> {
-    let mut workbook: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(bytes)))?;
+    let mut workbook: Xlsx<_> = guarded(NOT_A_WORKBOOK, || Xlsx::new(Cursor::new(bytes)))?;
     let name = choose_worksheet(workbook.sheets_metadata(), worksheet)?;
-    let mut cells = guarded(|| workbook.worksheet_cells_reader(&name))?;
+    let damaged = format!("the worksheet \"{name}\" is damaged");
+    let mut cells = guarded(&damaged, || workbook.worksheet_cells_reader(&name))?;
 
     // Cells arrive in file order, which is row order in files that spreadsheets write but
     // not necessarily in others: gather by row, then sort.
     let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
     let mut problems = Vec::new();
-    while let Some(cell) = guarded(|| cells.next_cell())? {
+    while let Some(cell) = guarded(&damaged, || cells.next_cell())? {
         let (row_index, column) = cell.get_position();
         let row = row_index as usize + 1;
         let column = column as usize;

@@ -167,8 +167,18 @@ fn the_format_is_told_by_content_not_by_name() {
     let table = read(b"name\nCRM\n", &options()).expect("csv");
     assert_eq!(table.rows().len(), 1);
     let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    let error = read(&xls, &options()).expect_err("refused");
     assert_eq!(
-        read(&xls, &options()).expect_err("refused"),
-        TableError::OldExcelFormat
+        error.to_string(),
+        "the file is an old Excel workbook (.xls); save it as .xlsx or CSV"
+    );
+    let ods = crate::support::zip_of(
+        &[("mimetype", "application/vnd.oasis.opendocument.spreadsheet")],
+        zip::CompressionMethod::Stored,
+    );
+    let error = read(&ods, &options()).expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "the file is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV"
     );
 }
