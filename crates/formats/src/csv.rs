@@ -6,7 +6,9 @@
 pub struct CsvError(String);
 
 /// Writes `header` and `rows`; cells starting with `=`, `+`, `-`, `@`, tab or carriage
-/// return are prefixed with `'` so spreadsheets show them as text.
+/// return are prefixed with `'` so spreadsheets show them as text. So are cells that
+/// already start with `'` and then one of those, so that [`crate::table::read_csv`],
+/// which removes one `'` from such cells, reads back exactly what was written.
 pub fn write<I>(header: &[&str], rows: I) -> Result<Vec<u8>, CsvError>
 where
     I: IntoIterator<Item = Vec<String>>,
@@ -40,12 +42,19 @@ where
     writer.into_inner().map_err(|e| CsvError(e.to_string()))
 }
 
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.trim_start_matches('\'').starts_with(FORMULA_STARTS) {
         format!("'{cell}").into()
     } else {
         cell.into()
     }
+}
+
+/// Whether `cell` is one [`write`] prefixed: `'*` then a formula start.
+pub(crate) fn is_neutralised_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
 }
 
 #[cfg(test)]
@@ -66,6 +75,19 @@ mod tests {
         assert_eq!(
             text,
             "title,note\n\"'=HYPERLINK(\"\"x\"\")\",\"plain, with comma\"\n'-1,\"line\nbreak\"\n"
+        );
+    }
+
+    #[test]
+    fn text_that_looks_neutralised_gets_a_second_quote() {
+        let bytes = write(
+            &["note"],
+            vec![vec!["'=already quoted".into()], vec!["'plain".into()]],
+        )
+        .expect("csv");
+        assert_eq!(
+            String::from_utf8(bytes).expect("utf-8"),
+            "note\n''=already quoted\n'plain\n"
         );
     }
 

@@ -2,3 +2,6 @@
 //! files, OSCAL, scanner outputs, PDF reports). Pure functions over bytes and domain types.
 
 pub mod csv;
+pub mod table;
+pub mod template;
+pub mod xlsx;
