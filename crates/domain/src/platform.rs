@@ -438,6 +438,7 @@ crate::text_enum! {
         Organisation => "organisation", "Organisation";
         Invitation => "invitation", "Invitation";
         Asset => "asset", "Asset";
+        AssetLink => "asset_link", "Asset support link";
     }
 }
 
@@ -453,7 +454,8 @@ impl RecordType {
             | RecordType::ApiToken
             | RecordType::User
             | RecordType::Organisation
-            | RecordType::Invitation => return None,
+            | RecordType::Invitation
+            | RecordType::AssetLink => return None,
         };
         Some(format!("{segment}/{id}"))
     }
@@ -469,7 +471,8 @@ impl RecordType {
             | RecordType::User
             | RecordType::Organisation
             | RecordType::Invitation
-            | RecordType::Asset => None,
+            | RecordType::Asset
+            | RecordType::AssetLink => None,
         }
     }
 }

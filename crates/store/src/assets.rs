@@ -1,7 +1,7 @@
 //! The asset inventory: one row per asset, every statement scoped by `org_id`.
 
 use custos_domain::assets::{
-    Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType,
+    Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType, LinkedAsset,
 };
 use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::OffsetDateTime;
@@ -288,14 +288,6 @@ pub async fn external_id_taken(
     Ok(row.is_some_and(|(id,)| Some(id) != except))
 }
 
-/// A neighbour of an asset in the support graph, as its page lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkedAsset {
-    pub id: Uuid,
-    pub number: i64,
-    pub name: String,
-}
-
 impl FromRow for LinkedAsset {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
         Ok(LinkedAsset {
@@ -381,6 +373,19 @@ pub async fn own_values(
     conn.fetch_all(
         "SELECT id, confidentiality, integrity, availability FROM assets WHERE org_id = $1",
         params![org_id],
+    )
+    .await
+}
+
+/// The asset cited as `AST-{number}`.
+pub async fn find_by_number(
+    conn: &mut Conn,
+    org_id: Uuid,
+    number: i64,
+) -> StoreResult<Option<Asset>> {
+    conn.fetch_optional(
+        concat!(select!(), " WHERE a.org_id = $1 AND a.number = $2"),
+        params![org_id, number],
     )
     .await
 }

@@ -2,5 +2,7 @@
 //! join it here.
 
 mod inventory;
+mod valuation;
 
 pub use inventory::AssetExport;
+pub use valuation::{AssetValuation, linked_name};

@@ -372,6 +372,14 @@ impl Asset {
     }
 }
 
+/// A neighbour of an asset in the support graph, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedAsset {
+    pub id: Uuid,
+    pub number: i64,
+    pub name: String,
+}
+
 crate::text_enum! {
     /// Columns an asset list may be sorted by.
     pub enum AssetSort {

@@ -256,3 +256,96 @@ pub async fn delete_asset(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportBody {
+    /// The asset that depends on this one: its id or its reference (`AST-0007`).
+    pub dependant: String,
+}
+
+/// Records that this asset supports another (the other depends on it). A link that would
+/// make an asset depend on itself, directly or through others, is refused with the loop.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/assets/{id}/supports", tag = "assets", request_body = SupportBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Id of the supporting asset")),
+    responses((status = 201, description = "Linked"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_support(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<SupportBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .add_asset_link(&ctx, id, &body.dependant, now())
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Removes the link "this asset supports `dependant`".
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/assets/{id}/supports/{dependant}", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Id of the supporting asset"), ("dependant" = String, Path, description = "Id of the dependant asset")),
+    responses((status = 204, description = "Removed"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_support(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (id, dependant) = (parse_id(&path.1)?, parse_id(&path.2)?);
+    state
+        .app
+        .remove_asset_link(&ctx, id, dependant, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkedAssetView {
+    pub id: uuid::Uuid,
+    #[schema(value_type = String)]
+    pub reference: AssetReference,
+    pub name: String,
+}
+
+/// Effective values: each is the asset's own value raised to those of what depends on it,
+/// with the asset it comes from.
+#[derive(Serialize, ToSchema)]
+pub struct ValuationView {
+    pub supports: Vec<LinkedAssetView>,
+    pub supported_by: Vec<LinkedAssetView>,
+    pub effective: custos_app::domain::assets::valuation::Effective,
+    /// The highest of the effective confidentiality, integrity and availability.
+    pub overall: Option<u8>,
+}
+
+/// Where an asset stands in the support graph, and its effective values.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/{id}/valuation", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = ValuationView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn valuation(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ValuationView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    // Reading the asset first answers 404 for another organisation's id.
+    state.app.asset(&ctx, id).await?;
+    let valuation = state.app.asset_valuation(&ctx, id).await?;
+    let view = |linked: Vec<custos_app::domain::assets::LinkedAsset>| -> Vec<LinkedAssetView> {
+        linked
+            .into_iter()
+            .map(|a| LinkedAssetView {
+                id: a.id,
+                reference: AssetReference(a.number),
+                name: a.name,
+            })
+            .collect()
+    };
+    Ok(Json(ValuationView {
+        supports: view(valuation.supports),
+        supported_by: view(valuation.supported_by),
+        effective: valuation.effective,
+        overall: valuation.overall,
+    }))
+}

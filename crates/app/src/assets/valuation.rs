@@ -1,0 +1,233 @@
+//! Support links between assets and the values they carry: an asset is at least as valuable
+//! as what depends on it. The rules are the domain's (`domain::assets::valuation`); this
+//! module loads the organisation's graph, refuses links that would close a loop, and says
+//! where each effective value comes from.
+
+use custos_domain::ValidationErrors;
+use custos_domain::assets::valuation::{
+    AssetValues, Effective, SupportLink, check_new_link, effective_values, overall,
+};
+use custos_domain::assets::{Asset, AssetReference, LinkedAsset};
+use custos_domain::platform::{Permission, RecordType};
+use custos_store::assets as store;
+use custos_store::{Conn, Tx};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::platform::{Change, record_change};
+use crate::{App, AppError, AppResult, OrgContext};
+
+/// An asset's place in the support graph and the values it takes from it.
+#[derive(Debug, Clone)]
+pub struct AssetValuation {
+    /// The assets it supports: they depend on it.
+    pub supports: Vec<LinkedAsset>,
+    /// The assets it depends on.
+    pub supported_by: Vec<LinkedAsset>,
+    pub effective: Effective,
+    /// The highest of its effective C, I and A.
+    pub overall: Option<u8>,
+    /// The assets its effective values come from, other than itself, by reference and name.
+    pub sources: Vec<LinkedAsset>,
+}
+
+#[derive(Serialize)]
+struct LinkSnapshot {
+    supporting_id: Uuid,
+    supporting: String,
+    dependant_id: Uuid,
+    dependant: String,
+}
+
+impl LinkSnapshot {
+    fn of(supporting: &Asset, dependant: &Asset) -> Self {
+        Self {
+            supporting_id: supporting.id,
+            supporting: format!("{} {}", supporting.reference(), supporting.name),
+            dependant_id: dependant.id,
+            dependant: format!("{} {}", dependant.reference(), dependant.name),
+        }
+    }
+
+    fn record_id(&self) -> String {
+        format!("{}:{}", self.supporting_id, self.dependant_id)
+    }
+}
+
+/// The organisation's links in the domain's shape.
+async fn support_links(conn: &mut Conn, org_id: Uuid) -> AppResult<Vec<SupportLink>> {
+    Ok(store::links(conn, org_id)
+        .await?
+        .into_iter()
+        .map(|(supporter, dependant)| SupportLink {
+            supporter,
+            dependant,
+        })
+        .collect())
+}
+
+async fn find_asset(tx: &mut Tx, ctx: &OrgContext, id: Uuid) -> AppResult<Asset> {
+    store::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// An impact level as the domain's valuation reads it (levels are 1 to 6).
+fn level(value: Option<i64>) -> Option<u8> {
+    value.and_then(|v| u8::try_from(v).ok())
+}
+
+impl App {
+    /// Records that asset `supporting` supports asset `dependant` (given by id or by its
+    /// reference, `AST-0007`): the dependant depends on it. A link that would make an asset
+    /// depend on itself is refused, naming the loop.
+    pub async fn add_asset_link(
+        &self,
+        ctx: &OrgContext,
+        supporting: Uuid,
+        dependant: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageAssets)?;
+        let mut tx = self.store.begin().await?;
+        let supporter = find_asset(&mut tx, ctx, supporting).await?;
+        let dependant = match parse_asset(dependant) {
+            Some(AssetName::Id(id)) => store::find(&mut tx, ctx.org_id(), id).await?,
+            Some(AssetName::Number(number)) => {
+                store::find_by_number(&mut tx, ctx.org_id(), number).await?
+            }
+            None => None,
+        }
+        .ok_or_else(|| {
+            ValidationErrors::single(
+                "dependant",
+                "No asset has this reference; write it as shown in the inventory, e.g. AST-0007.",
+            )
+        })?;
+        let links = support_links(&mut tx, ctx.org_id()).await?;
+        if let Err(cycle) = check_new_link(&links, supporter.id, dependant.id) {
+            let mut named = Vec::with_capacity(cycle.path.len());
+            for id in &cycle.path {
+                let asset = find_asset(&mut tx, ctx, *id).await?;
+                named.push((asset.id, format!("{} {}", asset.reference(), asset.name)));
+            }
+            let explanation = cycle.explain(|id| {
+                named
+                    .iter()
+                    .find(|(known, _)| *known == id)
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_else(|| id.to_string())
+            });
+            return Err(ValidationErrors::single("dependant", explanation).into());
+        }
+        if !store::insert_link(&mut tx, ctx.org_id(), supporter.id, dependant.id, now).await? {
+            return Err(AppError::Conflict(format!(
+                "{} already supports {}.",
+                supporter.reference(),
+                dependant.reference()
+            )));
+        }
+        let snapshot = LinkSnapshot::of(&supporter, &dependant);
+        let change = Change::created(RecordType::AssetLink, snapshot.record_id(), &snapshot)?;
+        record_change(&mut tx, ctx, change, now).await?;
+        self.commit(ctx, tx).await
+    }
+
+    /// Removes the link "`supporting` supports `dependant`".
+    pub async fn remove_asset_link(
+        &self,
+        ctx: &OrgContext,
+        supporting: Uuid,
+        dependant: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageAssets)?;
+        let mut tx = self.store.begin().await?;
+        let supporter = find_asset(&mut tx, ctx, supporting).await?;
+        let dependant = find_asset(&mut tx, ctx, dependant).await?;
+        if !store::delete_link(&mut tx, ctx.org_id(), supporter.id, dependant.id).await? {
+            return Err(AppError::NotFound);
+        }
+        let snapshot = LinkSnapshot::of(&supporter, &dependant);
+        let change = Change::deleted(RecordType::AssetLink, snapshot.record_id(), &snapshot)?;
+        record_change(&mut tx, ctx, change, now).await?;
+        self.commit(ctx, tx).await
+    }
+
+    /// Where asset `id` stands in the support graph, and its effective values with where
+    /// each comes from. The organisation's whole graph is valued: a later step values only
+    /// the part a change reaches (`affected_by_change`).
+    pub async fn asset_valuation(&self, ctx: &OrgContext, id: Uuid) -> AppResult<AssetValuation> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        let (supports, supported_by) = store::neighbours(&mut conn, ctx.org_id(), id).await?;
+        let values: Vec<AssetValues> = store::own_values(&mut conn, ctx.org_id())
+            .await?
+            .into_iter()
+            .map(|(id, c, i, a)| AssetValues {
+                id,
+                confidentiality: level(c),
+                integrity: level(i),
+                availability: level(a),
+            })
+            .collect();
+        let links = support_links(&mut conn, ctx.org_id()).await?;
+        let effective = effective_values(&values, &links)
+            .remove(&id)
+            .unwrap_or_default();
+        let mut sources = Vec::new();
+        for level in [
+            effective.confidentiality,
+            effective.integrity,
+            effective.availability,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if level.source != id && !sources.iter().any(|s: &LinkedAsset| s.id == level.source)
+                && let Some(asset) = store::find(&mut conn, ctx.org_id(), level.source).await?
+            {
+                sources.push(LinkedAsset {
+                    id: asset.id,
+                    number: asset.number,
+                    name: asset.name,
+                });
+            }
+        }
+        Ok(AssetValuation {
+            supports,
+            supported_by,
+            overall: overall(&effective),
+            effective,
+            sources,
+        })
+    }
+}
+
+enum AssetName {
+    Id(Uuid),
+    Number(i64),
+}
+
+/// An asset named by its id or by its reference (`AST-0007`, `ast-7`, or `7`).
+fn parse_asset(raw: &str) -> Option<AssetName> {
+    let raw = raw.trim();
+    if let Ok(id) = Uuid::parse_str(raw) {
+        return Some(AssetName::Id(id));
+    }
+    let digits = raw
+        .get(..4)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("ast-"))
+        .map_or(raw, |_| &raw[4..]);
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(AssetName::Number)
+}
+
+/// How the page names an asset of the graph.
+pub fn linked_name(asset: &LinkedAsset) -> String {
+    format!("{} {}", AssetReference(asset.number), asset.name)
+}
