@@ -1,6 +1,7 @@
 //! Custos domain: the pure types and rules of an ISMS. No I/O, no clock, no randomness:
 //! callers pass `now` in, so every rule here is a plain function that tests can pin down.
 
+pub mod assets;
 pub mod context;
 pub mod dates;
 pub mod diff;
