@@ -3,4 +3,5 @@
 //! how information of each level is labelled and handled, and valuation carries the C, I and A
 //! impact of what depends on an asset down to the assets that support it.
 
+pub mod classification;
 pub mod impact;
