@@ -5,3 +5,4 @@
 
 pub mod classification;
 pub mod impact;
+pub mod valuation;
