@@ -4,5 +4,6 @@
 //! impact of what depends on an asset down to the assets that support it.
 
 pub mod classification;
+pub mod figures;
 pub mod impact;
 pub mod valuation;
