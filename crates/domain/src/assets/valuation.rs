@@ -3,11 +3,13 @@
 //! confidential as the customer data, so each asset's effective C, I and A are its own
 //! values raised to those of everything it supports, directly or through other assets.
 //!
-//! Everything here is iterative and linear in assets plus links, so a million assets and
-//! two million links take well under a second; recursion would overflow the stack on a
-//! long chain of dependencies.
+//! Everything here is iterative (recursion would overflow the stack on a long chain of
+//! dependencies) and close to linear in assets plus links: the ignored test
+//! `a_million_assets_and_two_million_links` measures a million assets and two million
+//! links.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -113,8 +115,7 @@ impl CycleError {
 
 /// Whether "`supporter` supports `dependant`" may be added to `existing`: refused when
 /// it links an asset to itself or when `dependant` already supports `supporter`, directly
-/// or through others. Only the links reachable from `dependant` matter, so a caller with
-/// a large register may pass just those.
+/// or through others. The path named is a shortest one.
 pub fn check_new_link(
     existing: &[SupportLink],
     supporter: Uuid,
@@ -125,8 +126,16 @@ pub fn check_new_link(
             path: vec![supporter, supporter],
         });
     }
-    let supported = adjacency(existing, |link| (link.supporter, link.dependant));
-    match shortest_path(&supported, dependant, supporter) {
+    // A loop needs a way from the dependant back to the supporter, so the dependant must
+    // support something and something must support the supporter. One pass settles the
+    // usual case, a link to a new asset, without building the graph.
+    let could_loop = existing.iter().any(|link| link.supporter == dependant)
+        && existing.iter().any(|link| link.dependant == supporter);
+    if !could_loop {
+        return Ok(());
+    }
+    let graph = LinkGraph::new(existing, |link| (link.supporter, link.dependant));
+    match graph.shortest_path(dependant, supporter) {
         Some(back) => {
             let mut path = Vec::with_capacity(back.len() + 1);
             path.push(supporter);
@@ -143,61 +152,11 @@ pub fn check_new_link(
 /// comes first, then the others nearest first. After a link is added or removed, the
 /// assets to recompute are those affected by a change of the link's supporter.
 pub fn affected_by_change(links: &[SupportLink], changed: Uuid) -> Vec<Uuid> {
-    let supporters = adjacency(links, |link| (link.dependant, link.supporter));
-    let mut affected = vec![changed];
-    let mut seen: std::collections::HashSet<Uuid> = std::collections::HashSet::from([changed]);
-    let mut next = 0;
-    while let Some(&asset) = affected.get(next) {
-        next += 1;
-        for &supporter in supporters
-            .get(&asset)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if seen.insert(supporter) {
-                affected.push(supporter);
-            }
-        }
+    if !links.iter().any(|link| link.dependant == changed) {
+        return vec![changed];
     }
-    affected
-}
-
-fn adjacency(
-    links: &[SupportLink],
-    edge: impl Fn(&SupportLink) -> (Uuid, Uuid),
-) -> HashMap<Uuid, Vec<Uuid>> {
-    let mut next: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for link in links {
-        let (from, to) = edge(link);
-        next.entry(from).or_default().push(to);
-    }
-    next
-}
-
-/// The shortest path from `start` to `goal` (both included) along `next`.
-fn shortest_path(next: &HashMap<Uuid, Vec<Uuid>>, start: Uuid, goal: Uuid) -> Option<Vec<Uuid>> {
-    let mut reached_from: HashMap<Uuid, Uuid> = HashMap::from([(start, start)]);
-    let mut queue = VecDeque::from([start]);
-    while let Some(asset) = queue.pop_front() {
-        if asset == goal {
-            let mut path = vec![goal];
-            let mut at = goal;
-            while at != start {
-                at = reached_from[&at];
-                path.push(at);
-            }
-            path.reverse();
-            return Some(path);
-        }
-        for &following in next.get(&asset).map(Vec::as_slice).unwrap_or_default() {
-            if let std::collections::hash_map::Entry::Vacant(entry) = reached_from.entry(following)
-            {
-                entry.insert(asset);
-                queue.push_back(following);
-            }
-        }
-    }
-    None
+    let graph = LinkGraph::new(links, |link| (link.dependant, link.supporter));
+    graph.reachable_from(changed)
 }
 
 /// Every asset's effective values over the whole register. Assets that appear only in
@@ -212,62 +171,197 @@ pub fn effective_values(assets: &[AssetValues], links: &[SupportLink]) -> HashMa
 
 /// The effective values of `assets` alone, the effective values of any other asset their
 /// links lead to being taken from `known`: after a change, the assets
-/// [`affected_by_change`] names, the links they support through, and the stored values
-/// of the assets those links reach give the same result as recomputing everything.
+/// [`affected_by_change`] names, the links out of them, and the stored values of the
+/// assets those links reach give the same result as recomputing everything.
 /// Links out of an asset that is in `known` and not in `assets` are ignored.
 pub fn effective_values_given(
     assets: &[AssetValues],
     links: &[SupportLink],
     known: &HashMap<Uuid, Effective>,
 ) -> HashMap<Uuid, Effective> {
-    let graph = Graph::build(assets, links, known);
-    graph.solve()
+    Graph::build(assets, links, known).solve()
 }
 
-/// Which of two candidates an asset takes: the higher level, and between equal levels the
-/// smaller source id, so the result does not depend on the order of the input.
-fn better(candidate: Option<EffectiveLevel>, best: Option<EffectiveLevel>) -> bool {
-    match (candidate, best) {
-        (None, _) => false,
-        (Some(_), None) => true,
-        (Some(c), Some(b)) => {
-            (c.level, std::cmp::Reverse(c.source)) > (b.level, std::cmp::Reverse(b.source))
+/// Assets numbered 0, 1, 2, ... in the order they are first met, so the walks below index
+/// plain arrays instead of hashing an id at every step.
+struct Numbering {
+    ids: Vec<Uuid>,
+    positions: HashMap<Uuid, u32, IdHasher>,
+}
+
+impl Numbering {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(capacity),
+            positions: HashMap::with_capacity_and_hasher(capacity, IdHasher::new()),
         }
     }
-}
 
-const UNSEEN: u32 = u32::MAX;
-
-/// The state of Tarjan's walk: when each asset was first reached, the earliest asset still
-/// open that it reaches, the assets whose component is not complete yet, and the path
-/// walked with the next link to follow from each asset on it.
-struct Walk {
-    order: Vec<u32>,
-    low: Vec<u32>,
-    open: Vec<u32>,
-    path: Vec<(u32, usize)>,
-    visited: u32,
-}
-
-impl Walk {
-    fn enter(&mut self, asset: u32, first_link: usize) {
-        self.order[asset as usize] = self.visited;
-        self.low[asset as usize] = self.visited;
-        self.visited += 1;
-        self.open.push(asset);
-        self.path.push((asset, first_link));
+    /// The number of `id`, and whether it was first met now.
+    #[inline]
+    fn number(&mut self, id: Uuid) -> (u32, bool) {
+        // `get` before `insert`, not the entry API: with `entry` the processor stopped
+        // overlapping the cache misses of successive look-ups, and this step, the bulk of
+        // building a large graph, took several times longer.
+        if let Some(&node) = self.positions.get(&id) {
+            return (node, false);
+        }
+        let node = position(self.ids.len());
+        self.positions.insert(id, node);
+        self.ids.push(id);
+        (node, true)
     }
 }
 
-/// The register as arrays indexed by position: each asset's own values and the assets it
-/// supports (compressed sparse rows), so the walk below touches no hash map.
+/// For each asset, the assets one step away (compressed sparse rows: the steps of asset
+/// `n` are `targets[first[n]..first[n + 1]]`).
+struct Adjacency {
+    first: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Adjacency {
+    fn new(count: usize, steps: impl Iterator<Item = (u32, u32)> + Clone) -> Self {
+        let mut first = vec![0u32; count + 1];
+        for (from, _) in steps.clone() {
+            first[from as usize + 1] += 1;
+        }
+        for at in 0..count {
+            first[at + 1] += first[at];
+        }
+        let mut filled = first.clone();
+        let mut targets = vec![0u32; first[count] as usize];
+        for (from, to) in steps {
+            let slot = &mut filled[from as usize];
+            targets[*slot as usize] = to;
+            *slot += 1;
+        }
+        Self { first, targets }
+    }
+
+    fn of(&self, node: u32) -> &[u32] {
+        &self.targets[self.first[node as usize] as usize..self.first[node as usize + 1] as usize]
+    }
+}
+
+/// Links alone, followed one way, for the searches of [`check_new_link`] and
+/// [`affected_by_change`].
+struct LinkGraph {
+    numbering: Numbering,
+    steps: Adjacency,
+}
+
+impl LinkGraph {
+    fn new(links: &[SupportLink], step: impl Fn(&SupportLink) -> (Uuid, Uuid)) -> Self {
+        let mut numbering = Numbering::with_capacity(links.len());
+        let pairs: Vec<(u32, u32)> = links
+            .iter()
+            .map(|link| {
+                let (from, to) = step(link);
+                (numbering.number(from).0, numbering.number(to).0)
+            })
+            .collect();
+        let steps = Adjacency::new(numbering.ids.len(), pairs.iter().copied());
+        Self { numbering, steps }
+    }
+
+    fn node(&self, id: Uuid) -> Option<u32> {
+        self.numbering.positions.get(&id).copied()
+    }
+
+    /// `start` and every asset reachable from it, nearest first.
+    fn reachable_from(&self, start: Uuid) -> Vec<Uuid> {
+        let Some(start_node) = self.node(start) else {
+            return vec![start];
+        };
+        let mut seen = vec![false; self.numbering.ids.len()];
+        seen[start_node as usize] = true;
+        let mut reached = vec![start_node];
+        let mut next = 0;
+        while let Some(&node) = reached.get(next) {
+            next += 1;
+            for &following in self.steps.of(node) {
+                if !std::mem::replace(&mut seen[following as usize], true) {
+                    reached.push(following);
+                }
+            }
+        }
+        reached
+            .into_iter()
+            .map(|node| self.numbering.ids[node as usize])
+            .collect()
+    }
+
+    /// A shortest path from `start` to `goal`, both included.
+    fn shortest_path(&self, start: Uuid, goal: Uuid) -> Option<Vec<Uuid>> {
+        let (start, goal) = (self.node(start)?, self.node(goal)?);
+        let mut reached_from = vec![UNSEEN; self.numbering.ids.len()];
+        reached_from[start as usize] = start;
+        let mut queue = VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            if node == goal {
+                let mut path = vec![goal];
+                let mut at = goal;
+                while at != start {
+                    at = reached_from[at as usize];
+                    path.push(at);
+                }
+                path.reverse();
+                return Some(
+                    path.into_iter()
+                        .map(|node| self.numbering.ids[node as usize])
+                        .collect(),
+                );
+            }
+            for &following in self.steps.of(node) {
+                if reached_from[following as usize] == UNSEEN {
+                    reached_from[following as usize] = node;
+                    queue.push_back(following);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Marks beside the visit numbers of [`Graph::settle_loops`]: not reached yet, in the
+/// component being settled, settled. `UNSEEN` also marks an asset a search has not reached.
+const UNSEEN: u32 = u32::MAX;
+const SETTLING: u32 = u32::MAX - 1;
+const SETTLED: u32 = u32::MAX - 2;
+
+/// The register as arrays: each asset's own values and its links.
 struct Graph {
+    /// The assets, then the sources of `given` values that are not assets of the graph.
     ids: Vec<Uuid>,
+    /// How many of `ids` are assets of the graph.
+    count: usize,
     own: Vec<[Option<u8>; 3]>,
-    /// Effective values fixed in advance (`known`); these assets are not computed.
-    fixed: Vec<Option<Effective>>,
-    first_link: Vec<u32>,
-    supported: Vec<u32>,
+    /// Assets whose effective values are given (`known`): not computed, not returned.
+    given: Vec<bool>,
+    given_values: Vec<(u32, Values)>,
+    /// "supporter supports dependant" as numbers, without the links out of given assets.
+    links: Vec<(u32, u32)>,
+    /// For each asset, the assets that support it.
+    supporters: Adjacency,
+}
+
+/// Effective values inside the walk, a third of the size of [`Effective`] so that more of
+/// them stay in the cache: per dimension the level and the number of its source
+/// (`NO_SOURCE` when there is no value).
+#[derive(Clone, Copy)]
+struct Values {
+    sources: [u32; 3],
+    levels: [u8; 3],
+}
+
+const NO_SOURCE: u32 = u32::MAX;
+
+impl Values {
+    const NONE: Self = Self {
+        sources: [NO_SOURCE; 3],
+        levels: [0; 3],
+    };
 }
 
 impl Graph {
@@ -276,195 +370,319 @@ impl Graph {
         links: &[SupportLink],
         known: &HashMap<Uuid, Effective>,
     ) -> Self {
-        let mut index: HashMap<Uuid, u32> = HashMap::with_capacity(assets.len());
-        let mut ids = Vec::with_capacity(assets.len());
+        let mut numbering = Numbering::with_capacity(assets.len());
         let mut own: Vec<[Option<u8>; 3]> = Vec::with_capacity(assets.len());
         for asset in assets {
             let values = [asset.confidentiality, asset.integrity, asset.availability];
-            match index.get(&asset.id) {
-                Some(&at) => {
-                    let kept = &mut own[at as usize];
-                    for (kept, value) in kept.iter_mut().zip(values) {
-                        *kept = (*kept).max(value);
+            match numbering.number(asset.id) {
+                (_, true) => own.push(values),
+                (node, false) => {
+                    // Listed twice: keep the higher of each value.
+                    for (kept, given) in own[node as usize].iter_mut().zip(values) {
+                        *kept = (*kept).max(given);
                     }
-                }
-                None => {
-                    index.insert(asset.id, position(ids.len()));
-                    ids.push(asset.id);
-                    own.push(values);
                 }
             }
         }
-        let mut fixed: Vec<Option<Effective>> = vec![None; ids.len()];
-        let mut node = |id: Uuid| -> u32 {
-            *index.entry(id).or_insert_with(|| {
-                ids.push(id);
-                own.push([None; 3]);
-                fixed.push(known.get(&id).copied());
-                position(ids.len() - 1)
-            })
-        };
+        let listed = own.len();
         let pairs: Vec<(u32, u32)> = links
             .iter()
-            .map(|link| (node(link.supporter), node(link.dependant)))
+            .map(|link| {
+                (
+                    numbering.number(link.supporter).0,
+                    numbering.number(link.dependant).0,
+                )
+            })
             .collect();
-        let count = ids.len();
-        let mut first_link = vec![0u32; count + 1];
-        for &(from, _) in &pairs {
-            if fixed[from as usize].is_none() {
-                first_link[from as usize + 1] += 1;
+        let count = numbering.ids.len();
+        own.resize(count, [None; 3]);
+        let given: Vec<bool> = (0..count)
+            .map(|node| node >= listed && known.contains_key(&numbering.ids[node]))
+            .collect();
+        let mut links = pairs;
+        links.retain(|&(supporter, _)| !given[supporter as usize]);
+        let supporters = Adjacency::new(
+            count,
+            links
+                .iter()
+                .map(|&(supporter, dependant)| (dependant, supporter)),
+        );
+        let mut given_values = Vec::new();
+        for node in (0..count).filter(|&node| given[node]) {
+            let mut values = Values::NONE;
+            let effective = known[&numbering.ids[node]].dimensions();
+            for (dimension, value) in effective.into_iter().enumerate() {
+                if let Some(value) = value {
+                    values.levels[dimension] = value.level;
+                    values.sources[dimension] = numbering.number(value.source).0;
+                }
             }
-        }
-        for at in 0..count {
-            first_link[at + 1] += first_link[at];
-        }
-        let mut filled = first_link.clone();
-        let mut supported = vec![0u32; first_link[count] as usize];
-        for &(from, to) in &pairs {
-            if fixed[from as usize].is_none() {
-                let slot = &mut filled[from as usize];
-                supported[*slot as usize] = to;
-                *slot += 1;
-            }
+            given_values.push((position(node), values));
         }
         Self {
-            ids,
+            ids: numbering.ids,
+            count,
             own,
-            fixed,
-            first_link,
-            supported,
+            given,
+            given_values,
+            links,
+            supporters,
         }
     }
 
-    fn links_of(&self, asset: u32) -> std::ops::Range<usize> {
-        self.first_link[asset as usize] as usize..self.first_link[asset as usize + 1] as usize
-    }
-
-    /// Tarjan's strongly connected components, with an explicit stack. A component is
-    /// complete only after every component it reaches, so each asset is computed after
-    /// everything it supports; a component of several assets is a loop and shares one value.
+    /// Settles every asset after everything it supports: first by peeling off the assets
+    /// whose dependants are all settled, starting with those that support nothing (Kahn's
+    /// order: each link is followed once, and the look-ups of one asset's supporters are
+    /// independent, so the processor overlaps their cache misses). What is left supports a
+    /// loop or is in one; [`Graph::settle_loops`] finishes it.
     fn solve(&self) -> HashMap<Uuid, Effective> {
-        let count = self.ids.len();
-        let mut result: Vec<[Option<EffectiveLevel>; 3]> = vec![[None; 3]; count];
-        let mut walk = Walk {
-            order: vec![UNSEEN; count],
-            low: vec![0; count],
-            open: Vec::new(),
-            path: Vec::new(),
-            visited: 0,
-        };
-        let mut component = vec![UNSEEN; count];
-        let mut members: Vec<u32> = Vec::new();
-        let mut components = 0u32;
-
-        for root in 0..position(count) {
-            if walk.order[root as usize] != UNSEEN {
-                continue;
+        let count = self.count;
+        let mut result: Vec<Values> = vec![Values::NONE; count];
+        let mut unsettled_dependants = vec![0u32; count];
+        for &(supporter, _) in &self.links {
+            unsettled_dependants[supporter as usize] += 1;
+        }
+        let mut settled: Vec<u32> = (0..position(count))
+            .filter(|&node| unsettled_dependants[node as usize] == 0)
+            .collect();
+        for &(node, values) in &self.given_values {
+            result[node as usize] = values;
+        }
+        let mut next = 0;
+        while let Some(&node) = settled.get(next) {
+            next += 1;
+            if !self.given[node as usize] {
+                result[node as usize] = self.with_own(node, result[node as usize]);
             }
-            walk.enter(root, self.links_of(root).start);
-            while let Some(&mut (asset, ref mut next)) = walk.path.last_mut() {
-                if *next < self.links_of(asset).end {
-                    let dependant = self.supported[*next];
-                    *next += 1;
-                    if walk.order[dependant as usize] == UNSEEN {
-                        walk.enter(dependant, self.links_of(dependant).start);
-                    } else if component[dependant as usize] == UNSEEN {
-                        // Still open: part of the loop being walked.
-                        let reached = walk.order[dependant as usize];
-                        let low = &mut walk.low[asset as usize];
-                        *low = (*low).min(reached);
-                    }
-                    continue;
-                }
-                walk.path.pop();
-                let asset_low = walk.low[asset as usize];
-                if let Some(&(parent, _)) = walk.path.last() {
-                    let low = &mut walk.low[parent as usize];
-                    *low = (*low).min(asset_low);
-                }
-                if asset_low == walk.order[asset as usize] {
-                    members.clear();
-                    while let Some(member) = walk.open.pop() {
-                        component[member as usize] = components;
-                        members.push(member);
-                        if member == asset {
-                            break;
-                        }
-                    }
-                    self.settle(&members, components, &component, &mut result);
-                    components += 1;
+            let values = result[node as usize];
+            for &supporter in self.supporters.of(node) {
+                self.offer_all(&mut result[supporter as usize], values);
+                let waiting = &mut unsettled_dependants[supporter as usize];
+                *waiting -= 1;
+                if *waiting == 0 {
+                    settled.push(supporter);
                 }
             }
+        }
+        if settled.len() < count {
+            self.settle_loops(&settled, &mut result);
         }
 
         let mut effective = HashMap::with_capacity(count);
-        for (at, values) in result.into_iter().enumerate() {
-            if self.fixed[at].is_none() {
-                effective.insert(self.ids[at], Effective::from_dimensions(values));
+        for (node, values) in result.into_iter().enumerate() {
+            if !self.given[node] {
+                let dimension = |at: usize| {
+                    (values.sources[at] != NO_SOURCE).then(|| EffectiveLevel {
+                        level: values.levels[at],
+                        source: self.ids[values.sources[at] as usize],
+                    })
+                };
+                let values = [dimension(0), dimension(1), dimension(2)];
+                effective.insert(self.ids[node], Effective::from_dimensions(values));
             }
         }
         effective
     }
 
-    /// The values of one component, every asset it supports outside it being settled.
-    fn settle(
-        &self,
-        members: &[u32],
-        this: u32,
-        component: &[u32],
-        result: &mut [[Option<EffectiveLevel>; 3]],
-    ) {
-        if let [asset] = members
-            && let Some(fixed) = self.fixed[*asset as usize]
-        {
-            result[*asset as usize] = fixed.dimensions();
-            return;
+    /// Tarjan's strongly connected components over the assets not `settled` yet, with
+    /// explicit stacks. A component is complete only after every component it reaches, so
+    /// each is settled after everything it supports; a component of several assets is a
+    /// loop and shares one value.
+    fn settle_loops(&self, settled: &[u32], result: &mut [Values]) {
+        let count = self.count;
+        let supported = Adjacency::new(count, self.links.iter().copied());
+        // When each asset was first reached, or one of the marks.
+        let mut order = vec![UNSEEN; count];
+        for &node in settled {
+            order[node as usize] = SETTLED;
         }
-        let mut best: [Option<EffectiveLevel>; 3] = [None; 3];
-        for &member in members {
-            for (dimension, best) in best.iter_mut().enumerate() {
-                let own = self.own_level(member, dimension);
-                if better(own, *best) {
-                    *best = own;
-                }
+        // The earliest asset still open that each asset on the path reaches.
+        let mut low = vec![0u32; count];
+        // Assets reached whose component is not complete yet.
+        let mut open: Vec<u32> = Vec::new();
+        // The walk: each asset on it with the position of the next link to follow.
+        let mut path: Vec<(u32, usize, usize)> = Vec::new();
+        let mut members: Vec<u32> = Vec::new();
+        let mut visited = 0u32;
+
+        for root in 0..position(count) {
+            if order[root as usize] != UNSEEN {
+                continue;
             }
-            for link in self.links_of(member) {
-                let dependant = self.supported[link];
-                if component[dependant as usize] == this {
+            let mut entering = Some(root);
+            loop {
+                if let Some(node) = entering.take() {
+                    order[node as usize] = visited;
+                    low[node as usize] = visited;
+                    visited += 1;
+                    open.push(node);
+                    let links = supported.first[node as usize] as usize
+                        ..supported.first[node as usize + 1] as usize;
+                    path.push((node, links.start, links.end));
+                }
+                let Some(&mut (node, ref mut next, end)) = path.last_mut() else {
+                    break;
+                };
+                if *next < end {
+                    let dependant = supported.targets[*next];
+                    *next += 1;
+                    match order[dependant as usize] {
+                        UNSEEN => entering = Some(dependant),
+                        SETTLED => {}
+                        // Still open: on the loop being walked.
+                        reached => low[node as usize] = low[node as usize].min(reached),
+                    }
                     continue;
                 }
-                for (dimension, best) in best.iter_mut().enumerate() {
-                    let inherited = result[dependant as usize][dimension];
-                    if better(inherited, *best) {
-                        *best = inherited;
+                path.pop();
+                let node_low = low[node as usize];
+                if let Some(&(parent, _, _)) = path.last() {
+                    low[parent as usize] = low[parent as usize].min(node_low);
+                }
+                if node_low == order[node as usize] {
+                    members.clear();
+                    while let Some(member) = open.pop() {
+                        order[member as usize] = SETTLING;
+                        members.push(member);
+                        if member == node {
+                            break;
+                        }
+                    }
+                    self.settle(&supported, &members, &order, result);
+                    for &member in &members {
+                        order[member as usize] = SETTLED;
                     }
                 }
             }
         }
+    }
+
+    /// The values of one component (its members marked `SETTLING`), everything it supports
+    /// outside it being settled already.
+    fn settle(&self, supported: &Adjacency, members: &[u32], order: &[u32], result: &mut [Values]) {
+        let mut best = Values::NONE;
         for &member in members {
-            for (dimension, best) in best.iter().enumerate() {
-                // An asset valued as high as what it supports explains its value itself.
-                let own = self.own_level(member, dimension);
-                result[member as usize][dimension] = match (own, best) {
-                    (Some(own), Some(best)) if own.level == best.level => Some(own),
-                    _ => *best,
-                };
+            // Between members of a loop valued alike, the smaller id, as between dependants.
+            for (dimension, own) in self.own[member as usize].into_iter().enumerate() {
+                if let Some(level) = own {
+                    self.offer(&mut best, dimension, level, member);
+                }
+            }
+            for &dependant in supported.of(member) {
+                if order[dependant as usize] != SETTLING {
+                    self.offer_all(&mut best, result[dependant as usize]);
+                }
+            }
+        }
+        for &member in members {
+            result[member as usize] = self.with_own(member, best);
+        }
+    }
+
+    /// `inherited` raised by the asset's own values. An asset valued as high as what it
+    /// supports explains its value itself.
+    fn with_own(&self, node: u32, inherited: Values) -> Values {
+        let mut values = inherited;
+        for (dimension, own) in self.own[node as usize].into_iter().enumerate() {
+            if let Some(level) = own
+                && (values.sources[dimension] == NO_SOURCE || level >= values.levels[dimension])
+            {
+                values.levels[dimension] = level;
+                values.sources[dimension] = node;
+            }
+        }
+        values
+    }
+
+    fn offer_all(&self, best: &mut Values, offered: Values) {
+        for dimension in 0..3 {
+            if offered.sources[dimension] != NO_SOURCE {
+                let (level, source) = (offered.levels[dimension], offered.sources[dimension]);
+                self.offer(best, dimension, level, source);
             }
         }
     }
 
-    fn own_level(&self, asset: u32, dimension: usize) -> Option<EffectiveLevel> {
-        self.own[asset as usize][dimension].map(|level| EffectiveLevel {
-            level,
-            source: self.ids[asset as usize],
-        })
+    /// Takes `level` from `source` for `dimension` if it beats the best so far: a higher
+    /// level, or the same level from a smaller source id, so the result does not depend on
+    /// the order of the input.
+    fn offer(&self, best: &mut Values, dimension: usize, level: u8, source: u32) {
+        let current = best.sources[dimension];
+        let wins = current == NO_SOURCE
+            || level > best.levels[dimension]
+            || (level == best.levels[dimension]
+                && source != current
+                && self.ids[source as usize] < self.ids[current as usize]);
+        if wins {
+            best.levels[dimension] = level;
+            best.sources[dimension] = source;
+        }
     }
 }
 
-/// Positions are `u32` to halve the memory of the arrays; four billion assets is beyond any
-/// register.
+/// Hashes asset ids for [`Numbering`], several times faster than the standard hasher on
+/// 16-byte keys. The keys are drawn afresh for every computation, so ids cannot be chosen
+/// to collide (the idea of aHash's fallback: a folded 128-bit multiply of the data with
+/// secret keys). Only the speed depends on them, never a result.
+#[derive(Clone, Copy)]
+struct IdHasher {
+    keys: [u64; 2],
+}
+
+impl IdHasher {
+    fn new() -> Self {
+        let random = std::hash::RandomState::new();
+        Self {
+            keys: [random.hash_one(1u8), random.hash_one(2u8)],
+        }
+    }
+}
+
+impl BuildHasher for IdHasher {
+    type Hasher = IdHash;
+
+    fn build_hasher(&self) -> IdHash {
+        IdHash {
+            keys: self.keys,
+            state: 0,
+        }
+    }
+}
+
+struct IdHash {
+    keys: [u64; 2],
+    state: u64,
+}
+
+impl Hasher for IdHash {
+    /// A `Uuid` hashes as its 16 bytes in one call; other input is taken 16 bytes at a time.
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(16) {
+            let mut block = [0u8; 16];
+            block[..chunk.len()].copy_from_slice(chunk);
+            let value = u128::from_le_bytes(block);
+            let (high, low) = ((value >> 64) as u64, value as u64);
+            self.state = folded_multiply(high ^ self.keys[0] ^ self.state, low ^ self.keys[1]);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.state
+    }
+}
+
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let full = u128::from(a) * u128::from(b);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
+/// Positions are `u32` to halve the memory of the arrays, below the marks of
+/// [`Graph::settle_loops`]; four billion assets is beyond any register.
 fn position(index: usize) -> u32 {
-    u32::try_from(index).expect("fewer than 4 billion assets")
+    u32::try_from(index)
+        .ok()
+        .filter(|&position| position < SETTLED)
+        .expect("fewer than 4 billion assets")
 }
 
 #[cfg(test)]
