@@ -185,7 +185,8 @@ impl App {
         .into_iter()
         .flatten()
         {
-            if level.source != id && !sources.iter().any(|s: &LinkedAsset| s.id == level.source)
+            if level.source != id
+                && !sources.iter().any(|s: &LinkedAsset| s.id == level.source)
                 && let Some(asset) = store::find(&mut conn, ctx.org_id(), level.source).await?
             {
                 sources.push(LinkedAsset {
