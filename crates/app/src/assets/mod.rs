@@ -5,4 +5,4 @@ mod inventory;
 mod valuation;
 
 pub use inventory::AssetExport;
-pub use valuation::{AssetValuation, linked_name};
+pub use valuation::AssetValuation;

@@ -7,7 +7,7 @@ use custos_domain::ValidationErrors;
 use custos_domain::assets::valuation::{
     AssetValues, Effective, SupportLink, check_new_link, effective_values, overall,
 };
-use custos_domain::assets::{Asset, AssetReference, LinkedAsset};
+use custos_domain::assets::{Asset, LinkedAsset};
 use custos_domain::platform::{Permission, RecordType};
 use custos_store::assets as store;
 use custos_store::{Conn, Tx};
@@ -161,6 +161,9 @@ impl App {
     pub async fn asset_valuation(&self, ctx: &OrgContext, id: Uuid) -> AppResult<AssetValuation> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
+        if store::find(&mut conn, ctx.org_id(), id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
         let (supports, supported_by) = store::neighbours(&mut conn, ctx.org_id(), id).await?;
         let values: Vec<AssetValues> = store::own_values(&mut conn, ctx.org_id())
             .await?
@@ -226,9 +229,4 @@ fn parse_asset(raw: &str) -> Option<AssetName> {
         .ok()
         .filter(|n| *n > 0)
         .map(AssetName::Number)
-}
-
-/// How the page names an asset of the graph.
-pub fn linked_name(asset: &LinkedAsset) -> String {
-    format!("{} {}", AssetReference(asset.number), asset.name)
 }

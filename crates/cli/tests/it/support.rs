@@ -415,6 +415,25 @@ impl TestApp {
         raw_count(&self.database_url, sql).await
     }
 
+    /// The organisation context of `email` in `slug`, as a request with a read-write
+    /// token builds it: for tests that call the application directly.
+    pub async fn org_context(&self, slug: &str, email: &str) -> custos_app::OrgContext {
+        let token = self
+            .app
+            .create_token_cli(slug, email, "test", TokenScope::ReadWrite, 1, now())
+            .await
+            .expect("token");
+        let principal = self
+            .app
+            .authenticate_token(&token.secret, now())
+            .await
+            .expect("principal");
+        self.app
+            .org_context(&principal, slug)
+            .await
+            .expect("context")
+    }
+
     /// A user with `role` in organisation `slug` (created if needed).
     pub async fn member(&self, slug: &str, email: &str, role: Role) {
         self.app

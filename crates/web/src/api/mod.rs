@@ -91,9 +91,6 @@ pub fn router() -> OpenApiRouter<AppState> {
             assets::update_asset,
             assets::delete_asset
         ))
-        .routes(routes!(assets::add_support))
-        .routes(routes!(assets::remove_support))
-        .routes(routes!(assets::valuation))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))
