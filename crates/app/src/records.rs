@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use custos_domain::governance::{Approval, Decision};
+use custos_domain::list::Listed;
 use custos_domain::platform::RecordType;
 use custos_store::{Conn, StoreResult, Tx};
 use serde::Serialize;
@@ -144,6 +145,27 @@ impl App {
     }
 
     /// Commits a change to the organisation's records and forgets its cached list counts.
+    /// A page of a register, its total counted at most once per filter every few seconds
+    /// (the count cache, forgotten on any write in the organisation): `register` and
+    /// `filter` key the count; `fetch` reads the page, counting unless given the total.
+    pub(crate) async fn list_counted<R>(
+        &self,
+        ctx: &OrgContext,
+        register: &str,
+        filter: &impl std::fmt::Debug,
+        fetch: impl AsyncFnOnce(&mut Conn, Option<(u64, bool)>) -> StoreResult<Listed<R>>,
+    ) -> AppResult<Listed<R>> {
+        let mut conn = self.store.reader().await?;
+        let count_key = format!("{register} {filter:?}");
+        let known_total = self.count_cache.get(ctx.org_id(), &count_key);
+        let listed = fetch(&mut conn, known_total).await?;
+        if known_total.is_none() {
+            self.count_cache
+                .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);
+        }
+        Ok(listed)
+    }
+
     pub(crate) async fn commit(&self, ctx: &OrgContext, tx: Tx) -> AppResult<()> {
         tx.commit().await?;
         self.count_cache.forget(ctx.org_id());

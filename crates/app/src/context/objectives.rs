@@ -94,15 +94,10 @@ impl App {
         request: &ObjectiveList,
     ) -> AppResult<Listed<Objective>> {
         ctx.require(Permission::ViewObjectives)?;
-        let mut conn = self.store.reader().await?;
-        let count_key = format!("objectives {:?}", request.filter);
-        let known_total = self.count_cache.get(ctx.org_id(), &count_key);
-        let listed = store::list(&mut conn, ctx.org_id(), request, known_total).await?;
-        if known_total.is_none() {
-            self.count_cache
-                .remember(ctx.org_id(), count_key, listed.total, listed.total_exact);
-        }
-        Ok(listed)
+        self.list_counted(ctx, "objectives", &request.filter, async |conn, known| {
+            store::list(conn, ctx.org_id(), request, known).await
+        })
+        .await
     }
 
     /// The objectives `request` selects, in its order, to be read a page at a time (see
