@@ -4,14 +4,14 @@
 //! on it).
 
 use custos_domain::ValidationErrors;
-use custos_domain::assets::{Asset, AssetDraft, AssetInput, AssetList, AssetSort};
+use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
 use custos_domain::list::Listed;
 use custos_domain::platform::{Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, assets as store, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::export::{first_page, is_last_page};
+use crate::export::{ExportedRecord, RegisterExport};
 use crate::records::{StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -49,16 +49,10 @@ impl App {
     pub fn export_assets(
         &self,
         ctx: &OrgContext,
-        mut request: AssetList,
-    ) -> AppResult<AssetExport> {
+        request: AssetList,
+    ) -> AppResult<RegisterExport<Asset>> {
         ctx.require(Permission::ViewAssets)?;
-        request.page = first_page();
-        Ok(AssetExport {
-            app: self.clone(),
-            org_id: ctx.org_id(),
-            request,
-            done: false,
-        })
+        Ok(RegisterExport::new(self, ctx.org_id(), request))
     }
 
     pub async fn asset(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Asset> {
@@ -149,32 +143,17 @@ impl App {
     }
 }
 
-/// An export of the asset inventory: in number order it continues after the last number
-/// read; in other orders it moves on by offset, as the register's pages do.
-pub struct AssetExport {
-    app: App,
-    org_id: Uuid,
-    request: AssetList,
-    done: bool,
-}
+impl ExportedRecord for Asset {
+    type Filter = AssetFilter;
+    type Sort = AssetSort;
+    const BY_NUMBER: AssetSort = AssetSort::Number;
 
-impl crate::Export for AssetExport {
-    type Row = Asset;
+    fn number(&self) -> i64 {
+        self.number
+    }
 
-    async fn next_page(&mut self) -> AppResult<Vec<Asset>> {
-        if self.done {
-            return Ok(Vec::new());
-        }
-        let mut conn = self.app.store.reader().await?;
-        let rows = store::rows(&mut conn, self.org_id, &self.request).await?;
-        self.done = is_last_page(&rows);
-        let page = &mut self.request.page;
-        if self.request.sort == AssetSort::Number {
-            page.after = rows.last().map(|asset| asset.number);
-        } else {
-            page.offset += u64::from(page.limit);
-        }
-        Ok(rows)
+    async fn rows(conn: &mut Conn, org_id: Uuid, request: &AssetList) -> StoreResult<Vec<Self>> {
+        store::rows(conn, org_id, request).await
     }
 }
 

@@ -4,5 +4,4 @@
 mod inventory;
 mod valuation;
 
-pub use inventory::AssetExport;
 pub use valuation::AssetValuation;

@@ -4,8 +4,8 @@
 
 use custos_domain::ValidationErrors;
 use custos_domain::context::{
-    Objective, ObjectiveDraft, ObjectiveInput, ObjectiveList, ObjectiveSort, ObjectiveStatus,
-    objectives_progress, status_after_edit, status_on_create,
+    Objective, ObjectiveDraft, ObjectiveFilter, ObjectiveInput, ObjectiveList, ObjectiveSort,
+    ObjectiveStatus, objectives_progress, status_after_edit, status_on_create,
 };
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::journey::JourneyStep;
@@ -15,7 +15,7 @@ use custos_store::{Conn, StoreResult, Tx, context as store, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::export::{first_page, is_last_page};
+use crate::export::{ExportedRecord, RegisterExport};
 use crate::records::{Approvable, StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -105,16 +105,10 @@ impl App {
     pub fn export_objectives(
         &self,
         ctx: &OrgContext,
-        mut request: ObjectiveList,
-    ) -> AppResult<ObjectiveExport> {
+        request: ObjectiveList,
+    ) -> AppResult<RegisterExport<Objective>> {
         ctx.require(Permission::ViewObjectives)?;
-        request.page = first_page();
-        Ok(ObjectiveExport {
-            app: self.clone(),
-            org_id: ctx.org_id(),
-            request,
-            done: false,
-        })
+        Ok(RegisterExport::new(self, ctx.org_id(), request))
     }
 
     pub async fn objective(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Objective> {
@@ -252,33 +246,21 @@ impl App {
     }
 }
 
-/// An export of the objectives register. In number order it continues after the last number
-/// read, so rows added or removed meanwhile shift nothing; in other orders it moves on by
-/// offset, as the register's pages do.
-pub struct ObjectiveExport {
-    app: App,
-    org_id: Uuid,
-    request: ObjectiveList,
-    done: bool,
-}
+impl ExportedRecord for Objective {
+    type Filter = ObjectiveFilter;
+    type Sort = ObjectiveSort;
+    const BY_NUMBER: ObjectiveSort = ObjectiveSort::Number;
 
-impl crate::Export for ObjectiveExport {
-    type Row = Objective;
+    fn number(&self) -> i64 {
+        self.number
+    }
 
-    async fn next_page(&mut self) -> AppResult<Vec<Objective>> {
-        if self.done {
-            return Ok(Vec::new());
-        }
-        let mut conn = self.app.store.reader().await?;
-        let rows = store::rows(&mut conn, self.org_id, &self.request).await?;
-        self.done = is_last_page(&rows);
-        let page = &mut self.request.page;
-        if self.request.sort == ObjectiveSort::Number {
-            page.after = rows.last().map(|objective| objective.number);
-        } else {
-            page.offset += u64::from(page.limit);
-        }
-        Ok(rows)
+    async fn rows(
+        conn: &mut Conn,
+        org_id: Uuid,
+        request: &ObjectiveList,
+    ) -> StoreResult<Vec<Self>> {
+        store::rows(conn, org_id, request).await
     }
 }
 
