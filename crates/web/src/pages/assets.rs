@@ -5,7 +5,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::ValidationErrors;
-use custos_app::domain::assets::{Asset, AssetFilterParams, AssetInput, AssetStatus, AssetType};
+use custos_app::domain::assets::{
+    Asset, AssetFilterParams, AssetInput, AssetStatus, AssetType, CLASSIFICATION_MAX, IMPACT_MAX,
+};
 use custos_app::domain::list::ListParams;
 use custos_app::domain::platform::Permission;
 use custos_app::{AppError, Member, now};
@@ -158,10 +160,14 @@ impl FormPage {
         options(&AssetStatus::ALL)
     }
 
-    fn level_options(&self, highest: i64) -> Vec<(String, String)> {
-        (1..=highest)
-            .map(|level| (level.to_string(), level.to_string()))
-            .collect()
+    /// Classification ranks, up to the highest any scheme has.
+    fn classification_options(&self) -> Vec<(String, String)> {
+        level_options(CLASSIFICATION_MAX)
+    }
+
+    /// Impact levels, up to the highest any scale has.
+    fn impact_options(&self) -> Vec<(String, String)> {
+        level_options(IMPACT_MAX)
     }
 
     fn member_options(&self) -> Vec<(String, String)> {
@@ -201,6 +207,12 @@ async fn form_page(
         errors,
         members,
     })
+}
+
+fn level_options(highest: i64) -> Vec<(String, String)> {
+    (1..=highest)
+        .map(|level| (level.to_string(), level.to_string()))
+        .collect()
 }
 
 fn input_of(a: &Asset) -> AssetInput {
