@@ -74,6 +74,61 @@ mod tests {
         );
         assert!(parse_decision("maybe", "").is_err());
     }
+
+    #[test]
+    fn segregation_of_duties_names_each_reason_a_decider_is_refused() {
+        use time::macros::datetime;
+        let requester = uuid::Uuid::from_u128(1);
+        let decider = uuid::Uuid::from_u128(2);
+        let request = Approval {
+            id: uuid::Uuid::from_u128(9),
+            record_type: RecordType::Objective,
+            record_id: uuid::Uuid::from_u128(8),
+            record_version: 2,
+            record_title: "Keep the portal up".into(),
+            decider_role: Role::Approver,
+            requested_by: requester,
+            requested_by_name: "Maya".into(),
+            requested_at: datetime!(2026-11-28 10:00 UTC),
+            request_note: String::new(),
+            status: ApprovalStatus::Pending,
+            decided_by: None,
+            decided_by_name: None,
+            decided_at: None,
+            decision_comment: None,
+            decider_role_granted_by: None,
+            decider_role_granted_by_name: None,
+            decider_role_granted_at: None,
+        };
+        let grant = RoleGrant {
+            member: decider,
+            member_name: "Arthur".into(),
+            role: Role::Approver,
+            granted_by: Some(uuid::Uuid::from_u128(3)),
+            granted_by_name: Some("Ada".into()),
+            granted_at: datetime!(2026-11-01 09:00 UTC),
+        };
+        assert_eq!(request.segregation_refusal(decider, true, &grant), None);
+        let refusal = |decider, chose_password, grant: &RoleGrant| {
+            request
+                .segregation_refusal(decider, chose_password, grant)
+                .expect("refused")
+        };
+        assert!(refusal(requester, true, &grant).contains("own request"));
+        let from_requester = RoleGrant {
+            granted_by: Some(requester),
+            ..grant.clone()
+        };
+        assert!(refusal(decider, true, &from_requester).contains("person who made this request"));
+        for late in [request.requested_at, datetime!(2026-11-28 11:00 UTC)] {
+            let after = RoleGrant {
+                granted_at: late,
+                ..grant.clone()
+            };
+            assert!(refusal(decider, true, &after).contains("after this request"));
+        }
+        assert!(refusal(decider, false, &grant).contains("own password"));
+    }
 }
 
 /// A request for sign-off and, once made, its decision.
