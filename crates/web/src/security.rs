@@ -177,6 +177,37 @@ mod tests {
     }
 
     #[test]
+    fn only_a_trusted_proxy_says_which_scheme_a_request_came_by() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let request = |peer: &str, proto: Option<&str>| {
+            let mut builder = Request::builder().uri("/");
+            if let Some(proto) = proto {
+                builder = builder.header("x-forwarded-proto", proto);
+            }
+            let mut request = builder.body(axum::body::Body::empty()).expect("request");
+            let peer: SocketAddr = peer.parse().expect("peer");
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        };
+        assert_eq!(
+            arrival_scheme(&request("10.0.0.1:4000", Some("https")), &[proxy]),
+            "https"
+        );
+        assert_eq!(
+            arrival_scheme(&request("10.0.0.1:4000", None), &[proxy]),
+            "http"
+        );
+        assert_eq!(
+            arrival_scheme(&request("203.0.113.9:4000", Some("https")), &[proxy]),
+            "http"
+        );
+        assert_eq!(
+            arrival_scheme(&request("10.0.0.1:4000", Some("gopher")), &[proxy]),
+            "http"
+        );
+    }
+
+    #[test]
     fn the_scheme_is_part_of_the_origin() {
         let public = Some("https://isms.example.org");
         // A plain-HTTP page on the public host name is not Custos served over HTTPS.
