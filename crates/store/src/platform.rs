@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{Conn, FromRow, RowReader};
+use crate::sql::Statement;
 use crate::{StoreResult, params};
 
 impl FromRow for Organisation {
@@ -321,24 +322,31 @@ pub async fn role_grant(
     .await
 }
 
-/// Roles among `roles` granted since `since`, newest first.
+/// Roles among `roles` granted since `since` to members other than `except`, newest first.
 pub async fn role_grants_since(
     conn: &mut Conn,
     org_id: Uuid,
     roles: &[Role],
     since: OffsetDateTime,
+    except: Uuid,
 ) -> StoreResult<Vec<RoleGrant>> {
-    // The roles are the enum's own names, never input.
-    let roles: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
-    conn.fetch_all(
-        &format!(
-            "{ROLE_GRANT_COLUMNS} WHERE m.org_id = $1 AND m.role_granted_at >= $2
-             AND m.role IN ({}) ORDER BY m.role_granted_at DESC LIMIT 50",
-            roles.join(", ")
-        ),
-        params![org_id, since],
-    )
-    .await
+    let mut statement = Statement::new(ROLE_GRANT_COLUMNS);
+    statement
+        .push(" WHERE m.org_id = ")
+        .bind(org_id)
+        .push(" AND m.role_granted_at >= ")
+        .bind(since)
+        .push(" AND m.user_id <> ")
+        .bind(except)
+        .push(" AND m.role IN (");
+    for (index, role) in roles.iter().enumerate() {
+        if index > 0 {
+            statement.push(", ");
+        }
+        statement.bind(role.as_str());
+    }
+    statement.push(") ORDER BY m.role_granted_at DESC LIMIT 50");
+    conn.fetch_all(&statement.sql, statement.params()).await
 }
 
 /// The role a user holds in an organisation, if any.

@@ -28,11 +28,9 @@ impl App {
             return Ok(Vec::new());
         }
         let mut conn = self.store.reader().await?;
-        let mut grants =
-            store::role_grants_since(&mut conn, ctx.org_id(), &DECIDING, now - Duration::days(30))
-                .await?;
-        grants.retain(|grant| grant.member != ctx.user().id);
-        Ok(grants)
+        let since = now - Duration::days(30);
+        let me = ctx.user().id;
+        Ok(store::role_grants_since(&mut conn, ctx.org_id(), &DECIDING, since, me).await?)
     }
 
     /// The members of the organisation and their roles, for the administrators who manage
