@@ -423,7 +423,15 @@ impl Checkpointer {
                 _ => run.unchanged += 1,
             }
         }
-        self.sink.write(&run.written)?;
+        // Appending and syncing the file blocks: off the request threads.
+        let (sink, written) = (self.sink.clone(), run.written.clone());
+        tokio::task::spawn_blocking(move || sink.write(&written))
+            .await
+            .map_err(|e| {
+                CheckpointError::io("append to", Path::new("the checkpoint sink"))(
+                    std::io::Error::other(e),
+                )
+            })??;
         for checkpoint in &run.written {
             self.signed
                 .insert(checkpoint.chain.clone(), checkpoint.point());
