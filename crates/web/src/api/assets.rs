@@ -12,8 +12,7 @@ use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::context::VersionQuery;
-use super::{ApiJson, ApiQuery, ListPage, parse_id};
+use super::{ApiJson, ApiQuery, ListPage, VersionQuery, parse_id};
 use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};

@@ -10,10 +10,10 @@ use custos_app::domain::context::{
 use custos_app::domain::list::ListParams;
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::governance::ApprovalView;
-use super::{ApiJson, ApiQuery, ListPage, parse_id};
+use super::{ApiJson, ApiQuery, ListPage, VersionQuery, parse_id};
 use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -241,13 +241,6 @@ pub async fn update_objective(
         .update_objective(&ctx, id, version, &fields.into(), now())
         .await?;
     Ok(Json(objective.into()))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct VersionQuery {
-    /// The version being deleted: a stale version is refused with 409.
-    pub version: i64,
 }
 
 /// Deletes an objective (the audit trail keeps its last state).

@@ -310,6 +310,14 @@ pub fn parse_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
     crate::pages::parse_id(raw).map_err(ApiError)
 }
 
+/// The version a deletion is made to: a stale version is refused with 409.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// The version being deleted: a stale version is refused with 409.
+    pub version: i64,
+}
+
 /// A page of results and how many match in total.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ListPage<T: serde::Serialize> {

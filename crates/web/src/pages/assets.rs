@@ -15,8 +15,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::confirm::{self, ConfirmPage};
-use super::context::{PageQuery, VersionForm, form_version};
-use super::{Area, Layout, NavEntry, options, parse_id, see_other};
+use super::{
+    Area, Layout, NavEntry, PageQuery, VersionForm, form_version, options, parse_id, see_other,
+};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};

@@ -16,7 +16,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::confirm::{self, ConfirmPage};
-use super::{Area, Layout, NavEntry, options, parse_id, see_other};
+use super::{
+    Area, Layout, NavEntry, PageQuery, VersionForm, form_version, options, parse_id, see_other,
+};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -56,15 +58,6 @@ pub const AREA: Area = Area {
         ("status", "Status"),
     ],
 };
-
-/// What a page's query string carries besides a list's parameters.
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    /// `csv` exports the filtered rows.
-    #[serde(default)]
-    pub format: String,
-    pub notice: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "objectives/list.html")]
@@ -365,12 +358,6 @@ pub async fn edit_form(
     ))
 }
 
-pub(super) fn form_version(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse().map_err(|_| {
-        ValidationErrors::single("version", "The form is incomplete; reload the page.").into()
-    })
-}
-
 pub async fn update(
     State(state): State<AppState>,
     page: PageOrg,
@@ -413,17 +400,6 @@ pub async fn update(
         }
         Err(error) => Err(PageError::from(error)),
     }
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    #[serde(default)]
-    pub(super) version: String,
-    #[serde(default)]
-    note: String,
-    /// "yes" once the person has confirmed deleting (see `confirm`).
-    #[serde(default)]
-    pub(super) confirmed: String,
 }
 
 /// Where a button on the objective page leads: to `done` when the action worked, back to the

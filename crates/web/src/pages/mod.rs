@@ -365,3 +365,36 @@ pub async fn error_layout(
         Err(_) => Layout::anonymous(base, title),
     }
 }
+
+/// What a register page's query string carries besides a list's parameters.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    /// `csv` exports the filtered rows.
+    #[serde(default)]
+    pub format: String,
+    pub notice: Option<String>,
+}
+
+/// A button on a record's page that acts on the version shown: delete (confirmed first)
+/// or submit for approval (with a note).
+#[derive(serde::Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub note: String,
+    /// "yes" once the person has confirmed deleting (see `confirm`).
+    #[serde(default)]
+    pub confirmed: String,
+}
+
+/// The version a form was started from, as its hidden field carries it.
+pub fn form_version(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse().map_err(|_| {
+        custos_app::domain::ValidationErrors::single(
+            "version",
+            "The form is incomplete; reload the page.",
+        )
+        .into()
+    })
+}
