@@ -7,6 +7,7 @@
 pub mod classification;
 pub mod figures;
 pub mod impact;
+pub mod import;
 pub mod inventory;
 pub mod valuation;
 
