@@ -175,6 +175,9 @@ pub struct OrgContext {
     user: User,
     role: Role,
     token_scope: Option<TokenScope>,
+    /// The command line acting with an administrator's rights ([`Administration::command_line_context`]):
+    /// the audit trail names it, not a user.
+    command_line: bool,
 }
 
 impl OrgContext {
@@ -275,6 +278,7 @@ impl App {
             user: principal.user.clone(),
             role: membership.role,
             token_scope,
+            command_line: false,
         })
     }
 }

@@ -84,11 +84,7 @@ impl App {
         insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let id = insert(&mut tx).await?;
-        let created = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        record_change(&mut tx, ctx, Change::created(R::TYPE, id, &created)?, now).await?;
+        let created = create_in(&mut tx, ctx, now, insert).await?;
         self.commit(ctx, tx).await?;
         Ok(created)
     }
@@ -105,24 +101,11 @@ impl App {
         write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
-        match write(&mut tx, &before).await? {
-            Written::Unchanged => return Ok(before),
-            Written::Stale => return Err(R::changed_meanwhile()),
-            Written::Saved => {}
+        let (edited, written) = edit_in(&mut tx, ctx, id, expected_version, now, write).await?;
+        if matches!(written, Written::Saved) {
+            self.commit(ctx, tx).await?;
         }
-        let after = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        record_change(
-            &mut tx,
-            ctx,
-            Change::updated(R::TYPE, id, &before, &after)?,
-            now,
-        )
-        .await?;
-        self.commit(ctx, tx).await?;
-        Ok(after)
+        Ok(edited)
     }
 
     /// Deletes version `expected_version` of a record; `delete` removes it (false when the
@@ -171,6 +154,46 @@ impl App {
         self.count_cache.forget(ctx.org_id());
         Ok(())
     }
+}
+
+/// The steps of [`App::create_record`] inside the caller's transaction, for use cases that
+/// write several records at once and commit them together (an import).
+pub(crate) async fn create_in<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    now: OffsetDateTime,
+    insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
+) -> AppResult<R> {
+    let id = insert(tx).await?;
+    let created = R::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    record_change(tx, ctx, Change::created(R::TYPE, id, &created)?, now).await?;
+    Ok(created)
+}
+
+/// The steps of [`App::edit_record`] inside the caller's transaction: the record after the
+/// edit (as it was when nothing changed) and what the write did, never `Stale`, which is
+/// the "someone else changed it" error.
+pub(crate) async fn edit_in<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    expected_version: i64,
+    now: OffsetDateTime,
+    write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
+) -> AppResult<(R, Written)> {
+    let before = find_at_version::<R>(tx, ctx, id, expected_version).await?;
+    match write(tx, &before).await? {
+        Written::Unchanged => return Ok((before, Written::Unchanged)),
+        Written::Stale => return Err(R::changed_meanwhile()),
+        Written::Saved => {}
+    }
+    let after = R::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    record_change(tx, ctx, Change::updated(R::TYPE, id, &before, &after)?, now).await?;
+    Ok((after, Written::Saved))
 }
 
 /// A record that goes to senior management for sign-off (ISO 27001 5.1, 6.2, 6.1.3, ...).

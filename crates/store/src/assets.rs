@@ -389,3 +389,80 @@ pub async fn find_by_number(
     )
     .await
 }
+
+/// Values bound per statement when looking up many assets at once: well within both
+/// backends' limits on parameters.
+const LOOKUP_CHUNK: usize = 500;
+
+/// `$first, $first+1, ...`: one placeholder per value.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The assets carrying any of `external_ids` (for imports, which match rows on them).
+pub async fn find_by_external_ids(
+    conn: &mut Conn,
+    org_id: Uuid,
+    external_ids: &[&str],
+) -> StoreResult<Vec<Asset>> {
+    let mut found = Vec::new();
+    for chunk in external_ids.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "{} WHERE a.org_id = $1 AND a.external_id IN ({})",
+            select!(),
+            placeholders(2, chunk.len())
+        );
+        let mut params = vec![Param::from(org_id)];
+        params.extend(chunk.iter().map(|id| Param::from(*id)));
+        found.extend(conn.fetch_all::<Asset>(&sql, &params).await?);
+    }
+    Ok(found)
+}
+
+/// The assets cited as `AST-{number}` for any of `numbers`.
+pub async fn find_by_numbers(
+    conn: &mut Conn,
+    org_id: Uuid,
+    numbers: &[i64],
+) -> StoreResult<Vec<Asset>> {
+    let mut found = Vec::new();
+    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "{} WHERE a.org_id = $1 AND a.number IN ({})",
+            select!(),
+            placeholders(2, chunk.len())
+        );
+        let mut params = vec![Param::from(org_id)];
+        params.extend(chunk.iter().map(|n| Param::from(*n)));
+        found.extend(conn.fetch_all::<Asset>(&sql, &params).await?);
+    }
+    Ok(found)
+}
+
+/// What each of `supporting` supports, as (supporting, dependant's external id, dependant's
+/// number), in number order: the `supports` column of an export.
+pub async fn supported_by_each(
+    conn: &mut Conn,
+    org_id: Uuid,
+    supporting: &[Uuid],
+) -> StoreResult<Vec<(Uuid, Option<String>, i64)>> {
+    let mut found = Vec::new();
+    for chunk in supporting.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT l.supporting_id, a.external_id, a.number FROM asset_links l
+             JOIN assets a ON a.id = l.dependant_id
+             WHERE l.org_id = $1 AND l.supporting_id IN ({}) ORDER BY a.number",
+            placeholders(2, chunk.len())
+        );
+        let mut params = vec![Param::from(org_id)];
+        params.extend(chunk.iter().map(|id| Param::from(*id)));
+        found.extend(
+            conn.fetch_all::<(Uuid, Option<String>, i64)>(&sql, &params)
+                .await?,
+        );
+    }
+    Ok(found)
+}

@@ -73,10 +73,7 @@ impl App {
         let draft = input.parse()?;
         self.create_record(ctx, now, async |tx: &mut Tx| {
             check_people_and_external_id(tx, ctx, &draft, None).await?;
-            let id = Uuid::now_v7();
-            let number = platform::next_reference(tx, ctx.org_id(), "asset").await?;
-            store::insert(tx, ctx.org_id(), id, number, &draft, now).await?;
-            Ok(id)
+            insert_asset(tx, ctx, Uuid::now_v7(), &draft, now).await
         })
         .await
     }
@@ -99,24 +96,7 @@ impl App {
             now,
             async |tx: &mut Tx, before: &Asset| {
                 check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
-                if !before.differs_from(&draft) {
-                    return Ok(Written::Unchanged);
-                }
-                let saved = store::update(
-                    tx,
-                    ctx.org_id(),
-                    id,
-                    before.number,
-                    expected_version,
-                    &draft,
-                    now,
-                )
-                .await?;
-                Ok(if saved {
-                    Written::Saved
-                } else {
-                    Written::Stale
-                })
+                write_asset(tx, ctx, before, &draft, now).await
             },
         )
         .await
@@ -155,6 +135,49 @@ impl ExportedRecord for Asset {
     async fn rows(conn: &mut Conn, org_id: Uuid, request: &AssetList) -> StoreResult<Vec<Self>> {
         store::rows(conn, org_id, request).await
     }
+}
+
+/// Writes a new asset from a checked draft under the organisation's next number; the
+/// register kit reads it back and audits it. The form, the API and imports all create
+/// assets through it.
+pub(crate) async fn insert_asset(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    draft: &AssetDraft,
+    now: OffsetDateTime,
+) -> AppResult<Uuid> {
+    let number = platform::next_reference(tx, ctx.org_id(), "asset").await?;
+    store::insert(tx, ctx.org_id(), id, number, draft, now).await?;
+    Ok(id)
+}
+
+/// Writes a checked draft over the asset `before` (at its version), unless nothing differs.
+pub(crate) async fn write_asset(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    before: &Asset,
+    draft: &AssetDraft,
+    now: OffsetDateTime,
+) -> AppResult<Written> {
+    if !before.differs_from(draft) {
+        return Ok(Written::Unchanged);
+    }
+    let saved = store::update(
+        tx,
+        ctx.org_id(),
+        before.id,
+        before.number,
+        before.version,
+        draft,
+        now,
+    )
+    .await?;
+    Ok(if saved {
+        Written::Saved
+    } else {
+        Written::Stale
+    })
 }
 
 /// Owners and custodians are members of the organisation, and an external id names one

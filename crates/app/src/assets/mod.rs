@@ -1,7 +1,11 @@
 //! Assets (ISO 27001 5.9 to 5.13): the inventory; classification, valuation and import
 //! join it here.
 
+mod import;
 mod inventory;
 mod valuation;
 
+pub use import::{
+    AssetRegisterExport, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES, RegisterFormat,
+};
 pub use valuation::AssetValuation;

@@ -55,8 +55,23 @@ impl LinkSnapshot {
     }
 }
 
+/// The audit trail's change for a link added (`created`) or removed by something other than
+/// the link form (an import).
+pub(crate) fn link_change(
+    created: bool,
+    supporting: &Asset,
+    dependant: &Asset,
+) -> AppResult<Change> {
+    let snapshot = LinkSnapshot::of(supporting, dependant);
+    if created {
+        Change::created(RecordType::AssetLink, snapshot.record_id(), &snapshot)
+    } else {
+        Change::deleted(RecordType::AssetLink, snapshot.record_id(), &snapshot)
+    }
+}
+
 /// The organisation's links in the domain's shape.
-async fn support_links(conn: &mut Conn, org_id: Uuid) -> AppResult<Vec<SupportLink>> {
+pub(crate) async fn support_links(conn: &mut Conn, org_id: Uuid) -> AppResult<Vec<SupportLink>> {
     Ok(store::links(conn, org_id)
         .await?
         .into_iter()

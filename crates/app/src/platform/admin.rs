@@ -246,6 +246,31 @@ impl Administration {
         Ok(())
     }
 
+    /// The command line acting in organisation `slug` with an administrator's rights, for the
+    /// use cases it runs on an organisation's records (importing and exporting registers).
+    /// Its changes are recorded in the audit trail as the command line's, like the roles
+    /// it grants.
+    pub async fn command_line_context(&self, slug: &str) -> AppResult<OrgContext> {
+        let mut conn = self.store.reader().await?;
+        let organisation = store::find_organisation_by_slug(&mut conn, slug)
+            .await?
+            .ok_or_else(|| AppError::Conflict(format!("There is no organisation {slug}.")))?;
+        Ok(OrgContext {
+            organisation,
+            user: User {
+                id: Uuid::nil(),
+                email: String::new(),
+                name: CLI_ACTOR.to_owned(),
+                disabled: false,
+                instance_admin: true,
+                must_change_password: false,
+            },
+            role: Role::Admin,
+            token_scope: None,
+            command_line: true,
+        })
+    }
+
     /// Creates an API token from the command line for a member of `slug`.
     pub async fn create_token_cli(
         &self,

@@ -163,6 +163,9 @@ pub(crate) async fn record_change(
     change: Change,
     now: OffsetDateTime,
 ) -> AppResult<()> {
+    if ctx.command_line {
+        return cli_event(tx, Some(ctx.org_id()), change, now).await;
+    }
     append_change(
         tx,
         Some(ctx.org_id()),

@@ -1,0 +1,543 @@
+//! The asset register in and out of spreadsheets: import a CSV or XLSX file (previewed, then
+//! written in one transaction, each asset and link audited like an edit through the form),
+//! export the filtered register with what each asset supports, and the import template.
+//! The row rules are the domain's (`domain::assets::import`); this module reads the file,
+//! looks up what the rows name, and writes the plan through the register kit.
+
+use std::collections::HashMap;
+
+use custos_domain::assets::classification::ClassificationScheme;
+use custos_domain::assets::impact::ImpactScale;
+use custos_domain::assets::import::{
+    COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS,
+    READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_row,
+    known_columns, named_assets, plan_import, register_row, support_name,
+};
+use custos_domain::assets::{Asset, AssetList, AssetReference};
+use custos_domain::platform::Permission;
+use custos_formats::table::{ReadOptions, Table, TableError};
+use custos_store::{Conn, Tx, assets as store, platform as platform_store};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::inventory::{insert_asset, write_asset};
+use super::valuation::{link_change, support_links};
+use crate::export::{Export, RegisterExport};
+use crate::platform::record_change;
+use crate::records::{create_in, edit_in};
+use crate::{App, AppError, AppResult, OrgContext};
+
+/// Largest file an import reads (the web's body limit is lower; the command line reaches
+/// this). 100,000 assets take about 15 MB of CSV.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Whether an import only checks and describes what it would do, or does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Check every row and say what would happen; write nothing.
+    Preview,
+    /// Check every row again and, when none has a problem, write them all in one transaction.
+    Apply,
+}
+
+/// What an import did, or would do. When `errors` is not empty nothing was written.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    /// True when the rows were written.
+    pub applied: bool,
+    pub rows: Vec<ImportedRow>,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub links_added: usize,
+    pub links_removed: usize,
+    pub errors: Vec<ImportError>,
+}
+
+impl ImportReport {
+    fn refused(errors: Vec<ImportError>) -> Self {
+        Self {
+            errors,
+            ..Self::default()
+        }
+    }
+
+    /// Whether importing the file changes nothing (it has been imported already).
+    pub fn changes_nothing(&self) -> bool {
+        self.created + self.updated + self.links_added + self.links_removed == 0
+    }
+}
+
+/// One row of a file and what importing it does.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedRow {
+    /// As the spreadsheet numbers it.
+    pub row: usize,
+    /// `create`, `update` or `unchanged`.
+    pub action: &'static str,
+    /// The asset's reference; a preview has none yet for assets it would create.
+    pub reference: Option<String>,
+    pub name: String,
+    /// Assets this row's asset comes to support, and stops supporting.
+    pub supports_added: Vec<String>,
+    pub supports_removed: Vec<String>,
+}
+
+/// The file formats a register is exported in and imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterFormat {
+    Csv,
+    Xlsx,
+}
+
+impl RegisterFormat {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+const SHEET_NAME: &str = "Assets";
+
+impl App {
+    /// Imports the asset register from a CSV or XLSX file (told apart by its bytes). Every
+    /// row is checked; with [`ImportMode::Apply`] and no problem anywhere, every row is
+    /// written in one transaction, so a file either imports whole or changes nothing.
+    pub async fn import_assets(
+        &self,
+        ctx: &OrgContext,
+        file: &[u8],
+        mode: ImportMode,
+        now: OffsetDateTime,
+    ) -> AppResult<ImportReport> {
+        ctx.require(Permission::ManageAssets)?;
+        let sheet = match read_sheet(file) {
+            Ok(sheet) => sheet,
+            Err(errors) => return Ok(ImportReport::refused(errors)),
+        };
+        match mode {
+            ImportMode::Preview => {
+                let mut conn = self.store.reader().await?;
+                let (plan, known) = plan(&mut conn, ctx, &sheet).await?;
+                Ok(describe(&sheet, &plan, &known, false))
+            }
+            ImportMode::Apply => {
+                let mut tx = self.store.begin().await?;
+                let (plan, mut known) = plan(&mut tx, ctx, &sheet).await?;
+                if !plan.errors.is_empty() {
+                    return Ok(describe(&sheet, &plan, &known, false));
+                }
+                write_plan(&mut tx, ctx, &plan, &mut known, now).await?;
+                let report = describe(&sheet, &plan, &known, true);
+                if !report.changes_nothing() {
+                    self.commit(ctx, tx).await?;
+                }
+                Ok(report)
+            }
+        }
+    }
+
+    /// The register as selected by `request`, a page at a time, each row with the assets it
+    /// supports: the file an import reads back unchanged.
+    pub fn export_asset_register(
+        &self,
+        ctx: &OrgContext,
+        request: AssetList,
+    ) -> AppResult<AssetRegisterExport> {
+        Ok(AssetRegisterExport {
+            assets: self.export_assets(ctx, request)?,
+            app: self.clone(),
+            org_id: ctx.org_id(),
+        })
+    }
+
+    /// The register as selected by `request` in one XLSX workbook.
+    pub async fn asset_register_xlsx(
+        &self,
+        ctx: &OrgContext,
+        request: AssetList,
+    ) -> AppResult<Vec<u8>> {
+        let mut export = self.export_asset_register(ctx, request)?;
+        let mut rows = Vec::new();
+        loop {
+            let page = export.next_page().await?;
+            if page.is_empty() {
+                break;
+            }
+            rows.extend(page);
+        }
+        custos_formats::xlsx::write_xlsx(SHEET_NAME, &REGISTER_COLUMNS, rows)
+            .map_err(|e| AppError::Conflict(format!("The export cannot be written as XLSX: {e}")))
+    }
+
+    /// The file to fill in for an import: the register's columns and an example row, and in
+    /// XLSX a sheet explaining each column.
+    pub fn asset_import_template(
+        &self,
+        ctx: &OrgContext,
+        format: RegisterFormat,
+    ) -> AppResult<Vec<u8>> {
+        ctx.require(Permission::ManageAssets)?;
+        let example = [example_row()];
+        let written = match format {
+            RegisterFormat::Csv => {
+                custos_formats::template::template_csv(&REGISTER_COLUMNS, &example)
+                    .map_err(|e| e.to_string())
+            }
+            RegisterFormat::Xlsx => {
+                let notes: Vec<custos_formats::template::ColumnNote<'_>> = COLUMN_NOTES
+                    .iter()
+                    .map(
+                        |(column, explanation)| custos_formats::template::ColumnNote {
+                            column,
+                            explanation,
+                        },
+                    )
+                    .collect();
+                custos_formats::template::template_xlsx(
+                    SHEET_NAME,
+                    &REGISTER_COLUMNS,
+                    &example,
+                    &notes,
+                )
+                .map_err(|e| e.to_string())
+            }
+        };
+        written.map_err(|e| AppError::Internal(format!("import template: {e}")))
+    }
+}
+
+/// The scheme and scale an import reads levels by name against. Organisations do not keep
+/// their own yet, so this is the default of each; when they do, this is the one place that
+/// reads them.
+fn asset_scales() -> (ClassificationScheme, ImpactScale) {
+    (
+        ClassificationScheme::default_scheme(),
+        ImpactScale::default(),
+    )
+}
+
+/// The file as the register's columns, or why it cannot be imported at all.
+fn read_sheet(file: &[u8]) -> Result<ImportSheet, Vec<ImportError>> {
+    let columns = known_columns();
+    let options = ReadOptions::new(columns, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS);
+    let table = custos_formats::table::read(file, &options).map_err(table_errors)?;
+    let unknown: Vec<ImportError> = table
+        .unknown_columns()
+        .into_iter()
+        .map(|column| ImportError {
+            row: Some(table.header_row()),
+            column: Some(column.letter.clone()),
+            header: column.header.clone(),
+            message: format!(
+                "This is not a column of the asset register. Its columns are: {}.",
+                REGISTER_COLUMNS.join(", ")
+            ),
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    Ok(sheet_of(&table))
+}
+
+fn sheet_of(table: &Table) -> ImportSheet {
+    let kept: Vec<(usize, SheetColumn)> = table
+        .columns()
+        .iter()
+        .filter_map(|column| {
+            let key = REGISTER_COLUMNS
+                .iter()
+                .find(|known| Some(**known) == column.key.as_deref())?;
+            (!READ_ONLY_COLUMNS.contains(key)).then(|| {
+                (
+                    column.index,
+                    SheetColumn {
+                        key,
+                        letter: column.letter.clone(),
+                        header: column.header.clone(),
+                    },
+                )
+            })
+        })
+        .collect();
+    let rows = table
+        .rows()
+        .iter()
+        .map(|row| {
+            let cells: Vec<_> = row.cells().collect();
+            SheetRow {
+                number: row.number(),
+                values: kept
+                    .iter()
+                    .map(|(index, _)| {
+                        cells
+                            .get(*index)
+                            .map(|cell| cell.value.to_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    ImportSheet {
+        columns: kept.into_iter().map(|(_, column)| column).collect(),
+        rows,
+    }
+}
+
+fn table_errors(error: TableError) -> Vec<ImportError> {
+    match error {
+        TableError::Cells(cells) => cells
+            .into_iter()
+            .map(|cell| ImportError {
+                row: Some(cell.position.row),
+                column: Some(cell.position.column),
+                header: cell.position.header,
+                message: upper_first(&cell.problem.to_string()),
+            })
+            .collect(),
+        other => vec![ImportError::file(format!(
+            "{}.",
+            upper_first(&other.to_string())
+        ))],
+    }
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// What the plan was made against: the assets the file names (and, after writing, those it
+/// created), by id.
+struct Known {
+    assets: HashMap<Uuid, Asset>,
+}
+
+/// Reads what the rows name (inside the caller's transaction when applying) and plans.
+async fn plan(
+    conn: &mut Conn,
+    ctx: &OrgContext,
+    sheet: &ImportSheet,
+) -> AppResult<(ImportPlan, Known)> {
+    let named = named_assets(sheet);
+    let external_ids: Vec<&str> = named.external_ids.iter().map(String::as_str).collect();
+    let numbers: Vec<i64> = named.numbers.iter().copied().collect();
+    let mut assets = store::find_by_external_ids(conn, ctx.org_id(), &external_ids).await?;
+    assets.extend(store::find_by_numbers(conn, ctx.org_id(), &numbers).await?);
+    assets.sort_by_key(|a| a.number);
+    assets.dedup_by_key(|a| a.id);
+    let links = support_links(conn, ctx.org_id()).await?;
+    let members = platform_store::members_of(conn, ctx.org_id()).await?;
+    let (classification, impact) = asset_scales();
+    let inventory = Inventory {
+        assets: &assets,
+        links: &links,
+        members: &members,
+        classification: &classification,
+        impact: &impact,
+    };
+    let mut plan = plan_import(sheet, &inventory, Uuid::now_v7);
+    let unnamed = plan
+        .refused_loop
+        .as_ref()
+        .map(|refused| refused.unnamed.clone())
+        .unwrap_or_default();
+    if !unnamed.is_empty() {
+        let mut names = HashMap::new();
+        for id in unnamed {
+            if let Some(asset) = store::find(conn, ctx.org_id(), id).await? {
+                names.insert(id, format!("{} {}", asset.reference(), asset.name));
+            }
+        }
+        plan.name_loop(|id| names.get(&id).cloned());
+    }
+    let known = Known {
+        assets: assets.into_iter().map(|a| (a.id, a)).collect(),
+    };
+    Ok((plan, known))
+}
+
+/// Writes every row and link of `plan` in `tx`, each audited as the form's and the link
+/// page's writes are. `known` gains the assets written.
+async fn write_plan(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    plan: &ImportPlan,
+    known: &mut Known,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    for row in &plan.rows {
+        let written: Asset = match row.action {
+            RowAction::Create => {
+                create_in(tx, ctx, now, async |tx: &mut Tx| {
+                    insert_asset(tx, ctx, row.id, &row.draft, now).await
+                })
+                .await?
+            }
+            RowAction::Update { version, .. } => {
+                let (after, _) = edit_in(tx, ctx, row.id, version, now, async |tx, before| {
+                    write_asset(tx, ctx, before, &row.draft, now).await
+                })
+                .await?;
+                after
+            }
+            RowAction::Unchanged { .. } => continue,
+        };
+        known.assets.insert(written.id, written);
+    }
+    for link in &plan.links_removed {
+        let (supporting, dependant) =
+            link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
+        store::delete_link(tx, ctx.org_id(), link.supporter, link.dependant).await?;
+        record_change(tx, ctx, link_change(false, &supporting, &dependant)?, now).await?;
+    }
+    for link in &plan.links_added {
+        let (supporting, dependant) =
+            link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
+        if store::insert_link(tx, ctx.org_id(), link.supporter, link.dependant, now).await? {
+            record_change(tx, ctx, link_change(true, &supporting, &dependant)?, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Both assets of a link, as known or read from the inventory.
+async fn link_ends(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    known: &mut Known,
+    supporter: Uuid,
+    dependant: Uuid,
+) -> AppResult<(Asset, Asset)> {
+    let mut ends = Vec::with_capacity(2);
+    for id in [supporter, dependant] {
+        let asset = match known.assets.get(&id) {
+            Some(asset) => asset.clone(),
+            None => {
+                let asset = store::find(tx, ctx.org_id(), id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                known.assets.insert(id, asset.clone());
+                asset
+            }
+        };
+        ends.push(asset);
+    }
+    let dependant = ends.pop().ok_or(AppError::NotFound)?;
+    let supporter = ends.pop().ok_or(AppError::NotFound)?;
+    Ok((supporter, dependant))
+}
+
+/// The plan in words for people: per row what happens, with the assets named by reference
+/// (or, for assets a preview would create, by row).
+fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool) -> ImportReport {
+    if !plan.errors.is_empty() {
+        return ImportReport::refused(plan.errors.clone());
+    }
+    let rows_by_id: HashMap<Uuid, usize> = plan.rows.iter().map(|r| (r.id, r.row)).collect();
+    let name_of = |id: Uuid| match known.assets.get(&id) {
+        Some(asset) => format!("{} {}", asset.reference(), asset.name),
+        None => match rows_by_id.get(&id) {
+            Some(row) => format!("the asset of row {row}"),
+            None => id.to_string(),
+        },
+    };
+    let mut report = ImportReport {
+        applied,
+        links_added: plan.links_added.len(),
+        links_removed: plan.links_removed.len(),
+        ..ImportReport::default()
+    };
+    for planned in &plan.rows {
+        let (action, number) = match planned.action {
+            RowAction::Create => {
+                report.created += 1;
+                ("create", known.assets.get(&planned.id).map(|a| a.number))
+            }
+            RowAction::Update { number, .. } => {
+                report.updated += 1;
+                ("update", Some(number))
+            }
+            RowAction::Unchanged { number } => {
+                report.unchanged += 1;
+                ("unchanged", Some(number))
+            }
+        };
+        let links = |links: &[custos_domain::assets::import::PlannedLink]| {
+            links
+                .iter()
+                .filter(|l| l.supporter == planned.id)
+                .map(|l| name_of(l.dependant))
+                .collect()
+        };
+        report.rows.push(ImportedRow {
+            row: planned.row,
+            action,
+            reference: number.map(|n| AssetReference(n).to_string()),
+            name: planned.draft.name.clone(),
+            supports_added: links(&plan.links_added),
+            supports_removed: links(&plan.links_removed),
+        });
+    }
+    debug_assert_eq!(report.rows.len(), sheet.rows.len());
+    report
+}
+
+/// An export of the asset register with the `supports` column, a page at a time.
+pub struct AssetRegisterExport {
+    assets: RegisterExport<Asset>,
+    app: App,
+    org_id: Uuid,
+}
+
+impl Export for AssetRegisterExport {
+    type Row = Vec<String>;
+
+    async fn next_page(&mut self) -> AppResult<Vec<Vec<String>>> {
+        let assets = self.assets.next_page().await?;
+        if assets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = assets.iter().map(|a| a.id).collect();
+        let mut conn = self.app.store.reader().await?;
+        let mut supports: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (supporting, external_id, number) in
+            store::supported_by_each(&mut conn, self.org_id, &ids).await?
+        {
+            supports
+                .entry(supporting)
+                .or_default()
+                .push(support_name(external_id.as_deref(), number));
+        }
+        Ok(assets
+            .into_iter()
+            .map(|asset| {
+                let supported = supports.remove(&asset.id).unwrap_or_default();
+                register_row(asset, &supported)
+            })
+            .collect())
+    }
+}
