@@ -52,6 +52,46 @@ enum Command {
     /// Work with the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import records into an organisation's registers, as the command line with an
+    /// administrator's rights (the audit trail names the command line).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export an organisation's registers.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import assets from a CSV or XLSX file with the columns of the asset export. Rows are
+    /// matched on external_id, then on reference (AST-0007), or create an asset; every row is
+    /// checked first and the file is written in one transaction, or nothing is.
+    Assets {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// Check every row and say what importing would do, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// The CSV or XLSX file ("-" for standard input).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the asset register with the columns an import reads back.
+    Assets {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Where to write the file (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,7 +347,126 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(command) => audit(config, command).await,
+        Command::Import(ImportCommand::Assets { org, dry_run, file }) => {
+            import_assets(open(&config).await?, &org, &file, dry_run).await
+        }
+        Command::Export(ExportCommand::Assets {
+            org,
+            format,
+            output,
+        }) => export_assets(open(&config).await?, &org, &format, output.as_deref()).await,
     }
+}
+
+async fn import_assets(
+    app: Administration,
+    org: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    use custos_app::assets::{ImportMode, MAX_IMPORT_BYTES};
+    let ctx = app.command_line_context(org).await.map_err(explain)?;
+    let bytes = if file.as_os_str() == "-" {
+        custos_formats::table::read_to_limit(std::io::stdin().lock(), MAX_IMPORT_BYTES)
+    } else {
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        custos_formats::table::read_to_limit(opened, MAX_IMPORT_BYTES)
+    }
+    .with_context(|| format!("cannot read {}", file.display()))?;
+    let mode = if dry_run {
+        ImportMode::Preview
+    } else {
+        ImportMode::Apply
+    };
+    let report = app
+        .import_assets(&ctx, &bytes, mode, now())
+        .await
+        .map_err(explain)?;
+    if !report.errors.is_empty() {
+        for error in &report.errors {
+            eprintln!("{error}");
+        }
+        eprintln!(
+            "{} problem(s) in {}; nothing was imported.",
+            report.errors.len(),
+            file.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let counts = format!(
+        "{} created, {} updated, {} unchanged; {} support link(s) added, {} removed",
+        report.created, report.updated, report.unchanged, report.links_added, report.links_removed
+    );
+    if dry_run {
+        println!(
+            "Dry run, nothing written. Importing {} would give: {counts}.",
+            file.display()
+        );
+    } else {
+        println!("Imported {}: {counts}.", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export_assets(
+    app: Administration,
+    org: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use custos_app::Export;
+    use custos_app::assets::RegisterFormat;
+    use custos_app::domain::assets::AssetFilterParams;
+    use custos_app::domain::assets::import::REGISTER_COLUMNS;
+    use custos_app::domain::list::ListParams;
+    use std::io::Write;
+    let Some(format) = RegisterFormat::parse(format) else {
+        bail!("--format must be csv or xlsx");
+    };
+    let ctx = app.command_line_context(org).await.map_err(explain)?;
+    let request = AssetFilterParams::default()
+        .request(&ListParams::default())
+        .map_err(|e| explain(e.into()))?;
+    let mut out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut written = 0usize;
+    match format {
+        RegisterFormat::Csv => {
+            let mut export = app.export_asset_register(&ctx, request).map_err(explain)?;
+            out.write_all(&custos_formats::csv::header_line(&REGISTER_COLUMNS)?)?;
+            loop {
+                let rows = export.next_page().await.map_err(explain)?;
+                if rows.is_empty() {
+                    break;
+                }
+                written += rows.len();
+                out.write_all(&custos_formats::csv::rows_lines(rows)?)?;
+            }
+        }
+        RegisterFormat::Xlsx => {
+            let bytes = app
+                .asset_register_xlsx(&ctx, request)
+                .await
+                .map_err(explain)?;
+            out.write_all(&bytes)?;
+        }
+    }
+    out.flush()?;
+    if let Some(path) = output {
+        let rows = if matches!(format, RegisterFormat::Csv) {
+            format!("{written} asset(s) ")
+        } else {
+            String::new()
+        };
+        eprintln!("Exported {rows}to {}.", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -44,7 +44,7 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{admin, assets, context, governance, invitations, platform};
+    use pages::{admin, asset_import, assets, context, governance, invitations, platform};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -73,6 +73,16 @@ fn pages() -> Pages {
         .get("/orgs/{org}/assets", get(assets::list))
         .post("/orgs/{org}/assets", post(assets::create))
         .get("/orgs/{org}/assets/new", get(assets::new_form))
+        .get("/orgs/{org}/assets/import", get(asset_import::import_form))
+        .post("/orgs/{org}/assets/import", post(asset_import::preview))
+        .post(
+            "/orgs/{org}/assets/import/confirm",
+            post(asset_import::confirm),
+        )
+        .get(
+            "/orgs/{org}/assets/import/template",
+            get(asset_import::template),
+        )
         .get("/orgs/{org}/assets/{id}", get(assets::show))
         .post("/orgs/{org}/assets/{id}", post(assets::update))
         .get("/orgs/{org}/assets/{id}/edit", get(assets::edit_form))

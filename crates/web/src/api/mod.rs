@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are registered with utoipa-axum's `routes!`, so
 //! the route table and the OpenAPI document cannot drift apart.
 
+pub mod asset_import;
 pub mod assets;
 pub mod context;
 pub mod governance;
@@ -86,6 +87,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(context::submit_objective))
         .routes(routes!(assets::list_assets, assets::create_asset))
+        .routes(routes!(asset_import::import_assets))
+        .routes(routes!(asset_import::export_assets))
         .routes(routes!(
             assets::get_asset,
             assets::update_asset,

@@ -21,7 +21,7 @@ use super::{
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
-use crate::list::{ListState, SortHeader, csv_export};
+use crate::list::{ListState, SortHeader};
 
 /// The assets area in the shared page components.
 pub const AREA: Area = Area {
@@ -95,9 +95,10 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let ctx = &page.ctx;
     let request = filters.request(&params)?;
-    if query.format == "csv" {
-        let export = state.app.export_assets(ctx, request)?;
-        return Ok(csv_export("assets.csv", &Asset::CSV_HEADER, export, Asset::csv_row).await?);
+    if let Some(file) =
+        super::asset_import::list_download(&state, ctx, &query.format, &request).await?
+    {
+        return Ok(file);
     }
     let layout = Layout::new(&state, &page, "Assets", "assets")
         .await?
