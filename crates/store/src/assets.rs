@@ -390,9 +390,9 @@ pub async fn find_by_number(
     .await
 }
 
-/// Values bound per statement when looking up many assets at once: well within both
-/// backends' limits on parameters.
-const LOOKUP_CHUNK: usize = 500;
+/// Values bound per statement when looking up many assets at once, beside the
+/// organisation: the store binds at most 40 parameters per statement.
+const LOOKUP_CHUNK: usize = 39;
 
 /// `$first, $first+1, ...`: one placeholder per value.
 fn placeholders(first: usize, count: usize) -> String {

@@ -3,6 +3,7 @@
 
 mod api_docs;
 mod approvals;
+mod asset_import;
 mod asset_links;
 mod assets;
 mod audit;

@@ -7,7 +7,7 @@ use custos_app::domain::platform::{Permission, Role, TokenScope};
 use reqwest::{Method, StatusCode};
 
 use crate::on_both_backends;
-use crate::registers::{Operation, REGISTERS, kind_of_id, operation_body, register_of};
+use crate::registers::{Operation, REGISTERS, kind_of_id, operation_body, register_of, with_body};
 use crate::support::TestApp;
 
 /// The platform's organisation-scoped API operations with the permission each needs and the
@@ -191,7 +191,7 @@ on_both_backends! {
                     request = request.query(&[("version", version)]);
                 }
                 if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email) {
-                    request = request.json(&body);
+                    request = with_body(request, &body);
                 }
                 let status = request.send().await.expect("request").status();
                 if role.allows(permission) {
@@ -252,6 +252,7 @@ on_both_backends! {
                 ("/orgs/acme/approvals", Permission::ViewApprovals),
                 ("/orgs/acme/tokens", Permission::ManageOwnTokens),
                 ("/orgs/acme/members", Permission::ViewMembers),
+                ("/orgs/acme/assets/import", Permission::ManageAssets),
             ].map(|(path, permission)| (path.to_owned(), permission)));
             for (path, permission) in pages {
                 let status = browser.get(&path).await.status();

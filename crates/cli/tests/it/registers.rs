@@ -34,6 +34,9 @@ pub struct RegisterFixture {
     pub form: fn(&str) -> Vec<(&'static str, String)>,
     /// Records go to senior management through `POST .../{id}/submit`.
     pub approvable: bool,
+    /// The register is imported from a spreadsheet (`POST .../import`, the file as the body)
+    /// and exported to one (`GET .../export`).
+    pub spreadsheets: bool,
 }
 
 pub const REGISTERS: &[RegisterFixture] = &[
@@ -46,6 +49,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         create_as: post_api_body,
         form: objective_form,
         approvable: true,
+        spreadsheets: false,
     },
     RegisterFixture {
         segment: "assets",
@@ -56,6 +60,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         create_as: post_api_body,
         form: asset_form,
         approvable: false,
+        spreadsheets: true,
     },
 ];
 
@@ -160,6 +165,15 @@ impl RegisterFixture {
             operation("GET", &one, self.view, 200),
             operation("PUT", &one, self.manage, 200),
         ];
+        if self.spreadsheets {
+            operations.push(operation("GET", &format!("{list}/export"), self.view, 200));
+            operations.push(operation(
+                "POST",
+                &format!("{list}/import"),
+                self.manage,
+                200,
+            ));
+        }
         if self.approvable {
             let submit = format!("{one}/submit");
             operations.push(operation(
@@ -198,6 +212,10 @@ pub fn operation_body(
     Some(match (method, last, register) {
         ("POST", "decision", _) => json!({ "decision": "approve" }),
         ("POST", "submit", Some(_)) => json!({ "version": version }),
+        // A spreadsheet, sent as text (see `with_body`): one new record titled `title`.
+        ("POST", "import", Some(register)) if register.spreadsheets => {
+            Value::String(format!("name,type\n\"{title}\",information\n"))
+        }
         ("POST", _, Some(register)) if last == register.segment => (register.api_body)(title),
         ("PUT", "{id}", Some(register)) => {
             let mut body = (register.api_body)(title);
@@ -210,6 +228,17 @@ pub fn operation_body(
             panic!("no request body is known for {method} {template}: declare it in operation_body")
         }
     })
+}
+
+/// `request` with the body [`operation_body`] gave: JSON, or a spreadsheet file given as a
+/// JSON string, sent as CSV.
+pub fn with_body(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
+    match body {
+        Value::String(file) => request
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .body(file.clone()),
+        json => request.json(json),
+    }
 }
 
 /// The register a route belongs to, if any.

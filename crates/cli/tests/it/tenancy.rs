@@ -13,7 +13,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::registers::{REGISTERS, RegisterFixture, kind_of_id, operation_body, register_of};
+use crate::registers::{
+    REGISTERS, RegisterFixture, kind_of_id, operation_body, register_of, with_body,
+};
 use crate::support::{Client, TestApp};
 
 /// Routes outside any organisation: they act on the caller alone or on nothing.
@@ -179,7 +181,7 @@ async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> 
     let request = if path.starts_with("/api/") {
         let email = "someone@globex.example";
         match operation_body(method.as_str(), template, title, 1, email) {
-            Some(body) => request.json(&body),
+            Some(body) => with_body(request, &body),
             None => request,
         }
     } else {
@@ -347,6 +349,9 @@ on_both_backends! {
             let (api, page) = (register.api_path("globex"), register.page_path("globex"));
             paths.extend([api.clone(), format!("{api}?q=acme"), page.clone()]);
             paths.push(format!("{page}?format=csv"));
+            if register.spreadsheets {
+                paths.push(format!("{api}/export"));
+            }
         }
         paths.extend([
             "/api/v1/orgs/globex/approvals",

@@ -18,6 +18,11 @@ use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
 
+/// A spreadsheet file as a request or response body.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct SpreadsheetFile(#[expect(dead_code, reason = "only its schema is used")] Vec<u8>);
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
@@ -44,9 +49,8 @@ pub struct ImportReportView {
 pub struct ImportedRowView {
     /// The row number a spreadsheet shows (the header is row 1).
     pub row: usize,
-    /// create, update or unchanged.
-    pub action: &'static str,
-    /// The asset's reference; absent on a dry run for assets it would create.
+    pub action: ImportAction,
+    /// The asset's reference; null on a dry run for assets it would create.
     pub reference: Option<String>,
     pub name: String,
     /// Assets the row's asset comes to support.
@@ -55,11 +59,24 @@ pub struct ImportedRowView {
     pub supports_removed: Vec<String>,
 }
 
+/// What importing a row does to its asset.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Create,
+    Update,
+    Unchanged,
+}
+
 impl From<ImportedRow> for ImportedRowView {
     fn from(row: ImportedRow) -> Self {
         Self {
             row: row.row,
-            action: row.action,
+            action: match row.action {
+                "create" => ImportAction::Create,
+                "update" => ImportAction::Update,
+                _ => ImportAction::Unchanged,
+            },
             reference: row.reference,
             name: row.name,
             supports_added: row.supports_added,
@@ -143,7 +160,7 @@ fn answer(report: ImportReport) -> Response {
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/assets/import", tag = "assets",
     params(("org" = String, Path, description = "Organisation slug"), ImportQuery),
     request_body(description = "The file: CSV (UTF-8) or XLSX, with the columns of the asset export",
-        content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        content((SpreadsheetFile = "text/csv"), (SpreadsheetFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses((status = 200, body = ImportReportView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem, description = "The file is larger than the body limit (2 MB)"),
         (status = 422, body = ImportProblem, description = "Rows or cells refused, each with its row and column; nothing was written")))]
@@ -168,20 +185,32 @@ pub struct ExportQuery {
     /// csv (the default) or xlsx.
     #[serde(default)]
     pub format: String,
+    /// Text searched in the reference, name, external id and tags.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    #[param(value_type = Option<custos_app::domain::list::SortDirection>)]
+    pub dir: String,
 }
 
 /// The assets the filters select as a CSV or XLSX file with the columns an import reads,
 /// including `supports`.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/export", tag = "assets",
-    params(("org" = String, Path, description = "Organisation slug"), ExportQuery, ListParams, AssetFilterParams),
-    responses((status = 200, description = "The file", content_type = "text/csv"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("org" = String, Path, description = "Organisation slug"), ExportQuery, AssetFilterParams),
+    responses((status = 200, description = "The file, every row the filters select",
+            content((SpreadsheetFile = "text/csv"), (SpreadsheetFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_assets(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<ExportQuery>,
-    ApiQuery(list): ApiQuery<ListParams>,
     ApiQuery(filters): ApiQuery<AssetFilterParams>,
 ) -> Result<Response, ApiError> {
+    let list = ListParams {
+        q: query.q.clone(),
+        dir: query.dir.clone(),
+        ..ListParams::default()
+    };
     let format = match query.format.as_str() {
         "" => RegisterFormat::Csv,
         raw => RegisterFormat::parse(raw).ok_or_else(|| {
