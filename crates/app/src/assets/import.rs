@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use custos_domain::assets::classification::ClassificationScheme;
 use custos_domain::assets::impact::ImpactScale;
 use custos_domain::assets::import::{
-    COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS,
+    COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS, PlannedLink,
     READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_row,
     known_columns, named_assets, plan_import, register_row, support_name,
 };
@@ -471,6 +471,20 @@ fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool
         links_removed: plan.links_removed.len(),
         ..ImportReport::default()
     };
+    let by_supporter = |links: &[PlannedLink]| {
+        let mut grouped: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for link in links {
+            grouped
+                .entry(link.supporter)
+                .or_default()
+                .push(link.dependant);
+        }
+        grouped
+    };
+    let (mut added, mut removed) = (
+        by_supporter(&plan.links_added),
+        by_supporter(&plan.links_removed),
+    );
     for planned in &plan.rows {
         let (action, number) = match planned.action {
             RowAction::Create => {
@@ -486,11 +500,12 @@ fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool
                 ("unchanged", Some(number))
             }
         };
-        let links = |links: &[custos_domain::assets::import::PlannedLink]| {
-            links
-                .iter()
-                .filter(|l| l.supporter == planned.id)
-                .map(|l| name_of(l.dependant))
+        let names = |by_supporter: &mut HashMap<Uuid, Vec<Uuid>>| {
+            by_supporter
+                .remove(&planned.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(name_of)
                 .collect()
         };
         report.rows.push(ImportedRow {
@@ -498,8 +513,8 @@ fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool
             action,
             reference: number.map(|n| AssetReference(n).to_string()),
             name: planned.draft.name.clone(),
-            supports_added: links(&plan.links_added),
-            supports_removed: links(&plan.links_removed),
+            supports_added: names(&mut added),
+            supports_removed: names(&mut removed),
         });
     }
     debug_assert_eq!(report.rows.len(), sheet.rows.len());

@@ -15,7 +15,7 @@
 //! empty cell clears it. The `supports` column, when present, lists everything the row's
 //! asset supports: links it does not list are removed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use serde::Serialize;
@@ -491,6 +491,7 @@ pub fn plan_import(
     // Second pass: the fields, checked by the same rule as the form, and the links.
     let supports_present = sheet.column(SUPPORTS_COLUMN).is_some();
     let mut wanted_links: Vec<PlannedLink> = Vec::new();
+    let mut wanted_pairs: HashSet<(Uuid, Uuid)> = HashSet::new();
     for (row, target) in sheet.rows.iter().zip(&targets) {
         // A row already refused is still checked, so every problem shows at once.
         let draft = row_draft(
@@ -517,10 +518,7 @@ pub fn plan_import(
                     });
                 match dependant {
                     Some(dependant) => {
-                        if !wanted_links
-                            .iter()
-                            .any(|l| l.supporter == id && l.dependant == dependant)
-                        {
+                        if wanted_pairs.insert((id, dependant)) {
                             wanted_links.push(PlannedLink {
                                 row: row.number,
                                 supporter: id,
@@ -557,7 +555,14 @@ pub fn plan_import(
     }
 
     if supports_present {
-        plan_links(sheet, inventory, &row_ids, wanted_links, &mut plan);
+        plan_links(
+            sheet,
+            inventory,
+            &row_ids,
+            wanted_links,
+            &wanted_pairs,
+            &mut plan,
+        );
     }
     if !plan.errors.is_empty() {
         plan.rows.clear();
@@ -585,17 +590,16 @@ fn plan_links(
     inventory: &Inventory<'_>,
     row_ids: &HashMap<usize, Uuid>,
     wanted: Vec<PlannedLink>,
+    wanted_pairs: &HashSet<(Uuid, Uuid)>,
     plan: &mut ImportPlan,
 ) {
     let supporters: HashMap<Uuid, usize> = row_ids.iter().map(|(row, id)| (*id, *row)).collect();
     let mut kept: Vec<SupportLink> = Vec::with_capacity(inventory.links.len());
+    let mut stored: HashSet<(Uuid, Uuid)> = HashSet::with_capacity(inventory.links.len());
     for link in inventory.links {
+        stored.insert((link.supporter, link.dependant));
         match supporters.get(&link.supporter) {
-            Some(row)
-                if !wanted
-                    .iter()
-                    .any(|w| w.supporter == link.supporter && w.dependant == link.dependant) =>
-            {
+            Some(row) if !wanted_pairs.contains(&(link.supporter, link.dependant)) => {
                 plan.links_removed.push(PlannedLink {
                     row: *row,
                     supporter: link.supporter,
@@ -607,12 +611,7 @@ fn plan_links(
     }
     let added: Vec<PlannedLink> = wanted
         .into_iter()
-        .filter(|w| {
-            !inventory
-                .links
-                .iter()
-                .any(|l| l.supporter == w.supporter && l.dependant == w.dependant)
-        })
+        .filter(|w| !stored.contains(&(w.supporter, w.dependant)))
         .collect();
     let mut graph = kept;
     graph.extend(added.iter().map(|l| SupportLink {
