@@ -69,13 +69,32 @@ impl ImportReport {
     }
 }
 
+/// What importing a row does to its asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Create,
+    Update,
+    Unchanged,
+}
+
+impl ImportAction {
+    /// What the preview says: "Create", "Update", "Unchanged".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Create => "Create",
+            Self::Update => "Update",
+            Self::Unchanged => "Unchanged",
+        }
+    }
+}
+
 /// One row of a file and what importing it does.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportedRow {
     /// As the spreadsheet numbers it.
     pub row: usize,
-    /// `create`, `update` or `unchanged`.
-    pub action: &'static str,
+    pub action: ImportAction,
     /// The asset's reference; a preview has none yet for assets it would create.
     pub reference: Option<String>,
     pub name: String,
@@ -457,11 +476,15 @@ fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool
     if !plan.errors.is_empty() {
         return ImportReport::refused(plan.errors.clone());
     }
-    let rows_by_id: HashMap<Uuid, usize> = plan.rows.iter().map(|r| (r.id, r.row)).collect();
+    let rows_by_id: HashMap<Uuid, (usize, &str)> = plan
+        .rows
+        .iter()
+        .map(|r| (r.id, (r.row, r.draft.name.as_str())))
+        .collect();
     let name_of = |id: Uuid| match known.assets.get(&id) {
         Some(asset) => format!("{} {}", asset.reference(), asset.name),
         None => match rows_by_id.get(&id) {
-            Some(row) => format!("the asset of row {row}"),
+            Some((row, name)) => format!("{name} (row {row})"),
             None => id.to_string(),
         },
     };
@@ -489,15 +512,18 @@ fn describe(sheet: &ImportSheet, plan: &ImportPlan, known: &Known, applied: bool
         let (action, number) = match planned.action {
             RowAction::Create => {
                 report.created += 1;
-                ("create", known.assets.get(&planned.id).map(|a| a.number))
+                (
+                    ImportAction::Create,
+                    known.assets.get(&planned.id).map(|a| a.number),
+                )
             }
             RowAction::Update { number, .. } => {
                 report.updated += 1;
-                ("update", Some(number))
+                (ImportAction::Update, Some(number))
             }
             RowAction::Unchanged { number } => {
                 report.unchanged += 1;
-                ("unchanged", Some(number))
+                (ImportAction::Unchanged, Some(number))
             }
         };
         let names = |by_supporter: &mut HashMap<Uuid, Vec<Uuid>>| {

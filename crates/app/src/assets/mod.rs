@@ -6,6 +6,7 @@ mod inventory;
 mod valuation;
 
 pub use import::{
-    AssetRegisterExport, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES, RegisterFormat,
+    AssetRegisterExport, ImportAction, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES,
+    RegisterFormat,
 };
 pub use valuation::AssetValuation;

@@ -73,9 +73,9 @@ impl From<ImportedRow> for ImportedRowView {
         Self {
             row: row.row,
             action: match row.action {
-                "create" => ImportAction::Create,
-                "update" => ImportAction::Update,
-                _ => ImportAction::Unchanged,
+                custos_app::assets::ImportAction::Create => ImportAction::Create,
+                custos_app::assets::ImportAction::Update => ImportAction::Update,
+                custos_app::assets::ImportAction::Unchanged => ImportAction::Unchanged,
             },
             reference: row.reference,
             name: row.name,
