@@ -7,7 +7,7 @@ use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, Param, RowReader};
+use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader};
 use crate::sql::{self, Statement};
 use crate::{StoreResult, params};
 
@@ -21,9 +21,6 @@ macro_rules! select {
          FROM assets a LEFT JOIN users o ON o.id = a.owner_id LEFT JOIN users c ON c.id = a.custodian_id"
     };
 }
-
-/// Tags are stored joined by a line feed, which the text rule keeps out of every tag.
-const TAG_SEPARATOR: char = '\n';
 
 impl FromRow for Asset {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
@@ -45,7 +42,7 @@ impl FromRow for Asset {
             status: row.parsed(AssetStatus::parse)?,
             tags: row
                 .get::<String>()?
-                .split(TAG_SEPARATOR)
+                .split(LIST_SEPARATOR)
                 .filter(|tag| !tag.is_empty())
                 .map(str::to_owned)
                 .collect(),
@@ -71,8 +68,9 @@ fn search_text(draft: &AssetDraft, number: i64) -> String {
     .to_lowercase()
 }
 
-/// `keys` ($1 to $3) followed by the written fields, numbered $4 to $21 in the order `insert`
-/// and `update` name them.
+/// `keys` ($1 to $3), the derived columns ($4 to $6: sort key, search text, time of the
+/// write), then the draft's fields from $7 in declaration order (`AssetInput::FIELDS`), as
+/// `insert` and `update` name them.
 fn with_fields<'a>(
     keys: [Param<'a>; 3],
     draft: &'a AssetDraft,
@@ -81,25 +79,11 @@ fn with_fields<'a>(
 ) -> Vec<Param<'a>> {
     let mut params = keys.to_vec();
     params.extend([
-        Param::from(draft.name.as_str()),
         sort_key(&draft.name).into(),
         search_text(draft, number).into(),
-        draft.description.as_str().into(),
-        draft.asset_type.as_str().into(),
-        draft.owner_id.into(),
-        draft.custodian_id.into(),
-        draft.location.as_str().into(),
-        draft.classification.into(),
-        draft.confidentiality.into(),
-        draft.integrity.into(),
-        draft.availability.into(),
-        draft.status.as_str().into(),
-        draft.tags.join(&TAG_SEPARATOR.to_string()).into(),
-        draft.external_id.as_deref().into(),
-        draft.last_reviewed_on.into(),
-        draft.next_review_on.into(),
         now.into(),
     ]);
+    params.extend(draft.stored_values().into_iter().map(Param::from));
     params
 }
 
@@ -112,13 +96,18 @@ pub async fn insert(
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO assets (id, org_id, number, name, name_key, search_text, description, asset_type,
-                             owner_id, custodian_id, location, classification, confidentiality,
-                             integrity, availability, status, tags, external_id, last_reviewed_on,
-                             next_review_on, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, 1, $21, $21)",
-        &with_fields([id.into(), org_id.into(), number.into()], draft, number, now),
+        "INSERT INTO assets (id, org_id, number, name_key, search_text, created_at, updated_at,
+                             version, name, description, asset_type, owner_id, custodian_id,
+                             location, classification, confidentiality, integrity, availability,
+                             status, tags, external_id, last_reviewed_on, next_review_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21)",
+        &with_fields(
+            [id.into(), org_id.into(), number.into()],
+            draft,
+            number,
+            now,
+        ),
     )
     .await?;
     Ok(())
@@ -150,12 +139,11 @@ pub async fn update(
     );
     let changed = conn
         .execute(
-            "UPDATE assets SET name = $4, name_key = $5, search_text = $6, description = $7,
-                    asset_type = $8, owner_id = $9, custodian_id = $10, location = $11,
-                    classification = $12, confidentiality = $13, integrity = $14,
-                    availability = $15, status = $16, tags = $17, external_id = $18,
-                    last_reviewed_on = $19, next_review_on = $20, version = version + 1,
-                    updated_at = $21
+            "UPDATE assets SET name_key = $4, search_text = $5, updated_at = $6,
+                    version = version + 1, name = $7, description = $8, asset_type = $9,
+                    owner_id = $10, custodian_id = $11, location = $12, classification = $13,
+                    confidentiality = $14, integrity = $15, availability = $16, status = $17,
+                    tags = $18, external_id = $19, last_reviewed_on = $20, next_review_on = $21
              WHERE org_id = $1 AND id = $2 AND version = $3",
             &params,
         )

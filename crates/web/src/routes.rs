@@ -44,7 +44,9 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{admin, assets, context, governance, invitations, platform};
+    use pages::assets::AssetPages;
+    use pages::context::ObjectivePages;
+    use pages::{admin, assets, context, governance, invitations, platform, register};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -63,20 +65,50 @@ fn pages() -> Pages {
         .get("/orgs/{org}", get(platform::home))
         .get("/orgs/{org}/", get(platform::home))
         .get("/orgs/{org}/objectives", get(context::list))
-        .post("/orgs/{org}/objectives", post(context::create))
-        .get("/orgs/{org}/objectives/new", get(context::new_form))
-        .get("/orgs/{org}/objectives/{id}", get(context::show))
-        .post("/orgs/{org}/objectives/{id}", post(context::update))
-        .get("/orgs/{org}/objectives/{id}/edit", get(context::edit_form))
-        .post("/orgs/{org}/objectives/{id}/delete", post(context::delete))
+        .post(
+            "/orgs/{org}/objectives",
+            post(register::create::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/new",
+            get(register::new_form::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/{id}",
+            get(register::show::<ObjectivePages>),
+        )
+        .post(
+            "/orgs/{org}/objectives/{id}",
+            post(register::update::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/{id}/edit",
+            get(register::edit_form::<ObjectivePages>),
+        )
+        .post(
+            "/orgs/{org}/objectives/{id}/delete",
+            post(register::delete::<ObjectivePages>),
+        )
         .post("/orgs/{org}/objectives/{id}/submit", post(context::submit))
         .get("/orgs/{org}/assets", get(assets::list))
-        .post("/orgs/{org}/assets", post(assets::create))
-        .get("/orgs/{org}/assets/new", get(assets::new_form))
-        .get("/orgs/{org}/assets/{id}", get(assets::show))
-        .post("/orgs/{org}/assets/{id}", post(assets::update))
-        .get("/orgs/{org}/assets/{id}/edit", get(assets::edit_form))
-        .post("/orgs/{org}/assets/{id}/delete", post(assets::delete))
+        .post("/orgs/{org}/assets", post(register::create::<AssetPages>))
+        .get(
+            "/orgs/{org}/assets/new",
+            get(register::new_form::<AssetPages>),
+        )
+        .get("/orgs/{org}/assets/{id}", get(register::show::<AssetPages>))
+        .post(
+            "/orgs/{org}/assets/{id}",
+            post(register::update::<AssetPages>),
+        )
+        .get(
+            "/orgs/{org}/assets/{id}/edit",
+            get(register::edit_form::<AssetPages>),
+        )
+        .post(
+            "/orgs/{org}/assets/{id}/delete",
+            post(register::delete::<AssetPages>),
+        )
         .get("/orgs/{org}/approvals", get(governance::list))
         .get("/orgs/{org}/approvals/{id}", get(governance::show))
         .post(

@@ -99,7 +99,7 @@ impl App {
             now,
             async |tx: &mut Tx, before: &Asset| {
                 check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
-                if !before.differs_from(&draft) {
+                if !draft.differs_from(before) {
                     return Ok(Written::Unchanged);
                 }
                 let saved = store::update(
