@@ -109,6 +109,11 @@ fn pages() -> Pages {
             "/orgs/{org}/assets/{id}/delete",
             post(register::delete::<AssetPages>),
         )
+        .post("/orgs/{org}/assets/{id}/links", post(assets::add_link))
+        .post(
+            "/orgs/{org}/assets/{id}/links/remove",
+            post(assets::remove_link),
+        )
         .get("/orgs/{org}/approvals", get(governance::list))
         .get("/orgs/{org}/approvals/{id}", get(governance::show))
         .post(

@@ -89,10 +89,57 @@ impl App {
         dependant: &str,
         now: OffsetDateTime,
     ) -> AppResult<()> {
+        self.link_assets(ctx, supporting, dependant, LinkEnd::Dependant, now)
+            .await?
+            .then_some(())
+            .ok_or_else(|| AppError::Conflict("These assets are linked already.".into()))
+    }
+
+    /// Makes sure asset `supporting` supports asset `dependant` (both by id): the API's
+    /// idempotent form of [`App::add_asset_link`], where a link already there is success.
+    pub async fn put_asset_link(
+        &self,
+        ctx: &OrgContext,
+        supporting: Uuid,
+        dependant: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let dependant = dependant.to_string();
+        self.link_assets(ctx, supporting, &dependant, LinkEnd::Dependant, now)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records that asset `dependant` depends on asset `supporting` (given by id or by its
+    /// reference): the same link as [`App::add_asset_link`], named from the other end.
+    pub async fn add_asset_dependency(
+        &self,
+        ctx: &OrgContext,
+        dependant: Uuid,
+        supporting: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        self.link_assets(ctx, dependant, supporting, LinkEnd::Supporter, now)
+            .await?
+            .then_some(())
+            .ok_or_else(|| AppError::Conflict("These assets are linked already.".into()))
+    }
+
+    /// Links asset `this` with the asset `other` names, `other` being the link's `end`;
+    /// false when they were linked that way already (nothing is written then).
+    async fn link_assets(
+        &self,
+        ctx: &OrgContext,
+        this: Uuid,
+        other: &str,
+        end: LinkEnd,
+        now: OffsetDateTime,
+    ) -> AppResult<bool> {
         ctx.require(Permission::ManageAssets)?;
         let mut tx = self.store.begin().await?;
-        let supporter = find_asset(&mut tx, ctx, supporting).await?;
-        let dependant = match parse_asset(dependant) {
+        let this = find_asset(&mut tx, ctx, this).await?;
+        let field = end.field();
+        let other = match parse_asset(other) {
             Some(AssetName::Id(id)) => store::find(&mut tx, ctx.org_id(), id).await?,
             Some(AssetName::Number(number)) => {
                 store::find_by_number(&mut tx, ctx.org_id(), number).await?
@@ -101,10 +148,14 @@ impl App {
         }
         .ok_or_else(|| {
             ValidationErrors::single(
-                "dependant",
+                field,
                 "No asset has this reference; write it as shown in the inventory, e.g. AST-0007.",
             )
         })?;
+        let (supporter, dependant) = match end {
+            LinkEnd::Dependant => (this, other),
+            LinkEnd::Supporter => (other, this),
+        };
         let links = support_links(&mut tx, ctx.org_id()).await?;
         if let Err(cycle) = check_new_link(&links, supporter.id, dependant.id) {
             let mut named = Vec::with_capacity(cycle.path.len());
@@ -119,19 +170,16 @@ impl App {
                     .map(|(_, name)| name.clone())
                     .unwrap_or_else(|| id.to_string())
             });
-            return Err(ValidationErrors::single("dependant", explanation).into());
+            return Err(ValidationErrors::single(field, explanation).into());
         }
         if !store::insert_link(&mut tx, ctx.org_id(), supporter.id, dependant.id, now).await? {
-            return Err(AppError::Conflict(format!(
-                "{} already supports {}.",
-                supporter.reference(),
-                dependant.reference()
-            )));
+            return Ok(false);
         }
         let snapshot = LinkSnapshot::of(&supporter, &dependant);
         let change = Change::created(RecordType::AssetLink, snapshot.record_id(), &snapshot)?;
         record_change(&mut tx, ctx, change, now).await?;
-        self.commit(ctx, tx).await
+        self.commit(ctx, tx).await?;
+        Ok(true)
     }
 
     /// Removes the link "`supporting` supports `dependant`".
@@ -206,6 +254,23 @@ impl App {
             effective,
             sources,
         })
+    }
+}
+
+/// Which end of a support link the asset named by text is.
+#[derive(Clone, Copy)]
+enum LinkEnd {
+    Supporter,
+    Dependant,
+}
+
+impl LinkEnd {
+    /// The field a message about the named asset belongs to.
+    fn field(self) -> &'static str {
+        match self {
+            Self::Supporter => "supporting",
+            Self::Dependant => "dependant",
+        }
     }
 }
 

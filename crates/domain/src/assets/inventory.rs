@@ -171,6 +171,12 @@ pub struct LinkedAsset {
     pub name: String,
 }
 
+impl LinkedAsset {
+    pub fn reference(&self) -> String {
+        AssetReference(self.number).to_string()
+    }
+}
+
 crate::text_enum! {
     /// Columns an asset list may be sorted by.
     pub enum AssetSort {

@@ -8,6 +8,7 @@ pub mod classification;
 pub mod figures;
 pub mod impact;
 pub mod inventory;
+pub mod review;
 pub mod valuation;
 
 pub use inventory::*;

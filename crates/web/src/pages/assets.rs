@@ -1,22 +1,29 @@
 //! Asset pages: the inventory, and the form and the record through the shared register pages.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use custos_app::assets::AssetValuation;
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::assets::classification::{ClassificationLevel, ClassificationScheme};
+use custos_app::domain::assets::impact::ImpactScale;
+use custos_app::domain::assets::review::ReviewState;
 use custos_app::domain::assets::{
     Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, CLASSIFICATION_MAX,
-    IMPACT_MAX,
+    IMPACT_MAX, LinkedAsset,
 };
+use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::fields::FieldRule;
 use custos_app::domain::list::ListParams;
-use custos_app::domain::platform::Permission;
-use custos_app::{AppResult, Member, OrgContext};
+use custos_app::domain::platform::{AuditEvent, Permission};
+use custos_app::{AppError, AppResult, Member, OrgContext, now};
+use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::register::{FormState, Notices, RegisterPages};
-use super::{Area, Layout, NavEntry, PageQuery, options};
+use super::register::{FormState, Notices, RegisterPages, record_href, record_page_with_error};
+use super::{Area, Layout, NavEntry, PageQuery, options, parse_id, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -36,6 +43,12 @@ pub const AREA: Area = Area {
         ("asset-created", "success", "Asset added to the inventory."),
         ("asset-saved", "success", "Changes saved."),
         ("asset-deleted", "success", "Asset deleted."),
+        (
+            "asset-linked",
+            "success",
+            "Link added; the effective values follow it.",
+        ),
+        ("asset-unlinked", "success", "Link removed."),
     ],
     field_labels: AssetInput::FIELDS,
 };
@@ -175,14 +188,165 @@ fn level_options(highest: i64) -> Vec<(String, String)> {
 struct ShowPage {
     layout: Layout,
     asset: Asset,
+    /// Its level in the classification scheme, with the handling rules.
+    level: Option<ClassificationLevel>,
+    /// Whether the scheme shown is the organisation's approved one (not the built-in default).
+    scheme_approved: bool,
+    values: Vec<ValueRow>,
+    /// The highest of the effective C, I and A.
+    overall: String,
+    valuation: AssetValuation,
+    review: ReviewState,
+    history: Vec<HistoryRow>,
     can_manage: bool,
     can_view_audit: bool,
 }
 
-impl ShowPage {
-    fn levels(&self) -> String {
-        impact_levels(&self.asset)
+/// One of C, I and A on the asset's page: its own level, the level it takes from what
+/// depends on it, and the asset that level comes from when it is another.
+struct ValueRow {
+    dimension: &'static str,
+    own: String,
+    effective: String,
+    source: Option<LinkedAsset>,
+}
+
+/// "3 · High": an impact level and its label on the scale.
+fn impact_label(scale: &ImpactScale, value: Option<u8>) -> String {
+    match value {
+        None => String::new(),
+        Some(value) => match scale.level(value) {
+            Some(level) => format!("{value} · {}", level.label),
+            None => value.to_string(),
+        },
     }
+}
+
+fn value_rows(asset: &Asset, valuation: &AssetValuation, scale: &ImpactScale) -> Vec<ValueRow> {
+    let own = |value: Option<i64>| value.and_then(|v| u8::try_from(v).ok());
+    let effective = &valuation.effective;
+    [
+        (
+            "Confidentiality",
+            asset.confidentiality,
+            effective.confidentiality,
+        ),
+        ("Integrity", asset.integrity, effective.integrity),
+        ("Availability", asset.availability, effective.availability),
+    ]
+    .into_iter()
+    .map(|(dimension, own_value, effective)| ValueRow {
+        dimension,
+        own: impact_label(scale, own(own_value)),
+        effective: impact_label(scale, effective.map(|e| e.level)),
+        source: effective
+            .filter(|e| e.source != asset.id)
+            .and_then(|e| valuation.sources.iter().find(|s| s.id == e.source).cloned()),
+    })
+    .collect()
+}
+
+/// One change in the asset's history.
+struct HistoryRow {
+    event: AuditEvent,
+    changes: Vec<FieldChange>,
+}
+
+/// The link forms of the asset page: which end the named asset is, and the asset (by
+/// reference when adding, by id when removing).
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    asset: String,
+    #[serde(default)]
+    other: String,
+}
+
+/// "supports": the named asset depends on this one; "depends_on": it supports this one.
+fn this_supports(direction: &str) -> Result<bool, AppError> {
+    match direction {
+        "supports" => Ok(true),
+        "depends_on" => Ok(false),
+        _ => Err(ValidationErrors::single("direction", "Choose supports or depends on.").into()),
+    }
+}
+
+/// Adds a support link from the asset's page.
+pub async fn add_link(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let (ctx, now) = (&page.ctx, now());
+    // The asset is looked up before the form is read, so another organisation's id is
+    // not found whatever the form holds.
+    state.app.asset(ctx, id).await?;
+    let result = match this_supports(&form.direction) {
+        Ok(true) => state.app.add_asset_link(ctx, id, &form.asset, now).await,
+        Ok(false) => {
+            state
+                .app
+                .add_asset_dependency(ctx, id, &form.asset, now)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    after_link_change(&state, &page, id, result, "asset-linked").await
+}
+
+/// Removes a support link from the asset's page.
+pub async fn remove_link(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    state.app.asset(&page.ctx, id).await?;
+    let other = parse_id(&form.other)?;
+    let (supporting, dependant) = match this_supports(&form.direction)? {
+        true => (id, other),
+        false => (other, id),
+    };
+    let result = state
+        .app
+        .remove_asset_link(&page.ctx, supporting, dependant, now())
+        .await;
+    after_link_change(&state, &page, id, result, "asset-unlinked").await
+}
+
+/// Back to the asset's page: with `notice` when the change was made, with the reason when
+/// it was refused.
+async fn after_link_change(
+    state: &AppState,
+    page: &PageOrg,
+    id: Uuid,
+    result: AppResult<()>,
+    notice: &str,
+) -> Result<Response, PageError> {
+    let (status, message) = match result {
+        Ok(()) => {
+            return Ok(see_other(record_href::<AssetPages>(
+                state, page, id, notice,
+            )));
+        }
+        Err(AppError::Validation(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors
+                .fields
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        Err(error) => return Err(error.into()),
+    };
+    record_page_with_error::<AssetPages>(state, page, id, message, status).await
 }
 
 /// The asset register in the shared record pages.
@@ -283,16 +447,40 @@ impl RegisterPages for AssetPages {
     }
 
     async fn render_record(
-        _state: &AppState,
+        state: &AppState,
         page: &PageOrg,
         layout: Layout,
         asset: Asset,
     ) -> Result<Response, PageError> {
+        let ctx = &page.ctx;
+        let valuation = state.app.asset_valuation(ctx, asset.id).await?;
+        let history = state.app.asset_history(ctx, asset.id).await?.items;
+        // The organisation's own scale and approved scheme arrive with their storage; until
+        // then the built-in defaults, marked as such.
+        let scale = ImpactScale::default();
+        let scheme = ClassificationScheme::default_scheme();
+        let level = asset
+            .classification
+            .and_then(|rank| u8::try_from(rank).ok())
+            .and_then(|rank| scheme.level(rank).cloned());
         Ok(render(&ShowPage {
+            values: value_rows(&asset, &valuation, &scale),
+            overall: impact_label(&scale, valuation.overall),
+            review: ReviewState::of(asset.next_review_on, now().date()),
+            history: history
+                .into_iter()
+                .map(|event| HistoryRow {
+                    changes: json_changes(event.before.as_ref(), event.after.as_ref()),
+                    event,
+                })
+                .collect(),
+            level,
+            scheme_approved: false,
+            valuation,
             layout,
             asset,
-            can_manage: page.ctx.can(Permission::ManageAssets),
-            can_view_audit: page.ctx.can(Permission::ViewAuditLog),
+            can_manage: ctx.can(Permission::ManageAssets),
+            can_view_audit: ctx.can(Permission::ViewAuditLog),
         }))
     }
 }

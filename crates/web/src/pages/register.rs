@@ -314,13 +314,36 @@ async fn record_with_conflict<R: RegisterPages>(
     record: R::Record,
     message: String,
 ) -> Result<Response, PageError> {
+    record_with_error::<R>(state, page, record, message, StatusCode::CONFLICT).await
+}
+
+async fn record_with_error<R: RegisterPages>(
+    state: &AppState,
+    page: &PageOrg,
+    record: R::Record,
+    message: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let title = R::name(&record);
     let layout = Layout::new(state, page, title, R::SECTION)
         .await?
         .with_error(message);
     let mut response = R::render_record(state, page, layout, record).await?;
-    *response.status_mut() = StatusCode::CONFLICT;
+    *response.status_mut() = status;
     Ok(response)
+}
+
+/// Record `id`'s page with `message` as an error and `status`: where an action taken on
+/// the record's page (a link, a comment) was refused.
+pub async fn record_page_with_error<R: RegisterPages>(
+    state: &AppState,
+    page: &PageOrg,
+    id: Uuid,
+    message: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let record = R::find(state, &page.ctx, id).await?;
+    record_with_error::<R>(state, page, record, message, status).await
 }
 
 pub async fn delete<R: RegisterPages>(
