@@ -365,6 +365,131 @@ pub async fn own_values(
     .await
 }
 
+/// The part of the support graph that values the assets a change to asset `$2` reaches:
+/// `moved` is the asset and every asset that supports it, directly or through others (value
+/// flows from dependants to supporters); `valuing` adds every asset those depend on, directly
+/// or through others, whose own values their effective values are made of. Both walks follow
+/// the links' indexes (by supporter, and by dependant), so they cost the size of the part,
+/// not of the register.
+macro_rules! graph_around {
+    ($moved_from:literal) => {
+        concat!(
+            "WITH RECURSIVE moved(id) AS (
+                SELECT id FROM assets WHERE org_id = $1 AND id = $2",
+            $moved_from,
+            "), valuing(id) AS (
+                SELECT id FROM moved
+                UNION
+                SELECT l.dependant_id FROM asset_links l JOIN valuing v ON l.supporting_id = v.id
+                WHERE l.org_id = $1
+            ) "
+        )
+    };
+}
+
+/// `moved` is the asset alone: the part that values it.
+macro_rules! graph_above {
+    () => {
+        graph_around!("")
+    };
+}
+
+/// `moved` reaches down through its supporters: the part that values everything a change to
+/// it moves.
+macro_rules! graph_below_and_above {
+    () => {
+        graph_around!(
+            " UNION
+                SELECT l.supporting_id FROM asset_links l JOIN moved m ON l.dependant_id = m.id
+                WHERE l.org_id = $1"
+        )
+    };
+}
+
+/// A part of the support graph: each asset's own C, I and A (and whether a change to the
+/// asset it was read around moves its effective values), and the links between them.
+pub struct SubGraph {
+    pub assets: Vec<(Uuid, Option<i64>, Option<i64>, Option<i64>, bool)>,
+    pub links: Vec<(Uuid, Uuid)>,
+}
+
+/// The part of the graph that gives asset `id` its effective values: it and every asset that
+/// depends on it, directly or through others.
+pub async fn graph_valuing(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<SubGraph> {
+    let assets = conn
+        .fetch_all(
+            concat!(
+                graph_above!(),
+                "SELECT a.id, a.confidentiality, a.integrity, a.availability, a.id = $2
+                 FROM assets a JOIN valuing v ON a.id = v.id"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    let links = conn
+        .fetch_all(
+            concat!(
+                graph_above!(),
+                "SELECT l.supporting_id, l.dependant_id FROM asset_links l
+                 JOIN valuing v ON l.supporting_id = v.id WHERE l.org_id = $1"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    Ok(SubGraph { assets, links })
+}
+
+/// The part of the graph that gives effective values to every asset a change to asset `id`
+/// moves (those flagged): it and its supporters, directly or through others, with everything
+/// that depends on any of them.
+pub async fn graph_moved_by(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<SubGraph> {
+    let assets = conn
+        .fetch_all(
+            concat!(
+                graph_below_and_above!(),
+                "SELECT a.id, a.confidentiality, a.integrity, a.availability,
+                        a.id IN (SELECT id FROM moved)
+                 FROM assets a JOIN valuing v ON a.id = v.id"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    let links = conn
+        .fetch_all(
+            concat!(
+                graph_below_and_above!(),
+                "SELECT l.supporting_id, l.dependant_id FROM asset_links l
+                 JOIN valuing v ON l.supporting_id = v.id WHERE l.org_id = $1"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    Ok(SubGraph { assets, links })
+}
+
+/// The assets of `ids`, by reference, in reference order.
+pub async fn linked_assets(
+    conn: &mut Conn,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<Vec<LinkedAsset>> {
+    let mut found = Vec::with_capacity(ids.len());
+    // A page of look-ups by primary key: the callers name a handful of assets, or a page.
+    for id in ids {
+        if let Some(asset) = conn
+            .fetch_optional::<LinkedAsset>(
+                "SELECT id, number, name FROM assets WHERE org_id = $1 AND id = $2",
+                params![org_id, *id],
+            )
+            .await?
+        {
+            found.push(asset);
+        }
+    }
+    found.sort_by_key(|asset| asset.number);
+    Ok(found)
+}
+
 /// The asset cited as `AST-{number}`.
 pub async fn find_by_number(
     conn: &mut Conn,

@@ -4,4 +4,4 @@
 mod inventory;
 mod valuation;
 
-pub use valuation::AssetValuation;
+pub use valuation::{AssetValuation, MovedAsset};

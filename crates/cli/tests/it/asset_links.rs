@@ -114,13 +114,20 @@ on_both_backends! {
         let unknown = browser.post_form(&format!("{page}/links"), &[("direction", "supports"), ("asset", "AST-0099")]).await;
         assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+        // The data's value reaches the CRM and, through it, the server.
+        let (status, moved) = api.get_json(&format!("/api/v1/orgs/acme/assets/{data}/supporters")).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        let references: Vec<&str> = moved.as_array().expect("list").iter().map(|m| m["reference"].as_str().expect("ref")).collect();
+        assert_eq!(references, ["AST-0002", "AST-0003"]);
+        assert_eq!(moved[1]["confidentiality"], 4);
+
         // The server's page: its value comes from the data through the CRM; the data's page
         // shows its handling rules and its history.
         let server_page = browser.get(&format!("/orgs/acme/assets/{server}")).await.text().await.expect("page");
         assert!(server_page.contains("AST-0001 Customer data</a>, which depends on it"), "{server_page}");
         assert!(server_page.contains("AST-0002 CRM"), "{server_page}");
         let data_page = browser.get(&format!("/orgs/acme/assets/{data}")).await.text().await.expect("page");
-        for shown in ["Confidential", "CONFIDENTIAL", "collect printouts at once", "Disposal", "Created by", "No review planned"] {
+        for shown in ["Confidential", "CONFIDENTIAL", "collect printouts at once", "Disposal", "Created by", "No review planned", "2 supporting assets take value from this one"] {
             assert!(data_page.contains(shown), "{shown} missing from the asset page");
         }
 
@@ -136,5 +143,60 @@ on_both_backends! {
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = api.send_json(Method::DELETE, &format!("/api/v1/orgs/acme/assets/{server}/supports/{crm}"), &json!(null)).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+}
+
+on_both_backends! {
+    async fn the_part_of_the_graph_read_values_every_asset_as_the_whole_graph_would(app) {
+        use custos_app::domain::assets::valuation::{AssetValues, SupportLink, affected_by_change, effective_values};
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let ctx = app.org_context("acme", "maya@acme.example").await;
+        // Fourteen assets in layers, linked from lower to higher numbers only (no loop), with
+        // values and links spread by a fixed pseudo-random walk.
+        let mut seed = 7u64;
+        let mut next = |bound: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % bound
+        };
+        let mut assets = Vec::new();
+        let mut values = Vec::new();
+        for n in 0..14 {
+            let level = |v: u64| if v == 0 { String::new() } else { v.to_string() };
+            let (c, i, a) = (next(5), next(5), next(5));
+            let input = AssetInput {
+                name: format!("Asset {n}"),
+                asset_type: "service".into(),
+                confidentiality: level(c),
+                integrity: level(i),
+                availability: level(a),
+                ..AssetInput::default()
+            };
+            let created = app.app.create_asset(&ctx, &input, now()).await.expect("asset");
+            let value = |v: u64| (v > 0).then_some(v as u8);
+            values.push(AssetValues { id: created.id, confidentiality: value(c), integrity: value(i), availability: value(a) });
+            assets.push(created.id);
+        }
+        let mut links = Vec::new();
+        for _ in 0..24 {
+            let (from, to) = (next(14) as usize, next(14) as usize);
+            if from < to && !links.iter().any(|l: &SupportLink| l.supporter == assets[from] && l.dependant == assets[to]) {
+                app.app.add_asset_link(&ctx, assets[from], &assets[to].to_string(), now()).await.expect("link");
+                links.push(SupportLink { supporter: assets[from], dependant: assets[to] });
+            }
+        }
+        let whole = effective_values(&values, &links);
+        for id in &assets {
+            let valued = app.app.asset_valuation(&ctx, *id).await.expect("valuation");
+            let expected = whole.get(id).copied().unwrap_or_default();
+            assert_eq!(valued.effective, expected, "asset {id}");
+            let mut moved: Vec<_> = app.app.assets_moved_by(&ctx, *id).await.expect("moved").into_iter().map(|m| {
+                assert_eq!(m.effective, whole.get(&m.asset.id).copied().unwrap_or_default());
+                m.asset.id
+            }).collect();
+            let mut affected: Vec<_> = affected_by_change(&links, *id).into_iter().filter(|a| a != id).collect();
+            moved.sort();
+            affected.sort();
+            assert_eq!(moved, affected, "assets moved by {id}");
+        }
     }
 }

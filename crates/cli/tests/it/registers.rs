@@ -91,6 +91,12 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 success: 200,
             },
             RecordOperation {
+                method: "GET",
+                suffix: "/supporters",
+                manages: false,
+                success: 200,
+            },
+            RecordOperation {
                 method: "PUT",
                 suffix: "/supports/{other}",
                 manages: true,

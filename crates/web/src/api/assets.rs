@@ -371,3 +371,41 @@ pub async fn delete_asset_link(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// An asset whose effective values follow another's, with its values now.
+#[derive(Serialize, ToSchema)]
+pub struct MovedAssetView {
+    #[serde(flatten)]
+    pub asset: LinkedAssetView,
+    pub confidentiality: Option<u8>,
+    pub integrity: Option<u8>,
+    pub availability: Option<u8>,
+    pub overall: Option<u8>,
+}
+
+/// Every asset supporting this one, directly or through others, with its effective values:
+/// the assets whose values move when this one's change.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/{id}/supporters", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = Vec<MovedAssetView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset_supporters(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<Vec<MovedAssetView>>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let moved = state.app.assets_moved_by(&ctx, id).await?;
+    let level = |level: Option<EffectiveLevel>| level.map(|l| l.level);
+    Ok(Json(
+        moved
+            .into_iter()
+            .map(|moved| MovedAssetView {
+                confidentiality: level(moved.effective.confidentiality),
+                integrity: level(moved.effective.integrity),
+                availability: level(moved.effective.availability),
+                overall: moved.overall,
+                asset: moved.asset.into(),
+            })
+            .collect(),
+    ))
+}

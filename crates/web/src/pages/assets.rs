@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use custos_app::assets::AssetValuation;
+use custos_app::assets::{AssetValuation, MovedAsset};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::classification::{ClassificationLevel, ClassificationScheme};
 use custos_app::domain::assets::impact::ImpactScale;
@@ -196,6 +196,8 @@ struct ShowPage {
     /// The highest of the effective C, I and A.
     overall: String,
     valuation: AssetValuation,
+    /// The assets supporting it, directly or through others: their values follow its own.
+    moved: Vec<MovedAsset>,
     review: ReviewState,
     history: Vec<HistoryRow>,
     can_manage: bool,
@@ -454,6 +456,7 @@ impl RegisterPages for AssetPages {
     ) -> Result<Response, PageError> {
         let ctx = &page.ctx;
         let valuation = state.app.asset_valuation(ctx, asset.id).await?;
+        let moved = state.app.assets_moved_by(ctx, asset.id).await?;
         let history = state.app.asset_history(ctx, asset.id).await?.items;
         // The organisation's own scale and approved scheme arrive with their storage; until
         // then the built-in defaults, marked as such.
@@ -477,6 +480,7 @@ impl RegisterPages for AssetPages {
             level,
             scheme_approved: false,
             valuation,
+            moved,
             layout,
             asset,
             can_manage: ctx.can(Permission::ManageAssets),
