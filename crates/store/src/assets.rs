@@ -406,11 +406,32 @@ macro_rules! graph_below_and_above {
     };
 }
 
-/// A part of the support graph: each asset's own C, I and A (and whether a change to the
-/// asset it was read around moves its effective values), and the links between them.
+/// A part of the support graph: its assets and the links between them.
 pub struct SubGraph {
-    pub assets: Vec<(Uuid, Option<i64>, Option<i64>, Option<i64>, bool)>,
+    pub assets: Vec<GraphAsset>,
     pub links: Vec<(Uuid, Uuid)>,
+}
+
+/// An asset of a [`SubGraph`]: its own C, I and A, and whether a change to the asset the
+/// part was read around moves its effective values.
+pub struct GraphAsset {
+    pub id: Uuid,
+    pub confidentiality: Option<i64>,
+    pub integrity: Option<i64>,
+    pub availability: Option<i64>,
+    pub moved: bool,
+}
+
+impl FromRow for GraphAsset {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(GraphAsset {
+            id: row.get()?,
+            confidentiality: row.get()?,
+            integrity: row.get()?,
+            availability: row.get()?,
+            moved: row.get()?,
+        })
+    }
 }
 
 /// The part of the graph that gives asset `id` its effective values: it and every asset that

@@ -74,11 +74,11 @@ fn value(graph: &SubGraph) -> HashMap<Uuid, Effective> {
     let values: Vec<AssetValues> = graph
         .assets
         .iter()
-        .map(|&(id, c, i, a, _)| AssetValues {
-            id,
-            confidentiality: level(c),
-            integrity: level(i),
-            availability: level(a),
+        .map(|asset| AssetValues {
+            id: asset.id,
+            confidentiality: level(asset.confidentiality),
+            integrity: level(asset.integrity),
+            availability: level(asset.availability),
         })
         .collect();
     effective_values(&values, &support_links(graph))
@@ -280,8 +280,8 @@ impl App {
         let moved: Vec<Uuid> = graph
             .assets
             .iter()
-            .filter(|&&(asset, .., moved)| moved && asset != id)
-            .map(|&(asset, ..)| asset)
+            .filter(|asset| asset.moved && asset.id != id)
+            .map(|asset| asset.id)
             .collect();
         let assets = store::linked_assets(&mut conn, ctx.org_id(), &moved).await?;
         Ok(assets
