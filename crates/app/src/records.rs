@@ -13,8 +13,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use custos_domain::governance::{Approval, Decision};
-use custos_domain::list::Listed;
-use custos_domain::platform::RecordType;
+use custos_domain::list::{Listed, Page};
+use custos_domain::platform::{AuditEvent, AuditFilter, RecordType};
 use custos_store::{Conn, StoreResult, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -45,6 +45,32 @@ pub(crate) trait StoredRecord: Serialize + Sized + Send + Sync {
              then make yours again.",
             Self::TYPE.label().to_lowercase()
         ))
+    }
+}
+
+/// How many of a record's latest changes its page shows.
+pub const HISTORY_SHOWN: u32 = 20;
+
+impl App {
+    /// The latest changes to record `id` of type `R`, newest first, from the audit trail;
+    /// not found when the organisation has no such record. Whoever may read a record may
+    /// read its own history: the caller checks that permission.
+    pub(crate) async fn record_history<R: StoredRecord>(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+    ) -> AppResult<Listed<AuditEvent>> {
+        let mut conn = self.store.reader().await?;
+        if R::find(&mut conn, ctx.org_id(), id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let filter = AuditFilter {
+            record_type: Some(R::TYPE.as_str().to_owned()),
+            record_id: Some(id.to_string()),
+            ..AuditFilter::default()
+        };
+        let page = Page::new(Some(HISTORY_SHOWN), None);
+        Ok(custos_store::audit::list(&mut conn, ctx.org_id(), &filter, page).await?)
     }
 }
 

@@ -13,6 +13,7 @@ use custos_domain::assets::import::{
     READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_row,
     known_columns, named_assets, plan_import, register_row, support_name,
 };
+use custos_domain::assets::valuation::SupportLink;
 use custos_domain::assets::{Asset, AssetList, AssetReference};
 use custos_domain::platform::Permission;
 use custos_formats::table::{ReadOptions, Table, TableError};
@@ -22,7 +23,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::inventory::{insert_asset, write_asset};
-use super::valuation::{link_change, support_links};
+use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
 use crate::platform::record_change;
 use crate::records::{create_in, edit_in};
@@ -355,6 +356,19 @@ struct Known {
     assets: HashMap<Uuid, Asset>,
 }
 
+/// Every support link of the organisation: an import may add many links at once, so loops
+/// are looked for over the whole graph, in one pass.
+async fn organisation_links(conn: &mut Conn, org_id: Uuid) -> AppResult<Vec<SupportLink>> {
+    Ok(store::links(conn, org_id)
+        .await?
+        .into_iter()
+        .map(|(supporter, dependant)| SupportLink {
+            supporter,
+            dependant,
+        })
+        .collect())
+}
+
 /// Reads what the rows name (inside the caller's transaction when applying) and plans.
 async fn plan(
     conn: &mut Conn,
@@ -368,7 +382,7 @@ async fn plan(
     assets.extend(store::find_by_numbers(conn, ctx.org_id(), &numbers).await?);
     assets.sort_by_key(|a| a.number);
     assets.dedup_by_key(|a| a.id);
-    let links = support_links(conn, ctx.org_id()).await?;
+    let links = organisation_links(conn, ctx.org_id()).await?;
     let members = platform_store::members_of(conn, ctx.org_id()).await?;
     let (classification, impact) = asset_scales();
     let inventory = Inventory {

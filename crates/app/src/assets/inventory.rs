@@ -6,7 +6,7 @@
 use custos_domain::ValidationErrors;
 use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
 use custos_domain::list::Listed;
-use custos_domain::platform::{Permission, RecordType};
+use custos_domain::platform::{AuditEvent, Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, assets as store, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -61,6 +61,12 @@ impl App {
         store::find(&mut conn, ctx.org_id(), id)
             .await?
             .ok_or(AppError::NotFound)
+    }
+
+    /// The latest changes to asset `id`, newest first, for its page.
+    pub async fn asset_history(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Listed<AuditEvent>> {
+        ctx.require(Permission::ViewAssets)?;
+        self.record_history::<Asset>(ctx, id).await
     }
 
     pub async fn create_asset(
@@ -160,7 +166,7 @@ pub(crate) async fn write_asset(
     draft: &AssetDraft,
     now: OffsetDateTime,
 ) -> AppResult<Written> {
-    if !before.differs_from(draft) {
+    if !draft.differs_from(before) {
         return Ok(Written::Unchanged);
     }
     let saved = store::update(

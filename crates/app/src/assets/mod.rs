@@ -9,4 +9,4 @@ pub use import::{
     AssetRegisterExport, ImportAction, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES,
     RegisterFormat,
 };
-pub use valuation::AssetValuation;
+pub use valuation::{AssetValuation, MovedAsset};

@@ -234,17 +234,17 @@ on_both_backends! {
 }
 
 /// What a raw HTTP exchange answered: the status, the content type and the whole text.
-struct RawAnswer {
-    status: u16,
-    content_type: String,
-    text: String,
+pub(crate) struct RawAnswer {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) text: String,
 }
 
 /// Sends a POST of `size` bytes of `content_type` to `path` over a plain TCP connection:
 /// chunked, or, when `declared`, only announced with a Content-Length header (the server
 /// must refuse it on the length alone). A chunked body is written in the background (the
 /// server answers, and closes, before taking it all) while the answer is read to the end.
-async fn post_raw(
+pub(crate) async fn post_raw(
     app: &TestApp,
     path: &str,
     headers: &[(&str, String)],

@@ -37,6 +37,32 @@ pub struct RegisterFixture {
     /// The register is imported from a spreadsheet (`POST .../import`, the file as the body)
     /// and exported to one (`GET .../export`).
     pub spreadsheets: bool,
+    /// The register's own API operations on one record besides reading, editing and
+    /// deleting it; `{other}` in a path names a second record of the same register.
+    pub record_operations: &'static [RecordOperation],
+}
+
+/// An API operation on one record of a register, at `/{id}{suffix}`.
+pub struct RecordOperation {
+    pub method: &'static str,
+    pub suffix: &'static str,
+    /// Needs the register's manage permission; otherwise its view permission.
+    pub manages: bool,
+    pub success: u16,
+}
+
+impl RegisterFixture {
+    /// Whether some operation names a second record (`{other}`).
+    pub fn needs_other(&self) -> bool {
+        self.record_operations
+            .iter()
+            .any(|operation| operation.suffix.contains("{other}"))
+    }
+}
+
+/// The key under which the harnesses keep the second record of register `segment`.
+pub fn other_key(segment: &str) -> String {
+    format!("{segment}:other")
 }
 
 pub const REGISTERS: &[RegisterFixture] = &[
@@ -50,6 +76,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         form: objective_form,
         approvable: true,
         spreadsheets: false,
+        record_operations: &[],
     },
     RegisterFixture {
         segment: "assets",
@@ -61,6 +88,32 @@ pub const REGISTERS: &[RegisterFixture] = &[
         form: asset_form,
         approvable: false,
         spreadsheets: true,
+        record_operations: &[
+            RecordOperation {
+                method: "GET",
+                suffix: "/valuation",
+                manages: false,
+                success: 200,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/supporters",
+                manages: false,
+                success: 200,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/supports/{other}",
+                manages: true,
+                success: 204,
+            },
+            RecordOperation {
+                method: "DELETE",
+                suffix: "/supports/{other}",
+                manages: true,
+                success: 204,
+            },
+        ],
     },
 ];
 
@@ -183,6 +236,16 @@ impl RegisterFixture {
                 201,
             ));
         }
+        // The record's own operations come before its deletion, which must be the last.
+        for extra in self.record_operations {
+            let permission = if extra.manages {
+                self.manage
+            } else {
+                self.view
+            };
+            let path = format!("{one}{}", extra.suffix);
+            operations.push(operation(extra.method, &path, permission, extra.success));
+        }
         operations.push(operation("DELETE", &one, self.manage, 204));
         operations
     }
@@ -208,6 +271,10 @@ pub fn operation_body(
         return None;
     }
     let last = template.rsplit('/').next().unwrap_or_default();
+    if last == "{other}" {
+        // A link between two records is named by its path alone.
+        return None;
+    }
     let register = register_of(template);
     Some(match (method, last, register) {
         ("POST", "decision", _) => json!({ "decision": "approve" }),

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::classification::ClassificationScheme;
 use super::impact::ImpactScale;
-use super::inventory::{Asset, AssetDraft, AssetInput, AssetReference};
+use super::inventory::{Asset, AssetDraft, AssetReference};
 use super::valuation::{CycleError, SupportLink, check_new_link};
 use crate::platform::Member;
 
@@ -538,7 +538,7 @@ pub fn plan_import(
         };
         let action = match stored {
             None => RowAction::Create,
-            Some(asset) if asset.differs_from(&draft) => RowAction::Update {
+            Some(asset) if draft.differs_from(asset) => RowAction::Update {
                 number: asset.number,
                 version: asset.version,
             },
@@ -849,31 +849,7 @@ impl<'a> People<'a> {
     }
 }
 
-/// The stored asset as the fields of a form, so a file's missing columns keep their values.
-fn stored_input(asset: &Asset) -> AssetInput {
-    let text = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-    let day = |value: Option<time::Date>| value.map(|d| d.to_string()).unwrap_or_default();
-    let id = |value: Option<Uuid>| value.map(|v| v.to_string()).unwrap_or_default();
-    AssetInput {
-        name: asset.name.clone(),
-        description: asset.description.clone(),
-        asset_type: asset.asset_type.as_str().into(),
-        owner_id: id(asset.owner_id),
-        custodian_id: id(asset.custodian_id),
-        location: asset.location.clone(),
-        classification: text(asset.classification),
-        confidentiality: text(asset.confidentiality),
-        integrity: text(asset.integrity),
-        availability: text(asset.availability),
-        status: asset.status.as_str().into(),
-        tags: asset.tags.join(", "),
-        external_id: asset.external_id.clone().unwrap_or_default(),
-        last_reviewed_on: day(asset.last_reviewed_on),
-        next_review_on: day(asset.next_review_on),
-    }
-}
-
-/// The register column an [`AssetInput`] field is read from.
+/// The register column an asset input field is read from.
 fn column_of_field(field: &str) -> Option<&'static str> {
     match field {
         "asset_type" => Some("type"),
@@ -901,7 +877,10 @@ fn row_draft(
     inventory: &Inventory<'_>,
     errors: &mut Vec<ImportError>,
 ) -> Option<AssetDraft> {
-    let mut input = stored.map(stored_input).unwrap_or_default();
+    // A stored asset's own values, so a column the file lacks keeps them.
+    let mut input = stored
+        .map(|asset| AssetDraft::from(asset).to_input())
+        .unwrap_or_default();
     let before = errors.len();
     let mut reported: Vec<&'static str> = Vec::new();
     for (index, column) in sheet.columns.iter().enumerate() {

@@ -9,6 +9,7 @@ pub mod figures;
 pub mod impact;
 pub mod import;
 pub mod inventory;
+pub mod review;
 pub mod valuation;
 
 pub use inventory::*;

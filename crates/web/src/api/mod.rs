@@ -94,6 +94,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             assets::update_asset,
             assets::delete_asset
         ))
+        .routes(routes!(assets::get_asset_valuation))
+        .routes(routes!(assets::get_asset_supporters))
+        .routes(routes!(assets::put_asset_link, assets::delete_asset_link))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))
