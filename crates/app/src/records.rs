@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::platform::{Change, record_change};
+use crate::platform::{Change, record_change, record_changes};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// A record of a register: found by id within its organisation, written at a version.
@@ -110,7 +110,7 @@ impl App {
         insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let created = create_in(&mut tx, ctx, now, insert).await?;
+        let created = create_in(&mut tx, ctx, now, &mut Audit::Now, insert).await?;
         self.commit(ctx, tx).await?;
         Ok(created)
     }
@@ -127,7 +127,16 @@ impl App {
         write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let (edited, written) = edit_in(&mut tx, ctx, id, expected_version, now, write).await?;
+        let (edited, written) = edit_in(
+            &mut tx,
+            ctx,
+            id,
+            expected_version,
+            now,
+            &mut Audit::Now,
+            write,
+        )
+        .await?;
         if matches!(written, Written::Saved) {
             self.commit(ctx, tx).await?;
         }
@@ -182,19 +191,63 @@ impl App {
     }
 }
 
+/// Where the kit's write steps leave the audit events of what they write.
+pub(crate) enum Audit {
+    /// Each event is appended as its record is written.
+    Now,
+    /// Events are gathered and appended together by [`Audit::append`] before the transaction
+    /// commits: a use case writing thousands of records (an import) moves the chain's head
+    /// once, not once per record.
+    Gathered(Vec<Change>),
+}
+
+impl Audit {
+    pub(crate) async fn record(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &OrgContext,
+        change: Change,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        match self {
+            Self::Now => record_change(tx, ctx, change, now).await,
+            Self::Gathered(changes) => {
+                changes.push(change);
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends the gathered events, in the order they were recorded.
+    pub(crate) async fn append(
+        self,
+        tx: &mut Tx,
+        ctx: &OrgContext,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        match self {
+            Self::Now => Ok(()),
+            Self::Gathered(changes) => record_changes(tx, ctx, changes, now).await,
+        }
+    }
+}
+
 /// The steps of [`App::create_record`] inside the caller's transaction, for use cases that
 /// write several records at once and commit them together (an import).
 pub(crate) async fn create_in<R: StoredRecord>(
     tx: &mut Tx,
     ctx: &OrgContext,
     now: OffsetDateTime,
+    audit: &mut Audit,
     insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
 ) -> AppResult<R> {
     let id = insert(tx).await?;
     let created = R::find(tx, ctx.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    record_change(tx, ctx, Change::created(R::TYPE, id, &created)?, now).await?;
+    audit
+        .record(tx, ctx, Change::created(R::TYPE, id, &created)?, now)
+        .await?;
     Ok(created)
 }
 
@@ -207,6 +260,7 @@ pub(crate) async fn edit_in<R: StoredRecord>(
     id: Uuid,
     expected_version: i64,
     now: OffsetDateTime,
+    audit: &mut Audit,
     write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
 ) -> AppResult<(R, Written)> {
     let before = find_at_version::<R>(tx, ctx, id, expected_version).await?;
@@ -218,7 +272,9 @@ pub(crate) async fn edit_in<R: StoredRecord>(
     let after = R::find(tx, ctx.org_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    record_change(tx, ctx, Change::updated(R::TYPE, id, &before, &after)?, now).await?;
+    audit
+        .record(tx, ctx, Change::updated(R::TYPE, id, &before, &after)?, now)
+        .await?;
     Ok((after, Written::Saved))
 }
 

@@ -934,15 +934,26 @@ pub async fn revoke_token(
 /// The next number of a per-organisation reference (`OBJ-0001`, `RISK-0042`). The upsert
 /// takes a row lock on PostgreSQL, so two transactions never get the same number.
 pub async fn next_reference(conn: &mut Conn, org_id: Uuid, kind: &str) -> StoreResult<i64> {
-    let (value,) = conn
+    reserve_references(conn, org_id, kind, 1).await
+}
+
+/// Reserves the next `count` numbers of `kind` at once, for a use case that creates many
+/// records (an import); returns the first. The counter row moves once, not once per record.
+pub async fn reserve_references(
+    conn: &mut Conn,
+    org_id: Uuid,
+    kind: &str,
+    count: i64,
+) -> StoreResult<i64> {
+    let (last,): (i64,) = conn
         .fetch_one(
-            "INSERT INTO reference_counters (org_id, kind, last_value) VALUES ($1, $2, 1)
-             ON CONFLICT (org_id, kind) DO UPDATE SET last_value = reference_counters.last_value + 1
+            "INSERT INTO reference_counters (org_id, kind, last_value) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id, kind) DO UPDATE SET last_value = reference_counters.last_value + $3
              RETURNING last_value",
-            params![org_id, kind],
+            params![org_id, kind, count],
         )
         .await?;
-    Ok(value)
+    Ok(last - count + 1)
 }
 
 /// The columns [`Invitation`]'s mapping reads, in its order, from `invitations i` joined

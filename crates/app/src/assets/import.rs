@@ -22,11 +22,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::inventory::{insert_asset, write_asset};
+use super::inventory::{ASSET_NUMBERS, insert_numbered_asset, write_asset};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
-use crate::platform::record_change;
-use crate::records::{create_in, edit_in};
+use crate::records::{Audit, create_in, edit_in};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// Largest file an import reads (the web's body limit is lower; the command line reaches
@@ -414,7 +413,8 @@ async fn plan(
 }
 
 /// Writes every row and link of `plan` in `tx`, each audited as the form's and the link
-/// page's writes are. `known` gains the assets written.
+/// page's writes are; the audit events are appended together at the end, and the new
+/// assets' numbers reserved at once. `known` gains the assets written.
 async fn write_plan(
     tx: &mut Tx,
     ctx: &OrgContext,
@@ -422,20 +422,34 @@ async fn write_plan(
     known: &mut Known,
     now: OffsetDateTime,
 ) -> AppResult<()> {
+    let mut audit = Audit::Gathered(Vec::with_capacity(
+        plan.rows.len() + plan.links_added.len() + plan.links_removed.len(),
+    ));
+    let creates = plan.count(|action| matches!(action, RowAction::Create));
+    let mut next_number = match creates {
+        0 => 0,
+        n => {
+            let count = i64::try_from(n).map_err(|e| AppError::Internal(e.to_string()))?;
+            platform_store::reserve_references(tx, ctx.org_id(), ASSET_NUMBERS, count).await?
+        }
+    };
     for row in &plan.rows {
         let written: Asset = match row.action {
             RowAction::Create => {
-                create_in(tx, ctx, now, async |tx: &mut Tx| {
-                    insert_asset(tx, ctx, row.id, &row.draft, now).await
+                let number = next_number;
+                next_number += 1;
+                create_in(tx, ctx, now, &mut audit, async |tx: &mut Tx| {
+                    insert_numbered_asset(tx, ctx, row.id, number, &row.draft, now).await
                 })
                 .await?
             }
             RowAction::Update { version, .. } => {
-                let (after, _) = edit_in(tx, ctx, row.id, version, now, async |tx, before| {
+                let write = async |tx: &mut Tx, before: &Asset| {
                     write_asset(tx, ctx, before, &row.draft, now).await
-                })
-                .await?;
-                after
+                };
+                edit_in(tx, ctx, row.id, version, now, &mut audit, write)
+                    .await?
+                    .0
             }
             RowAction::Unchanged { .. } => continue,
         };
@@ -445,16 +459,18 @@ async fn write_plan(
         let (supporting, dependant) =
             link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
         store::delete_link(tx, ctx.org_id(), link.supporter, link.dependant).await?;
-        record_change(tx, ctx, link_change(false, &supporting, &dependant)?, now).await?;
+        let change = link_change(false, &supporting, &dependant)?;
+        audit.record(tx, ctx, change, now).await?;
     }
     for link in &plan.links_added {
         let (supporting, dependant) =
             link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
         if store::insert_link(tx, ctx.org_id(), link.supporter, link.dependant, now).await? {
-            record_change(tx, ctx, link_change(true, &supporting, &dependant)?, now).await?;
+            let change = link_change(true, &supporting, &dependant)?;
+            audit.record(tx, ctx, change, now).await?;
         }
     }
-    Ok(())
+    audit.append(tx, ctx, now).await
 }
 
 /// Both assets of a link, as known or read from the inventory.

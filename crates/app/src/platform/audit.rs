@@ -156,6 +156,38 @@ pub(crate) async fn cli_event(
     append_change(tx, org_id, None, CLI_ACTOR, change, now).await
 }
 
+/// Records changes made together (an import), in order, in the caller's transaction: the
+/// chain's head moves once for all of them.
+pub(crate) async fn record_changes(
+    tx: &mut custos_store::Tx,
+    ctx: &OrgContext,
+    changes: Vec<Change>,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let label = ctx.actor_label();
+    let (actor_id, actor) = if ctx.command_line {
+        (None, CLI_ACTOR)
+    } else {
+        (Some(ctx.user.id), label.as_str())
+    };
+    let events = changes
+        .into_iter()
+        .map(|change| NewEvent {
+            org_id: Some(ctx.org_id()),
+            actor_id,
+            actor,
+            action: change.action,
+            record_type: change.record_type.as_str(),
+            record_id: change.record_id,
+            before: change.before,
+            after: change.after,
+            occurred_at: now,
+        })
+        .collect();
+    audit_store::append_all(tx, events).await?;
+    Ok(())
+}
+
 /// Records a change made by a member, in the caller's transaction.
 pub(crate) async fn record_change(
     tx: &mut custos_store::Tx,

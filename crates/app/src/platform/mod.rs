@@ -26,7 +26,7 @@ mod members;
 mod organisations;
 mod tokens;
 
-pub(crate) use audit::{Change, append_change, cli_event, record_change};
+pub(crate) use audit::{Change, append_change, cli_event, record_change, record_changes};
 pub use auth::{NewSession, SessionClient};
 pub use invitations::{InvitationLink, NewInvitation};
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};

@@ -131,6 +131,10 @@ on_both_backends! {
         assert_eq!(imported["rows"][0]["reference"], "AST-0001");
         assert_eq!(total_assets(&api).await, 400);
         assert_eq!(audit_count(&app).await, 400 + links, "one audit event per asset and per link");
+        // Appended together, the events still form an unbroken chain.
+        for chain in app.app.verify_audit_chains().await.expect("verify") {
+            assert!(chain.broken.is_none(), "{chain:?}");
+        }
 
         // What the file said is what is stored: owners by name, levels by name or label.
         let (_, found) = api.get_json("/api/v1/orgs/acme/assets?q=cmdb-0-0001").await;

@@ -366,6 +366,11 @@ impl ImportPlan {
         refused.unnamed.clear();
     }
 
+    /// How many rows' actions `wanted` accepts.
+    pub fn count(&self, wanted: fn(&RowAction) -> bool) -> usize {
+        self.rows.iter().filter(|row| wanted(&row.action)).count()
+    }
+
     /// Whether importing would change nothing at all.
     pub fn changes_nothing(&self) -> bool {
         self.links_added.is_empty()
