@@ -91,6 +91,23 @@ pub(crate) async fn find_at_version<R: StoredRecord>(
     Ok(record)
 }
 
+/// Reads back a record its register's write step has just changed from `before`, inside the
+/// caller's transaction, and records the change in the audit trail: the end of every edit,
+/// one record at a time or many in one transaction.
+pub(crate) async fn audit_edit<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    before: &R,
+    now: OffsetDateTime,
+) -> AppResult<R> {
+    let after = R::find(tx, ctx.org_id(), before.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let change = Change::updated(R::TYPE, before.id(), before, &after)?;
+    record_change(tx, ctx, change, now).await?;
+    Ok(after)
+}
+
 /// What a register's own write step did.
 pub(crate) enum Written {
     /// Nothing differed: no new version, no audit event.
@@ -137,16 +154,7 @@ impl App {
             Written::Stale => return Err(R::changed_meanwhile()),
             Written::Saved => {}
         }
-        let after = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        record_change(
-            &mut tx,
-            ctx,
-            Change::updated(R::TYPE, id, &before, &after)?,
-            now,
-        )
-        .await?;
+        let after = audit_edit(&mut tx, ctx, &before, now).await?;
         self.commit(ctx, tx).await?;
         Ok(after)
     }

@@ -202,7 +202,8 @@ on_both_backends! {
                 if method == "DELETE" {
                     request = request.query(&[("version", version)]);
                 }
-                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email) {
+                let record = register.map_or("", |r| ids[r.segment].as_str());
+                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email, record) {
                     request = request.json(&body);
                 }
                 let status = request.send().await.expect("request").status();
