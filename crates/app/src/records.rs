@@ -91,6 +91,34 @@ pub(crate) async fn find_at_version<R: StoredRecord>(
     Ok(record)
 }
 
+/// Reads back a record its register's write step has just changed from `before`, inside the
+/// caller's transaction, and records the change in the audit trail: the end of every edit,
+/// one record at a time or many in one transaction.
+pub(crate) async fn audit_edit<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    before: &R,
+    now: OffsetDateTime,
+) -> AppResult<R> {
+    audit_edit_into(tx, ctx, before, now, &mut Audit::Now).await
+}
+
+/// [`audit_edit`], leaving the event to `audit` (which may gather it for later).
+pub(crate) async fn audit_edit_into<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    before: &R,
+    now: OffsetDateTime,
+    audit: &mut Audit,
+) -> AppResult<R> {
+    let after = R::find(tx, ctx.org_id(), before.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let change = Change::updated(R::TYPE, before.id(), before, &after)?;
+    audit.record(tx, ctx, change, now).await?;
+    Ok(after)
+}
+
 /// What a register's own write step did.
 pub(crate) enum Written {
     /// Nothing differed: no new version, no audit event.
@@ -127,16 +155,9 @@ impl App {
         write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let (edited, written) = edit_in(
-            &mut tx,
-            ctx,
-            id,
-            expected_version,
-            now,
-            &mut Audit::Now,
-            write,
-        )
-        .await?;
+        let audit = &mut Audit::Now;
+        let (edited, written) =
+            edit_in(&mut tx, ctx, id, expected_version, now, audit, write).await?;
         if matches!(written, Written::Saved) {
             self.commit(ctx, tx).await?;
         }
@@ -269,12 +290,7 @@ pub(crate) async fn edit_in<R: StoredRecord>(
         Written::Stale => return Err(R::changed_meanwhile()),
         Written::Saved => {}
     }
-    let after = R::find(tx, ctx.org_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    audit
-        .record(tx, ctx, Change::updated(R::TYPE, id, &before, &after)?, now)
-        .await?;
+    let after = audit_edit_into(tx, ctx, &before, now, audit).await?;
     Ok((after, Written::Saved))
 }
 

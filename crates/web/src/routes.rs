@@ -121,6 +121,7 @@ fn pages() -> Pages {
             "/orgs/{org}/assets/{id}/delete",
             post(register::delete::<AssetPages>),
         )
+        .post("/orgs/{org}/assets/bulk", post(assets::bulk_change))
         .post("/orgs/{org}/assets/{id}/links", post(assets::add_link))
         .post(
             "/orgs/{org}/assets/{id}/links/remove",

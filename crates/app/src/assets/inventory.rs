@@ -4,6 +4,7 @@
 //! on it).
 
 use custos_domain::ValidationErrors;
+use custos_domain::assets::bulk::{AssetBulkChange, BULK_MAX};
 use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
@@ -12,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::export::{ExportedRecord, RegisterExport};
-use crate::records::{StoredRecord, Written};
+use crate::records::{StoredRecord, Written, audit_edit};
 use crate::{App, AppError, AppResult, OrgContext};
 
 impl StoredRecord for Asset {
@@ -106,6 +107,48 @@ impl App {
             },
         )
         .await
+    }
+
+    /// Makes one change to many assets in one transaction (all or nothing): each asset it
+    /// changes gets a new version and its own audit event; assets it would not change are
+    /// left as they are. Returns the assets changed.
+    pub async fn bulk_change_assets(
+        &self,
+        ctx: &OrgContext,
+        ids: &[Uuid],
+        change: &AssetBulkChange,
+        now: OffsetDateTime,
+    ) -> AppResult<Vec<Asset>> {
+        ctx.require(Permission::ManageAssets)?;
+        if ids.is_empty() || ids.len() > BULK_MAX {
+            let message = format!("Select from 1 to {BULK_MAX} assets.");
+            return Err(ValidationErrors::single("ids", message).into());
+        }
+        let mut tx = self.store.begin().await?;
+        if let Some(Some(owner)) = change.owner_id
+            && !platform::is_member(&mut tx, ctx.org_id(), owner).await?
+        {
+            return Err(
+                ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
+            );
+        }
+        let mut changed = Vec::new();
+        for &id in ids {
+            let before = store::find(&mut tx, ctx.org_id(), id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let draft = change.apply(AssetDraft::from(&before));
+            if !draft.differs_from(&before) || changed.iter().any(|a: &Asset| a.id == id) {
+                continue;
+            }
+            let org = ctx.org_id();
+            if !store::update(&mut tx, org, id, before.number, before.version, &draft, now).await? {
+                return Err(Asset::changed_meanwhile());
+            }
+            changed.push(audit_edit(&mut tx, ctx, &before, now).await?);
+        }
+        self.commit(ctx, tx).await?;
+        Ok(changed)
     }
 
     pub async fn delete_asset(

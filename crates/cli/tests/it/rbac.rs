@@ -204,7 +204,8 @@ on_both_backends! {
                 if method == "DELETE" {
                     request = request.query(&[("version", version)]);
                 }
-                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email) {
+                let record = register.map_or("", |r| ids[r.segment].as_str());
+                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email, record) {
                     request = with_body(request, &body);
                 }
                 let status = request.send().await.expect("request").status();

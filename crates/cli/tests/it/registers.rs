@@ -42,13 +42,15 @@ pub struct RegisterFixture {
     pub record_operations: &'static [RecordOperation],
 }
 
-/// An API operation on one record of a register, at `/{id}{suffix}`.
+/// An API operation of a register at `{list}{suffix}` (`/{id}/valuation`, `/bulk`).
 pub struct RecordOperation {
     pub method: &'static str,
     pub suffix: &'static str,
     /// Needs the register's manage permission; otherwise its view permission.
     pub manages: bool,
     pub success: u16,
+    /// Its request body, given the id of the round's record (`None`: no body).
+    pub body: Option<fn(&str) -> Value>,
 }
 
 impl RegisterFixture {
@@ -91,27 +93,38 @@ pub const REGISTERS: &[RegisterFixture] = &[
         record_operations: &[
             RecordOperation {
                 method: "GET",
-                suffix: "/valuation",
+                suffix: "/{id}/valuation",
                 manages: false,
                 success: 200,
+                body: None,
             },
             RecordOperation {
                 method: "GET",
-                suffix: "/supporters",
+                suffix: "/{id}/supporters",
                 manages: false,
                 success: 200,
+                body: None,
             },
             RecordOperation {
                 method: "PUT",
-                suffix: "/supports/{other}",
+                suffix: "/{id}/supports/{other}",
                 manages: true,
                 success: 204,
+                body: None,
             },
             RecordOperation {
                 method: "DELETE",
-                suffix: "/supports/{other}",
+                suffix: "/{id}/supports/{other}",
                 manages: true,
                 success: 204,
+                body: None,
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/bulk",
+                manages: true,
+                success: 200,
+                body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
             },
         ],
     },
@@ -243,7 +256,7 @@ impl RegisterFixture {
             } else {
                 self.view
             };
-            let path = format!("{one}{}", extra.suffix);
+            let path = format!("{list}{}", extra.suffix);
             operations.push(operation(extra.method, &path, permission, extra.success));
         }
         operations.push(operation("DELETE", &one, self.manage, 204));
@@ -266,15 +279,21 @@ pub fn operation_body(
     title: &str,
     version: i64,
     email: &str,
+    record: &str,
 ) -> Option<Value> {
     if matches!(method, "GET" | "DELETE") {
         return None;
     }
-    let last = template.rsplit('/').next().unwrap_or_default();
-    if last == "{other}" {
-        // A link between two records is named by its path alone.
-        return None;
+    let own = register_of(template).and_then(|register| {
+        register.record_operations.iter().find(|operation| {
+            operation.method == method
+                && template.ends_with(&format!("/{}{}", register.segment, operation.suffix))
+        })
+    });
+    if let Some(operation) = own {
+        return operation.body.map(|body| body(record));
     }
+    let last = template.rsplit('/').next().unwrap_or_default();
     let register = register_of(template);
     Some(match (method, last, register) {
         ("POST", "decision", _) => json!({ "decision": "approve" }),

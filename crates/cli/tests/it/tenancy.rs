@@ -192,7 +192,9 @@ async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> 
     let register = register_of(path);
     let request = if path.starts_with("/api/") {
         let email = "someone@globex.example";
-        match operation_body(method.as_str(), template, title, 1, email) {
+        // A record named in a body (a bulk change) is one that exists nowhere.
+        let record = uuid::Uuid::now_v7().to_string();
+        match operation_body(method.as_str(), template, title, 1, email, &record) {
             Some(body) => with_body(request, &body),
             None => request,
         }

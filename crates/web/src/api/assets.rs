@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::assets::AssetValuation;
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::assets::bulk::{AssetBulkInput, CLEAR};
 use custos_app::domain::assets::valuation::EffectiveLevel;
 use custos_app::domain::assets::{
     Asset, AssetFilterParams, AssetInput, AssetReference, AssetSort, AssetStatus, AssetType,
@@ -408,4 +409,88 @@ pub async fn get_asset_supporters(
             })
             .collect(),
     ))
+}
+
+/// One change made to many assets. In `set`, a field left out is left as it is and `null`
+/// empties it (`status` cannot be emptied).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBulkBody {
+    /// The assets to change (at most 500), by id.
+    pub ids: Vec<uuid::Uuid>,
+    pub set: AssetBulkSet,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBulkSet {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub owner_id: Option<Option<uuid::Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub classification: Option<Option<i64>>,
+    #[serde(default)]
+    #[schema(value_type = Option<AssetStatus>)]
+    pub status: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_review_on: Option<Option<String>>,
+}
+
+/// A field that is present (`Some`), possibly as `null` (`Some(None)`); absent is `None`
+/// through `#[serde(default)]`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl AssetBulkSet {
+    /// The change as the bulk form writes it: empty leaves a field, `none` clears it.
+    fn into_input(self) -> AssetBulkInput {
+        fn text<T: ToString>(value: Option<Option<T>>) -> String {
+            match value {
+                None => String::new(),
+                Some(None) => CLEAR.to_owned(),
+                Some(Some(value)) => value.to_string(),
+            }
+        }
+        AssetBulkInput {
+            owner_id: text(self.owner_id),
+            classification: text(self.classification),
+            status: self.status.unwrap_or_default(),
+            next_review_on: text(self.next_review_on),
+        }
+    }
+}
+
+/// What a bulk change did.
+#[derive(Serialize, ToSchema)]
+pub struct AssetBulkResult {
+    /// The assets it changed, each with its new version (one audit event each); the others
+    /// already had the values asked for.
+    pub changed: Vec<AssetView>,
+}
+
+/// Makes one change to many assets, in one transaction: all or nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/assets/bulk", tag = "assets", request_body = AssetBulkBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = AssetBulkResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn bulk_change_assets(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<AssetBulkBody>,
+) -> Result<Json<AssetBulkResult>, ApiError> {
+    let change = body.set.into_input().parse().map_err(AppError::from)?;
+    let changed = state
+        .app
+        .bulk_change_assets(&ctx, &body.ids, &change, now())
+        .await?;
+    Ok(Json(AssetBulkResult {
+        changed: changed.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -1,11 +1,12 @@
 //! Asset pages: the inventory, and the form and the record through the shared register pages.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use custos_app::assets::{AssetValuation, MovedAsset};
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::assets::bulk::AssetBulkInput;
 use custos_app::domain::assets::classification::{ClassificationLevel, ClassificationScheme};
 use custos_app::domain::assets::impact::ImpactScale;
 use custos_app::domain::assets::review::ReviewState;
@@ -49,6 +50,16 @@ pub const AREA: Area = Area {
             "Link added; the effective values follow it.",
         ),
         ("asset-unlinked", "success", "Link removed."),
+        (
+            "assets-changed",
+            "success",
+            "The selected assets were changed; each change is in its asset's history.",
+        ),
+        (
+            "assets-unchanged",
+            "info",
+            "The selected assets already had these values: nothing was changed.",
+        ),
     ],
     field_labels: AssetInput::FIELDS,
 };
@@ -75,12 +86,20 @@ struct ListPage {
     filters: AssetFilterParams,
     types: [AssetType; 6],
     statuses: [AssetStatus; 3],
+    /// The owners the bulk form offers.
+    members: Vec<Member>,
+    /// The list's query, for the bulk form to come back to.
+    list_back: String,
     can_manage: bool,
 }
 
 impl ListPage {
     fn levels(&self, asset: &Asset) -> String {
         impact_levels(asset)
+    }
+
+    fn classification_ranks(&self) -> std::ops::RangeInclusive<i64> {
+        1..=CLASSIFICATION_MAX
     }
 }
 
@@ -91,16 +110,28 @@ pub async fn list(
     Query(params): Query<ListParams>,
     Query(filters): Query<AssetFilterParams>,
 ) -> Result<Response, PageError> {
-    let ctx = &page.ctx;
     let request = filters.request(&params)?;
     if let Some(file) =
-        super::asset_import::list_download(&state, ctx, &query.format, &request).await?
+        super::asset_import::list_download(&state, &page.ctx, &query.format, &request).await?
     {
         return Ok(file);
     }
     let layout = Layout::new(&state, &page, "Assets", "assets")
         .await?
         .with_flash(query.notice.as_deref());
+    list_page(&state, &page, layout, params, filters).await
+}
+
+/// The inventory page under `layout` (which carries any notice or error).
+async fn list_page(
+    state: &AppState,
+    page: &PageOrg,
+    layout: Layout,
+    params: ListParams,
+    filters: AssetFilterParams,
+) -> Result<Response, PageError> {
+    let ctx = &page.ctx;
+    let request = filters.request(&params)?;
     let mut list = ListState::new(
         layout.org_href("/assets"),
         vec![
@@ -122,6 +153,12 @@ pub async fn list(
         list.header("status", "Status"),
         list.header("next_review_on", "Next review"),
     ];
+    let list_back = list_query(&params, &filters);
+    let can_manage = ctx.can(Permission::ManageAssets);
+    let members = match can_manage {
+        true => state.app.members(ctx).await?,
+        false => Vec::new(),
+    };
     Ok(render(&ListPage {
         layout,
         assets: listed.items,
@@ -131,8 +168,110 @@ pub async fn list(
         filters,
         types: AssetType::ALL,
         statuses: AssetStatus::ALL,
-        can_manage: ctx.can(Permission::ManageAssets),
+        members,
+        list_back,
+        can_manage,
     }))
+}
+
+/// The list's own parameters as a query string ending in `&` (or empty): re-encoded from
+/// what was parsed, so nothing else a form carried reaches a redirect.
+fn list_query(params: &ListParams, filters: &AssetFilterParams) -> String {
+    let page = params
+        .page
+        .filter(|page| *page > 1)
+        .map(|page| page.to_string());
+    let pairs = [
+        ("q", Some(params.q.as_str())),
+        ("type", Some(filters.asset_type.as_str())),
+        ("status", Some(filters.status.as_str())),
+        ("sort", Some(filters.sort.as_str())),
+        ("dir", Some(params.dir.as_str())),
+        ("page", page.as_deref()),
+    ];
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            query.append_pair(key, value);
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        query
+    } else {
+        format!("{query}&")
+    }
+}
+
+/// Applies the bulk form of the inventory to the assets ticked in it, and comes back to the
+/// same page of the list.
+pub async fn bulk_change(
+    State(state): State<AppState>,
+    page: PageOrg,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    page.ctx.require(Permission::ManageAssets)?;
+    let mut ids = Vec::new();
+    let mut input = AssetBulkInput::default();
+    let mut back = String::new();
+    let mut bad_id = false;
+    for (key, value) in form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "ids" => match Uuid::parse_str(&value) {
+                Ok(id) => ids.push(id),
+                Err(_) => bad_id = true,
+            },
+            "owner_id" => input.owner_id = value.into_owned(),
+            "classification" => input.classification = value.into_owned(),
+            "status" => input.status = value.into_owned(),
+            "next_review_on" => input.next_review_on = value.into_owned(),
+            "back" => back = value.into_owned(),
+            _ => {}
+        }
+    }
+    // Only the list's own parameters come back, re-encoded: `back` never leaves the list.
+    let (params, filters): (ListParams, AssetFilterParams) = (
+        serde_urlencoded::from_str(&back).unwrap_or_default(),
+        serde_urlencoded::from_str(&back).unwrap_or_default(),
+    );
+    let result = match (bad_id, input.parse()) {
+        (true, _) => Err(AppError::NotFound),
+        (false, Err(errors)) => Err(errors.into()),
+        (false, Ok(change)) => {
+            state
+                .app
+                .bulk_change_assets(&page.ctx, &ids, &change, now())
+                .await
+        }
+    };
+    let message = match result {
+        Ok(changed) => {
+            let notice = match changed.len() {
+                0 => "assets-unchanged",
+                _ => "assets-changed",
+            };
+            let query = list_query(&params, &filters);
+            return Ok(see_other(format!(
+                "{}/orgs/{}/assets?{query}notice={notice}",
+                state.config.base_path,
+                page.ctx.organisation().slug
+            )));
+        }
+        Err(AppError::Validation(errors)) => errors
+            .fields
+            .into_iter()
+            .map(|error| error.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(AppError::Conflict(message)) => message,
+        Err(error) => return Err(error.into()),
+    };
+    let layout = Layout::new(&state, &page, "Assets", "assets")
+        .await?
+        .with_error(message);
+    let mut response = list_page(&state, &page, layout, params, filters).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(Template)]
