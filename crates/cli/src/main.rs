@@ -424,6 +424,12 @@ async fn export_assets(
     let Some(format) = RegisterFormat::parse(format) else {
         bail!("--format must be csv or xlsx");
     };
+    if format == RegisterFormat::Xlsx
+        && output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        bail!("an XLSX workbook is not text: write it to a file with --output FILE");
+    }
     let ctx = app.command_line_context(org).await.map_err(explain)?;
     let request = AssetFilterParams::default()
         .request(&ListParams::default())
