@@ -10,7 +10,7 @@ use custos_domain::assets::classification::ClassificationScheme;
 use custos_domain::assets::impact::ImpactScale;
 use custos_domain::assets::import::{
     COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS, PlannedLink,
-    READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_row,
+    READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_rows,
     known_columns, named_assets, plan_import, register_row, support_name,
 };
 use custos_domain::assets::valuation::SupportLink;
@@ -215,7 +215,7 @@ impl App {
         format: RegisterFormat,
     ) -> AppResult<Vec<u8>> {
         ctx.require(Permission::ManageAssets)?;
-        let example = [example_row()];
+        let example = example_rows();
         let written = match format {
             RegisterFormat::Csv => {
                 custos_formats::template::template_csv(&REGISTER_COLUMNS, &example)

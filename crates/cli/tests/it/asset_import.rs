@@ -383,6 +383,11 @@ on_both_backends! {
         let template = template.text().await.expect("template");
         let header = template.lines().next().expect("header").trim_start_matches('\u{feff}').to_owned();
         assert!(header.starts_with("reference,external_id,name,type") && header.ends_with(",supports"), "{header}");
+        // The template imports as it is: its example rows are valid and support each other.
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let (status, report) = import(&api, template.clone(), true).await;
+        assert_eq!(status, StatusCode::OK, "{report:#}");
+        assert_eq!((report["created"].as_i64(), report["links_added"].as_i64()), (Some(2), Some(1)));
         let xlsx = browser.get("/orgs/acme/assets/import/template?format=xlsx").await;
         assert!(xlsx.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap_or_default().contains("spreadsheetml"));
         assert!(xlsx.bytes().await.expect("xlsx").starts_with(b"PK"));

@@ -115,30 +115,52 @@ pub const COLUMN_NOTES: [(&str, &str); RECORD_COLUMNS + 1] = [
     ),
 ];
 
-/// One row of the template: a filled-in example.
-pub fn example_row() -> Vec<String> {
-    [
-        "",
-        "CMDB-1001",
-        "Customer database",
-        "information",
-        "Orders, contacts and invoices of every customer.",
-        "",
-        "",
-        "Primary data centre",
-        "Confidential",
-        "3",
-        "3",
-        "2",
-        "in_use",
-        "crm, personal data",
-        "",
-        "",
-        "",
-        "CMDB-1002",
+/// The template's example rows: the customer data and the application that supports it, so
+/// that the template imports as it is.
+pub fn example_rows() -> Vec<Vec<String>> {
+    let row = |cells: [&str; RECORD_COLUMNS + 1]| cells.map(str::to_owned).to_vec();
+    vec![
+        row([
+            "",
+            "CMDB-1001",
+            "Customer database",
+            "information",
+            "Orders, contacts and invoices of every customer.",
+            "",
+            "",
+            "Primary data centre",
+            "Confidential",
+            "3",
+            "3",
+            "2",
+            "in_use",
+            "crm, personal data",
+            "",
+            "",
+            "",
+            "",
+        ]),
+        row([
+            "",
+            "CMDB-1002",
+            "CRM application",
+            "software",
+            "Where sales and support keep the customer database.",
+            "",
+            "",
+            "",
+            "Internal",
+            "2",
+            "3",
+            "3",
+            "in_use",
+            "crm",
+            "",
+            "",
+            "",
+            "CMDB-1001",
+        ]),
     ]
-    .map(str::to_owned)
-    .to_vec()
 }
 
 /// A column of the file that the register knows.
@@ -1133,7 +1155,11 @@ mod tests {
     fn the_register_columns_are_the_record_columns_and_supports() {
         assert_eq!(&REGISTER_COLUMNS[..RECORD_COLUMNS], &Asset::CSV_HEADER[..]);
         assert_eq!(REGISTER_COLUMNS[RECORD_COLUMNS], SUPPORTS_COLUMN);
-        assert_eq!(example_row().len(), REGISTER_COLUMNS.len());
+        assert!(
+            example_rows()
+                .iter()
+                .all(|row| row.len() == REGISTER_COLUMNS.len())
+        );
         for (index, (column, _)) in COLUMN_NOTES.iter().enumerate() {
             assert_eq!(*column, REGISTER_COLUMNS[index]);
         }
