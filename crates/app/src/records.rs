@@ -216,11 +216,15 @@ impl App {
 pub(crate) enum Audit {
     /// Each event is appended as its record is written.
     Now,
-    /// Events are gathered and appended together by [`Audit::append`] before the transaction
-    /// commits: a use case writing thousands of records (an import) moves the chain's head
-    /// once, not once per record.
+    /// Events are gathered and appended a batch at a time ([`AUDIT_BATCH`], and the rest
+    /// by [`Audit::append`] before the transaction commits): a use case writing thousands of
+    /// records (an import) moves the chain's head once per batch, not once per record, and
+    /// holds at most one batch of snapshots in memory.
     Gathered(Vec<Change>),
 }
+
+/// Events appended at once by [`Audit::Gathered`].
+pub(crate) const AUDIT_BATCH: usize = 1000;
 
 impl Audit {
     pub(crate) async fn record(
@@ -234,6 +238,10 @@ impl Audit {
             Self::Now => record_change(tx, ctx, change, now).await,
             Self::Gathered(changes) => {
                 changes.push(change);
+                if changes.len() >= AUDIT_BATCH {
+                    let batch = std::mem::replace(changes, Vec::with_capacity(AUDIT_BATCH));
+                    record_changes(tx, ctx, batch, now).await?;
+                }
                 Ok(())
             }
         }

@@ -600,3 +600,15 @@ pub async fn supported_by_each(
     }
     Ok(found)
 }
+
+/// Refreshes PostgreSQL's statistics of the asset tables inside the caller's transaction
+/// (SQLite plans these statements by their indexes alone). A long import into tables the
+/// planner last saw empty otherwise reads each new asset back through the wrong index, each
+/// read slower than the one before; ANALYZE counts the transaction's own new rows, and the
+/// statements planned from the old figures are planned again.
+pub async fn refresh_statistics(conn: &mut Conn) -> StoreResult<()> {
+    if conn.backend() == crate::Backend::Postgres {
+        conn.execute_batch("ANALYZE assets, asset_links").await?;
+    }
+    Ok(())
+}

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::inventory::{ASSET_NUMBERS, insert_numbered_asset, write_asset};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
-use crate::records::{Audit, create_in, edit_in};
+use crate::records::{AUDIT_BATCH, Audit, create_in, edit_in};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// Largest file an import reads (the web's body limit is lower; the command line reaches
@@ -412,6 +412,11 @@ async fn plan(
     Ok((plan, known))
 }
 
+/// After how many new assets an import refreshes the database's statistics: the
+/// inventory may have grown a hundredfold since they were taken (see
+/// `store::assets::refresh_statistics`).
+const STATISTICS_REFRESHED_AT: [usize; 4] = [1_000, 5_000, 25_000, 125_000];
+
 /// Writes every row and link of `plan` in `tx`, each audited as the form's and the link
 /// page's writes are; the audit events are appended together at the end, and the new
 /// assets' numbers reserved at once. `known` gains the assets written.
@@ -422,9 +427,7 @@ async fn write_plan(
     known: &mut Known,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    let mut audit = Audit::Gathered(Vec::with_capacity(
-        plan.rows.len() + plan.links_added.len() + plan.links_removed.len(),
-    ));
+    let mut audit = Audit::Gathered(Vec::with_capacity(AUDIT_BATCH));
     let creates = plan.count(|action| matches!(action, RowAction::Create));
     let mut next_number = match creates {
         0 => 0,
@@ -433,9 +436,14 @@ async fn write_plan(
             platform_store::reserve_references(tx, ctx.org_id(), ASSET_NUMBERS, count).await?
         }
     };
+    let mut created = 0usize;
     for row in &plan.rows {
         let written: Asset = match row.action {
             RowAction::Create => {
+                created += 1;
+                if STATISTICS_REFRESHED_AT.contains(&created) {
+                    store::refresh_statistics(tx).await?;
+                }
                 let number = next_number;
                 next_number += 1;
                 create_in(tx, ctx, now, &mut audit, async |tx: &mut Tx| {
@@ -456,48 +464,39 @@ async fn write_plan(
         known.assets.insert(written.id, written);
     }
     for link in &plan.links_removed {
-        let (supporting, dependant) =
-            link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
+        let (supporting, dependant) = link_ends(tx, ctx, known, link).await?;
+        let change = link_change(false, supporting, dependant)?;
         store::delete_link(tx, ctx.org_id(), link.supporter, link.dependant).await?;
-        let change = link_change(false, &supporting, &dependant)?;
         audit.record(tx, ctx, change, now).await?;
     }
     for link in &plan.links_added {
-        let (supporting, dependant) =
-            link_ends(tx, ctx, known, link.supporter, link.dependant).await?;
+        let (supporting, dependant) = link_ends(tx, ctx, known, link).await?;
+        let change = link_change(true, supporting, dependant)?;
         if store::insert_link(tx, ctx.org_id(), link.supporter, link.dependant, now).await? {
-            let change = link_change(true, &supporting, &dependant)?;
             audit.record(tx, ctx, change, now).await?;
         }
     }
     audit.append(tx, ctx, now).await
 }
 
-/// Both assets of a link, as known or read from the inventory.
-async fn link_ends(
+/// Both assets of a link, as known or, when the file did not name them, read from the
+/// inventory.
+async fn link_ends<'a>(
     tx: &mut Tx,
     ctx: &OrgContext,
-    known: &mut Known,
-    supporter: Uuid,
-    dependant: Uuid,
-) -> AppResult<(Asset, Asset)> {
-    let mut ends = Vec::with_capacity(2);
-    for id in [supporter, dependant] {
-        let asset = match known.assets.get(&id) {
-            Some(asset) => asset.clone(),
-            None => {
-                let asset = store::find(tx, ctx.org_id(), id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                known.assets.insert(id, asset.clone());
-                asset
-            }
-        };
-        ends.push(asset);
+    known: &'a mut Known,
+    link: &PlannedLink,
+) -> AppResult<(&'a Asset, &'a Asset)> {
+    for id in [link.supporter, link.dependant] {
+        if !known.assets.contains_key(&id) {
+            let asset = store::find(tx, ctx.org_id(), id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            known.assets.insert(id, asset);
+        }
     }
-    let dependant = ends.pop().ok_or(AppError::NotFound)?;
-    let supporter = ends.pop().ok_or(AppError::NotFound)?;
-    Ok((supporter, dependant))
+    let end = |id| known.assets.get(&id).ok_or(AppError::NotFound);
+    Ok((end(link.supporter)?, end(link.dependant)?))
 }
 
 /// The plan in words for people: per row what happens, with the assets named by reference
