@@ -207,7 +207,7 @@ impl App {
             .map_err(|e| AppError::Conflict(format!("The export cannot be written as XLSX: {e}")))
     }
 
-    /// The file to fill in for an import: the register's columns and an example row, and in
+    /// The file to fill in for an import: the register's columns and two example rows, and in
     /// XLSX a sheet explaining each column.
     pub fn asset_import_template(
         &self,

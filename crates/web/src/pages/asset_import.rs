@@ -213,7 +213,7 @@ pub async fn confirm(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&preview.await?)).into_response())
 }
 
-/// The import template: the columns and an example row, CSV or XLSX.
+/// The import template: the columns and two example rows, CSV or XLSX.
 pub async fn template(
     State(state): State<AppState>,
     page: PageOrg,
