@@ -3,6 +3,7 @@
 //! run on each backend's native driver (see [`db`]). Every organisation-scoped query takes the
 //! organisation id: tenancy is a parameter here, never a filter added later.
 
+pub mod asset_settings;
 pub mod assets;
 pub mod audit;
 pub mod context;
