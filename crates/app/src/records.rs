@@ -276,8 +276,11 @@ impl<R: Approvable> ApprovableKind for Kind<R> {
 /// is added.
 pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn ApprovableKind> {
     static OBJECTIVES: Kind<custos_domain::context::Objective> = Kind(PhantomData);
+    static CLASSIFICATION_SCHEMES: Kind<custos_domain::assets::classification::SchemeVersion> =
+        Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
+        RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",
             other.label()

@@ -2,6 +2,8 @@
 //! join it here.
 
 mod inventory;
+mod settings;
 mod valuation;
 
+pub use settings::{CurrentScheme, ImpactScaleSettings};
 pub use valuation::AssetValuation;
