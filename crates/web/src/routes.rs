@@ -44,7 +44,7 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{admin, assets, context, governance, invitations, platform};
+    use pages::{admin, asset_settings, assets, context, governance, invitations, platform};
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -73,6 +73,30 @@ fn pages() -> Pages {
         .get("/orgs/{org}/assets", get(assets::list))
         .post("/orgs/{org}/assets", post(assets::create))
         .get("/orgs/{org}/assets/new", get(assets::new_form))
+        .get(
+            "/orgs/{org}/assets/impact-scale",
+            get(asset_settings::impact_scale),
+        )
+        .post(
+            "/orgs/{org}/assets/impact-scale",
+            post(asset_settings::update_impact_scale),
+        )
+        .get(
+            "/orgs/{org}/assets/classification",
+            get(asset_settings::classification),
+        )
+        .get(
+            "/orgs/{org}/assets/classification/draft",
+            get(asset_settings::edit_draft),
+        )
+        .post(
+            "/orgs/{org}/assets/classification/draft",
+            post(asset_settings::save_draft),
+        )
+        .post(
+            "/orgs/{org}/assets/classification/draft/submit",
+            post(asset_settings::submit_draft),
+        )
         .get("/orgs/{org}/assets/{id}", get(assets::show))
         .post("/orgs/{org}/assets/{id}", post(assets::update))
         .get("/orgs/{org}/assets/{id}/edit", get(assets::edit_form))

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are registered with utoipa-axum's `routes!`, so
 //! the route table and the OpenAPI document cannot drift apart.
 
+pub mod asset_settings;
 pub mod assets;
 pub mod context;
 pub mod governance;
@@ -38,7 +39,7 @@ use crate::error::ApiError;
             People join an organisation by invitation: administrators create one here and pass its link on; \
             the person accepts it in the web interface."),
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
-        (name = "assets", description = "The asset inventory (ISO 27001 5.9)"),
+        (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -91,6 +92,17 @@ pub fn router() -> OpenApiRouter<AppState> {
             assets::update_asset,
             assets::delete_asset
         ))
+        .routes(routes!(
+            asset_settings::get_impact_scale,
+            asset_settings::update_impact_scale
+        ))
+        .routes(routes!(asset_settings::get_classification_scheme))
+        .routes(routes!(asset_settings::list_classification_scheme_versions))
+        .routes(routes!(
+            asset_settings::get_classification_draft,
+            asset_settings::save_classification_draft
+        ))
+        .routes(routes!(asset_settings::submit_classification_draft))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -3,6 +3,7 @@
 //! built here once.
 
 pub mod admin;
+pub mod asset_settings;
 pub mod assets;
 pub mod confirm;
 pub mod context;
@@ -79,10 +80,11 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 4] = [
+pub const AREAS: [&Area; 5] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
+    &asset_settings::AREA,
     &governance::AREA,
 ];
 
