@@ -204,6 +204,12 @@ pub fn operation_body(
             body["version"] = json!(version);
             body
         }
+        ("PUT", "impact-scale", None) => crate::asset_settings::scale_body(4, version),
+        // For the scheme's draft, `version` is the draft's revision (0 starts one).
+        ("PUT", "draft", None) => crate::asset_settings::draft_body(version, "Probe"),
+        ("POST", "submit", None) if template.contains("/classification-scheme/") => {
+            json!({ "version": version })
+        }
         ("POST", "invitations", None) => json!({ "email": email, "role": "contributor" }),
         ("PUT", "{id}", None) if template.contains("/members/") => json!({ "role": "contributor" }),
         _ => {
