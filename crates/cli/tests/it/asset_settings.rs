@@ -210,7 +210,8 @@ on_both_backends! {
         let (_, current) = manager.get_json(SCHEME).await;
         assert_eq!((current["version"].as_i64(), current["levels"][3]["name"].as_str()), (Some(1), Some("Top secret")));
         let (_, versions) = manager.get_json(&format!("{SCHEME}/versions")).await;
-        let history: Vec<(i64, &str)> = versions.as_array().expect("versions").iter()
+        assert_eq!(versions["total"], 2);
+        let history: Vec<(i64, &str)> = versions["items"].as_array().expect("versions").iter()
             .map(|v| (v["version"].as_i64().expect("n"), v["status"].as_str().expect("s"))).collect();
         assert_eq!(history, [(2, "rejected"), (1, "approved")]);
 
@@ -236,8 +237,8 @@ on_both_backends! {
         let (status, _) = manager.post_json(&format!("{DRAFT}/submit"), &json!({ "version": 1 })).await;
         assert_eq!(status, StatusCode::CONFLICT, "submitted once");
         let (_, versions) = manager.get_json(&format!("{SCHEME}/versions")).await;
-        assert_eq!(versions[0]["levels"][3]["name"], "Secret");
-        assert_eq!(versions[0]["status"], "pending_approval");
+        assert_eq!(versions["items"][0]["levels"][3]["name"], "Secret");
+        assert_eq!(versions["items"][0]["status"], "pending_approval");
         let stored = app.raw_count("SELECT COUNT(*) FROM classification_scheme_versions").await;
         assert_eq!(stored, 1);
         decide(&approver, &approval, "reject").await;
@@ -245,7 +246,10 @@ on_both_backends! {
         let (status, draft) = manager.send_json(Method::PUT, DRAFT, &draft_body(0, "Secret, reworded")).await;
         assert_eq!((status, draft["version"].as_i64()), (StatusCode::OK, Some(2)), "{draft}");
         let (_, versions) = manager.get_json(&format!("{SCHEME}/versions")).await;
-        assert_eq!((versions[1]["status"].as_str(), versions[1]["levels"][3]["name"].as_str()), (Some("rejected"), Some("Secret")));
+        assert_eq!((versions["items"][1]["status"].as_str(), versions["items"][1]["levels"][3]["name"].as_str()), (Some("rejected"), Some("Secret")));
+        let (_, page) = manager.get_json(&format!("{SCHEME}/versions?limit=1&offset=1")).await;
+        assert_eq!((page["total"].as_i64(), page["items"][0]["version"].as_i64()), (Some(2), Some(1)), "{page}");
+        assert_eq!(manager.get_json(&format!("{SCHEME}/versions?limit=0")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
 

@@ -11,12 +11,13 @@ use custos_app::domain::assets::classification::{
 };
 use custos_app::domain::assets::impact::{ImpactLevel, ImpactLevelInput, ImpactScaleInput};
 use custos_app::domain::dates::rfc3339;
+use custos_app::domain::list::{Listed, Page};
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::ApiJson;
 use super::governance::ApprovalView;
+use super::{ApiJson, ApiQuery, ListPage};
 use crate::AppState;
 use crate::auth::ApiOrg;
 use crate::error::{ApiError, Problem};
@@ -251,17 +252,35 @@ pub async fn get_classification_scheme(
     }))
 }
 
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct VersionsQuery {
+    /// Rows per page, 1 to 200 (default 25).
+    limit: Option<u32>,
+    /// Rows to skip.
+    offset: Option<u64>,
+}
+
 /// Every version of the scheme, newest first: drafts, versions waiting for approval,
 /// approved and rejected ones.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/classification-scheme/versions", tag = "assets",
-    params(("org" = String, Path, description = "Organisation slug")),
-    responses((status = 200, body = Vec<SchemeVersionView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(("org" = String, Path, description = "Organisation slug"), VersionsQuery),
+    responses((status = 200, body = ListPage<SchemeVersionView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_classification_scheme_versions(
     State(state): State<AppState>,
     ApiOrg(ctx): ApiOrg,
-) -> Result<Json<Vec<SchemeVersionView>>, ApiError> {
+    ApiQuery(query): ApiQuery<VersionsQuery>,
+) -> Result<ListPage<SchemeVersionView>, ApiError> {
+    let page = Page::requested(query.limit, query.offset)?;
+    // An organisation writes a handful of versions a year: they are read whole.
     let versions = state.app.classification_scheme_versions(&ctx).await?;
-    Ok(Json(versions.into_iter().map(Into::into).collect()))
+    let total = versions.len() as u64;
+    let window = versions
+        .into_iter()
+        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+        .take(page.limit as usize)
+        .collect();
+    Ok(ListPage::new(Listed::exact(window, total), page, |_| None))
 }
 
 /// The draft being edited; 404 when there is none.
