@@ -198,6 +198,18 @@ pub(crate) trait Approvable: StoredRecord + DeserializeOwned {
         now: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    /// Refuses a decision the record cannot take as things stand now, saying why; checked in
+    /// the decision's transaction, before the outcome is applied. Most records can always
+    /// take one.
+    fn check_decidable(
+        _tx: &mut Tx,
+        _org_id: Uuid,
+        _record: &Self,
+        _decision: Decision,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// Gives the record the decision's outcome; false when its version moved on.
     fn mark_decided(
         tx: &mut Tx,
@@ -261,6 +273,7 @@ impl<R: Approvable> ApprovableKind for Kind<R> {
                     "The {label} changed after it was submitted; it must be submitted again."
                 )));
             }
+            R::check_decidable(tx, ctx.org_id(), &before, decision).await?;
             if !R::mark_decided(tx, ctx.org_id(), &before, decision, now).await? {
                 return Err(R::changed_meanwhile());
             }

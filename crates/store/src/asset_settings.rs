@@ -29,22 +29,14 @@ fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> StoreResult<Vec<T>> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("levels: {e}")))
 }
 
-/// The organisation's own scale; `None` while it uses the built-in one. `for_update` locks
-/// the row on PostgreSQL until the transaction ends (SQLite has one writer anyway).
-pub async fn impact_scale(
-    conn: &mut Conn,
-    org_id: Uuid,
-    for_update: bool,
-) -> StoreResult<Option<SavedImpactScale>> {
-    let lock = match (conn.backend(), for_update) {
-        (Backend::Postgres, true) => " FOR UPDATE",
-        _ => "",
-    };
-    let sql = format!(
-        "SELECT CAST(levels AS TEXT), version, updated_at FROM impact_scales WHERE org_id = $1{lock}"
-    );
-    let row: Option<(String, i64, OffsetDateTime)> =
-        conn.fetch_optional(&sql, params![org_id]).await?;
+/// The organisation's own scale; `None` while it uses the built-in one.
+pub async fn impact_scale(conn: &mut Conn, org_id: Uuid) -> StoreResult<Option<SavedImpactScale>> {
+    let row: Option<(String, i64, OffsetDateTime)> = conn
+        .fetch_optional(
+            "SELECT CAST(levels AS TEXT), version, updated_at FROM impact_scales WHERE org_id = $1",
+            params![org_id],
+        )
+        .await?;
     row.map(|(levels, version, updated_at)| {
         Ok(SavedImpactScale {
             scale: ImpactScale {

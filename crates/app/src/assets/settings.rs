@@ -47,7 +47,7 @@ impl App {
     pub async fn impact_scale_settings(&self, ctx: &OrgContext) -> AppResult<ImpactScaleSettings> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
-        let saved = store::impact_scale(&mut conn, ctx.org_id(), false)
+        let saved = store::impact_scale(&mut conn, ctx.org_id())
             .await?
             .unwrap_or_else(SavedImpactScale::built_in);
         let highest_value_in_use = highest_impact_in_use(&mut conn, ctx.org_id()).await?;
@@ -70,8 +70,11 @@ impl App {
         ctx.require(Permission::ManageAssetSettings)?;
         let new = input.parse()?;
         let mut tx = self.store.begin().await?;
-        // The row lock keeps two saves on PostgreSQL from both passing the version check.
-        let before = store::impact_scale(&mut tx, ctx.org_id(), true)
+        // Saves of the scale queue on the organisation's row (on PostgreSQL; SQLite has one
+        // writer), so two cannot both pass the version check. Asset writes that hold the row
+        // FOR SHARE cannot then raise a valuation above the new scale meanwhile.
+        custos_store::platform::lock_organisation(&mut tx, ctx.org_id()).await?;
+        let before = store::impact_scale(&mut tx, ctx.org_id())
             .await?
             .unwrap_or_else(SavedImpactScale::built_in);
         if before.version != expected_version {
@@ -90,7 +93,7 @@ impl App {
         if !saved {
             return Err(scale_changed_meanwhile());
         }
-        let after = store::impact_scale(&mut tx, ctx.org_id(), false)
+        let after = store::impact_scale(&mut tx, ctx.org_id())
             .await?
             .ok_or(AppError::NotFound)?;
         let change = Change::updated(RecordType::ImpactScale, ctx.org_id(), &before, &after)?;
@@ -375,6 +378,21 @@ impl Approvable for SchemeVersion {
     ) -> StoreResult<bool> {
         use SchemeVersionStatus::{Draft, PendingApproval};
         store::set_status(tx, org_id, record.version, Draft, PendingApproval, now).await
+    }
+
+    /// Assets may have been classified at a rank this version drops while it waited: it is
+    /// not put in force over them (rejecting it stays possible).
+    async fn check_decidable(
+        tx: &mut Tx,
+        org_id: Uuid,
+        record: &Self,
+        decision: Decision,
+    ) -> AppResult<()> {
+        if decision == Decision::Approve {
+            let in_use = store::classification_ranks_in_use(tx, org_id).await?;
+            check_ranks_in_use(&record.scheme(), &in_use)?;
+        }
+        Ok(())
     }
 
     async fn mark_decided(

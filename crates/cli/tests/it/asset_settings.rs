@@ -271,6 +271,26 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_version_is_not_put_in_force_over_assets_classified_while_it_waited(app) {
+        let (manager, approver) = manager_and_approver(&app).await;
+        let mut levels = built_in_levels();
+        levels.truncate(3);
+        manager.send_json(Method::PUT, DRAFT, &json!({ "revision": 0, "levels": levels })).await;
+        let (status, approval) = manager.post_json(&format!("{DRAFT}/submit"), &json!({ "version": 1 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{approval}");
+        let asset = json!({ "name": "Merger plans", "type": "information", "classification": 4 });
+        assert_eq!(manager.post_json("/api/v1/orgs/acme/assets", &asset).await.0, StatusCode::CREATED);
+        let decision = format!("/api/v1/orgs/acme/approvals/{}/decision", approval["id"].as_str().expect("id"));
+        let (status, problem) = approver.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem["errors"][0]["message"].as_str().expect("message").starts_with("Assets are classified at rank 4"), "{problem}");
+        assert_eq!(manager.get_json(SCHEME).await.1["approved"], false, "nothing was approved");
+        let (status, _) = approver.post_json(&decision, &json!({ "decision": "reject", "comment": "Keep Restricted" })).await;
+        assert_eq!(status, StatusCode::OK, "rejecting stays possible");
+    }
+}
+
+on_both_backends! {
     async fn only_members_allowed_to_manage_asset_settings_change_them(app) {
         manager_and_approver(&app).await;
         for (role, email) in [(Role::Contributor, "carl@acme.example"), (Role::Auditor, "aude@acme.example"), (Role::Approver, "arthur@acme.example")] {
