@@ -41,9 +41,15 @@ impl App {
     /// The scale the organisation values C, I and A on (the built-in one until it saves its
     /// own).
     pub async fn impact_scale(&self, ctx: &OrgContext) -> AppResult<ImpactScale> {
-        Ok(self.impact_scale_settings(ctx).await?.saved.scale)
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        Ok(store::impact_scale(&mut conn, ctx.org_id())
+            .await?
+            .map_or_else(ImpactScale::default, |saved| saved.scale))
     }
 
+    /// The scale with the highest value assets hold, for the page that changes it (the
+    /// highest value is read from every asset of the organisation: not for asset pages).
     pub async fn impact_scale_settings(&self, ctx: &OrgContext) -> AppResult<ImpactScaleSettings> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
@@ -183,7 +189,7 @@ impl App {
         ctx.require(Permission::ManageAssetSettings)?;
         let mut tx = self.store.begin().await?;
         let newest = store::newest_version(&mut tx, ctx.org_id()).await?;
-        let change = match newest {
+        let (change, after) = match newest {
             Some(draft) if draft.status == SchemeVersionStatus::Draft => {
                 if draft.revision != expected_revision {
                     return Err(draft_changed_meanwhile());
@@ -192,7 +198,7 @@ impl App {
                 if scheme.levels == draft.levels {
                     return Ok(draft);
                 }
-                let saved = store::update_draft(
+                let written = store::update_draft(
                     &mut tx,
                     ctx.org_id(),
                     draft.version,
@@ -201,16 +207,17 @@ impl App {
                     now,
                 )
                 .await?;
-                if !saved {
+                if !written {
                     return Err(draft_changed_meanwhile());
                 }
                 let after = find_version(&mut tx, ctx, draft.version).await?;
-                Change::updated(
+                let change = Change::updated(
                     RecordType::ClassificationScheme,
                     ctx.org_id(),
                     &draft,
                     &after,
-                )?
+                )?;
+                (change, after)
             }
             Some(pending) if pending.status == SchemeVersionStatus::PendingApproval => {
                 return Err(waiting_for_decision(pending.version));
@@ -232,14 +239,14 @@ impl App {
                         }
                     })?;
                 let after = find_version(&mut tx, ctx, number).await?;
-                Change::created(RecordType::ClassificationScheme, ctx.org_id(), &after)?
+                let change =
+                    Change::created(RecordType::ClassificationScheme, ctx.org_id(), &after)?;
+                (change, after)
             }
         };
         record_change(&mut tx, ctx, change, now).await?;
         self.commit(ctx, tx).await?;
-        self.classification_draft(ctx)
-            .await?
-            .ok_or_else(draft_changed_meanwhile)
+        Ok(after)
     }
 
     /// Sends draft `version` to senior management. `expected_revision`, when given, is the
