@@ -22,6 +22,8 @@ use crate::{App, AppError, AppResult, OrgContext};
 /// The classification scheme asset pages apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentScheme {
+    /// Its `version` is the approved version's number; while `approved` is false it is the
+    /// built-in scheme's 1, which names no stored version.
     pub scheme: ClassificationScheme,
     /// False while the organisation has no approved version and the built-in scheme applies.
     pub approved: bool,
