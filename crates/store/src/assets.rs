@@ -1,10 +1,11 @@
 //! The asset inventory: one row per asset, every statement scoped by `org_id`.
 
+use custos_domain::assets::figures::AssetCounts;
 use custos_domain::assets::{
     Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType, LinkedAsset,
 };
 use custos_domain::list::{Listed, SortDirection, sort_key};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader};
@@ -164,6 +165,54 @@ pub async fn delete(
         )
         .await?;
     Ok(changed == 1)
+}
+
+/// How many months apart the organisation reviews its assets.
+pub async fn review_months(conn: &mut Conn, org_id: Uuid) -> StoreResult<i64> {
+    let (months,): (i64,) = conn
+        .fetch_one(
+            "SELECT asset_review_months FROM organisations WHERE id = $1",
+            params![org_id],
+        )
+        .await?;
+    Ok(months)
+}
+
+pub async fn set_review_months(conn: &mut Conn, org_id: Uuid, months: i64) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE organisations SET asset_review_months = $2 WHERE id = $1",
+        params![org_id, months],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts over the assets not retired: all of them, and those with an owner, a
+/// classification, all three of C, I and A, and a last review on or after `reviewed_since`.
+pub async fn counts(
+    conn: &mut Conn,
+    org_id: Uuid,
+    reviewed_since: Date,
+) -> StoreResult<AssetCounts> {
+    let (total, owned, classified, valued, reviewed): (i64, i64, i64, i64, i64) = conn
+        .fetch_one(
+            "SELECT COUNT(*),
+                    COALESCE(SUM(CASE WHEN owner_id IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN classification IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN confidentiality IS NOT NULL AND integrity IS NOT NULL
+                                       AND availability IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN last_reviewed_on >= $2 THEN 1 ELSE 0 END), 0)
+             FROM assets WHERE org_id = $1 AND status <> 'retired'",
+            params![org_id, reviewed_since],
+        )
+        .await?;
+    Ok(AssetCounts {
+        total,
+        owned,
+        classified,
+        valued,
+        reviewed_within_period: reviewed,
+    })
 }
 
 /// The WHERE clause of a page of assets, the keyset clause `after` continues with (number

@@ -143,6 +143,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0009_asset_links.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 10,
+        name: "asset_review_period",
+        sql: include_str!("../migrations/0010_asset_review_period.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -110,6 +110,10 @@ fn pages() -> Pages {
             post(register::delete::<AssetPages>),
         )
         .post("/orgs/{org}/assets/bulk", post(assets::bulk_change))
+        .post(
+            "/orgs/{org}/assets/review-period",
+            post(assets::set_review_period),
+        )
         .post("/orgs/{org}/assets/{id}/links", post(assets::add_link))
         .post(
             "/orgs/{org}/assets/{id}/links/remove",

@@ -121,6 +121,27 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 success: 200,
                 body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
             },
+            RecordOperation {
+                method: "GET",
+                suffix: "/figures",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/review-period",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/review-period",
+                manages: true,
+                success: 200,
+                body: Some(|_| json!({ "months": 6 })),
+            },
         ],
     },
 ];

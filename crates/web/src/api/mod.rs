@@ -94,6 +94,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assets::get_asset_valuation))
         .routes(routes!(assets::get_asset_supporters))
         .routes(routes!(assets::bulk_change_assets))
+        .routes(routes!(
+            assets::get_review_period,
+            assets::put_review_period
+        ))
+        .routes(routes!(assets::get_asset_figures))
         .routes(routes!(assets::put_asset_link, assets::delete_asset_link))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))

@@ -8,8 +8,9 @@ use custos_app::assets::{AssetValuation, MovedAsset};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::bulk::AssetBulkInput;
 use custos_app::domain::assets::classification::{ClassificationLevel, ClassificationScheme};
+use custos_app::domain::assets::figures::{AssetFigures, Share};
 use custos_app::domain::assets::impact::ImpactScale;
-use custos_app::domain::assets::review::ReviewState;
+use custos_app::domain::assets::review::{ReviewPeriod, ReviewState};
 use custos_app::domain::assets::{
     Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, CLASSIFICATION_MAX,
     IMPACT_MAX, LinkedAsset,
@@ -56,6 +57,11 @@ pub const AREA: Area = Area {
             "The selected assets were changed; each change is in its asset's history.",
         ),
         (
+            "review-period-saved",
+            "success",
+            "Review period saved. Reviews already planned keep their dates.",
+        ),
+        (
             "assets-unchanged",
             "info",
             "The selected assets already had these values: nothing was changed.",
@@ -90,6 +96,8 @@ struct ListPage {
     members: Vec<Member>,
     /// The list's query, for the bulk form to come back to.
     list_back: String,
+    figures: AssetFigures,
+    review_period: ReviewPeriod,
     can_manage: bool,
 }
 
@@ -100,6 +108,20 @@ impl ListPage {
 
     fn classification_ranks(&self) -> std::ops::RangeInclusive<i64> {
         1..=CLASSIFICATION_MAX
+    }
+
+    /// The inventory's figures as the page shows them: label and share.
+    fn shares(&self) -> Vec<(String, String)> {
+        let f = &self.figures;
+        vec![
+            ("With an owner".to_owned(), percent(&f.owned)),
+            ("Classified".to_owned(), percent(&f.classified)),
+            ("Valued (C, I and A)".to_owned(), percent(&f.valued)),
+            (
+                format!("Reviewed in the last {} months", self.review_period.months),
+                percent(&f.reviewed_within_period),
+            ),
+        ]
     }
 }
 
@@ -153,6 +175,8 @@ async fn list_page(
         list.header("next_review_on", "Next review"),
     ];
     let list_back = list_query(&params, &filters);
+    let figures = state.app.asset_figures(ctx, now().date()).await?;
+    let review_period = state.app.asset_review_period(ctx).await?;
     let can_manage = ctx.can(Permission::ManageAssets);
     let members = match can_manage {
         true => state.app.members(ctx).await?,
@@ -169,8 +193,58 @@ async fn list_page(
         statuses: AssetStatus::ALL,
         members,
         list_back,
+        figures,
+        review_period,
         can_manage,
     }))
+}
+
+/// "80 %" of a share, or a dash while there is nothing to count.
+fn percent(share: &Share) -> String {
+    share
+        .percent()
+        .map_or_else(|| "–".to_owned(), |percent| format!("{percent} %"))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewPeriodForm {
+    #[serde(default)]
+    months: String,
+}
+
+/// Changes the organisation's review period from the inventory page.
+pub async fn set_review_period(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(form): Form<ReviewPeriodForm>,
+) -> Result<Response, PageError> {
+    let result = state
+        .app
+        .set_asset_review_period(&page.ctx, &form.months, now())
+        .await;
+    let message = match result {
+        Ok(_) => {
+            return Ok(see_other(format!(
+                "{}/orgs/{}/assets?notice=review-period-saved",
+                state.config.base_path,
+                page.ctx.organisation().slug
+            )));
+        }
+        Err(AppError::Validation(errors)) => errors
+            .fields
+            .into_iter()
+            .map(|error| error.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(error) => return Err(error.into()),
+    };
+    let layout = Layout::new(&state, &page, "Assets", "assets")
+        .await?
+        .with_error(message);
+    let filters = AssetFilterParams::default();
+    let mut response = list_page(&state, &page, layout, ListParams::default(), filters).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 /// The list's own parameters as a query string ending in `&` (or empty): re-encoded from
