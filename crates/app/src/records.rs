@@ -13,8 +13,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use custos_domain::governance::{Approval, Decision};
-use custos_domain::list::Listed;
-use custos_domain::platform::RecordType;
+use custos_domain::list::{Listed, Page};
+use custos_domain::platform::{AuditEvent, AuditFilter, RecordType};
 use custos_store::{Conn, StoreResult, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -48,6 +48,32 @@ pub(crate) trait StoredRecord: Serialize + Sized + Send + Sync {
     }
 }
 
+/// How many of a record's latest changes its page shows.
+pub const HISTORY_SHOWN: u32 = 20;
+
+impl App {
+    /// The latest changes to record `id` of type `R`, newest first, from the audit trail;
+    /// not found when the organisation has no such record. Whoever may read a record may
+    /// read its own history: the caller checks that permission.
+    pub(crate) async fn record_history<R: StoredRecord>(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+    ) -> AppResult<Listed<AuditEvent>> {
+        let mut conn = self.store.reader().await?;
+        if R::find(&mut conn, ctx.org_id(), id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let filter = AuditFilter {
+            record_type: Some(R::TYPE.as_str().to_owned()),
+            record_id: Some(id.to_string()),
+            ..AuditFilter::default()
+        };
+        let page = Page::new(Some(HISTORY_SHOWN), None);
+        Ok(custos_store::audit::list(&mut conn, ctx.org_id(), &filter, page).await?)
+    }
+}
+
 /// The record as stored, provided it is still at `expected_version` (inside the caller's
 /// transaction): not found, or "someone else changed it", otherwise.
 pub(crate) async fn find_at_version<R: StoredRecord>(
@@ -63,6 +89,23 @@ pub(crate) async fn find_at_version<R: StoredRecord>(
         return Err(R::changed_meanwhile());
     }
     Ok(record)
+}
+
+/// Reads back a record its register's write step has just changed from `before`, inside the
+/// caller's transaction, and records the change in the audit trail: the end of every edit,
+/// one record at a time or many in one transaction.
+pub(crate) async fn audit_edit<R: StoredRecord>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    before: &R,
+    now: OffsetDateTime,
+) -> AppResult<R> {
+    let after = R::find(tx, ctx.org_id(), before.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let change = Change::updated(R::TYPE, before.id(), before, &after)?;
+    record_change(tx, ctx, change, now).await?;
+    Ok(after)
 }
 
 /// What a register's own write step did.
@@ -111,16 +154,7 @@ impl App {
             Written::Stale => return Err(R::changed_meanwhile()),
             Written::Saved => {}
         }
-        let after = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        record_change(
-            &mut tx,
-            ctx,
-            Change::updated(R::TYPE, id, &before, &after)?,
-            now,
-        )
-        .await?;
+        let after = audit_edit(&mut tx, ctx, &before, now).await?;
         self.commit(ctx, tx).await?;
         Ok(after)
     }

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
+use crate::fields::{Choice, Day, MaybeChoice, MaybeText, Member, Number, Text};
 use crate::journey::{JourneyStep, StepState};
 use crate::list::{ListParams, ListRequest, enum_param};
-use crate::validation::{Lines, ValidationErrors, optional_text, required_text};
+use crate::validation::{Lines, ValidationErrors};
 
 crate::text_enum! {
     /// What an objective is about (the categories ISO 27001 6.2 objectives usually fall in).
@@ -67,48 +68,29 @@ impl ObjectiveStatus {
     }
 }
 
-/// The fields a person types, as text, before they are checked.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ObjectiveInput {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub rationale: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub benefits: String,
-    #[serde(default)]
-    pub category: String,
-    #[serde(default)]
-    pub target: String,
-    #[serde(default)]
-    pub target_value: String,
-    #[serde(default)]
-    pub target_unit: String,
-    #[serde(default)]
-    pub owner_id: String,
-    #[serde(default)]
-    pub due_date: String,
-    #[serde(default)]
-    pub status: String,
+crate::record_fields! {
+    /// The fields a person types, as text, before they are checked.
+    pub struct ObjectiveInput => ObjectiveDraft {
+        title: String = Text::required(TITLE_MAX, Lines::One), "Title";
+        rationale: String = Text::required(TEXT_MAX, Lines::Many), "Why";
+        description: String = Text::optional(TEXT_MAX, Lines::Many), "What";
+        benefits: String = Text::optional(TEXT_MAX, Lines::Many), "Benefits";
+        category: ObjectiveCategory = Choice::required("Choose a category."), "Category";
+        target: String = Text::required(TARGET_MAX, Lines::One), "Target";
+        target_value: Option<f64> = Number { invalid: "Enter a number such as 95 or 99.9." }, "Target value";
+        target_unit: Option<String> = MaybeText(UNIT_MAX), "Unit";
+        owner_id: Option<Uuid> = Member, "Owner";
+        due_date: Option<Date> = Day, "Due date";
+        /// `None` on create (a new objective is a draft); the chosen status on edit.
+        status: Option<ObjectiveStatus> = MaybeChoice::new(), "Status";
+    }
+    check = unit_needs_a_value;
 }
 
-/// A checked objective, ready to store.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ObjectiveDraft {
-    pub title: String,
-    pub rationale: String,
-    pub description: String,
-    pub benefits: String,
-    pub category: ObjectiveCategory,
-    pub target: String,
-    pub target_value: Option<f64>,
-    pub target_unit: Option<String>,
-    pub owner_id: Option<Uuid>,
-    pub due_date: Option<Date>,
-    /// `None` on create (a new objective is a draft); the chosen status on edit.
-    pub status: Option<ObjectiveStatus>,
+fn unit_needs_a_value(draft: &ObjectiveDraft, errors: &mut ValidationErrors) {
+    if draft.target_unit.is_some() && draft.target_value.is_none() {
+        errors.add("target_unit", "A unit needs a numeric target value.");
+    }
 }
 
 pub const TITLE_MAX: usize = 200;
@@ -116,35 +98,7 @@ pub const TEXT_MAX: usize = 4000;
 pub const TARGET_MAX: usize = 500;
 pub const UNIT_MAX: usize = 30;
 
-/// What a form must ask of one input field, taken from the rules [`ObjectiveInput::parse`]
-/// applies, so the browser's checks and the server's cannot drift apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FieldRule {
-    pub required: bool,
-    /// Longest accepted text, in characters.
-    pub max_chars: Option<usize>,
-}
-
-impl ObjectiveInput {
-    pub fn rule(field: &str) -> FieldRule {
-        let rule = |required, max| FieldRule {
-            required,
-            max_chars: Some(max),
-        };
-        match field {
-            "title" => rule(true, TITLE_MAX),
-            "rationale" => rule(true, TEXT_MAX),
-            "description" | "benefits" => rule(false, TEXT_MAX),
-            "target" => rule(true, TARGET_MAX),
-            "target_unit" => rule(false, UNIT_MAX),
-            "category" => FieldRule {
-                required: true,
-                max_chars: None,
-            },
-            _ => FieldRule::default(),
-        }
-    }
-}
+pub use crate::fields::FieldRule;
 
 /// The objectives of an organisation counted for the journey page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,105 +154,6 @@ impl ObjectivesProgress {
             status,
             path: "/objectives",
             description: "measurable targets the ISMS works towards, signed off by management.",
-        }
-    }
-}
-
-impl ObjectiveInput {
-    pub fn parse(&self) -> Result<ObjectiveDraft, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let title = required_text(&mut errors, "title", &self.title, TITLE_MAX, Lines::One);
-        let rationale = required_text(
-            &mut errors,
-            "rationale",
-            &self.rationale,
-            TEXT_MAX,
-            Lines::Many,
-        );
-        let description = optional_text(
-            &mut errors,
-            "description",
-            &self.description,
-            TEXT_MAX,
-            Lines::Many,
-        );
-        let benefits = optional_text(
-            &mut errors,
-            "benefits",
-            &self.benefits,
-            TEXT_MAX,
-            Lines::Many,
-        );
-        let category = ObjectiveCategory::parse(self.category.trim());
-        if category.is_none() {
-            errors.add("category", "Choose a category.");
-        }
-        let target = required_text(&mut errors, "target", &self.target, TARGET_MAX, Lines::One);
-        let target_value = match self.target_value.trim() {
-            "" => None,
-            raw => match raw.parse::<f64>() {
-                Ok(value) if value.is_finite() => Some(value),
-                _ => {
-                    errors.add("target_value", "Enter a number such as 95 or 99.9.");
-                    None
-                }
-            },
-        };
-        let unit = optional_text(
-            &mut errors,
-            "target_unit",
-            &self.target_unit,
-            UNIT_MAX,
-            Lines::One,
-        );
-        if !unit.is_empty() && target_value.is_none() && self.target_value.trim().is_empty() {
-            errors.add("target_unit", "A unit needs a numeric target value.");
-        }
-        let owner_id = match self.owner_id.trim() {
-            "" => None,
-            raw => match Uuid::parse_str(raw) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.add("owner_id", "Choose an owner from the list.");
-                    None
-                }
-            },
-        };
-        let due_date = match self.due_date.trim() {
-            "" => None,
-            raw => match parse_date(raw) {
-                Some(date) => Some(date),
-                None => {
-                    errors.add("due_date", "Enter a date as YYYY-MM-DD.");
-                    None
-                }
-            },
-        };
-        let status = match self.status.trim() {
-            "" => None,
-            raw => match ObjectiveStatus::parse(raw) {
-                Some(status) => Some(status),
-                None => {
-                    errors.add("status", "Choose a status.");
-                    None
-                }
-            },
-        };
-        match (category, errors.is_empty()) {
-            (Some(category), true) => Ok(ObjectiveDraft {
-                title,
-                rationale,
-                description,
-                benefits,
-                category,
-                target,
-                target_value,
-                target_unit: (!unit.is_empty()).then_some(unit),
-                owner_id,
-                due_date,
-                status,
-            }),
-            _ => Err(errors),
         }
     }
 }
@@ -587,6 +442,23 @@ pub struct Objective {
 impl Objective {
     pub fn reference(&self) -> String {
         reference_of(self.number)
+    }
+
+    /// The objective as a draft that keeps its status: what its edit form starts from.
+    pub fn draft(&self) -> ObjectiveDraft {
+        ObjectiveDraft {
+            title: self.title.clone(),
+            rationale: self.rationale.clone(),
+            description: self.description.clone(),
+            benefits: self.benefits.clone(),
+            category: self.category,
+            target: self.target.clone(),
+            target_value: self.target_value,
+            target_unit: self.target_unit.clone(),
+            owner_id: self.owner_id,
+            due_date: self.due_date,
+            status: Some(self.status),
+        }
     }
 
     /// The content that an approver signs, field by field, as people read it. An empty value

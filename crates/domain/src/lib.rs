@@ -5,6 +5,7 @@ pub mod assets;
 pub mod context;
 pub mod dates;
 pub mod diff;
+pub mod fields;
 pub mod governance;
 pub mod journey;
 pub mod list;

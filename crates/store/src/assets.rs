@@ -1,13 +1,14 @@
 //! The asset inventory: one row per asset, every statement scoped by `org_id`.
 
+use custos_domain::assets::figures::AssetCounts;
 use custos_domain::assets::{
     Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType, LinkedAsset,
 };
 use custos_domain::list::{Listed, SortDirection, sort_key};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, Param, RowReader};
+use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader};
 use crate::sql::{self, Statement};
 use crate::{StoreResult, params};
 
@@ -21,9 +22,6 @@ macro_rules! select {
          FROM assets a LEFT JOIN users o ON o.id = a.owner_id LEFT JOIN users c ON c.id = a.custodian_id"
     };
 }
-
-/// Tags are stored joined by a line feed, which the text rule keeps out of every tag.
-const TAG_SEPARATOR: char = '\n';
 
 impl FromRow for Asset {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
@@ -45,7 +43,7 @@ impl FromRow for Asset {
             status: row.parsed(AssetStatus::parse)?,
             tags: row
                 .get::<String>()?
-                .split(TAG_SEPARATOR)
+                .split(LIST_SEPARATOR)
                 .filter(|tag| !tag.is_empty())
                 .map(str::to_owned)
                 .collect(),
@@ -71,8 +69,9 @@ fn search_text(draft: &AssetDraft, number: i64) -> String {
     .to_lowercase()
 }
 
-/// `keys` ($1 to $3) followed by the written fields, numbered $4 to $21 in the order `insert`
-/// and `update` name them.
+/// `keys` ($1 to $3), the derived columns ($4 to $6: sort key, search text, time of the
+/// write), then the draft's fields from $7 in declaration order (`AssetInput::FIELDS`), as
+/// `insert` and `update` name them.
 fn with_fields<'a>(
     keys: [Param<'a>; 3],
     draft: &'a AssetDraft,
@@ -81,25 +80,11 @@ fn with_fields<'a>(
 ) -> Vec<Param<'a>> {
     let mut params = keys.to_vec();
     params.extend([
-        Param::from(draft.name.as_str()),
         sort_key(&draft.name).into(),
         search_text(draft, number).into(),
-        draft.description.as_str().into(),
-        draft.asset_type.as_str().into(),
-        draft.owner_id.into(),
-        draft.custodian_id.into(),
-        draft.location.as_str().into(),
-        draft.classification.into(),
-        draft.confidentiality.into(),
-        draft.integrity.into(),
-        draft.availability.into(),
-        draft.status.as_str().into(),
-        draft.tags.join(&TAG_SEPARATOR.to_string()).into(),
-        draft.external_id.as_deref().into(),
-        draft.last_reviewed_on.into(),
-        draft.next_review_on.into(),
         now.into(),
     ]);
+    params.extend(draft.stored_values().into_iter().map(Param::from));
     params
 }
 
@@ -112,13 +97,18 @@ pub async fn insert(
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO assets (id, org_id, number, name, name_key, search_text, description, asset_type,
-                             owner_id, custodian_id, location, classification, confidentiality,
-                             integrity, availability, status, tags, external_id, last_reviewed_on,
-                             next_review_on, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, 1, $21, $21)",
-        &with_fields([id.into(), org_id.into(), number.into()], draft, number, now),
+        "INSERT INTO assets (id, org_id, number, name_key, search_text, created_at, updated_at,
+                             version, name, description, asset_type, owner_id, custodian_id,
+                             location, classification, confidentiality, integrity, availability,
+                             status, tags, external_id, last_reviewed_on, next_review_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21)",
+        &with_fields(
+            [id.into(), org_id.into(), number.into()],
+            draft,
+            number,
+            now,
+        ),
     )
     .await?;
     Ok(())
@@ -150,12 +140,11 @@ pub async fn update(
     );
     let changed = conn
         .execute(
-            "UPDATE assets SET name = $4, name_key = $5, search_text = $6, description = $7,
-                    asset_type = $8, owner_id = $9, custodian_id = $10, location = $11,
-                    classification = $12, confidentiality = $13, integrity = $14,
-                    availability = $15, status = $16, tags = $17, external_id = $18,
-                    last_reviewed_on = $19, next_review_on = $20, version = version + 1,
-                    updated_at = $21
+            "UPDATE assets SET name_key = $4, search_text = $5, updated_at = $6,
+                    version = version + 1, name = $7, description = $8, asset_type = $9,
+                    owner_id = $10, custodian_id = $11, location = $12, classification = $13,
+                    confidentiality = $14, integrity = $15, availability = $16, status = $17,
+                    tags = $18, external_id = $19, last_reviewed_on = $20, next_review_on = $21
              WHERE org_id = $1 AND id = $2 AND version = $3",
             &params,
         )
@@ -176,6 +165,54 @@ pub async fn delete(
         )
         .await?;
     Ok(changed == 1)
+}
+
+/// How many months apart the organisation reviews its assets.
+pub async fn review_months(conn: &mut Conn, org_id: Uuid) -> StoreResult<i64> {
+    let (months,): (i64,) = conn
+        .fetch_one(
+            "SELECT asset_review_months FROM organisations WHERE id = $1",
+            params![org_id],
+        )
+        .await?;
+    Ok(months)
+}
+
+pub async fn set_review_months(conn: &mut Conn, org_id: Uuid, months: i64) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE organisations SET asset_review_months = $2 WHERE id = $1",
+        params![org_id, months],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts over the assets not retired: all of them, and those with an owner, a
+/// classification, all three of C, I and A, and a last review on or after `reviewed_since`.
+pub async fn counts(
+    conn: &mut Conn,
+    org_id: Uuid,
+    reviewed_since: Date,
+) -> StoreResult<AssetCounts> {
+    let (total, owned, classified, valued, reviewed): (i64, i64, i64, i64, i64) = conn
+        .fetch_one(
+            "SELECT COUNT(*),
+                    COALESCE(SUM(CASE WHEN owner_id IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN classification IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN confidentiality IS NOT NULL AND integrity IS NOT NULL
+                                       AND availability IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN last_reviewed_on >= $2 THEN 1 ELSE 0 END), 0)
+             FROM assets WHERE org_id = $1 AND status <> 'retired'",
+            params![org_id, reviewed_since],
+        )
+        .await?;
+    Ok(AssetCounts {
+        total,
+        owned,
+        classified,
+        valued,
+        reviewed_within_period: reviewed,
+    })
 }
 
 /// The WHERE clause of a page of assets, the keyset clause `after` continues with (number
@@ -375,6 +412,152 @@ pub async fn own_values(
         params![org_id],
     )
     .await
+}
+
+/// The part of the support graph that values the assets a change to asset `$2` reaches:
+/// `moved` is the asset and every asset that supports it, directly or through others (value
+/// flows from dependants to supporters); `valuing` adds every asset those depend on, directly
+/// or through others, whose own values their effective values are made of. Both walks follow
+/// the links' indexes (by supporter, and by dependant), so they cost the size of the part,
+/// not of the register.
+macro_rules! graph_around {
+    ($moved_from:literal) => {
+        concat!(
+            "WITH RECURSIVE moved(id) AS (
+                SELECT id FROM assets WHERE org_id = $1 AND id = $2",
+            $moved_from,
+            "), valuing(id) AS (
+                SELECT id FROM moved
+                UNION
+                SELECT l.dependant_id FROM asset_links l JOIN valuing v ON l.supporting_id = v.id
+                WHERE l.org_id = $1
+            ) "
+        )
+    };
+}
+
+/// `moved` is the asset alone: the part that values it.
+macro_rules! graph_above {
+    () => {
+        graph_around!("")
+    };
+}
+
+/// `moved` reaches down through its supporters: the part that values everything a change to
+/// it moves.
+macro_rules! graph_below_and_above {
+    () => {
+        graph_around!(
+            " UNION
+                SELECT l.supporting_id FROM asset_links l JOIN moved m ON l.dependant_id = m.id
+                WHERE l.org_id = $1"
+        )
+    };
+}
+
+/// A part of the support graph: its assets and the links between them.
+pub struct SubGraph {
+    pub assets: Vec<GraphAsset>,
+    pub links: Vec<(Uuid, Uuid)>,
+}
+
+/// An asset of a [`SubGraph`]: its own C, I and A, and whether a change to the asset the
+/// part was read around moves its effective values.
+pub struct GraphAsset {
+    pub id: Uuid,
+    pub confidentiality: Option<i64>,
+    pub integrity: Option<i64>,
+    pub availability: Option<i64>,
+    pub moved: bool,
+}
+
+impl FromRow for GraphAsset {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(GraphAsset {
+            id: row.get()?,
+            confidentiality: row.get()?,
+            integrity: row.get()?,
+            availability: row.get()?,
+            moved: row.get()?,
+        })
+    }
+}
+
+/// The part of the graph that gives asset `id` its effective values: it and every asset that
+/// depends on it, directly or through others.
+pub async fn graph_valuing(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<SubGraph> {
+    let assets = conn
+        .fetch_all(
+            concat!(
+                graph_above!(),
+                "SELECT a.id, a.confidentiality, a.integrity, a.availability, a.id = $2
+                 FROM assets a JOIN valuing v ON a.id = v.id"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    let links = conn
+        .fetch_all(
+            concat!(
+                graph_above!(),
+                "SELECT l.supporting_id, l.dependant_id FROM asset_links l
+                 JOIN valuing v ON l.supporting_id = v.id WHERE l.org_id = $1"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    Ok(SubGraph { assets, links })
+}
+
+/// The part of the graph that gives effective values to every asset a change to asset `id`
+/// moves (those flagged): it and its supporters, directly or through others, with everything
+/// that depends on any of them.
+pub async fn graph_moved_by(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<SubGraph> {
+    let assets = conn
+        .fetch_all(
+            concat!(
+                graph_below_and_above!(),
+                "SELECT a.id, a.confidentiality, a.integrity, a.availability,
+                        a.id IN (SELECT id FROM moved)
+                 FROM assets a JOIN valuing v ON a.id = v.id"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    let links = conn
+        .fetch_all(
+            concat!(
+                graph_below_and_above!(),
+                "SELECT l.supporting_id, l.dependant_id FROM asset_links l
+                 JOIN valuing v ON l.supporting_id = v.id WHERE l.org_id = $1"
+            ),
+            params![org_id, id],
+        )
+        .await?;
+    Ok(SubGraph { assets, links })
+}
+
+/// The assets of `ids`, by reference, in reference order.
+pub async fn linked_assets(
+    conn: &mut Conn,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<Vec<LinkedAsset>> {
+    let mut found = Vec::with_capacity(ids.len());
+    // A page of look-ups by primary key: the callers name a handful of assets, or a page.
+    for id in ids {
+        if let Some(asset) = conn
+            .fetch_optional::<LinkedAsset>(
+                "SELECT id, number, name FROM assets WHERE org_id = $1 AND id = $2",
+                params![org_id, *id],
+            )
+            .await?
+        {
+            found.push(asset);
+        }
+    }
+    found.sort_by_key(|asset| asset.number);
+    Ok(found)
 }
 
 /// The asset cited as `AST-{number}`.

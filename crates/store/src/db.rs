@@ -23,6 +23,8 @@ use time::{Date, OffsetDateTime};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+use custos_domain::fields::StoredValue;
+
 use crate::{StoreError, StoreResult, timestamp};
 
 /// A value bound to a `$n` placeholder. Every variant is typed even when null, because
@@ -80,6 +82,23 @@ impl From<String> for Param<'_> {
 impl<'a> From<Option<&'a str>> for Param<'a> {
     fn from(value: Option<&'a str>) -> Self {
         Param::Text(value.map(Cow::Borrowed))
+    }
+}
+
+/// Lists (tags) are kept in one text column, joined by a line feed, which the text rule keeps
+/// out of every item.
+pub const LIST_SEPARATOR: &str = "\n";
+
+impl<'a> From<StoredValue<'a>> for Param<'a> {
+    fn from(value: StoredValue<'a>) -> Self {
+        match value {
+            StoredValue::Text(text) => text.into(),
+            StoredValue::Int(value) => value.into(),
+            StoredValue::Float(value) => value.into(),
+            StoredValue::Uuid(value) => value.into(),
+            StoredValue::Date(value) => value.into(),
+            StoredValue::List(items) => items.join(LIST_SEPARATOR).into(),
+        }
     }
 }
 
@@ -266,6 +285,7 @@ tuple_from_row!(A);
 tuple_from_row!(A, B);
 tuple_from_row!(A, B, C);
 tuple_from_row!(A, B, C, D);
+tuple_from_row!(A, B, C, D, E);
 
 /// A pool of rusqlite connections to one file. Connections open lazily up to `size`.
 pub(crate) struct SqlitePool {

@@ -145,11 +145,19 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 10,
+        name: "asset_review_period",
+        sql: include_str!("../migrations/0010_asset_review_period.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
+    Migration {
+        version: 11,
         name: "asset_settings",
         sql: "",
-        sqlite: Some(include_str!("../migrations/0010_asset_settings.sqlite.sql")),
+        sqlite: Some(include_str!("../migrations/0011_asset_settings.sqlite.sql")),
         postgres: Some(include_str!(
-            "../migrations/0010_asset_settings.postgres.sql"
+            "../migrations/0011_asset_settings.postgres.sql"
         )),
         backfill: None,
     },

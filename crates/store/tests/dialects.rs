@@ -45,6 +45,30 @@ async fn stores() -> Vec<(Store, String)> {
     stores
 }
 
+/// Closes `store` and, on PostgreSQL, drops the test's database (SQLite files live in the
+/// temporary directory).
+async fn drop_database(store: Store, url: &str) {
+    store.close().await;
+    let (Some((_, name)), Ok(admin_url)) = (
+        url.rsplit_once('/'),
+        std::env::var("CUSTOS_TEST_POSTGRES_URL"),
+    ) else {
+        return;
+    };
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::Executor::execute(
+        &mut admin,
+        sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")),
+    )
+    .await
+    .expect("drop the test database");
+}
+
 fn draft(title: &str, due: Option<time::Date>) -> ObjectiveDraft {
     ObjectiveDraft {
         title: title.into(),
@@ -143,6 +167,8 @@ async fn titles_sort_the_same_on_both_backends_whatever_their_case_and_accents()
             ],
             "{url}"
         );
+        drop(conn);
+        drop_database(store, &url).await;
     }
 }
 
@@ -223,5 +249,79 @@ async fn counts_sums_averages_and_date_arithmetic_agree_on_both_backends() {
             (0, None, 0),
             "{url}"
         );
+        drop(conn);
+        drop_database(store, &url).await;
+    }
+}
+
+/// The asset statements take their parameters from the field declaration: an asset whose
+/// every field holds a value no other field could hold reads back as it was written, so a
+/// column named out of the declaration's order cannot go unnoticed.
+#[tokio::test]
+async fn every_asset_field_reads_back_from_the_column_it_was_written_to() {
+    use custos_domain::assets::{AssetDraft, AssetStatus, AssetType};
+    use custos_store::assets;
+    let now = datetime!(2026-03-01 9:00 UTC);
+    for (store, url) in stores().await {
+        let org = organisation_with(&store, &[]).await;
+        let mut tx = store.begin().await.expect("begin");
+        let mut people = Vec::new();
+        for who in ["owner", "custodian"] {
+            let id = Uuid::now_v7();
+            let email = format!("{who}-{}@example.org", id.simple());
+            let user = platform::NewUser {
+                id,
+                email: &email,
+                name: who,
+                password_hash: "x",
+                instance_admin: false,
+                must_change_password: false,
+            };
+            platform::insert_user(&mut tx, &user, now)
+                .await
+                .expect("user");
+            people.push(id);
+        }
+        let draft = AssetDraft {
+            name: "Name".into(),
+            description: "Description".into(),
+            asset_type: AssetType::Service,
+            owner_id: Some(people[0]),
+            custodian_id: Some(people[1]),
+            location: "Location".into(),
+            classification: Some(2),
+            confidentiality: Some(3),
+            integrity: Some(4),
+            availability: Some(5),
+            status: AssetStatus::Planned,
+            tags: vec!["one".into(), "two".into()],
+            external_id: Some("EXT-1".into()),
+            last_reviewed_on: Some(date!(2026 - 01 - 02)),
+            next_review_on: Some(date!(2027 - 03 - 04)),
+        };
+        let id = Uuid::now_v7();
+        assets::insert(&mut tx, org, id, 1, &draft, now)
+            .await
+            .expect("insert");
+        let written = assets::find(&mut tx, org, id).await.expect("find");
+        let written = written.expect("the asset");
+        assert_eq!(AssetDraft::from(&written), draft, "{url}");
+        assert_eq!(written.owner_name.as_deref(), Some("owner"), "{url}");
+        let changed = AssetDraft {
+            name: "Other".into(),
+            confidentiality: None,
+            availability: Some(1),
+            tags: Vec::new(),
+            ..draft
+        };
+        assert!(
+            assets::update(&mut tx, org, id, 1, 1, &changed, now)
+                .await
+                .expect("update")
+        );
+        let updated = assets::find(&mut tx, org, id).await.expect("find");
+        assert_eq!(AssetDraft::from(&updated.expect("asset")), changed, "{url}");
+        tx.commit().await.expect("commit");
+        drop_database(store, &url).await;
     }
 }

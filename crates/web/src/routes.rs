@@ -44,7 +44,11 @@ impl Pages {
 }
 
 fn pages() -> Pages {
-    use pages::{admin, asset_settings, assets, context, governance, invitations, platform};
+    use pages::assets::AssetPages;
+    use pages::context::ObjectivePages;
+    use pages::{
+        admin, asset_settings, assets, context, governance, invitations, platform, register,
+    };
     Pages::new()
         .get("/", get(platform::start))
         .get("/login", get(platform::login_form))
@@ -63,16 +67,37 @@ fn pages() -> Pages {
         .get("/orgs/{org}", get(platform::home))
         .get("/orgs/{org}/", get(platform::home))
         .get("/orgs/{org}/objectives", get(context::list))
-        .post("/orgs/{org}/objectives", post(context::create))
-        .get("/orgs/{org}/objectives/new", get(context::new_form))
-        .get("/orgs/{org}/objectives/{id}", get(context::show))
-        .post("/orgs/{org}/objectives/{id}", post(context::update))
-        .get("/orgs/{org}/objectives/{id}/edit", get(context::edit_form))
-        .post("/orgs/{org}/objectives/{id}/delete", post(context::delete))
+        .post(
+            "/orgs/{org}/objectives",
+            post(register::create::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/new",
+            get(register::new_form::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/{id}",
+            get(register::show::<ObjectivePages>),
+        )
+        .post(
+            "/orgs/{org}/objectives/{id}",
+            post(register::update::<ObjectivePages>),
+        )
+        .get(
+            "/orgs/{org}/objectives/{id}/edit",
+            get(register::edit_form::<ObjectivePages>),
+        )
+        .post(
+            "/orgs/{org}/objectives/{id}/delete",
+            post(register::delete::<ObjectivePages>),
+        )
         .post("/orgs/{org}/objectives/{id}/submit", post(context::submit))
         .get("/orgs/{org}/assets", get(assets::list))
-        .post("/orgs/{org}/assets", post(assets::create))
-        .get("/orgs/{org}/assets/new", get(assets::new_form))
+        .post("/orgs/{org}/assets", post(register::create::<AssetPages>))
+        .get(
+            "/orgs/{org}/assets/new",
+            get(register::new_form::<AssetPages>),
+        )
         .get(
             "/orgs/{org}/assets/impact-scale",
             get(asset_settings::impact_scale),
@@ -97,10 +122,29 @@ fn pages() -> Pages {
             "/orgs/{org}/assets/classification/draft/submit",
             post(asset_settings::submit_draft),
         )
-        .get("/orgs/{org}/assets/{id}", get(assets::show))
-        .post("/orgs/{org}/assets/{id}", post(assets::update))
-        .get("/orgs/{org}/assets/{id}/edit", get(assets::edit_form))
-        .post("/orgs/{org}/assets/{id}/delete", post(assets::delete))
+        .get("/orgs/{org}/assets/{id}", get(register::show::<AssetPages>))
+        .post(
+            "/orgs/{org}/assets/{id}",
+            post(register::update::<AssetPages>),
+        )
+        .get(
+            "/orgs/{org}/assets/{id}/edit",
+            get(register::edit_form::<AssetPages>),
+        )
+        .post(
+            "/orgs/{org}/assets/{id}/delete",
+            post(register::delete::<AssetPages>),
+        )
+        .post("/orgs/{org}/assets/bulk", post(assets::bulk_change))
+        .post(
+            "/orgs/{org}/assets/review-period",
+            post(assets::set_review_period),
+        )
+        .post("/orgs/{org}/assets/{id}/links", post(assets::add_link))
+        .post(
+            "/orgs/{org}/assets/{id}/links/remove",
+            post(assets::remove_link),
+        )
         .get("/orgs/{org}/approvals", get(governance::list))
         .get("/orgs/{org}/approvals/{id}", get(governance::show))
         .post(

@@ -4,15 +4,20 @@
 //! on it).
 
 use custos_domain::ValidationErrors;
+use custos_domain::assets::bulk::{AssetBulkChange, BULK_MAX};
+use custos_domain::assets::figures::{AssetFigures, asset_figures};
+use custos_domain::assets::review::ReviewPeriod;
 use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
 use custos_domain::list::Listed;
-use custos_domain::platform::{Permission, RecordType};
+use custos_domain::platform::{AuditEvent, Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, assets as store, platform};
-use time::OffsetDateTime;
+use serde_json::json;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::export::{ExportedRecord, RegisterExport};
-use crate::records::{StoredRecord, Written};
+use crate::platform::{Change, record_change};
+use crate::records::{StoredRecord, Written, audit_edit};
 use crate::{App, AppError, AppResult, OrgContext};
 
 impl StoredRecord for Asset {
@@ -63,6 +68,57 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
+    /// How often the organisation reviews its assets.
+    pub async fn asset_review_period(&self, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        review_period(&mut conn, ctx).await
+    }
+
+    /// Changes how often the organisation reviews its assets; audited as a change to the
+    /// organisation. Reviews already planned keep their dates.
+    pub async fn set_asset_review_period(
+        &self,
+        ctx: &OrgContext,
+        months: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<ReviewPeriod> {
+        ctx.require(Permission::ManageAssets)?;
+        let period = ReviewPeriod::parse(months)?;
+        let mut tx = self.store.begin().await?;
+        let before = review_period(&mut tx, ctx).await?;
+        if before != period {
+            store::set_review_months(&mut tx, ctx.org_id(), i64::from(period.months)).await?;
+            let change = Change::updated(
+                RecordType::Organisation,
+                ctx.org_id(),
+                &json!({ "asset_review_months": before.months }),
+                &json!({ "asset_review_months": period.months }),
+            )?;
+            record_change(&mut tx, ctx, change, now).await?;
+        }
+        self.commit(ctx, tx).await?;
+        Ok(period)
+    }
+
+    /// The figures KPIs are built on: the shares of assets in use or planned that have an
+    /// owner, a classification, a valuation on all of C, I and A, and a review within the
+    /// organisation's period, on `today`.
+    pub async fn asset_figures(&self, ctx: &OrgContext, today: Date) -> AppResult<AssetFigures> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        let period = review_period(&mut conn, ctx).await?;
+        let since = period.oldest_current_review(today);
+        let counts = store::counts(&mut conn, ctx.org_id(), since).await?;
+        Ok(asset_figures(&counts))
+    }
+
+    /// The latest changes to asset `id`, newest first, for its page.
+    pub async fn asset_history(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Listed<AuditEvent>> {
+        ctx.require(Permission::ViewAssets)?;
+        self.record_history::<Asset>(ctx, id).await
+    }
+
     pub async fn create_asset(
         &self,
         ctx: &OrgContext,
@@ -70,8 +126,9 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Asset> {
         ctx.require(Permission::ManageAssets)?;
-        let draft = input.parse()?;
+        let mut draft = input.parse()?;
         self.create_record(ctx, now, async |tx: &mut Tx| {
+            plan_next_review(tx, ctx, &mut draft).await?;
             check_people_and_external_id(tx, ctx, &draft, None).await?;
             let id = Uuid::now_v7();
             let number = platform::next_reference(tx, ctx.org_id(), "asset").await?;
@@ -91,15 +148,16 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Asset> {
         ctx.require(Permission::ManageAssets)?;
-        let draft = input.parse()?;
+        let mut draft = input.parse()?;
         self.edit_record(
             ctx,
             id,
             expected_version,
             now,
             async |tx: &mut Tx, before: &Asset| {
+                plan_next_review(tx, ctx, &mut draft).await?;
                 check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
-                if !before.differs_from(&draft) {
+                if !draft.differs_from(before) {
                     return Ok(Written::Unchanged);
                 }
                 let saved = store::update(
@@ -120,6 +178,48 @@ impl App {
             },
         )
         .await
+    }
+
+    /// Makes one change to many assets in one transaction (all or nothing): each asset it
+    /// changes gets a new version and its own audit event; assets it would not change are
+    /// left as they are. Returns the assets changed.
+    pub async fn bulk_change_assets(
+        &self,
+        ctx: &OrgContext,
+        ids: &[Uuid],
+        change: &AssetBulkChange,
+        now: OffsetDateTime,
+    ) -> AppResult<Vec<Asset>> {
+        ctx.require(Permission::ManageAssets)?;
+        if ids.is_empty() || ids.len() > BULK_MAX {
+            let message = format!("Select from 1 to {BULK_MAX} assets.");
+            return Err(ValidationErrors::single("ids", message).into());
+        }
+        let mut tx = self.store.begin().await?;
+        if let Some(Some(owner)) = change.owner_id
+            && !platform::is_member(&mut tx, ctx.org_id(), owner).await?
+        {
+            return Err(
+                ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
+            );
+        }
+        let mut changed = Vec::new();
+        for &id in ids {
+            let before = store::find(&mut tx, ctx.org_id(), id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let draft = change.apply(AssetDraft::from(&before));
+            if !draft.differs_from(&before) || changed.iter().any(|a: &Asset| a.id == id) {
+                continue;
+            }
+            let org = ctx.org_id();
+            if !store::update(&mut tx, org, id, before.number, before.version, &draft, now).await? {
+                return Err(Asset::changed_meanwhile());
+            }
+            changed.push(audit_edit(&mut tx, ctx, &before, now).await?);
+        }
+        self.commit(ctx, tx).await?;
+        Ok(changed)
     }
 
     pub async fn delete_asset(
@@ -155,6 +255,22 @@ impl ExportedRecord for Asset {
     async fn rows(conn: &mut Conn, org_id: Uuid, request: &AssetList) -> StoreResult<Vec<Self>> {
         store::rows(conn, org_id, request).await
     }
+}
+
+async fn review_period(conn: &mut Conn, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
+    let months = store::review_months(conn, ctx.org_id()).await?;
+    Ok(u8::try_from(months)
+        .ok()
+        .and_then(|months| ReviewPeriod::parse(&months.to_string()).ok())
+        .unwrap_or_default())
+}
+
+/// A reviewed asset without a next review date is next due a review period after the last.
+async fn plan_next_review(tx: &mut Tx, ctx: &OrgContext, draft: &mut AssetDraft) -> AppResult<()> {
+    if let (Some(last), None) = (draft.last_reviewed_on, draft.next_review_on) {
+        draft.next_review_on = Some(review_period(tx, ctx).await?.next_review(last));
+    }
+    Ok(())
 }
 
 /// Owners and custodians are members of the organisation, and an external id names one

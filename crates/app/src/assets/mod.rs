@@ -6,4 +6,4 @@ mod settings;
 mod valuation;
 
 pub use settings::{CurrentScheme, ImpactScaleSettings};
-pub use valuation::AssetValuation;
+pub use valuation::{AssetValuation, MovedAsset};

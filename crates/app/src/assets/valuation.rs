@@ -4,13 +4,15 @@
 //! where each effective value comes from.
 
 use custos_domain::ValidationErrors;
+use std::collections::HashMap;
+
 use custos_domain::assets::valuation::{
     AssetValues, Effective, SupportLink, check_new_link, effective_values, overall,
 };
 use custos_domain::assets::{Asset, LinkedAsset};
 use custos_domain::platform::{Permission, RecordType};
-use custos_store::assets as store;
-use custos_store::{Conn, Tx};
+use custos_store::Tx;
+use custos_store::assets::{self as store, SubGraph};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -55,16 +57,39 @@ impl LinkSnapshot {
     }
 }
 
-/// The organisation's links in the domain's shape.
-async fn support_links(conn: &mut Conn, org_id: Uuid) -> AppResult<Vec<SupportLink>> {
-    Ok(store::links(conn, org_id)
-        .await?
-        .into_iter()
-        .map(|(supporter, dependant)| SupportLink {
+/// A part of the graph's links in the domain's shape.
+fn support_links(graph: &SubGraph) -> Vec<SupportLink> {
+    graph
+        .links
+        .iter()
+        .map(|&(supporter, dependant)| SupportLink {
             supporter,
             dependant,
         })
-        .collect())
+        .collect()
+}
+
+/// The effective values of every asset of a part of the graph.
+fn value(graph: &SubGraph) -> HashMap<Uuid, Effective> {
+    let values: Vec<AssetValues> = graph
+        .assets
+        .iter()
+        .map(|asset| AssetValues {
+            id: asset.id,
+            confidentiality: level(asset.confidentiality),
+            integrity: level(asset.integrity),
+            availability: level(asset.availability),
+        })
+        .collect();
+    effective_values(&values, &support_links(graph))
+}
+
+/// An asset whose effective values a change to another asset can move, with its values now.
+#[derive(Debug, Clone)]
+pub struct MovedAsset {
+    pub asset: LinkedAsset,
+    pub effective: Effective,
+    pub overall: Option<u8>,
 }
 
 async fn find_asset(tx: &mut Tx, ctx: &OrgContext, id: Uuid) -> AppResult<Asset> {
@@ -89,10 +114,57 @@ impl App {
         dependant: &str,
         now: OffsetDateTime,
     ) -> AppResult<()> {
+        self.link_assets(ctx, supporting, dependant, LinkEnd::Dependant, now)
+            .await?
+            .then_some(())
+            .ok_or_else(|| AppError::Conflict("These assets are linked already.".into()))
+    }
+
+    /// Makes sure asset `supporting` supports asset `dependant` (both by id): the API's
+    /// idempotent form of [`App::add_asset_link`], where a link already there is success.
+    pub async fn put_asset_link(
+        &self,
+        ctx: &OrgContext,
+        supporting: Uuid,
+        dependant: Uuid,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let dependant = dependant.to_string();
+        self.link_assets(ctx, supporting, &dependant, LinkEnd::Dependant, now)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records that asset `dependant` depends on asset `supporting` (given by id or by its
+    /// reference): the same link as [`App::add_asset_link`], named from the other end.
+    pub async fn add_asset_dependency(
+        &self,
+        ctx: &OrgContext,
+        dependant: Uuid,
+        supporting: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        self.link_assets(ctx, dependant, supporting, LinkEnd::Supporter, now)
+            .await?
+            .then_some(())
+            .ok_or_else(|| AppError::Conflict("These assets are linked already.".into()))
+    }
+
+    /// Links asset `this` with the asset `other` names, `other` being the link's `end`;
+    /// false when they were linked that way already (nothing is written then).
+    async fn link_assets(
+        &self,
+        ctx: &OrgContext,
+        this: Uuid,
+        other: &str,
+        end: LinkEnd,
+        now: OffsetDateTime,
+    ) -> AppResult<bool> {
         ctx.require(Permission::ManageAssets)?;
         let mut tx = self.store.begin().await?;
-        let supporter = find_asset(&mut tx, ctx, supporting).await?;
-        let dependant = match parse_asset(dependant) {
+        let this = find_asset(&mut tx, ctx, this).await?;
+        let field = end.field();
+        let other = match parse_asset(other) {
             Some(AssetName::Id(id)) => store::find(&mut tx, ctx.org_id(), id).await?,
             Some(AssetName::Number(number)) => {
                 store::find_by_number(&mut tx, ctx.org_id(), number).await?
@@ -101,11 +173,18 @@ impl App {
         }
         .ok_or_else(|| {
             ValidationErrors::single(
-                "dependant",
+                field,
                 "No asset has this reference; write it as shown in the inventory, e.g. AST-0007.",
             )
         })?;
-        let links = support_links(&mut tx, ctx.org_id()).await?;
+        let (supporter, dependant) = match end {
+            LinkEnd::Dependant => (this, other),
+            LinkEnd::Supporter => (other, this),
+        };
+        // A loop would need a way from the dependant back up to the supporter: only the links
+        // above the dependant can hold one.
+        let above = store::graph_valuing(&mut tx, ctx.org_id(), dependant.id).await?;
+        let links = support_links(&above);
         if let Err(cycle) = check_new_link(&links, supporter.id, dependant.id) {
             let mut named = Vec::with_capacity(cycle.path.len());
             for id in &cycle.path {
@@ -119,19 +198,16 @@ impl App {
                     .map(|(_, name)| name.clone())
                     .unwrap_or_else(|| id.to_string())
             });
-            return Err(ValidationErrors::single("dependant", explanation).into());
+            return Err(ValidationErrors::single(field, explanation).into());
         }
         if !store::insert_link(&mut tx, ctx.org_id(), supporter.id, dependant.id, now).await? {
-            return Err(AppError::Conflict(format!(
-                "{} already supports {}.",
-                supporter.reference(),
-                dependant.reference()
-            )));
+            return Ok(false);
         }
         let snapshot = LinkSnapshot::of(&supporter, &dependant);
         let change = Change::created(RecordType::AssetLink, snapshot.record_id(), &snapshot)?;
         record_change(&mut tx, ctx, change, now).await?;
-        self.commit(ctx, tx).await
+        self.commit(ctx, tx).await?;
+        Ok(true)
     }
 
     /// Removes the link "`supporting` supports `dependant`".
@@ -156,8 +232,8 @@ impl App {
     }
 
     /// Where asset `id` stands in the support graph, and its effective values with where
-    /// each comes from. The organisation's whole graph is valued: a later step values only
-    /// the part a change reaches (`affected_by_change`).
+    /// each comes from. Only the part of the graph above it is read: the assets that depend
+    /// on it, directly or through others.
     pub async fn asset_valuation(&self, ctx: &OrgContext, id: Uuid) -> AppResult<AssetValuation> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
@@ -165,21 +241,9 @@ impl App {
             return Err(AppError::NotFound);
         }
         let (supports, supported_by) = store::neighbours(&mut conn, ctx.org_id(), id).await?;
-        let values: Vec<AssetValues> = store::own_values(&mut conn, ctx.org_id())
-            .await?
-            .into_iter()
-            .map(|(id, c, i, a)| AssetValues {
-                id,
-                confidentiality: level(c),
-                integrity: level(i),
-                availability: level(a),
-            })
-            .collect();
-        let links = support_links(&mut conn, ctx.org_id()).await?;
-        let effective = effective_values(&values, &links)
-            .remove(&id)
-            .unwrap_or_default();
-        let mut sources = Vec::new();
+        let graph = store::graph_valuing(&mut conn, ctx.org_id(), id).await?;
+        let effective = value(&graph).remove(&id).unwrap_or_default();
+        let mut sources: Vec<Uuid> = Vec::new();
         for level in [
             effective.confidentiality,
             effective.integrity,
@@ -188,17 +252,11 @@ impl App {
         .into_iter()
         .flatten()
         {
-            if level.source != id
-                && !sources.iter().any(|s: &LinkedAsset| s.id == level.source)
-                && let Some(asset) = store::find(&mut conn, ctx.org_id(), level.source).await?
-            {
-                sources.push(LinkedAsset {
-                    id: asset.id,
-                    number: asset.number,
-                    name: asset.name,
-                });
+            if level.source != id && !sources.contains(&level.source) {
+                sources.push(level.source);
             }
         }
+        let sources = store::linked_assets(&mut conn, ctx.org_id(), &sources).await?;
         Ok(AssetValuation {
             supports,
             supported_by,
@@ -206,6 +264,54 @@ impl App {
             effective,
             sources,
         })
+    }
+
+    /// The assets whose effective values a change to asset `id`'s own values moves: the
+    /// assets supporting it, directly or through others, each with its effective values as
+    /// they stand. Only the part of the graph around them is read.
+    pub async fn assets_moved_by(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Vec<MovedAsset>> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        if store::find(&mut conn, ctx.org_id(), id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let graph = store::graph_moved_by(&mut conn, ctx.org_id(), id).await?;
+        let mut effective = value(&graph);
+        let moved: Vec<Uuid> = graph
+            .assets
+            .iter()
+            .filter(|asset| asset.moved && asset.id != id)
+            .map(|asset| asset.id)
+            .collect();
+        let assets = store::linked_assets(&mut conn, ctx.org_id(), &moved).await?;
+        Ok(assets
+            .into_iter()
+            .map(|asset| {
+                let effective = effective.remove(&asset.id).unwrap_or_default();
+                MovedAsset {
+                    overall: overall(&effective),
+                    effective,
+                    asset,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Which end of a support link the asset named by text is.
+#[derive(Clone, Copy)]
+enum LinkEnd {
+    Supporter,
+    Dependant,
+}
+
+impl LinkEnd {
+    /// The field a message about the named asset belongs to.
+    fn field(self) -> &'static str {
+        match self {
+            Self::Supporter => "supporting",
+            Self::Dependant => "dependant",
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use custos_app::domain::platform::{Permission, Role, TokenScope};
 use reqwest::{Method, StatusCode};
 
 use crate::on_both_backends;
-use crate::registers::{Operation, REGISTERS, kind_of_id, operation_body, register_of};
+use crate::registers::{Operation, REGISTERS, kind_of_id, operation_body, other_key, register_of};
 use crate::support::TestApp;
 
 /// The platform's organisation-scoped API operations with the permission each needs and the
@@ -171,7 +171,7 @@ fn every_api_operation_is_in_the_role_matrix() {
 
 /// For one probe round: a record of every register, a pending request (from someone else)
 /// and a member to change, by the kind of record a route's `{id}` names.
-async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<&'static str, String> {
+async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
     let target = format!("target-{round}@acme.example");
     app.member("acme", &target, Role::Staff).await;
     let target_id = app
@@ -199,18 +199,27 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<&'static str, String> 
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
     let invitation_id = invitation["id"].as_str().expect("id").to_owned();
-    let mut ids = BTreeMap::from([("members", target_id), ("invitations", invitation_id)]);
+    let mut ids = BTreeMap::from([
+        ("members".to_owned(), target_id),
+        ("invitations".to_owned(), invitation_id),
+    ]);
     for register in REGISTERS {
         let draft = register
             .create(&manager, "acme", "Draft for the matrix")
             .await;
-        ids.insert(register.segment, draft);
+        ids.insert(register.segment.to_owned(), draft);
+        if register.needs_other() {
+            let other = register
+                .create(&manager, "acme", "Second record for the matrix")
+                .await;
+            ids.insert(other_key(register.segment), other);
+        }
         if register.approvable && !ids.contains_key("approvals") {
             let other = register
                 .create(&manager, "acme", "Submitted for the matrix")
                 .await;
             let approval = register.submit(&manager, "acme", &other, 1).await;
-            ids.insert("approvals", approval);
+            ids.insert("approvals".to_owned(), approval);
         }
     }
     open_a_classification_draft(app, &manager).await;
@@ -267,6 +276,9 @@ on_both_backends! {
                     let id = ids.get(kind).unwrap_or_else(|| panic!("no {kind} for {template}"));
                     path = path.replace("{id}", id);
                 }
+                if let Some(register) = register_of(&template).filter(|_| template.contains("{other}")) {
+                    path = path.replace("{other}", &ids[&other_key(register.segment)]);
+                }
                 let register = register_of(&template);
                 // Earlier calls of this round may have moved the record on a version.
                 let mut version = 1;
@@ -284,7 +296,8 @@ on_both_backends! {
                 if method == "DELETE" {
                     request = request.query(&[("version", version)]);
                 }
-                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email) {
+                let record = register.map_or("", |r| ids[r.segment].as_str());
+                if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email, record) {
                     request = request.json(&body);
                 }
                 let status = request.send().await.expect("request").status();

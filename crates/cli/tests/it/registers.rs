@@ -34,6 +34,34 @@ pub struct RegisterFixture {
     pub form: fn(&str) -> Vec<(&'static str, String)>,
     /// Records go to senior management through `POST .../{id}/submit`.
     pub approvable: bool,
+    /// The register's own API operations on one record besides reading, editing and
+    /// deleting it; `{other}` in a path names a second record of the same register.
+    pub record_operations: &'static [RecordOperation],
+}
+
+/// An API operation of a register at `{list}{suffix}` (`/{id}/valuation`, `/bulk`).
+pub struct RecordOperation {
+    pub method: &'static str,
+    pub suffix: &'static str,
+    /// Needs the register's manage permission; otherwise its view permission.
+    pub manages: bool,
+    pub success: u16,
+    /// Its request body, given the id of the round's record (`None`: no body).
+    pub body: Option<fn(&str) -> Value>,
+}
+
+impl RegisterFixture {
+    /// Whether some operation names a second record (`{other}`).
+    pub fn needs_other(&self) -> bool {
+        self.record_operations
+            .iter()
+            .any(|operation| operation.suffix.contains("{other}"))
+    }
+}
+
+/// The key under which the harnesses keep the second record of register `segment`.
+pub fn other_key(segment: &str) -> String {
+    format!("{segment}:other")
 }
 
 pub const REGISTERS: &[RegisterFixture] = &[
@@ -46,6 +74,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         create_as: post_api_body,
         form: objective_form,
         approvable: true,
+        record_operations: &[],
     },
     RegisterFixture {
         segment: "assets",
@@ -56,6 +85,64 @@ pub const REGISTERS: &[RegisterFixture] = &[
         create_as: post_api_body,
         form: asset_form,
         approvable: false,
+        record_operations: &[
+            RecordOperation {
+                method: "GET",
+                suffix: "/{id}/valuation",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/{id}/supporters",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/{id}/supports/{other}",
+                manages: true,
+                success: 204,
+                body: None,
+            },
+            RecordOperation {
+                method: "DELETE",
+                suffix: "/{id}/supports/{other}",
+                manages: true,
+                success: 204,
+                body: None,
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/bulk",
+                manages: true,
+                success: 200,
+                body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/figures",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/review-period",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/review-period",
+                manages: true,
+                success: 200,
+                body: Some(|_| json!({ "months": 6 })),
+            },
+        ],
     },
 ];
 
@@ -169,6 +256,16 @@ impl RegisterFixture {
                 201,
             ));
         }
+        // The record's own operations come before its deletion, which must be the last.
+        for extra in self.record_operations {
+            let permission = if extra.manages {
+                self.manage
+            } else {
+                self.view
+            };
+            let path = format!("{list}{}", extra.suffix);
+            operations.push(operation(extra.method, &path, permission, extra.success));
+        }
         operations.push(operation("DELETE", &one, self.manage, 204));
         operations
     }
@@ -189,9 +286,19 @@ pub fn operation_body(
     title: &str,
     version: i64,
     email: &str,
+    record: &str,
 ) -> Option<Value> {
     if matches!(method, "GET" | "DELETE") {
         return None;
+    }
+    let own = register_of(template).and_then(|register| {
+        register.record_operations.iter().find(|operation| {
+            operation.method == method
+                && template.ends_with(&format!("/{}{}", register.segment, operation.suffix))
+        })
+    });
+    if let Some(operation) = own {
+        return operation.body.map(|body| body(record));
     }
     let last = template.rsplit('/').next().unwrap_or_default();
     let register = register_of(template);

@@ -13,7 +13,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::registers::{REGISTERS, RegisterFixture, kind_of_id, operation_body, register_of};
+use crate::registers::{
+    REGISTERS, RegisterFixture, kind_of_id, operation_body, other_key, register_of,
+};
 use crate::support::{Client, TestApp};
 
 /// Routes outside any organisation: they act on the caller alone or on nothing.
@@ -67,7 +69,7 @@ pub fn all_routes() -> Vec<(Method, String)> {
 struct OrgA {
     /// The id of A's record of each kind a route's `{id}` can name (`objectives`,
     /// `approvals`, `tokens`, `members`, ...).
-    ids: BTreeMap<&'static str, String>,
+    ids: BTreeMap<String, String>,
     /// Each register's record as its owner read it once set up, to prove nothing changed.
     records: Vec<(&'static RegisterFixture, String, Value)>,
     /// What A's pages and exports would show: titles, ids, the owner's e-mail.
@@ -86,10 +88,16 @@ async fn organisation_a(app: &TestApp) -> OrgA {
     for register in REGISTERS {
         let title = format!("Acme secret {}", register.segment);
         let id = register.create(&api, "acme", &title).await;
+        if register.needs_other() {
+            let other_title = format!("Acme second secret {}", register.segment);
+            let other = register.create(&api, "acme", &other_title).await;
+            secrets.extend([other_title, other.clone()]);
+            ids.insert(other_key(register.segment), other);
+        }
         if register.approvable {
             let approval = register.submit(&api, "acme", &id, 1).await;
             secrets.push(approval.clone());
-            ids.insert("approvals", approval);
+            ids.insert("approvals".to_owned(), approval);
         }
         let (_, record) = api
             .get_json(&format!("{}/{id}", register.api_path("acme")))
@@ -99,7 +107,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
             assert_eq!(record["version"], 2, "{record}");
         }
         secrets.extend([title, id.clone()]);
-        ids.insert(register.segment, id.clone());
+        ids.insert(register.segment.to_owned(), id.clone());
         records.push((register, id, record));
     }
     let token = app
@@ -115,7 +123,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         .await
         .expect("token");
     secrets.push(token.token.id.to_string());
-    ids.insert("tokens", token.token.id.to_string());
+    ids.insert("tokens".to_owned(), token.token.id.to_string());
     let member_id = app
         .app
         .find_user_by_email("maya@acme.example")
@@ -123,7 +131,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         .expect("maya")
         .id
         .to_string();
-    ids.insert("members", member_id);
+    ids.insert("members".to_owned(), member_id);
     app.member("acme", "ada@acme.example", Role::Admin).await;
     let admin = app
         .api("acme", "ada@acme.example", TokenScope::ReadWrite)
@@ -141,7 +149,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         invitation_id.clone(),
         invitation["link"].as_str().expect("link").to_owned(),
     ]);
-    ids.insert("invitations", invitation_id);
+    ids.insert("invitations".to_owned(), invitation_id);
     OrgA {
         ids,
         records,
@@ -162,6 +170,12 @@ fn fill(path: &str, org: &str, a: &OrgA) -> String {
         };
         filled = filled.replace("{id}", id);
     }
+    if let Some(register) = register_of(path).filter(|_| filled.contains("{other}")) {
+        let Some(other) = a.ids.get(&other_key(register.segment)) else {
+            panic!("route {path} names a second record its register does not declare");
+        };
+        filled = filled.replace("{other}", other);
+    }
     assert!(
         !filled.contains('{'),
         "route {path} has a path parameter the tenancy harness cannot fill"
@@ -178,7 +192,9 @@ async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> 
     let register = register_of(path);
     let request = if path.starts_with("/api/") {
         let email = "someone@globex.example";
-        match operation_body(method.as_str(), template, title, 1, email) {
+        // A record named in a body (a bulk change) is one that exists nowhere.
+        let record = uuid::Uuid::now_v7().to_string();
+        match operation_body(method.as_str(), template, title, 1, email, &record) {
             Some(body) => request.json(&body),
             None => request,
         }
@@ -192,6 +208,10 @@ async fn probe(client: &Client, method: &Method, template: &str, path: &str) -> 
             ("expires_in_days", "5"),
             ("role", "staff"),
             ("email", "someone@globex.example"),
+            // The link forms of an asset's page.
+            ("direction", "supports"),
+            ("asset", "AST-0001"),
+            ("other", "00000000-0000-7000-8000-000000000000"),
             // Past the confirmation page of destructive actions, to the action itself.
             ("confirmed", "yes"),
         ] {
@@ -248,7 +268,8 @@ async fn probe_foreign_id(insiders: &Insiders, a: &OrgA, method: &Method, path: 
     let foreign = fill(path, "globex", a);
     let nowhere = path
         .replace("{org}", "globex")
-        .replace("{id}", &uuid::Uuid::now_v7().to_string());
+        .replace("{id}", &uuid::Uuid::now_v7().to_string())
+        .replace("{other}", &uuid::Uuid::now_v7().to_string());
     let mut reached_store: BTreeSet<&str> = BTreeSet::new();
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for (kind, role, client) in insiders.credentials(path) {
@@ -325,7 +346,8 @@ on_both_backends! {
             let (status, record) = maya.get_json(&one).await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(&record, before, "A's record changed");
-            assert_eq!(maya.get_json(&register.api_path("acme")).await.1["total"], 1);
+            let created = 1 + usize::from(register.needs_other());
+            assert_eq!(maya.get_json(&register.api_path("acme")).await.1["total"], created);
             // A token of A used on B's organisation finds nothing either.
             let (status, _) = maya.get_json(&register.api_path("globex")).await;
             assert_eq!(status, StatusCode::NOT_FOUND);

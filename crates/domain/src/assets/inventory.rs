@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::context::FieldRule;
+use crate::fields::{Choice, Day, FieldKind, Level, MaybeText, Member, Tags, Text};
 use crate::list::{ListParams, ListRequest, enum_param};
-use crate::validation::{Lines, ValidationErrors, optional_text, required_text};
+use crate::validation::{Lines, ValidationErrors};
 
 crate::text_enum! {
     /// What kind of thing an asset is.
@@ -42,217 +42,27 @@ pub const IMPACT_MAX: i64 = 6;
 /// The highest classification rank any scheme has.
 pub const CLASSIFICATION_MAX: i64 = 8;
 
-/// The fields a person types, as text, before they are checked.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct AssetInput {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub asset_type: String,
-    #[serde(default)]
-    pub owner_id: String,
-    #[serde(default)]
-    pub custodian_id: String,
-    #[serde(default)]
-    pub location: String,
-    #[serde(default)]
-    pub classification: String,
-    #[serde(default)]
-    pub confidentiality: String,
-    #[serde(default)]
-    pub integrity: String,
-    #[serde(default)]
-    pub availability: String,
-    #[serde(default)]
-    pub status: String,
-    /// Comma-separated.
-    #[serde(default)]
-    pub tags: String,
-    #[serde(default)]
-    pub external_id: String,
-    #[serde(default)]
-    pub last_reviewed_on: String,
-    #[serde(default)]
-    pub next_review_on: String,
-}
-
-/// A checked asset, ready to store.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AssetDraft {
-    pub name: String,
-    pub description: String,
-    pub asset_type: AssetType,
-    pub owner_id: Option<Uuid>,
-    pub custodian_id: Option<Uuid>,
-    pub location: String,
-    /// The rank of its level in the organisation's classification scheme.
-    pub classification: Option<i64>,
-    /// Impact levels on the organisation's scale (1 = lowest).
-    pub confidentiality: Option<i64>,
-    pub integrity: Option<i64>,
-    pub availability: Option<i64>,
-    pub status: AssetStatus,
-    pub tags: Vec<String>,
-    pub external_id: Option<String>,
-    pub last_reviewed_on: Option<Date>,
-    pub next_review_on: Option<Date>,
-}
-
-impl AssetInput {
-    /// What a form must ask of `field` (required, longest text).
-    pub fn rule(field: &str) -> FieldRule {
-        let rule = |required, max| FieldRule {
-            required,
-            max_chars: Some(max),
-        };
-        match field {
-            "name" => rule(true, NAME_MAX),
-            "description" => rule(false, DESCRIPTION_MAX),
-            "location" => rule(false, LOCATION_MAX),
-            "external_id" => rule(false, EXTERNAL_ID_MAX),
-            "tags" => rule(false, TAGS_MAX * (TAG_MAX + 2)),
-            "asset_type" => FieldRule {
-                required: true,
-                max_chars: None,
-            },
-            _ => FieldRule::default(),
-        }
+crate::record_fields! {
+    /// The fields a person types, as text, before they are checked.
+    pub struct AssetInput => AssetDraft, from Asset {
+        name: String = Text::required(NAME_MAX, Lines::One), "Name";
+        description: String = Text::optional(DESCRIPTION_MAX, Lines::Many), "Description";
+        asset_type: AssetType = Choice::required("Choose what kind of asset this is."), "Type";
+        owner_id: Option<Uuid> = Member, "Owner";
+        custodian_id: Option<Uuid> = Member, "Custodian";
+        location: String = Text::optional(LOCATION_MAX, Lines::One), "Location";
+        /// The rank of its level in the organisation's classification scheme.
+        classification: Option<i64> = Level(CLASSIFICATION_MAX), "Classification";
+        /// Impact levels on the organisation's scale (1 = lowest).
+        confidentiality: Option<i64> = Level(IMPACT_MAX), "Confidentiality";
+        integrity: Option<i64> = Level(IMPACT_MAX), "Integrity";
+        availability: Option<i64> = Level(IMPACT_MAX), "Availability";
+        status: AssetStatus = Choice::or(AssetStatus::InUse), "Status";
+        tags: Vec<String> = Tags { each: TAG_MAX, count: TAGS_MAX }, "Tags";
+        external_id: Option<String> = MaybeText(EXTERNAL_ID_MAX), "External id";
+        last_reviewed_on: Option<Date> = Day, "Last reviewed";
+        next_review_on: Option<Date> = Day, "Next review";
     }
-
-    pub fn parse(&self) -> Result<AssetDraft, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let name = required_text(&mut errors, "name", &self.name, NAME_MAX, Lines::One);
-        let description = optional_text(
-            &mut errors,
-            "description",
-            &self.description,
-            DESCRIPTION_MAX,
-            Lines::Many,
-        );
-        let location = optional_text(
-            &mut errors,
-            "location",
-            &self.location,
-            LOCATION_MAX,
-            Lines::One,
-        );
-        let asset_type = match self.asset_type.trim() {
-            "" => {
-                errors.add("asset_type", "Choose what kind of asset this is.");
-                None
-            }
-            _ => enum_param(&mut errors, "asset_type", &self.asset_type),
-        };
-        let status = match self.status.trim() {
-            "" => Some(AssetStatus::InUse),
-            _ => enum_param(&mut errors, "status", &self.status),
-        };
-        let owner_id = member_id(&mut errors, "owner_id", &self.owner_id);
-        let custodian_id = member_id(&mut errors, "custodian_id", &self.custodian_id);
-        let classification = level(
-            &mut errors,
-            "classification",
-            &self.classification,
-            CLASSIFICATION_MAX,
-        );
-        let confidentiality = level(
-            &mut errors,
-            "confidentiality",
-            &self.confidentiality,
-            IMPACT_MAX,
-        );
-        let integrity = level(&mut errors, "integrity", &self.integrity, IMPACT_MAX);
-        let availability = level(&mut errors, "availability", &self.availability, IMPACT_MAX);
-        let tags = tags(&mut errors, &self.tags);
-        let external_id = optional_text(
-            &mut errors,
-            "external_id",
-            &self.external_id,
-            EXTERNAL_ID_MAX,
-            Lines::One,
-        );
-        let last_reviewed_on = date(&mut errors, "last_reviewed_on", &self.last_reviewed_on);
-        let next_review_on = date(&mut errors, "next_review_on", &self.next_review_on);
-        match (asset_type, status, errors.is_empty()) {
-            (Some(asset_type), Some(status), true) => Ok(AssetDraft {
-                name,
-                description,
-                asset_type,
-                owner_id,
-                custodian_id,
-                location,
-                classification,
-                confidentiality,
-                integrity,
-                availability,
-                status,
-                tags,
-                external_id: (!external_id.is_empty()).then_some(external_id),
-                last_reviewed_on,
-                next_review_on,
-            }),
-            _ => Err(errors),
-        }
-    }
-}
-
-fn member_id(errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<Uuid> {
-    match raw.trim() {
-        "" => None,
-        raw => Uuid::parse_str(raw)
-            .map_err(|_| errors.add(field, "Choose a member from the list."))
-            .ok(),
-    }
-}
-
-/// A level from 1 to `max`, or none.
-fn level(errors: &mut ValidationErrors, field: &str, raw: &str, max: i64) -> Option<i64> {
-    match raw.trim() {
-        "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(value) if (1..=max).contains(&value) => Some(value),
-            _ => {
-                errors.add(field, format!("Choose a level from 1 to {max}, or none."));
-                None
-            }
-        },
-    }
-}
-
-fn date(errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<Date> {
-    match raw.trim() {
-        "" => None,
-        raw => match crate::dates::parse_iso_date(raw) {
-            Some(date) => Some(date),
-            None => {
-                errors.add(field, "Enter a date as YYYY-MM-DD.");
-                None
-            }
-        },
-    }
-}
-
-/// Tags as typed, comma-separated: trimmed, empty ones dropped, duplicates (ignoring case)
-/// kept once, in the order given.
-fn tags(errors: &mut ValidationErrors, raw: &str) -> Vec<String> {
-    let mut kept: Vec<String> = Vec::new();
-    for tag in raw.split(',') {
-        let mut own = ValidationErrors::new();
-        let tag = optional_text(&mut own, "tags", tag, TAG_MAX, Lines::One);
-        if !own.is_empty() {
-            errors.fields.extend(own.fields);
-            return Vec::new();
-        }
-        if !tag.is_empty() && !kept.iter().any(|k| k.eq_ignore_ascii_case(&tag)) {
-            kept.push(tag);
-        }
-    }
-    if kept.len() > TAGS_MAX {
-        errors.add("tags", format!("Use at most {TAGS_MAX} tags."));
-    }
-    kept
 }
 
 /// How people cite asset number `number`: `AST-0001`.
@@ -304,25 +114,6 @@ pub struct Asset {
 impl Asset {
     pub fn reference(&self) -> String {
         AssetReference(self.number).to_string()
-    }
-
-    /// True when `draft` would change anything stored.
-    pub fn differs_from(&self, draft: &AssetDraft) -> bool {
-        self.name != draft.name
-            || self.description != draft.description
-            || self.asset_type != draft.asset_type
-            || self.owner_id != draft.owner_id
-            || self.custodian_id != draft.custodian_id
-            || self.location != draft.location
-            || self.classification != draft.classification
-            || self.confidentiality != draft.confidentiality
-            || self.integrity != draft.integrity
-            || self.availability != draft.availability
-            || self.status != draft.status
-            || self.tags != draft.tags
-            || self.external_id != draft.external_id
-            || self.last_reviewed_on != draft.last_reviewed_on
-            || self.next_review_on != draft.next_review_on
     }
 
     /// The columns of the register's CSV export, in the order of [`Asset::csv_row`]; the
@@ -378,6 +169,12 @@ pub struct LinkedAsset {
     pub id: Uuid,
     pub number: i64,
     pub name: String,
+}
+
+impl LinkedAsset {
+    pub fn reference(&self) -> String {
+        AssetReference(self.number).to_string()
+    }
 }
 
 crate::text_enum! {
@@ -436,12 +233,9 @@ impl AssetFilterParams {
             asset_type: enum_param(&mut errors, "type", &self.asset_type),
             status: enum_param(&mut errors, "status", &self.status),
             owner_id: self.owner_id,
-            classification: level(
-                &mut errors,
-                "classification",
-                &self.classification,
-                CLASSIFICATION_MAX,
-            ),
+            classification: Level(CLASSIFICATION_MAX)
+                .parse(&mut errors, "classification", &self.classification)
+                .flatten(),
         };
         let number = AssetSort::Number;
         list.request(filter, &self.sort, number, number, errors)

@@ -4,10 +4,12 @@
 //! handled, and valuation carries the C, I and A impact of what depends on an asset down to
 //! the assets that support it.
 
+pub mod bulk;
 pub mod classification;
 pub mod figures;
 pub mod impact;
 pub mod inventory;
+pub mod review;
 pub mod valuation;
 
 pub use inventory::*;

@@ -3,9 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use custos_app::assets::AssetValuation;
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::assets::bulk::{AssetBulkInput, CLEAR};
+use custos_app::domain::assets::figures::AssetFigures;
+use custos_app::domain::assets::valuation::EffectiveLevel;
 use custos_app::domain::assets::{
     Asset, AssetFilterParams, AssetInput, AssetReference, AssetSort, AssetStatus, AssetType,
+    LinkedAsset,
 };
 use custos_app::domain::list::ListParams;
 use custos_app::{AppError, now};
@@ -254,4 +259,294 @@ pub async fn delete_asset(
         .delete_asset(&ctx, id, query.version, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An asset named in another asset's valuation or links.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedAssetView {
+    pub id: uuid::Uuid,
+    /// e.g. `AST-0007`.
+    pub reference: String,
+    pub name: String,
+}
+
+impl From<LinkedAsset> for LinkedAssetView {
+    fn from(asset: LinkedAsset) -> Self {
+        Self {
+            reference: asset.reference(),
+            id: asset.id,
+            name: asset.name,
+        }
+    }
+}
+
+/// One effective value and the asset whose own value it is.
+#[derive(Serialize, ToSchema)]
+pub struct EffectiveValueView {
+    pub level: u8,
+    /// The asset itself, or one that depends on it, directly or through others.
+    pub source_id: uuid::Uuid,
+}
+
+/// An asset's place in the support graph and the values it takes from it.
+#[derive(Serialize, ToSchema)]
+pub struct AssetValuationView {
+    /// Its effective confidentiality: its own, raised to the highest of what depends on it.
+    pub confidentiality: Option<EffectiveValueView>,
+    pub integrity: Option<EffectiveValueView>,
+    pub availability: Option<EffectiveValueView>,
+    /// The highest of the three (the documented overall rule).
+    pub overall: Option<u8>,
+    /// Assets that depend on this one.
+    pub supports: Vec<LinkedAssetView>,
+    /// Assets this one depends on.
+    pub depends_on: Vec<LinkedAssetView>,
+    /// The assets its effective values come from, other than itself.
+    pub sources: Vec<LinkedAssetView>,
+}
+
+impl From<AssetValuation> for AssetValuationView {
+    fn from(valuation: AssetValuation) -> Self {
+        let value = |level: Option<EffectiveLevel>| {
+            level.map(|level| EffectiveValueView {
+                level: level.level,
+                source_id: level.source,
+            })
+        };
+        let views = |assets: Vec<LinkedAsset>| assets.into_iter().map(Into::into).collect();
+        Self {
+            confidentiality: value(valuation.effective.confidentiality),
+            integrity: value(valuation.effective.integrity),
+            availability: value(valuation.effective.availability),
+            overall: valuation.overall,
+            supports: views(valuation.supports),
+            depends_on: views(valuation.supported_by),
+            sources: views(valuation.sources),
+        }
+    }
+}
+
+/// An asset's effective C, I and A, where each comes from, and its links both ways.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/{id}/valuation", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = AssetValuationView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset_valuation(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<AssetValuationView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    Ok(Json(state.app.asset_valuation(&ctx, id).await?.into()))
+}
+
+/// Records that asset `id` supports asset `other` (`other` depends on it). Idempotent; a
+/// link that would close a loop is refused with 422, naming the loop.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/assets/{id}/supports/{other}", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "The supporting asset's id"), ("other" = String, Path, description = "The dependant asset's id")),
+    responses((status = 204, description = "Linked"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_asset_link(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (supporting, dependant) = (parse_id(&path.1)?, parse_id(&path.2)?);
+    state
+        .app
+        .put_asset_link(&ctx, supporting, dependant, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes the link "asset `id` supports asset `other`".
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/assets/{id}/supports/{other}", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "The supporting asset's id"), ("other" = String, Path, description = "The dependant asset's id")),
+    responses((status = 204, description = "Unlinked"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_asset_link(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (supporting, dependant) = (parse_id(&path.1)?, parse_id(&path.2)?);
+    state
+        .app
+        .remove_asset_link(&ctx, supporting, dependant, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An asset whose effective values follow another's, with its values now.
+#[derive(Serialize, ToSchema)]
+pub struct MovedAssetView {
+    #[serde(flatten)]
+    pub asset: LinkedAssetView,
+    pub confidentiality: Option<u8>,
+    pub integrity: Option<u8>,
+    pub availability: Option<u8>,
+    pub overall: Option<u8>,
+}
+
+/// Every asset supporting this one, directly or through others, with its effective values:
+/// the assets whose values move when this one's change.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/{id}/supporters", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Asset id")),
+    responses((status = 200, body = Vec<MovedAssetView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset_supporters(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<Vec<MovedAssetView>>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let moved = state.app.assets_moved_by(&ctx, id).await?;
+    let level = |level: Option<EffectiveLevel>| level.map(|l| l.level);
+    Ok(Json(
+        moved
+            .into_iter()
+            .map(|moved| MovedAssetView {
+                confidentiality: level(moved.effective.confidentiality),
+                integrity: level(moved.effective.integrity),
+                availability: level(moved.effective.availability),
+                overall: moved.overall,
+                asset: moved.asset.into(),
+            })
+            .collect(),
+    ))
+}
+
+/// One change made to many assets. In `set`, a field left out is left as it is and `null`
+/// empties it (`status` cannot be emptied).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBulkBody {
+    /// The assets to change (at most 500), by id.
+    pub ids: Vec<uuid::Uuid>,
+    pub set: AssetBulkSet,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetBulkSet {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub owner_id: Option<Option<uuid::Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub classification: Option<Option<i64>>,
+    #[serde(default)]
+    #[schema(value_type = Option<AssetStatus>)]
+    pub status: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub next_review_on: Option<Option<String>>,
+}
+
+/// A field that is present (`Some`), possibly as `null` (`Some(None)`); absent is `None`
+/// through `#[serde(default)]`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl AssetBulkSet {
+    /// The change as the bulk form writes it: empty leaves a field, `none` clears it.
+    fn into_input(self) -> AssetBulkInput {
+        fn text<T: ToString>(value: Option<Option<T>>) -> String {
+            match value {
+                None => String::new(),
+                Some(None) => CLEAR.to_owned(),
+                Some(Some(value)) => value.to_string(),
+            }
+        }
+        AssetBulkInput {
+            owner_id: text(self.owner_id),
+            classification: text(self.classification),
+            status: self.status.unwrap_or_default(),
+            next_review_on: text(self.next_review_on),
+        }
+    }
+}
+
+/// What a bulk change did.
+#[derive(Serialize, ToSchema)]
+pub struct AssetBulkResult {
+    /// The assets it changed, each with its new version (one audit event each); the others
+    /// already had the values asked for.
+    pub changed: Vec<AssetView>,
+}
+
+/// Makes one change to many assets, in one transaction: all or nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/assets/bulk", tag = "assets", request_body = AssetBulkBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = AssetBulkResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn bulk_change_assets(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<AssetBulkBody>,
+) -> Result<Json<AssetBulkResult>, ApiError> {
+    let change = body.set.into_input().parse().map_err(AppError::from)?;
+    let changed = state
+        .app
+        .bulk_change_assets(&ctx, &body.ids, &change, now())
+        .await?;
+    Ok(Json(AssetBulkResult {
+        changed: changed.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// How often the organisation reviews its assets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPeriodBody {
+    /// Months between two reviews of an asset, 1 to 60.
+    pub months: u8,
+}
+
+/// How often the organisation reviews its assets: an asset reviewed without a next review
+/// date is next due this many months later.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/review-period", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = ReviewPeriodBody), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_review_period(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<ReviewPeriodBody>, ApiError> {
+    let period = state.app.asset_review_period(&ctx).await?;
+    Ok(Json(ReviewPeriodBody {
+        months: period.months,
+    }))
+}
+
+/// Changes how often the organisation reviews its assets (reviews already planned keep
+/// their dates).
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/assets/review-period", tag = "assets", request_body = ReviewPeriodBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = ReviewPeriodBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_review_period(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<ReviewPeriodBody>,
+) -> Result<Json<ReviewPeriodBody>, ApiError> {
+    let months = body.months.to_string();
+    let period = state
+        .app
+        .set_asset_review_period(&ctx, &months, now())
+        .await?;
+    Ok(Json(ReviewPeriodBody {
+        months: period.months,
+    }))
+}
+
+/// The shares of the inventory (assets not retired) that KPIs are built on: with an owner,
+/// classified, valued on all of C, I and A, and reviewed within the review period.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/figures", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = AssetFigures), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset_figures(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<AssetFigures>, ApiError> {
+    Ok(Json(state.app.asset_figures(&ctx, now().date()).await?))
 }

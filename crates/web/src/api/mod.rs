@@ -92,6 +92,15 @@ pub fn router() -> OpenApiRouter<AppState> {
             assets::update_asset,
             assets::delete_asset
         ))
+        .routes(routes!(assets::get_asset_valuation))
+        .routes(routes!(assets::get_asset_supporters))
+        .routes(routes!(assets::bulk_change_assets))
+        .routes(routes!(
+            assets::get_review_period,
+            assets::put_review_period
+        ))
+        .routes(routes!(assets::get_asset_figures))
+        .routes(routes!(assets::put_asset_link, assets::delete_asset_link))
         .routes(routes!(
             asset_settings::get_impact_scale,
             asset_settings::update_impact_scale

@@ -6,7 +6,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::ValidationErrors;
-use custos_app::domain::context::FieldRule;
+use custos_app::domain::fields::FieldRule;
 use custos_app::domain::platform::{Invitation, Organisation};
 use custos_app::platform::FirstAdministrator;
 use custos_app::{AppError, Principal, now};

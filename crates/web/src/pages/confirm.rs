@@ -38,6 +38,6 @@ pub struct ConfirmPage {
     pub explanation: String,
     pub action: String,
     pub fields: Vec<(&'static str, String)>,
-    pub button_label: &'static str,
+    pub button_label: std::borrow::Cow<'static, str>,
     pub button_class: &'static str,
 }

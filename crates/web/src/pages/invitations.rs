@@ -71,7 +71,7 @@ pub async fn revoke(
             ),
             action: layout.org_href(&format!("/invitations/{id}/revoke")),
             fields: Vec::new(),
-            button_label: "Revoke invitation",
+            button_label: "Revoke invitation".into(),
             button_class: "danger",
             back_label: "Members".into(),
             back_href: members_href,
@@ -111,8 +111,8 @@ struct InvitationPage {
 }
 
 impl InvitationPage {
-    fn rule(&self, field: &str) -> custos_app::domain::context::FieldRule {
-        let required = |max| custos_app::domain::context::FieldRule {
+    fn rule(&self, field: &str) -> custos_app::domain::fields::FieldRule {
+        let required = |max| custos_app::domain::fields::FieldRule {
             required: true,
             max_chars: Some(max),
         };

@@ -10,6 +10,7 @@ pub mod context;
 pub mod governance;
 pub mod invitations;
 pub mod platform;
+pub mod register;
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};

@@ -6,9 +6,9 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use custos_app::domain::context::FieldRule;
 use custos_app::domain::context::ObjectiveStatus;
 use custos_app::domain::diff::{FieldChange, json_changes};
+use custos_app::domain::fields::FieldRule;
 use custos_app::domain::governance::Approval;
 use custos_app::domain::journey::JourneyStep;
 use custos_app::domain::list::Page;
@@ -550,7 +550,7 @@ pub async fn revoke_token(
                 .into(),
             action: format!("{tokens_href}/{id}/revoke"),
             fields: Vec::new(),
-            button_label: "Revoke token",
+            button_label: "Revoke token".into(),
             button_class: "danger",
             back_label: "API tokens".into(),
             back_href: tokens_href,
@@ -866,7 +866,7 @@ pub async fn remove_member(
             ),
             action: format!("{members_href}/{id}/remove"),
             fields: Vec::new(),
-            button_label: "Remove member",
+            button_label: "Remove member".into(),
             button_class: "danger",
             back_label: "Members".into(),
             back_href: members_href,
