@@ -151,6 +151,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: None,
         backfill: None,
     },
+    Migration {
+        version: 11,
+        name: "asset_indexes",
+        sql: include_str!("../migrations/0011_asset_indexes.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
