@@ -153,11 +153,19 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 11,
+        name: "asset_indexes",
+        sql: include_str!("../migrations/0011_asset_indexes.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
+    Migration {
+        version: 12,
         name: "asset_settings",
         sql: "",
-        sqlite: Some(include_str!("../migrations/0011_asset_settings.sqlite.sql")),
+        sqlite: Some(include_str!("../migrations/0012_asset_settings.sqlite.sql")),
         postgres: Some(include_str!(
-            "../migrations/0011_asset_settings.postgres.sql"
+            "../migrations/0012_asset_settings.postgres.sql"
         )),
         backfill: None,
     },
