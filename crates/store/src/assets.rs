@@ -465,6 +465,8 @@ pub struct SubGraph {
 /// part was read around moves its effective values.
 pub struct GraphAsset {
     pub id: Uuid,
+    pub number: i64,
+    pub name: String,
     pub confidentiality: Option<i64>,
     pub integrity: Option<i64>,
     pub availability: Option<i64>,
@@ -475,6 +477,8 @@ impl FromRow for GraphAsset {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
         Ok(GraphAsset {
             id: row.get()?,
+            number: row.get()?,
+            name: row.get()?,
             confidentiality: row.get()?,
             integrity: row.get()?,
             availability: row.get()?,
@@ -490,7 +494,8 @@ pub async fn graph_valuing(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResu
         .fetch_all(
             concat!(
                 graph_above!(),
-                "SELECT a.id, a.confidentiality, a.integrity, a.availability, a.id = $2
+                "SELECT a.id, a.number, a.name, a.confidentiality, a.integrity, a.availability,
+                        a.id = $2
                  FROM assets a JOIN valuing v ON a.id = v.id"
             ),
             params![org_id, id],
@@ -517,7 +522,7 @@ pub async fn graph_moved_by(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreRes
         .fetch_all(
             concat!(
                 graph_below_and_above!(),
-                "SELECT a.id, a.confidentiality, a.integrity, a.availability,
+                "SELECT a.id, a.number, a.name, a.confidentiality, a.integrity, a.availability,
                         a.id IN (SELECT id FROM moved)
                  FROM assets a JOIN valuing v ON a.id = v.id"
             ),
@@ -535,29 +540,6 @@ pub async fn graph_moved_by(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreRes
         )
         .await?;
     Ok(SubGraph { assets, links })
-}
-
-/// The assets of `ids`, by reference, in reference order.
-pub async fn linked_assets(
-    conn: &mut Conn,
-    org_id: Uuid,
-    ids: &[Uuid],
-) -> StoreResult<Vec<LinkedAsset>> {
-    let mut found = Vec::with_capacity(ids.len());
-    // A page of look-ups by primary key: the callers name a handful of assets, or a page.
-    for id in ids {
-        if let Some(asset) = conn
-            .fetch_optional::<LinkedAsset>(
-                "SELECT id, number, name FROM assets WHERE org_id = $1 AND id = $2",
-                params![org_id, *id],
-            )
-            .await?
-        {
-            found.push(asset);
-        }
-    }
-    found.sort_by_key(|asset| asset.number);
-    Ok(found)
 }
 
 /// The asset cited as `AST-{number}`.

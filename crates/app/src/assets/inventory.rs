@@ -15,6 +15,7 @@ use serde_json::json;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::settings::{scale_in, scheme_in};
 use crate::export::{ExportedRecord, RegisterExport};
 use crate::platform::{Change, record_change};
 use crate::records::{StoredRecord, Written, audit_edit};
@@ -129,7 +130,7 @@ impl App {
         let mut draft = input.parse()?;
         self.create_record(ctx, now, async |tx: &mut Tx| {
             plan_next_review(tx, ctx, &mut draft).await?;
-            check_people_and_external_id(tx, ctx, &draft, None).await?;
+            check_against_organisation(tx, ctx, &draft, None).await?;
             let id = Uuid::now_v7();
             let number = platform::next_reference(tx, ctx.org_id(), "asset").await?;
             store::insert(tx, ctx.org_id(), id, number, &draft, now).await?;
@@ -156,7 +157,7 @@ impl App {
             now,
             async |tx: &mut Tx, before: &Asset| {
                 plan_next_review(tx, ctx, &mut draft).await?;
-                check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
+                check_against_organisation(tx, ctx, &draft, Some(id)).await?;
                 if !draft.differs_from(before) {
                     return Ok(Written::Unchanged);
                 }
@@ -202,6 +203,16 @@ impl App {
             return Err(
                 ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
             );
+        }
+        let levels = check_levels(
+            &mut tx,
+            ctx,
+            change.classification.flatten(),
+            [("", None); 3],
+        )
+        .await?;
+        if !levels.is_empty() {
+            return Err(levels.into());
         }
         let mut changed = Vec::new();
         for &id in ids {
@@ -257,6 +268,45 @@ impl ExportedRecord for Asset {
     }
 }
 
+/// A classification that is a level of the scheme in force and C, I and A values on the
+/// organisation's scale; the problems by field.
+pub(crate) async fn check_levels(
+    conn: &mut Conn,
+    ctx: &OrgContext,
+    classification: Option<i64>,
+    values: [(&'static str, Option<i64>); 3],
+) -> AppResult<ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if let Some(rank) = classification {
+        let scheme = scheme_in(conn, ctx.org_id()).await?.scheme;
+        let known = u8::try_from(rank).ok().and_then(|rank| scheme.level(rank));
+        if known.is_none() {
+            let names: Vec<String> = scheme
+                .levels
+                .iter()
+                .map(|level| format!("{} ({})", level.rank, level.name))
+                .collect();
+            let message = format!(
+                "Choose a level of the classification scheme: {}.",
+                names.join(", ")
+            );
+            errors.add("classification", message);
+        }
+    }
+    if values.iter().any(|(_, value)| value.is_some()) {
+        let highest = i64::from(scale_in(conn, ctx.org_id()).await?.highest());
+        for (field, value) in values {
+            if value.is_some_and(|value| value > highest) {
+                errors.add(
+                    field,
+                    format!("Choose a level from 1 to {highest}, the organisation's impact scale."),
+                );
+            }
+        }
+    }
+    Ok(errors)
+}
+
 async fn review_period(conn: &mut Conn, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
     let months = store::review_months(conn, ctx.org_id()).await?;
     Ok(u8::try_from(months)
@@ -273,15 +323,16 @@ async fn plan_next_review(tx: &mut Tx, ctx: &OrgContext, draft: &mut AssetDraft)
     Ok(())
 }
 
-/// Owners and custodians are members of the organisation, and an external id names one
-/// asset of it (`except`: the asset being edited).
-async fn check_people_and_external_id(
+/// Owners and custodians are members of the organisation, levels are on its impact scale and
+/// in its classification scheme, and an external id names one asset of it (`except`: the
+/// asset being edited).
+async fn check_against_organisation(
     tx: &mut Tx,
     ctx: &OrgContext,
     draft: &AssetDraft,
     except: Option<Uuid>,
 ) -> AppResult<()> {
-    let mut errors = ValidationErrors::new();
+    let mut errors = check_levels(tx, ctx, draft.classification, draft.values()).await?;
     for (field, person) in [
         ("owner_id", draft.owner_id),
         ("custodian_id", draft.custodian_id),

@@ -39,15 +39,36 @@ pub struct ImpactScaleSettings {
     pub highest_value_in_use: Option<u8>,
 }
 
+/// The scale organisation `org_id` values C, I and A on, read on `conn`.
+pub(crate) async fn scale_in(conn: &mut Conn, org_id: Uuid) -> AppResult<ImpactScale> {
+    Ok(store::impact_scale(conn, org_id)
+        .await?
+        .map_or_else(ImpactScale::default, |saved| saved.scale))
+}
+
+/// The classification scheme in force in organisation `org_id`, read on `conn`.
+pub(crate) async fn scheme_in(conn: &mut Conn, org_id: Uuid) -> AppResult<CurrentScheme> {
+    Ok(match store::approved_version(conn, org_id).await? {
+        Some(version) => CurrentScheme {
+            scheme: version.scheme(),
+            approved: true,
+            approved_at: version.decided_at,
+        },
+        None => CurrentScheme {
+            scheme: ClassificationScheme::default_scheme(),
+            approved: false,
+            approved_at: None,
+        },
+    })
+}
+
 impl App {
     /// The scale the organisation values C, I and A on (the built-in one until it saves its
     /// own).
     pub async fn impact_scale(&self, ctx: &OrgContext) -> AppResult<ImpactScale> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
-        Ok(store::impact_scale(&mut conn, ctx.org_id())
-            .await?
-            .map_or_else(ImpactScale::default, |saved| saved.scale))
+        scale_in(&mut conn, ctx.org_id()).await
     }
 
     /// The scale with the highest value assets hold, for the page that changes it (the
@@ -115,20 +136,7 @@ impl App {
     pub async fn classification_scheme(&self, ctx: &OrgContext) -> AppResult<CurrentScheme> {
         ctx.require(Permission::ViewAssets)?;
         let mut conn = self.store.reader().await?;
-        Ok(
-            match store::approved_version(&mut conn, ctx.org_id()).await? {
-                Some(version) => CurrentScheme {
-                    scheme: version.scheme(),
-                    approved: true,
-                    approved_at: version.decided_at,
-                },
-                None => CurrentScheme {
-                    scheme: ClassificationScheme::default_scheme(),
-                    approved: false,
-                    approved_at: None,
-                },
-            },
-        )
+        scheme_in(&mut conn, ctx.org_id()).await
     }
 
     /// Every version of the scheme, newest first.

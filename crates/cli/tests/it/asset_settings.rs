@@ -389,3 +389,31 @@ on_both_backends! {
         assert_eq!(browser.get("/orgs/acme/assets/classification/draft").await.status(), StatusCode::CONFLICT, "no draft while a version waits");
     }
 }
+
+on_both_backends! {
+    async fn asset_levels_must_be_on_the_organisations_scale_and_in_its_scheme(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        // The built-in scheme has four levels: rank 5 is none of them, and the message lists them.
+        let body = json!({ "name": "Vault", "type": "site", "classification": 5 });
+        let (status, problem) = api.post_json("/api/v1/orgs/acme/assets", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem.to_string().contains("4 (Restricted)"), "{problem}");
+        // A three-level scale: an impact of 4 is refused, 3 is kept.
+        let (status, scale) = api.send_json(reqwest::Method::PUT, SCALE, &scale_body(3, 0)).await;
+        assert_eq!(status, StatusCode::OK, "{scale}");
+        let (status, problem) = api.post_json("/api/v1/orgs/acme/assets", &json!({ "name": "Vault", "type": "site", "integrity": 4 })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem.to_string().contains("integrity"), "{problem}");
+        let (status, created) = api.post_json("/api/v1/orgs/acme/assets", &json!({ "name": "Vault", "type": "site", "integrity": 3, "classification": 4 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        // The form offers the scheme's levels by name and the scale's by label.
+        let browser = app.browser("maya@acme.example").await;
+        let form = browser.get("/orgs/acme/assets/new").await.text().await.expect("form");
+        assert!(form.contains("4 · Restricted") && form.contains("3 · Impact 3") && !form.contains("4 · Impact 4"), "{form}");
+        // Bulk changes are held to the scheme too.
+        let id = created["id"].as_str().expect("id");
+        let (status, _) = api.post_json("/api/v1/orgs/acme/assets/bulk", &json!({ "ids": [id], "set": { "classification": 7 } })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

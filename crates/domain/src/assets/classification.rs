@@ -9,7 +9,8 @@ use crate::validation::{Lines, ValidationErrors, required_text};
 
 pub const MIN_LEVELS: usize = 2;
 pub const MAX_LEVELS: usize = 8;
-pub const MAX_RANK: u8 = 99;
+/// Assets store the rank of their level (`CLASSIFICATION_MAX`), so ranks stop there.
+pub const MAX_RANK: u8 = super::inventory::CLASSIFICATION_MAX as u8;
 pub const NAME_MAX: usize = 50;
 pub const LABEL_MAX: usize = 100;
 /// Criteria and every handling rule.

@@ -12,8 +12,7 @@ use custos_app::domain::assets::figures::{AssetFigures, Share};
 use custos_app::domain::assets::impact::ImpactScale;
 use custos_app::domain::assets::review::{ReviewPeriod, ReviewState};
 use custos_app::domain::assets::{
-    Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, CLASSIFICATION_MAX,
-    IMPACT_MAX, LinkedAsset,
+    Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, LinkedAsset,
 };
 use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::fields::FieldRule;
@@ -98,6 +97,7 @@ struct ListPage {
     list_back: String,
     figures: AssetFigures,
     review_period: ReviewPeriod,
+    scheme: ClassificationScheme,
     can_manage: bool,
 }
 
@@ -106,8 +106,21 @@ impl ListPage {
         impact_levels(asset)
     }
 
-    fn classification_ranks(&self) -> std::ops::RangeInclusive<i64> {
-        1..=CLASSIFICATION_MAX
+    fn classification_options(&self) -> Vec<(String, String)> {
+        classification_options(&self.scheme)
+    }
+
+    /// "3 · Confidential" for an asset's classification rank.
+    fn classification_name(&self, asset: &Asset) -> String {
+        let level = asset
+            .classification
+            .and_then(|rank| u8::try_from(rank).ok())
+            .and_then(|rank| self.scheme.level(rank));
+        match (asset.classification, level) {
+            (_, Some(level)) => level.name.clone(),
+            (Some(rank), None) => rank.to_string(),
+            (None, None) => String::new(),
+        }
     }
 
     /// The inventory's figures as the page shows them: label and share.
@@ -177,6 +190,7 @@ async fn list_page(
     let list_back = list_query(&params, &filters);
     let figures = state.app.asset_figures(ctx, now().date()).await?;
     let review_period = state.app.asset_review_period(ctx).await?;
+    let scheme = state.app.classification_scheme(ctx).await?.scheme;
     let can_manage = ctx.can(Permission::ManageAssets);
     let members = match can_manage {
         true => state.app.members(ctx).await?,
@@ -195,6 +209,7 @@ async fn list_page(
         list_back,
         figures,
         review_period,
+        scheme,
         can_manage,
     }))
 }
@@ -357,6 +372,8 @@ struct FormPage {
     errors: ValidationErrors,
     action: String,
     members: Vec<Member>,
+    scale: ImpactScale,
+    scheme: ClassificationScheme,
 }
 
 impl FormPage {
@@ -374,12 +391,21 @@ impl FormPage {
 
     /// Classification ranks, up to the highest any scheme has.
     fn classification_options(&self) -> Vec<(String, String)> {
-        level_options(CLASSIFICATION_MAX)
+        classification_options(&self.scheme)
     }
 
     /// Impact levels, up to the highest any scale has.
     fn impact_options(&self) -> Vec<(String, String)> {
-        level_options(IMPACT_MAX)
+        self.scale
+            .levels
+            .iter()
+            .map(|level| {
+                (
+                    level.value.to_string(),
+                    format!("{} · {}", level.value, level.label),
+                )
+            })
+            .collect()
     }
 
     fn member_options(&self) -> Vec<(String, String)> {
@@ -390,9 +416,17 @@ impl FormPage {
     }
 }
 
-fn level_options(highest: i64) -> Vec<(String, String)> {
-    (1..=highest)
-        .map(|level| (level.to_string(), level.to_string()))
+/// The levels of the scheme in force, "3 · Confidential", for the form and the bulk form.
+fn classification_options(scheme: &ClassificationScheme) -> Vec<(String, String)> {
+    scheme
+        .levels
+        .iter()
+        .map(|level| {
+            (
+                level.rank.to_string(),
+                format!("{} · {}", level.rank, level.name),
+            )
+        })
         .collect()
 }
 
@@ -650,7 +684,11 @@ impl RegisterPages for AssetPages {
         form: FormState<Self>,
     ) -> Result<Response, PageError> {
         let members = state.app.members(&page.ctx).await?;
+        let scale = state.app.impact_scale(&page.ctx).await?;
+        let scheme = state.app.classification_scheme(&page.ctx).await?.scheme;
         Ok(render(&FormPage {
+            scale,
+            scheme,
             action: form.action(),
             layout: form.layout,
             editing: form.editing,
@@ -671,10 +709,9 @@ impl RegisterPages for AssetPages {
         let valuation = state.app.asset_valuation(ctx, asset.id).await?;
         let moved = state.app.assets_moved_by(ctx, asset.id).await?;
         let history = state.app.asset_history(ctx, asset.id).await?.items;
-        // The organisation's own scale and approved scheme arrive with their storage; until
-        // then the built-in defaults, marked as such.
-        let scale = ImpactScale::default();
-        let scheme = ClassificationScheme::default_scheme();
+        let scale = state.app.impact_scale(ctx).await?;
+        let current = state.app.classification_scheme(ctx).await?;
+        let (scheme, scheme_approved) = (current.scheme, current.approved);
         let level = asset
             .classification
             .and_then(|rank| u8::try_from(rank).ok())
@@ -691,7 +728,7 @@ impl RegisterPages for AssetPages {
                 })
                 .collect(),
             level,
-            scheme_approved: false,
+            scheme_approved,
             valuation,
             moved,
             layout,
