@@ -235,6 +235,8 @@ describe('browser: shared page components', () => {
           '/objectives/new',
           '/approvals',
           '/audit-log',
+          '/assets',
+          '/assets/new',
           '/assets/impact-scale',
           '/assets/classification',
           '/assets/classification/draft',
