@@ -229,7 +229,18 @@ describe('browser: shared page components', () => {
     try {
       await withCustosOutputOnFailure(custos, async () => {
         await login(page, baseUrl, MANAGER_EMAIL);
-        const paths = ['/', '/objectives', '/objectives/new', '/approvals', '/audit-log'];
+        const paths = [
+          '/',
+          '/objectives',
+          '/objectives/new',
+          '/approvals',
+          '/audit-log',
+          '/assets',
+          '/assets/new',
+          '/assets/impact-scale',
+          '/assets/classification',
+          '/assets/classification/draft',
+        ];
         for (const p of paths) {
           await page.goto(`${baseUrl}${ORG_PATH}${p}`);
           const { scrollWidth, clientWidth } = await noHorizontalScroll(page);

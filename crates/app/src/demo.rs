@@ -1,6 +1,8 @@
 //! The demo organisation: "Acme Ltd" with a member for every role and a few objectives at
-//! different stages, so every screen has something to show.
+//! different stages and an approved classification scheme, so every screen has something to
+//! show.
 
+use custos_domain::assets::classification::{ClassificationScheme, ClassificationSchemeInput};
 use custos_domain::context::ObjectiveInput;
 use custos_domain::platform::Role;
 use time::OffsetDateTime;
@@ -210,6 +212,29 @@ impl crate::Administration {
             created[1].id,
             created[1].version,
             "Ready for sign-off.",
+            now,
+        )
+        .await?;
+        // The built-in classification scheme, approved as version 1, so the tour shows a
+        // scheme in force and its sign-off.
+        let scheme = ClassificationSchemeInput::from(&ClassificationScheme::default_scheme());
+        let draft = self
+            .save_classification_draft(&as_manager, 0, &scheme, now)
+            .await?;
+        let request = self
+            .submit_classification_draft(
+                &as_manager,
+                draft.version,
+                Some(draft.revision),
+                "The scheme we start from; we will adapt it after the first asset review.",
+                now,
+            )
+            .await?;
+        self.decide_approval(
+            &as_approver,
+            request.id,
+            "approve",
+            "Agreed. Review it within a year.",
             now,
         )
         .await?;

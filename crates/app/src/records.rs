@@ -327,6 +327,18 @@ pub(crate) trait Approvable: StoredRecord + DeserializeOwned {
         now: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    /// Refuses a decision the record cannot take as things stand now, saying why; checked in
+    /// the decision's transaction, before the outcome is applied. Most records can always
+    /// take one.
+    fn check_decidable(
+        _tx: &mut Tx,
+        _org_id: Uuid,
+        _record: &Self,
+        _decision: Decision,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// Gives the record the decision's outcome; false when its version moved on.
     fn mark_decided(
         tx: &mut Tx,
@@ -390,6 +402,7 @@ impl<R: Approvable> ApprovableKind for Kind<R> {
                     "The {label} changed after it was submitted; it must be submitted again."
                 )));
             }
+            R::check_decidable(tx, ctx.org_id(), &before, decision).await?;
             if !R::mark_decided(tx, ctx.org_id(), &before, decision, now).await? {
                 return Err(R::changed_meanwhile());
             }
@@ -405,8 +418,11 @@ impl<R: Approvable> ApprovableKind for Kind<R> {
 /// is added.
 pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn ApprovableKind> {
     static OBJECTIVES: Kind<custos_domain::context::Objective> = Kind(PhantomData);
+    static CLASSIFICATION_SCHEMES: Kind<custos_domain::assets::classification::SchemeVersion> =
+        Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
+        RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",
             other.label()

@@ -40,6 +40,7 @@ pub enum Permission {
     ManageMembers,
     ViewAssets,
     ManageAssets,
+    ManageAssetSettings,
 }
 
 use Role::*;
@@ -47,7 +48,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 11] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 12] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -103,10 +104,15 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 11] = [
         &[Admin, IsmsManager, Contributor],
         "Add, edit and retire assets.",
     ),
+    (
+        Permission::ManageAssetSettings,
+        &[Admin, IsmsManager],
+        "Change the impact scale and draft versions of the classification scheme.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -118,6 +124,7 @@ impl Permission {
         Permission::ManageMembers,
         Permission::ViewAssets,
         Permission::ManageAssets,
+        Permission::ManageAssetSettings,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -156,6 +163,7 @@ impl Permission {
             Permission::ManageMembers => "manage_members",
             Permission::ViewAssets => "view_assets",
             Permission::ManageAssets => "manage_assets",
+            Permission::ManageAssetSettings => "manage_asset_settings",
         }
     }
 }
@@ -439,6 +447,8 @@ crate::text_enum! {
         Invitation => "invitation", "Invitation";
         Asset => "asset", "Asset";
         AssetLink => "asset_link", "Asset support link";
+        ImpactScale => "impact_scale", "Impact scale";
+        ClassificationScheme => "classification_scheme", "Classification scheme";
     }
 }
 
@@ -450,6 +460,9 @@ impl RecordType {
             RecordType::Objective => "objectives",
             RecordType::Approval => "approvals",
             RecordType::Asset => "assets",
+            // One per organisation: the page names no record.
+            RecordType::ImpactScale => return Some("assets/impact-scale".into()),
+            RecordType::ClassificationScheme => return Some("assets/classification".into()),
             RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User
@@ -464,7 +477,7 @@ impl RecordType {
     /// are never sent for approval.
     pub fn decider(self) -> Option<Role> {
         match self {
-            RecordType::Objective => Some(Role::Approver),
+            RecordType::Objective | RecordType::ClassificationScheme => Some(Role::Approver),
             RecordType::Approval
             | RecordType::Membership
             | RecordType::ApiToken
@@ -472,7 +485,8 @@ impl RecordType {
             | RecordType::Organisation
             | RecordType::Invitation
             | RecordType::Asset
-            | RecordType::AssetLink => None,
+            | RecordType::AssetLink
+            | RecordType::ImpactScale => None,
         }
     }
 }
@@ -530,6 +544,11 @@ impl AuditEvent {
                 None => who,
             }),
             "user" | "user_password" => person(),
+            "classification_scheme" => snapshot
+                .get("version")
+                .and_then(serde_json::Value::as_i64)
+                .map(|v| format!("Classification scheme, version {v}")),
+            "impact_scale" => Some("Impact scale".to_owned()),
             "invitation" => text("email").map(|email| match text("role").and_then(Role::parse) {
                 Some(role) => format!("{email} as {}", role.label()),
                 None => email.to_owned(),

@@ -12,6 +12,7 @@ use custos_domain::assets::import::{
     ImportPlan, ImportSheet, Inventory, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow,
     plan_import,
 };
+use custos_domain::assets::review::ReviewPeriod;
 use custos_domain::assets::valuation::{SupportLink, check_new_link};
 use custos_domain::platform::{Member, Role};
 use proptest::prelude::*;
@@ -96,6 +97,7 @@ struct World {
     members: Vec<Member>,
     scheme: ClassificationScheme,
     scale: ImpactScale,
+    period: ReviewPeriod,
     next_id: u128,
 }
 
@@ -107,6 +109,7 @@ impl World {
             members: members(),
             scheme: ClassificationScheme::default_scheme(),
             scale: ImpactScale::default(),
+            period: ReviewPeriod::default(),
             next_id: 1,
         }
     }
@@ -118,6 +121,7 @@ impl World {
             members: &self.members,
             classification: &self.scheme,
             impact: &self.scale,
+            review_period: &self.period,
         };
         let next_id = &mut self.next_id;
         plan_import(sheet, &inventory, || {

@@ -285,6 +285,7 @@ tuple_from_row!(A);
 tuple_from_row!(A, B);
 tuple_from_row!(A, B, C);
 tuple_from_row!(A, B, C, D);
+tuple_from_row!(A, B, C, D, E);
 
 /// A pool of rusqlite connections to one file. Connections open lazily up to `size`.
 pub(crate) struct SqlitePool {

@@ -143,6 +143,32 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0009_asset_links.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 10,
+        name: "asset_review_period",
+        sql: include_str!("../migrations/0010_asset_review_period.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
+    Migration {
+        version: 11,
+        name: "asset_indexes",
+        sql: include_str!("../migrations/0011_asset_indexes.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
+    Migration {
+        version: 12,
+        name: "asset_settings",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0012_asset_settings.sqlite.sql")),
+        postgres: Some(include_str!(
+            "../migrations/0012_asset_settings.postgres.sql"
+        )),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
@@ -294,6 +320,7 @@ pub fn latest_version() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use custos_domain::assets::classification::SchemeVersionStatus;
     use custos_domain::assets::{AssetStatus, AssetType};
     use custos_domain::context::{ObjectiveCategory, ObjectiveStatus};
     use custos_domain::governance::ApprovalStatus;
@@ -324,6 +351,7 @@ mod tests {
             check("status", ApprovalStatus::sql_values()),
             check("asset_type", AssetType::sql_values()),
             check("status", AssetStatus::sql_values()),
+            check("status", SchemeVersionStatus::sql_values()),
         ] {
             assert!(schema.contains(&expected), "no `{expected}` in the schema");
         }

@@ -47,7 +47,8 @@ fn pages() -> Pages {
     use pages::assets::AssetPages;
     use pages::context::ObjectivePages;
     use pages::{
-        admin, asset_import, assets, context, governance, invitations, platform, register,
+        admin, asset_import, asset_settings, assets, context, governance, invitations, platform,
+        register,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -108,6 +109,30 @@ fn pages() -> Pages {
             "/orgs/{org}/assets/import/template",
             get(asset_import::template),
         )
+        .get(
+            "/orgs/{org}/assets/impact-scale",
+            get(asset_settings::impact_scale),
+        )
+        .post(
+            "/orgs/{org}/assets/impact-scale",
+            post(asset_settings::update_impact_scale),
+        )
+        .get(
+            "/orgs/{org}/assets/classification",
+            get(asset_settings::classification),
+        )
+        .get(
+            "/orgs/{org}/assets/classification/draft",
+            get(asset_settings::edit_draft),
+        )
+        .post(
+            "/orgs/{org}/assets/classification/draft",
+            post(asset_settings::save_draft),
+        )
+        .post(
+            "/orgs/{org}/assets/classification/draft/submit",
+            post(asset_settings::submit_draft),
+        )
         .get("/orgs/{org}/assets/{id}", get(register::show::<AssetPages>))
         .post(
             "/orgs/{org}/assets/{id}",
@@ -122,6 +147,10 @@ fn pages() -> Pages {
             post(register::delete::<AssetPages>),
         )
         .post("/orgs/{org}/assets/bulk", post(assets::bulk_change))
+        .post(
+            "/orgs/{org}/assets/review-period",
+            post(assets::set_review_period),
+        )
         .post("/orgs/{org}/assets/{id}/links", post(assets::add_link))
         .post(
             "/orgs/{org}/assets/{id}/links/remove",

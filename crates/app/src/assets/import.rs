@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use custos_domain::assets::classification::ClassificationScheme;
-use custos_domain::assets::impact::ImpactScale;
 use custos_domain::assets::import::{
     COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS, PlannedLink,
     READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_rows,
@@ -22,7 +20,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::inventory::{ASSET_NUMBERS, insert_numbered_asset, write_asset};
+use super::inventory::{ASSET_NUMBERS, insert_numbered_asset, review_period, write_asset};
+use super::settings::{scale_in, scheme_in};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
 use crate::records::{AUDIT_BATCH, Audit, create_in, edit_in};
@@ -244,16 +243,6 @@ impl App {
     }
 }
 
-/// The scheme and scale an import reads levels by name against. Organisations do not keep
-/// their own yet, so this is the default of each; when they do, this is the one place that
-/// reads them.
-fn asset_scales() -> (ClassificationScheme, ImpactScale) {
-    (
-        ClassificationScheme::default_scheme(),
-        ImpactScale::default(),
-    )
-}
-
 /// The file as the register's columns, or why it cannot be imported at all.
 fn read_sheet(file: &[u8]) -> Result<ImportSheet, Vec<ImportError>> {
     let columns = known_columns();
@@ -383,13 +372,18 @@ async fn plan(
     assets.dedup_by_key(|a| a.id);
     let links = organisation_links(conn, ctx.org_id()).await?;
     let members = platform_store::members_of(conn, ctx.org_id()).await?;
-    let (classification, impact) = asset_scales();
+    // Levels are read against what the form checks them against: the scheme in force, the
+    // organisation's scale and its review period.
+    let classification = scheme_in(conn, ctx.org_id()).await?.scheme;
+    let impact = scale_in(conn, ctx.org_id()).await?;
+    let review_period = review_period(conn, ctx).await?;
     let inventory = Inventory {
         assets: &assets,
         links: &links,
         members: &members,
         classification: &classification,
         impact: &impact,
+        review_period: &review_period,
     };
     let mut plan = plan_import(sheet, &inventory, Uuid::now_v7);
     let unnamed = plan

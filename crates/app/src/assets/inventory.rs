@@ -5,14 +5,19 @@
 
 use custos_domain::ValidationErrors;
 use custos_domain::assets::bulk::{AssetBulkChange, BULK_MAX};
+use custos_domain::assets::figures::{AssetFigures, asset_figures};
+use custos_domain::assets::review::ReviewPeriod;
 use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
 use custos_store::{Conn, StoreResult, Tx, assets as store, platform};
-use time::OffsetDateTime;
+use serde_json::json;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::settings::{scale_in, scheme_in};
 use crate::export::{ExportedRecord, RegisterExport};
+use crate::platform::{Change, record_change};
 use crate::records::{StoredRecord, Written, audit_edit};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -64,6 +69,51 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
+    /// How often the organisation reviews its assets.
+    pub async fn asset_review_period(&self, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        review_period(&mut conn, ctx).await
+    }
+
+    /// Changes how often the organisation reviews its assets; audited as a change to the
+    /// organisation. Reviews already planned keep their dates.
+    pub async fn set_asset_review_period(
+        &self,
+        ctx: &OrgContext,
+        months: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<ReviewPeriod> {
+        ctx.require(Permission::ManageAssets)?;
+        let period = ReviewPeriod::parse(months)?;
+        let mut tx = self.store.begin().await?;
+        let before = review_period(&mut tx, ctx).await?;
+        if before != period {
+            store::set_review_months(&mut tx, ctx.org_id(), i64::from(period.months)).await?;
+            let change = Change::updated(
+                RecordType::Organisation,
+                ctx.org_id(),
+                &json!({ "asset_review_months": before.months }),
+                &json!({ "asset_review_months": period.months }),
+            )?;
+            record_change(&mut tx, ctx, change, now).await?;
+        }
+        self.commit(ctx, tx).await?;
+        Ok(period)
+    }
+
+    /// The figures KPIs are built on: the shares of assets in use or planned that have an
+    /// owner, a classification, a valuation on all of C, I and A, and a review within the
+    /// organisation's period, on `today`.
+    pub async fn asset_figures(&self, ctx: &OrgContext, today: Date) -> AppResult<AssetFigures> {
+        ctx.require(Permission::ViewAssets)?;
+        let mut conn = self.store.reader().await?;
+        let period = review_period(&mut conn, ctx).await?;
+        let since = period.oldest_current_review(today);
+        let counts = store::counts(&mut conn, ctx.org_id(), since).await?;
+        Ok(asset_figures(&counts))
+    }
+
     /// The latest changes to asset `id`, newest first, for its page.
     pub async fn asset_history(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Listed<AuditEvent>> {
         ctx.require(Permission::ViewAssets)?;
@@ -77,9 +127,10 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Asset> {
         ctx.require(Permission::ManageAssets)?;
-        let draft = input.parse()?;
+        let mut draft = input.parse()?;
         self.create_record(ctx, now, async |tx: &mut Tx| {
-            check_people_and_external_id(tx, ctx, &draft, None).await?;
+            plan_next_review(tx, ctx, &mut draft).await?;
+            check_against_organisation(tx, ctx, &draft, None).await?;
             insert_asset(tx, ctx, Uuid::now_v7(), &draft, now).await
         })
         .await
@@ -95,14 +146,15 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Asset> {
         ctx.require(Permission::ManageAssets)?;
-        let draft = input.parse()?;
+        let mut draft = input.parse()?;
         self.edit_record(
             ctx,
             id,
             expected_version,
             now,
             async |tx: &mut Tx, before: &Asset| {
-                check_people_and_external_id(tx, ctx, &draft, Some(id)).await?;
+                plan_next_review(tx, ctx, &mut draft).await?;
+                check_against_organisation(tx, ctx, &draft, Some(id)).await?;
                 write_asset(tx, ctx, before, &draft, now).await
             },
         )
@@ -131,6 +183,16 @@ impl App {
             return Err(
                 ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
             );
+        }
+        let levels = check_levels(
+            &mut tx,
+            ctx,
+            change.classification.flatten(),
+            [("", None); 3],
+        )
+        .await?;
+        if !levels.is_empty() {
+            return Err(levels.into());
         }
         let mut changed = Vec::new();
         for &id in ids {
@@ -245,15 +307,75 @@ pub(crate) async fn write_asset(
     })
 }
 
-/// Owners and custodians are members of the organisation, and an external id names one
-/// asset of it (`except`: the asset being edited).
-async fn check_people_and_external_id(
+/// A classification that is a level of the scheme in force and C, I and A values on the
+/// organisation's scale; the problems by field.
+pub(crate) async fn check_levels(
+    conn: &mut Conn,
+    ctx: &OrgContext,
+    classification: Option<i64>,
+    values: [(&'static str, Option<i64>); 3],
+) -> AppResult<ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if let Some(rank) = classification {
+        let scheme = scheme_in(conn, ctx.org_id()).await?.scheme;
+        let known = u8::try_from(rank).ok().and_then(|rank| scheme.level(rank));
+        if known.is_none() {
+            let names: Vec<String> = scheme
+                .levels
+                .iter()
+                .map(|level| format!("{} ({})", level.rank, level.name))
+                .collect();
+            let message = format!(
+                "Choose a level of the classification scheme: {}.",
+                names.join(", ")
+            );
+            errors.add("classification", message);
+        }
+    }
+    if values.iter().any(|(_, value)| value.is_some()) {
+        let highest = i64::from(scale_in(conn, ctx.org_id()).await?.highest());
+        for (field, value) in values {
+            if value.is_some_and(|value| value > highest) {
+                errors.add(
+                    field,
+                    format!("Choose a level from 1 to {highest}, the organisation's impact scale."),
+                );
+            }
+        }
+    }
+    Ok(errors)
+}
+
+pub(crate) async fn review_period(conn: &mut Conn, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
+    let months = store::review_months(conn, ctx.org_id()).await?;
+    Ok(u8::try_from(months)
+        .ok()
+        .and_then(|months| ReviewPeriod::parse(&months.to_string()).ok())
+        .unwrap_or_default())
+}
+
+/// A reviewed asset without a next review date is next due a review period after the last.
+pub(crate) async fn plan_next_review(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    draft: &mut AssetDraft,
+) -> AppResult<()> {
+    if let (Some(last), None) = (draft.last_reviewed_on, draft.next_review_on) {
+        draft.next_review_on = Some(review_period(tx, ctx).await?.next_review(last));
+    }
+    Ok(())
+}
+
+/// Owners and custodians are members of the organisation, levels are on its impact scale and
+/// in its classification scheme, and an external id names one asset of it (`except`: the
+/// asset being edited).
+async fn check_against_organisation(
     tx: &mut Tx,
     ctx: &OrgContext,
     draft: &AssetDraft,
     except: Option<Uuid>,
 ) -> AppResult<()> {
-    let mut errors = ValidationErrors::new();
+    let mut errors = check_levels(tx, ctx, draft.classification, draft.values()).await?;
     for (field, person) in [
         ("owner_id", draft.owner_id),
         ("custodian_id", draft.custodian_id),

@@ -3,10 +3,12 @@
 
 mod import;
 mod inventory;
+mod settings;
 mod valuation;
 
 pub use import::{
     AssetRegisterExport, ImportAction, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES,
     RegisterFormat,
 };
+pub use settings::{CurrentScheme, ImpactScaleSettings};
 pub use valuation::{AssetValuation, MovedAsset};

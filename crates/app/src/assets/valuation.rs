@@ -12,7 +12,7 @@ use custos_domain::assets::valuation::{
 use custos_domain::assets::{Asset, LinkedAsset};
 use custos_domain::platform::{Permission, RecordType};
 use custos_store::Tx;
-use custos_store::assets::{self as store, SubGraph};
+use custos_store::assets::{self as store, GraphAsset, SubGraph};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -97,6 +97,14 @@ fn value(graph: &SubGraph) -> HashMap<Uuid, Effective> {
         })
         .collect();
     effective_values(&values, &support_links(graph))
+}
+
+fn linked(asset: &GraphAsset) -> LinkedAsset {
+    LinkedAsset {
+        id: asset.id,
+        number: asset.number,
+        name: asset.name.clone(),
+    }
 }
 
 /// An asset whose effective values a change to another asset can move, with its values now.
@@ -271,7 +279,13 @@ impl App {
                 sources.push(level.source);
             }
         }
-        let sources = store::linked_assets(&mut conn, ctx.org_id(), &sources).await?;
+        let mut sources: Vec<LinkedAsset> = graph
+            .assets
+            .iter()
+            .filter(|asset| sources.contains(&asset.id))
+            .map(linked)
+            .collect();
+        sources.sort_by_key(|asset| asset.number);
         Ok(AssetValuation {
             supports,
             supported_by,
@@ -292,14 +306,14 @@ impl App {
         }
         let graph = store::graph_moved_by(&mut conn, ctx.org_id(), id).await?;
         let mut effective = value(&graph);
-        let moved: Vec<Uuid> = graph
+        let mut moved: Vec<LinkedAsset> = graph
             .assets
             .iter()
             .filter(|asset| asset.moved && asset.id != id)
-            .map(|asset| asset.id)
+            .map(linked)
             .collect();
-        let assets = store::linked_assets(&mut conn, ctx.org_id(), &moved).await?;
-        Ok(assets
+        moved.sort_by_key(|asset| asset.number);
+        Ok(moved
             .into_iter()
             .map(|asset| {
                 let effective = effective.remove(&asset.id).unwrap_or_default();

@@ -216,6 +216,13 @@ on_both_backends! {
         assert_eq!((row, column.as_str()), (2, "D"));
         assert!(message.contains("Public (1), Internal (2), Confidential (3), Restricted (4)"), "{message}");
 
+        // Ranks and levels are those of the scheme in force and the organisation's scale.
+        let (_, column, _, message) = refused("external_id,name,type,classification\nA,Laptop,hardware,7\n").await;
+        assert_eq!(column, "D");
+        assert!(message.contains("\"7\" is not a level of the classification scheme"), "{message}");
+        let (_, column, _, message) = refused("external_id,name,type,availability\nA,Laptop,hardware,5\n").await;
+        assert_eq!(column, "D");
+        assert!(message.contains("impact levels"), "{message}");
         let (row, column, _, message) = refused("external_id,name,type,integrity\nA,Laptop,hardware,catastrophic\n").await;
         assert_eq!((row, column.as_str()), (2, "D"));
         assert!(message.contains("impact levels"), "{message}");

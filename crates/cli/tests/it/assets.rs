@@ -166,3 +166,60 @@ on_both_backends! {
         assert!(refused.text().await.expect("page").contains("Enter a date as YYYY-MM-DD."));
     }
 }
+
+on_both_backends! {
+    async fn the_inventory_figures_and_the_review_period_follow_the_assets(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        app.member("acme", "sam@acme.example", Role::Auditor).await;
+        let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let (_, me) = api.get_json("/api/v1/me").await;
+        let maya = me["id"].as_str().or_else(|| me["user"]["id"].as_str()).expect("my id").to_owned();
+        let (status, empty) = api.get_json("/api/v1/orgs/acme/assets/figures").await;
+        assert_eq!(status, StatusCode::OK, "{empty}");
+        assert_eq!(empty["owned"]["whole"], 0);
+
+        // A quarterly review: an asset reviewed without a next date is next due in three months.
+        let (status, period) = api.send_json(Method::PUT, "/api/v1/orgs/acme/assets/review-period", &json!({ "months": 3 })).await;
+        assert_eq!((status, period["months"].as_u64()), (StatusCode::OK, Some(3)));
+        let (status, _) = api.send_json(Method::PUT, "/api/v1/orgs/acme/assets/review-period", &json!({ "months": 61 })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let today = custos_app::now().date();
+        let recent = (today - time::Duration::days(20)).to_string();
+        let bodies = [
+            json!({ "name": "Reviewed, owned, valued", "type": "information", "owner_id": maya, "classification": 2,
+                    "confidentiality": 2, "integrity": 2, "availability": 2, "last_reviewed_on": recent }),
+            json!({ "name": "Owned, reviewed long ago", "type": "software", "owner_id": maya, "last_reviewed_on": "2020-01-31" }),
+            json!({ "name": "Nothing yet", "type": "site" }),
+            json!({ "name": "Retired, not counted", "type": "site", "status": "retired" }),
+        ];
+        let mut created = Vec::new();
+        for body in bodies {
+            let (status, asset) = api.post_json("/api/v1/orgs/acme/assets", &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{asset}");
+            created.push(asset);
+        }
+        assert_eq!(created[1]["next_review_on"], "2020-04-30", "three months after the last review, on a day April has");
+        let (_, figures) = api.get_json("/api/v1/orgs/acme/assets/figures").await;
+        for (share, part) in [("owned", 2), ("classified", 1), ("valued", 1), ("reviewed_within_period", 1)] {
+            assert_eq!((figures[share]["part"].as_u64(), figures[share]["whole"].as_u64()), (Some(part), Some(3)), "{share}: {figures}");
+        }
+
+        // Auditors read the figures and the period, and cannot change it; the change is audited.
+        let auditor = app.api("acme", "sam@acme.example", TokenScope::ReadWrite).await;
+        assert_eq!(auditor.get_json("/api/v1/orgs/acme/assets/figures").await.0, StatusCode::OK);
+        let (status, _) = auditor.send_json(Method::PUT, "/api/v1/orgs/acme/assets/review-period", &json!({ "months": 6 })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, events) = api.get_json("/api/v1/orgs/acme/audit-events?record_type=organisation").await;
+        assert!(events.to_string().contains("asset_review_months"), "{events}");
+
+        // The inventory page shows the figures and changes the period.
+        let browser = app.browser("maya@acme.example").await;
+        let page = browser.get("/orgs/acme/assets").await.text().await.expect("page");
+        assert!(page.contains("66 %") && page.contains("Reviewed in the last 3 months"), "{page}");
+        let saved = browser.post_form("/orgs/acme/assets/review-period", &[("months", "12")]).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let refused = browser.post_form("/orgs/acme/assets/review-period", &[("months", "0")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().await.expect("page").contains("from 1 to 60"));
+    }
+}

@@ -26,5 +26,7 @@ on_both_backends! {
         assert_eq!(objectives["total"], 5);
         let (_, waiting) = approver.get_json("/api/v1/orgs/acme/approvals?mine=true").await;
         assert_eq!(waiting["total"], 1);
+        let (_, scheme) = approver.get_json("/api/v1/orgs/acme/classification-scheme").await;
+        assert_eq!((scheme["approved"].as_bool(), scheme["version"].as_i64()), (Some(true), Some(1)), "{scheme}");
     }
 }

@@ -5,6 +5,7 @@ mod api_docs;
 mod approvals;
 mod asset_import;
 mod asset_links;
+mod asset_settings;
 mod assets;
 mod audit;
 mod audit_anchoring;

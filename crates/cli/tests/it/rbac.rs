@@ -76,7 +76,65 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         Permission::ManageMembers,
         204,
     ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/impact-scale",
+        Permission::ViewAssets,
+        200,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/impact-scale",
+        Permission::ManageAssetSettings,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/classification-scheme",
+        Permission::ViewAssets,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/classification-scheme/versions",
+        Permission::ViewAssets,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/classification-scheme/draft",
+        Permission::ViewAssets,
+        200,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/classification-scheme/draft",
+        Permission::ManageAssetSettings,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/classification-scheme/draft/submit",
+        Permission::SubmitForApproval,
+        201,
+    ),
 ];
+
+/// The version an asset-settings call must send, read as it stands: the impact scale's
+/// version, the draft's revision (to save it) or its number (to submit it).
+async fn asset_settings_version(manager: &crate::support::Client, template: &str) -> Option<i64> {
+    let (path, field) = if template.ends_with("/impact-scale") {
+        ("/api/v1/orgs/acme/impact-scale", "version")
+    } else if template.ends_with("/classification-scheme/draft") {
+        ("/api/v1/orgs/acme/classification-scheme/draft", "revision")
+    } else if template.ends_with("/classification-scheme/draft/submit") {
+        ("/api/v1/orgs/acme/classification-scheme/draft", "version")
+    } else {
+        return None;
+    };
+    let (_, current) = manager.get_json(path).await;
+    Some(current[field].as_i64().unwrap_or(0))
+}
 
 /// Every organisation-scoped API operation: the registers' and the platform's, deletions
 /// last so that each round's records exist for every other call.
@@ -166,13 +224,47 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
             ids.insert("approvals".to_owned(), approval);
         }
     }
+    open_a_classification_draft(app, &manager).await;
     ids
+}
+
+/// Each round finds a draft of the classification scheme to read, save and submit: the
+/// version the previous round submitted is decided, and a new draft is started.
+async fn open_a_classification_draft(app: &TestApp, manager: &crate::support::Client) {
+    let approver = app
+        .api(
+            "acme",
+            "fixture-approver@acme.example",
+            TokenScope::ReadWrite,
+        )
+        .await;
+    let (_, pending) = approver
+        .get_json("/api/v1/orgs/acme/approvals?mine=true&limit=100")
+        .await;
+    for request in pending["items"].as_array().into_iter().flatten() {
+        if request["record_type"] == "classification_scheme" {
+            let decision = format!(
+                "/api/v1/orgs/acme/approvals/{}/decision",
+                request["id"].as_str().expect("id")
+            );
+            let reject = serde_json::json!({ "decision": "reject", "comment": "Next round" });
+            let (status, _) = approver.post_json(&decision, &reject).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    let draft = "/api/v1/orgs/acme/classification-scheme/draft";
+    if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
+        let body = crate::asset_settings::draft_body(0, "Fixture");
+        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+    }
 }
 
 on_both_backends! {
     async fn each_role_can_do_exactly_what_the_permission_table_says(app) {
         app.member("acme", "fixture-manager@acme.example", Role::IsmsManager).await;
         app.member("acme", "fixture-admin@acme.example", Role::Admin).await;
+        app.member("acme", "fixture-approver@acme.example", Role::Approver).await;
         for role in Role::ALL {
             let email = format!("{}@acme.example", role.as_str().replace('_', "-"));
             app.member("acme", &email, role).await;
@@ -192,7 +284,9 @@ on_both_backends! {
                 let register = register_of(&template);
                 // Earlier calls of this round may have moved the record on a version.
                 let mut version = 1;
-                if let Some(register) = register {
+                if let Some(current) = asset_settings_version(&manager, &template).await {
+                    version = current;
+                } else if let Some(register) = register {
                     let one = format!("{}/{}", register.api_path("acme"), ids[register.segment]);
                     let (_, current) = manager.get_json(&one).await;
                     version = current["version"].as_i64().unwrap_or(1);
@@ -268,6 +362,9 @@ on_both_backends! {
                 ("/orgs/acme/tokens", Permission::ManageOwnTokens),
                 ("/orgs/acme/members", Permission::ViewMembers),
                 ("/orgs/acme/assets/import", Permission::ManageAssets),
+                ("/orgs/acme/assets/impact-scale", Permission::ViewAssets),
+                ("/orgs/acme/assets/classification", Permission::ViewAssets),
+                ("/orgs/acme/assets/classification/draft", Permission::ManageAssetSettings),
             ].map(|(path, permission)| (path.to_owned(), permission)));
             for (path, permission) in pages {
                 let status = browser.get(&path).await.status();

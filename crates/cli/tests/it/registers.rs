@@ -126,6 +126,27 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 success: 200,
                 body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
             },
+            RecordOperation {
+                method: "GET",
+                suffix: "/figures",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/review-period",
+                manages: false,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/review-period",
+                manages: true,
+                success: 200,
+                body: Some(|_| json!({ "months": 6 })),
+            },
         ],
     },
 ];
@@ -307,6 +328,12 @@ pub fn operation_body(
             let mut body = (register.api_body)(title);
             body["version"] = json!(version);
             body
+        }
+        ("PUT", "impact-scale", None) => crate::asset_settings::scale_body(4, version),
+        // For the scheme's draft, `version` is the draft's revision (0 starts one).
+        ("PUT", "draft", None) => crate::asset_settings::draft_body(version, "Probe"),
+        ("POST", "submit", None) if template.contains("/classification-scheme/") => {
+            json!({ "version": version })
         }
         ("POST", "invitations", None) => json!({ "email": email, "role": "contributor" }),
         ("PUT", "{id}", None) if template.contains("/members/") => json!({ "role": "contributor" }),

@@ -9,7 +9,8 @@ use crate::validation::{Lines, ValidationErrors, required_text};
 
 pub const MIN_LEVELS: usize = 2;
 pub const MAX_LEVELS: usize = 8;
-pub const MAX_RANK: u8 = 99;
+/// Assets store the rank of their level (`CLASSIFICATION_MAX`), so ranks stop there.
+pub const MAX_RANK: u8 = super::inventory::CLASSIFICATION_MAX as u8;
 pub const NAME_MAX: usize = 50;
 pub const LABEL_MAX: usize = 100;
 /// Criteria and every handling rule.
@@ -284,6 +285,149 @@ impl ClassificationScheme {
             levels: vec![public(), internal(), confidential(), restricted()],
         }
     }
+}
+
+crate::text_enum! {
+    /// Where a version of an organisation's classification scheme stands. Only a draft is
+    /// ever changed; the other three are final for that version.
+    pub enum SchemeVersionStatus {
+        Draft => "draft", "Draft";
+        PendingApproval => "pending_approval", "Waiting for approval";
+        Approved => "approved", "Approved";
+        Rejected => "rejected", "Rejected";
+    }
+}
+
+/// One version of an organisation's classification scheme, as stored. Versions are
+/// numbered 1, 2, 3, ...; at most one is open (a draft, or waiting for a decision) and it is
+/// the newest. The approved version with the highest number is the scheme in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemeVersion {
+    /// The scheme's id, the same for all its versions: the organisation's own id, since an
+    /// organisation has one scheme. Approvals and audit events name the scheme by it.
+    pub scheme_id: uuid::Uuid,
+    /// The version's number: what approvals and people call "version 2".
+    pub version: i64,
+    pub status: SchemeVersionStatus,
+    /// Ordered by rank, least sensitive first.
+    pub levels: Vec<ClassificationLevel>,
+    /// Counts the saves of the draft, so two people editing it cannot overwrite each other.
+    pub revision: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<time::OffsetDateTime>,
+}
+
+/// The names the approval page gives the levels of a version, by position.
+const LEVEL_NAMES: [&str; MAX_LEVELS] = [
+    "Level 1", "Level 2", "Level 3", "Level 4", "Level 5", "Level 6", "Level 7", "Level 8",
+];
+
+impl SchemeVersion {
+    /// The scheme this version holds.
+    pub fn scheme(&self) -> ClassificationScheme {
+        ClassificationScheme {
+            version: self.version,
+            levels: self.levels.clone(),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        format!("Classification scheme, version {}", self.version)
+    }
+
+    /// What an approver signs: one entry per level, least sensitive first, with every rule
+    /// of the level written out, so the comparison with the last approved version shows a
+    /// changed rule under its level.
+    pub fn content(&self) -> Vec<(&'static str, String)> {
+        self.levels
+            .iter()
+            .zip(LEVEL_NAMES)
+            .map(|(level, name)| (name, level.summary()))
+            .collect()
+    }
+}
+
+impl ClassificationLevel {
+    /// The level and all its rules as one text, a rule a line.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} (rank {}, colour {})\n\
+             Criteria: {}\n\
+             Label: {}\n\
+             Handling: {}\n\
+             Storage: {}\n\
+             Transfer by e-mail: {}\n\
+             Transfer on removable media: {}\n\
+             Transfer to third parties: {}\n\
+             Disposal: {}",
+            self.name,
+            self.rank,
+            self.colour,
+            self.criteria,
+            self.label,
+            self.handling,
+            self.storage,
+            self.transfer_email,
+            self.transfer_removable_media,
+            self.transfer_third_parties,
+            self.disposal
+        )
+    }
+
+    /// The level's handling rules, each with the name a page gives it.
+    pub fn rules(&self) -> [(&'static str, &str); 6] {
+        [
+            ("Handling", &self.handling),
+            ("Storage", &self.storage),
+            ("Transfer by e-mail", &self.transfer_email),
+            (
+                "Transfer on removable media",
+                &self.transfer_removable_media,
+            ),
+            ("Transfer to third parties", &self.transfer_third_parties),
+            ("Disposal", &self.disposal),
+        ]
+    }
+}
+
+/// Refuses a scheme that would leave assets classified at a rank it does not have:
+/// `ranks_in_use` are the ranks assets hold. Assets store the rank, so a version may rename
+/// or reword a level freely, but dropping or renumbering one in use would leave those
+/// assets pointing at nothing.
+pub fn check_ranks_in_use(
+    scheme: &ClassificationScheme,
+    ranks_in_use: &[i64],
+) -> Result<(), ValidationErrors> {
+    let mut missing: Vec<String> = ranks_in_use
+        .iter()
+        .filter(|rank| {
+            !scheme
+                .levels
+                .iter()
+                .any(|level| i64::from(level.rank) == **rank)
+        })
+        .map(ToString::to_string)
+        .collect();
+    missing.dedup();
+    let message = match missing.as_slice() {
+        [one] => format!(
+            "Assets are classified at rank {one}, which this scheme does not have. Keep a \
+             level at rank {one}, or reclassify those assets first."
+        ),
+        [rest @ .., last] => format!(
+            "Assets are classified at ranks {} and {last}, which this scheme does not have. \
+             Keep a level at each of these ranks, or reclassify those assets first.",
+            rest.join(", ")
+        ),
+        [] => return Ok(()),
+    };
+    Err(ValidationErrors::single("levels", message))
 }
 
 fn public() -> ClassificationLevel {
@@ -601,5 +745,78 @@ mod tests {
         assert_eq!(found("Secret"), None);
         assert_eq!(found("9"), None);
         assert_eq!(found(""), None);
+    }
+
+    fn version_of(scheme: ClassificationScheme) -> SchemeVersion {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        SchemeVersion {
+            scheme_id: uuid::Uuid::nil(),
+            version: scheme.version,
+            status: SchemeVersionStatus::Draft,
+            levels: scheme.levels,
+            revision: 1,
+            created_at: at,
+            updated_at: at,
+            submitted_at: None,
+            decided_at: None,
+        }
+    }
+
+    #[test]
+    fn a_version_is_signed_level_by_level_with_every_rule() {
+        let version = version_of(ClassificationScheme::default_scheme());
+        let content = version.content();
+        let names: Vec<&str> = content.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["Level 1", "Level 2", "Level 3", "Level 4"]);
+        let confidential = &content[2].1;
+        assert!(confidential.starts_with("Confidential (rank 3, colour #c77700)\n"));
+        for rule in [
+            "Criteria: ",
+            "Label: CONFIDENTIAL",
+            "Handling: ",
+            "Storage: ",
+            "Transfer by e-mail: ",
+            "Transfer on removable media: ",
+            "Transfer to third parties: ",
+            "Disposal: Paper must be shredded",
+        ] {
+            assert!(confidential.contains(rule), "{rule}");
+        }
+        assert_eq!(version.title(), "Classification scheme, version 1");
+        assert_eq!(version.scheme(), ClassificationScheme::default_scheme());
+    }
+
+    #[test]
+    fn every_possible_level_has_a_name_on_the_approval_page() {
+        let levels: Vec<(String, String)> = (1..=MAX_LEVELS)
+            .map(|i| (i.to_string(), format!("Level {i}")))
+            .collect();
+        let levels: Vec<(&str, &str)> = levels
+            .iter()
+            .map(|(r, n)| (r.as_str(), n.as_str()))
+            .collect();
+        let scheme = scheme_input(&levels).parse(2).expect("valid");
+        assert_eq!(version_of(scheme).content().len(), MAX_LEVELS);
+    }
+
+    #[test]
+    fn a_scheme_must_keep_the_ranks_assets_are_classified_at() {
+        let scheme = ClassificationScheme::default_scheme();
+        assert_eq!(check_ranks_in_use(&scheme, &[]), Ok(()));
+        assert_eq!(check_ranks_in_use(&scheme, &[1, 4]), Ok(()));
+        let errors = check_ranks_in_use(&scheme, &[2, 5]).expect_err("refused");
+        assert_eq!(
+            errors.for_field("levels"),
+            Some(
+                "Assets are classified at rank 5, which this scheme does not have. Keep a \
+                 level at rank 5, or reclassify those assets first."
+            )
+        );
+        let errors = check_ranks_in_use(&scheme, &[6, 7, 9]).expect_err("refused");
+        assert!(
+            errors
+                .for_field("levels")
+                .is_some_and(|m| m.starts_with("Assets are classified at ranks 6, 7 and 9,"))
+        );
     }
 }

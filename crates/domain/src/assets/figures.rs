@@ -20,7 +20,7 @@ pub struct AssetCounts {
 /// `part` of `whole`, as counted. Counts come straight from the store (`COUNT(*)` is an
 /// `i64`); a negative count is read as none, and a part counted larger than its whole
 /// (rows changing between two counts) as the whole, so a share never leaves 0–100 %.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Share {
     pub part: u64,
     pub whole: u64,
@@ -48,7 +48,7 @@ impl Share {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AssetFigures {
     pub owned: Share,
     pub classified: Share,

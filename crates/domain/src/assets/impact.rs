@@ -27,6 +27,32 @@ pub struct ImpactLevel {
     pub description: String,
 }
 
+/// An organisation's impact scale with the number of times it was saved: version 0, and no
+/// time, while the organisation uses the built-in scale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedImpactScale {
+    #[serde(flatten)]
+    pub scale: ImpactScale,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<time::OffsetDateTime>,
+}
+
+impl SavedImpactScale {
+    /// What an organisation that never saved a scale uses.
+    pub fn built_in() -> Self {
+        Self {
+            scale: ImpactScale::default(),
+            version: 0,
+            updated_at: None,
+        }
+    }
+
+    pub fn is_built_in(&self) -> bool {
+        self.version == 0
+    }
+}
+
 /// A scale as a person or an API client sends it, before it is checked: the levels in
 /// order, lowest impact first. Their values follow from their positions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]

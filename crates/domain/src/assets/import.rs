@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::classification::ClassificationScheme;
 use super::impact::ImpactScale;
 use super::inventory::{Asset, AssetDraft, AssetReference};
+use super::review::ReviewPeriod;
 use super::valuation::{CycleError, SupportLink, check_new_link};
 use crate::platform::Member;
 
@@ -305,8 +306,12 @@ pub struct Inventory<'a> {
     /// Every support link of the organisation: loops are checked over the whole graph.
     pub links: &'a [SupportLink],
     pub members: &'a [Member],
+    /// The scheme in force and the organisation's scale: levels are read against them.
     pub classification: &'a ClassificationScheme,
     pub impact: &'a ImpactScale,
+    /// A reviewed asset without a next review date is next due a period after the last, as
+    /// when it is saved from the form.
+    pub review_period: &'a ReviewPeriod,
 }
 
 /// What importing a row does to its asset.
@@ -985,7 +990,12 @@ fn row_draft(
         *slot = value.to_owned();
     }
     match input.parse() {
-        Ok(draft) if errors.len() == before => Some(draft),
+        Ok(mut draft) if errors.len() == before => {
+            if let (Some(last), None) = (draft.last_reviewed_on, draft.next_review_on) {
+                draft.next_review_on = Some(inventory.review_period.next_review(last));
+            }
+            Some(draft)
+        }
         Ok(_) => None,
         Err(invalid) => {
             for field in invalid.fields {
@@ -1004,12 +1014,12 @@ fn row_draft(
     }
 }
 
-/// A classification as a file gives it: a rank (`3`), checked as the form checks it, or a
-/// level's name or label, looked up in the scheme.
+/// A classification as a file gives it: a level of the scheme in force by rank (`3`), name
+/// (`Confidential`) or label (`CONFIDENTIAL`).
 fn classification_rank(scheme: &ClassificationScheme, raw: &str) -> Result<String, String> {
     let raw = raw.trim();
-    if raw.is_empty() || raw.parse::<i64>().is_ok() {
-        return Ok(raw.to_owned());
+    if raw.is_empty() {
+        return Ok(String::new());
     }
     scheme
         .find_level(raw)
@@ -1027,13 +1037,9 @@ fn classification_rank(scheme: &ClassificationScheme, raw: &str) -> Result<Strin
         })
 }
 
-/// An impact level as a file gives it: a number, checked as the form checks it, or a
-/// level's label, looked up in the scale.
+/// An impact level as a file gives it: a level of the organisation's scale by number or
+/// label.
 fn impact_level(scale: &ImpactScale, raw: &str) -> Result<String, String> {
-    let raw = raw.trim();
-    if raw.is_empty() || raw.parse::<i64>().is_ok() {
-        return Ok(raw.to_owned());
-    }
     scale
         .read_value(raw)
         .map(|level| level.map(|l| l.to_string()).unwrap_or_default())
@@ -1113,6 +1119,7 @@ mod tests {
         members: Vec<Member>,
         scheme: ClassificationScheme,
         scale: ImpactScale,
+        period: ReviewPeriod,
     }
 
     impl World {
@@ -1127,6 +1134,7 @@ mod tests {
                 ],
                 scheme: ClassificationScheme::default_scheme(),
                 scale: ImpactScale::default(),
+                period: ReviewPeriod::default(),
             }
         }
 
@@ -1137,6 +1145,7 @@ mod tests {
                 members: &self.members,
                 classification: &self.scheme,
                 impact: &self.scale,
+                review_period: &self.period,
             };
             plan_import(sheet, &inventory, Uuid::new_v4)
         }

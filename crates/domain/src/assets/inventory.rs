@@ -171,6 +171,17 @@ pub struct LinkedAsset {
     pub name: String,
 }
 
+impl AssetDraft {
+    /// Its C, I and A by field name.
+    pub fn values(&self) -> [(&'static str, Option<i64>); 3] {
+        [
+            ("confidentiality", self.confidentiality),
+            ("integrity", self.integrity),
+            ("availability", self.availability),
+        ]
+    }
+}
+
 impl LinkedAsset {
     pub fn reference(&self) -> String {
         AssetReference(self.number).to_string()

@@ -2,10 +2,60 @@
 //! is kept up to date): reviews come due on their date, and a review due within
 //! [`DUE_SOON_DAYS`] is announced before it is late.
 
-use time::{Date, Duration};
+use time::{Date, Duration, Month};
+
+use crate::ValidationErrors;
 
 /// How far ahead a coming review is flagged.
 pub const DUE_SOON_DAYS: i64 = 30;
+
+/// How often an organisation reviews its assets, in months (1 to 60; 12 unless it says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewPeriod {
+    pub months: u8,
+}
+
+impl Default for ReviewPeriod {
+    fn default() -> Self {
+        Self { months: 12 }
+    }
+}
+
+impl ReviewPeriod {
+    pub const LONGEST: u8 = 60;
+
+    /// A period as typed: whole months from 1 to 60.
+    pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
+        match raw.trim().parse::<u8>() {
+            Ok(months) if (1..=Self::LONGEST).contains(&months) => Ok(Self { months }),
+            _ => Err(ValidationErrors::single(
+                "months",
+                format!("Enter a number of months from 1 to {}.", Self::LONGEST),
+            )),
+        }
+    }
+
+    /// The day a review done on `last` is next due: the same day of the month, `months`
+    /// later (the month's last day when it is shorter).
+    pub fn next_review(&self, last: Date) -> Date {
+        let months = i32::from(self.months) + i32::from(u8::from(last.month())) - 1;
+        let year = last.year() + months / 12;
+        let month =
+            Month::try_from(u8::try_from(months % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
+        let day = last.day().min(time::util::days_in_month(month, year));
+        Date::from_calendar_date(year, month, day).unwrap_or(last)
+    }
+
+    /// The earliest last review that still counts as within the period on `today`.
+    pub fn oldest_current_review(&self, today: Date) -> Date {
+        let months = i32::from(u8::from(today.month())) - 1 - i32::from(self.months);
+        let year = today.year() + months.div_euclid(12);
+        let month = Month::try_from(u8::try_from(months.rem_euclid(12) + 1).unwrap_or(1))
+            .unwrap_or(Month::January);
+        let day = today.day().min(time::util::days_in_month(month, year));
+        Date::from_calendar_date(year, month, day).unwrap_or(today)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewState {
@@ -50,6 +100,39 @@ impl ReviewState {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_review_falls_due_a_period_after_the_last_one_on_a_day_the_month_has() {
+        let yearly = ReviewPeriod::default();
+        assert_eq!(
+            yearly.next_review(date!(2026 - 03 - 15)),
+            date!(2027 - 03 - 15)
+        );
+        let quarterly = ReviewPeriod::parse(" 3 ").expect("3");
+        assert_eq!(
+            quarterly.next_review(date!(2026 - 11 - 30)),
+            date!(2027 - 02 - 28)
+        );
+        assert_eq!(
+            quarterly.next_review(date!(2027 - 11 - 30)),
+            date!(2028 - 02 - 29)
+        );
+        assert_eq!(
+            yearly.oldest_current_review(date!(2026 - 11 - 28)),
+            date!(2025 - 11 - 28)
+        );
+        assert_eq!(
+            quarterly.oldest_current_review(date!(2026 - 02 - 28)),
+            date!(2025 - 11 - 28)
+        );
+        assert_eq!(
+            quarterly.oldest_current_review(date!(2026 - 05 - 31)),
+            date!(2026 - 02 - 28)
+        );
+        for refused in ["0", "61", "twelve", ""] {
+            assert!(ReviewPeriod::parse(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn a_review_is_late_after_its_day_and_flagged_within_thirty_days() {

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use custos_app::assets::AssetValuation;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::bulk::{AssetBulkInput, CLEAR};
+use custos_app::domain::assets::figures::AssetFigures;
 use custos_app::domain::assets::valuation::EffectiveLevel;
 use custos_app::domain::assets::{
     Asset, AssetFilterParams, AssetInput, AssetReference, AssetSort, AssetStatus, AssetType,
@@ -493,4 +494,59 @@ pub async fn bulk_change_assets(
     Ok(Json(AssetBulkResult {
         changed: changed.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// How often the organisation reviews its assets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPeriodBody {
+    /// Months between two reviews of an asset, 1 to 60.
+    pub months: u8,
+}
+
+/// How often the organisation reviews its assets: an asset reviewed without a next review
+/// date is next due this many months later.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/review-period", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = ReviewPeriodBody), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_review_period(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<ReviewPeriodBody>, ApiError> {
+    let period = state.app.asset_review_period(&ctx).await?;
+    Ok(Json(ReviewPeriodBody {
+        months: period.months,
+    }))
+}
+
+/// Changes how often the organisation reviews its assets (reviews already planned keep
+/// their dates).
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/assets/review-period", tag = "assets", request_body = ReviewPeriodBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = ReviewPeriodBody), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_review_period(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<ReviewPeriodBody>,
+) -> Result<Json<ReviewPeriodBody>, ApiError> {
+    let months = body.months.to_string();
+    let period = state
+        .app
+        .set_asset_review_period(&ctx, &months, now())
+        .await?;
+    Ok(Json(ReviewPeriodBody {
+        months: period.months,
+    }))
+}
+
+/// The shares of the inventory (assets not retired) that KPIs are built on: with an owner,
+/// classified, valued on all of C, I and A, and reviewed within the review period.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/assets/figures", tag = "assets",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = AssetFigures), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_asset_figures(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<AssetFigures>, ApiError> {
+    Ok(Json(state.app.asset_figures(&ctx, now().date()).await?))
 }

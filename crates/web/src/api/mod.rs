@@ -2,6 +2,7 @@
 //! the route table and the OpenAPI document cannot drift apart.
 
 pub mod asset_import;
+pub mod asset_settings;
 pub mod assets;
 pub mod context;
 pub mod governance;
@@ -39,7 +40,7 @@ use crate::error::ApiError;
             People join an organisation by invitation: administrators create one here and pass its link on; \
             the person accepts it in the web interface."),
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
-        (name = "assets", description = "The asset inventory (ISO 27001 5.9)"),
+        (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -97,7 +98,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assets::get_asset_valuation))
         .routes(routes!(assets::get_asset_supporters))
         .routes(routes!(assets::bulk_change_assets))
+        .routes(routes!(
+            assets::get_review_period,
+            assets::put_review_period
+        ))
+        .routes(routes!(assets::get_asset_figures))
         .routes(routes!(assets::put_asset_link, assets::delete_asset_link))
+        .routes(routes!(
+            asset_settings::get_impact_scale,
+            asset_settings::update_impact_scale
+        ))
+        .routes(routes!(asset_settings::get_classification_scheme))
+        .routes(routes!(asset_settings::list_classification_scheme_versions))
+        .routes(routes!(
+            asset_settings::get_classification_draft,
+            asset_settings::save_classification_draft
+        ))
+        .routes(routes!(asset_settings::submit_classification_draft))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -8,11 +8,11 @@ use custos_app::assets::{AssetValuation, MovedAsset};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::bulk::AssetBulkInput;
 use custos_app::domain::assets::classification::{ClassificationLevel, ClassificationScheme};
+use custos_app::domain::assets::figures::{AssetFigures, Share};
 use custos_app::domain::assets::impact::ImpactScale;
-use custos_app::domain::assets::review::ReviewState;
+use custos_app::domain::assets::review::{ReviewPeriod, ReviewState};
 use custos_app::domain::assets::{
-    Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, CLASSIFICATION_MAX,
-    IMPACT_MAX, LinkedAsset,
+    Asset, AssetDraft, AssetFilterParams, AssetInput, AssetStatus, AssetType, LinkedAsset,
 };
 use custos_app::domain::diff::{FieldChange, json_changes};
 use custos_app::domain::fields::FieldRule;
@@ -56,6 +56,11 @@ pub const AREA: Area = Area {
             "The selected assets were changed; each change is in its asset's history.",
         ),
         (
+            "review-period-saved",
+            "success",
+            "Review period saved. Reviews already planned keep their dates.",
+        ),
+        (
             "assets-unchanged",
             "info",
             "The selected assets already had these values: nothing was changed.",
@@ -90,6 +95,9 @@ struct ListPage {
     members: Vec<Member>,
     /// The list's query, for the bulk form to come back to.
     list_back: String,
+    figures: AssetFigures,
+    review_period: ReviewPeriod,
+    scheme: ClassificationScheme,
     can_manage: bool,
 }
 
@@ -98,8 +106,35 @@ impl ListPage {
         impact_levels(asset)
     }
 
-    fn classification_ranks(&self) -> std::ops::RangeInclusive<i64> {
-        1..=CLASSIFICATION_MAX
+    fn classification_options(&self) -> Vec<(String, String)> {
+        classification_options(&self.scheme)
+    }
+
+    /// "3 · Confidential" for an asset's classification rank.
+    fn classification_name(&self, asset: &Asset) -> String {
+        let level = asset
+            .classification
+            .and_then(|rank| u8::try_from(rank).ok())
+            .and_then(|rank| self.scheme.level(rank));
+        match (asset.classification, level) {
+            (_, Some(level)) => level.name.clone(),
+            (Some(rank), None) => rank.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The inventory's figures as the page shows them: label and share.
+    fn shares(&self) -> Vec<(String, String)> {
+        let f = &self.figures;
+        vec![
+            ("With an owner".to_owned(), percent(&f.owned)),
+            ("Classified".to_owned(), percent(&f.classified)),
+            ("Valued (C, I and A)".to_owned(), percent(&f.valued)),
+            (
+                format!("Reviewed in the last {} months", self.review_period.months),
+                percent(&f.reviewed_within_period),
+            ),
+        ]
     }
 }
 
@@ -154,6 +189,9 @@ async fn list_page(
         list.header("next_review_on", "Next review"),
     ];
     let list_back = list_query(&params, &filters);
+    let figures = state.app.asset_figures(ctx, now().date()).await?;
+    let review_period = state.app.asset_review_period(ctx).await?;
+    let scheme = state.app.classification_scheme(ctx).await?.scheme;
     let can_manage = ctx.can(Permission::ManageAssets);
     let members = match can_manage {
         true => state.app.members(ctx).await?,
@@ -170,8 +208,59 @@ async fn list_page(
         statuses: AssetStatus::ALL,
         members,
         list_back,
+        figures,
+        review_period,
+        scheme,
         can_manage,
     }))
+}
+
+/// "80 %" of a share, or a dash while there is nothing to count.
+fn percent(share: &Share) -> String {
+    share
+        .percent()
+        .map_or_else(|| "–".to_owned(), |percent| format!("{percent} %"))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewPeriodForm {
+    #[serde(default)]
+    months: String,
+}
+
+/// Changes the organisation's review period from the inventory page.
+pub async fn set_review_period(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(form): Form<ReviewPeriodForm>,
+) -> Result<Response, PageError> {
+    let result = state
+        .app
+        .set_asset_review_period(&page.ctx, &form.months, now())
+        .await;
+    let message = match result {
+        Ok(_) => {
+            return Ok(see_other(format!(
+                "{}/orgs/{}/assets?notice=review-period-saved",
+                state.config.base_path,
+                page.ctx.organisation().slug
+            )));
+        }
+        Err(AppError::Validation(errors)) => errors
+            .fields
+            .into_iter()
+            .map(|error| error.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(error) => return Err(error.into()),
+    };
+    let layout = Layout::new(&state, &page, "Assets", "assets")
+        .await?
+        .with_error(message);
+    let filters = AssetFilterParams::default();
+    let mut response = list_page(&state, &page, layout, ListParams::default(), filters).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 /// The list's own parameters as a query string ending in `&` (or empty): re-encoded from
@@ -284,6 +373,8 @@ struct FormPage {
     errors: ValidationErrors,
     action: String,
     members: Vec<Member>,
+    scale: ImpactScale,
+    scheme: ClassificationScheme,
 }
 
 impl FormPage {
@@ -301,12 +392,21 @@ impl FormPage {
 
     /// Classification ranks, up to the highest any scheme has.
     fn classification_options(&self) -> Vec<(String, String)> {
-        level_options(CLASSIFICATION_MAX)
+        classification_options(&self.scheme)
     }
 
     /// Impact levels, up to the highest any scale has.
     fn impact_options(&self) -> Vec<(String, String)> {
-        level_options(IMPACT_MAX)
+        self.scale
+            .levels
+            .iter()
+            .map(|level| {
+                (
+                    level.value.to_string(),
+                    format!("{} · {}", level.value, level.label),
+                )
+            })
+            .collect()
     }
 
     fn member_options(&self) -> Vec<(String, String)> {
@@ -317,9 +417,17 @@ impl FormPage {
     }
 }
 
-fn level_options(highest: i64) -> Vec<(String, String)> {
-    (1..=highest)
-        .map(|level| (level.to_string(), level.to_string()))
+/// The levels of the scheme in force, "3 · Confidential", for the form and the bulk form.
+fn classification_options(scheme: &ClassificationScheme) -> Vec<(String, String)> {
+    scheme
+        .levels
+        .iter()
+        .map(|level| {
+            (
+                level.rank.to_string(),
+                format!("{} · {}", level.rank, level.name),
+            )
+        })
         .collect()
 }
 
@@ -577,7 +685,11 @@ impl RegisterPages for AssetPages {
         form: FormState<Self>,
     ) -> Result<Response, PageError> {
         let members = state.app.members(&page.ctx).await?;
+        let scale = state.app.impact_scale(&page.ctx).await?;
+        let scheme = state.app.classification_scheme(&page.ctx).await?.scheme;
         Ok(render(&FormPage {
+            scale,
+            scheme,
             action: form.action(),
             layout: form.layout,
             editing: form.editing,
@@ -598,10 +710,9 @@ impl RegisterPages for AssetPages {
         let valuation = state.app.asset_valuation(ctx, asset.id).await?;
         let moved = state.app.assets_moved_by(ctx, asset.id).await?;
         let history = state.app.asset_history(ctx, asset.id).await?.items;
-        // The organisation's own scale and approved scheme arrive with their storage; until
-        // then the built-in defaults, marked as such.
-        let scale = ImpactScale::default();
-        let scheme = ClassificationScheme::default_scheme();
+        let scale = state.app.impact_scale(ctx).await?;
+        let current = state.app.classification_scheme(ctx).await?;
+        let (scheme, scheme_approved) = (current.scheme, current.approved);
         let level = asset
             .classification
             .and_then(|rank| u8::try_from(rank).ok())
@@ -618,7 +729,7 @@ impl RegisterPages for AssetPages {
                 })
                 .collect(),
             level,
-            scheme_approved: false,
+            scheme_approved,
             valuation,
             moved,
             layout,

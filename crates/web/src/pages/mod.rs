@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod asset_import;
+pub mod asset_settings;
 pub mod assets;
 pub mod confirm;
 pub mod context;
@@ -81,11 +82,12 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 5] = [
+pub const AREAS: [&Area; 6] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
     &asset_import::AREA,
+    &asset_settings::AREA,
     &governance::AREA,
 ];
 
