@@ -482,11 +482,11 @@ async fn link_ends<'a>(
     link: &PlannedLink,
 ) -> AppResult<(&'a Asset, &'a Asset)> {
     for id in [link.supporter, link.dependant] {
-        if !known.assets.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = known.assets.entry(id) {
             let asset = store::find(tx, ctx.org_id(), id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            known.assets.insert(id, asset);
+            entry.insert(asset);
         }
     }
     let end = |id| known.assets.get(&id).ok_or(AppError::NotFound);
