@@ -626,11 +626,11 @@ mod tests {
 
     #[test]
     fn parse_orders_levels_by_rank_and_normalises_colours() {
-        let scheme = scheme_input(&[("20", "Secret"), ("5", "Open"), ("10", "Staff")])
+        let scheme = scheme_input(&[("6", "Secret"), ("2", "Open"), ("4", "Staff")])
             .parse(3)
             .expect("valid");
         let ranks: Vec<u8> = scheme.levels.iter().map(|l| l.rank).collect();
-        assert_eq!(ranks, [5, 10, 20]);
+        assert_eq!(ranks, [2, 4, 6]);
         assert_eq!(scheme.version, 3);
         assert_eq!(scheme.levels[0].colour, "#123abc");
     }
@@ -676,7 +676,7 @@ mod tests {
 
     #[test]
     fn ranks_and_colours_are_checked() {
-        let mut raw = scheme_input(&[("0", "Open"), ("100", "Staff"), ("x", "Secret")]);
+        let mut raw = scheme_input(&[("0", "Open"), ("9", "Staff"), ("x", "Secret")]);
         raw.levels[0].colour = "123abc".into();
         raw.levels[1].colour = "#12345g".into();
         raw.levels[2].colour = " #ABCDEF ".into();
@@ -684,7 +684,7 @@ mod tests {
         for index in 0..3 {
             assert_eq!(
                 errors.for_field(&level_field(index, "rank")),
-                Some("Enter a whole number from 1 to 99.")
+                Some("Enter a whole number from 1 to 8.")
             );
         }
         assert!(errors.for_field("levels[0].colour").is_some());
