@@ -34,7 +34,7 @@ function inventory(stamp, serverType) {
 describe('browser: asset import', () => {
   const env = useCustosAndBrowser();
 
-  test('a file with one bad row is refused by row and column; the corrected file imports', { timeout: 120_000 }, async () => {
+  test('a file with one bad row is refused by row and column; the corrected file imports, and an asset shows its handling rules', { timeout: 120_000 }, async () => {
     const { custos, browser } = env;
     const { baseUrl } = custos;
     const { context, page } = await newPage(browser);
@@ -82,6 +82,16 @@ describe('browser: asset import', () => {
         for (const name of [`Server ${stamp}`, `CRM ${stamp}`, `Customer data ${stamp}`]) {
           assert.ok(listed.includes(name), `${name} is in the inventory: ${listed}`);
         }
+
+        // An imported asset's page tells how to handle it and where its value comes from.
+        await clickAndWait(page, page.getByRole('link', { name: `Customer data ${stamp}`, exact: true }));
+        const data = await pageText(page);
+        for (const shown of ['Classification and handling', 'Restricted', 'RESTRICTED', 'Label to apply', 'Disposal']) {
+          assert.ok(data.includes(shown), `the asset page shows ${shown}: ${data}`);
+        }
+        await page.goto(`${baseUrl}${ORG_PATH}/assets?q=${stamp}`);
+        await clickAndWait(page, page.getByRole('link', { name: `Server ${stamp}`, exact: true }));
+        assert.match(await pageText(page), new RegExp(`Customer data ${stamp}, which depends on it`), 'the server is as confidential as the data it serves');
 
         // Importing the same file again would change nothing.
         await page.goto(`${baseUrl}${ORG_PATH}/assets/import`);

@@ -37,6 +37,12 @@ impl ValidationErrors {
         self.fields.is_empty()
     }
 
+    /// Every message in one text, for a page that shows them as one notice.
+    pub fn sentences(&self) -> String {
+        let messages: Vec<&str> = self.fields.iter().map(|e| e.message.as_str()).collect();
+        messages.join(" ")
+    }
+
     /// The message for one field, for templates that show it beside the input.
     pub fn for_field(&self, field: &str) -> Option<&str> {
         self.fields

@@ -598,18 +598,7 @@ pub async fn find_by_external_ids(
     org_id: Uuid,
     external_ids: &[&str],
 ) -> StoreResult<Vec<Asset>> {
-    let mut found = Vec::new();
-    for chunk in external_ids.chunks(LOOKUP_CHUNK) {
-        let sql = format!(
-            "{} WHERE a.org_id = $1 AND a.external_id IN ({})",
-            select!(),
-            placeholders(2, chunk.len())
-        );
-        let mut params = vec![Param::from(org_id)];
-        params.extend(chunk.iter().map(|id| Param::from(*id)));
-        found.extend(conn.fetch_all::<Asset>(&sql, &params).await?);
-    }
-    Ok(found)
+    find_where_in(conn, org_id, "a.external_id", external_ids).await
 }
 
 /// The assets cited as `AST-{number}` for any of `numbers`.
@@ -618,15 +607,28 @@ pub async fn find_by_numbers(
     org_id: Uuid,
     numbers: &[i64],
 ) -> StoreResult<Vec<Asset>> {
+    find_where_in(conn, org_id, "a.number", numbers).await
+}
+
+/// The assets whose `column` holds one of `values`, a chunk of values per statement.
+async fn find_where_in<'a, V>(
+    conn: &mut Conn,
+    org_id: Uuid,
+    column: &str,
+    values: &'a [V],
+) -> StoreResult<Vec<Asset>>
+where
+    V: Copy + Into<Param<'a>>,
+{
     let mut found = Vec::new();
-    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+    for chunk in values.chunks(LOOKUP_CHUNK) {
         let sql = format!(
-            "{} WHERE a.org_id = $1 AND a.number IN ({})",
+            "{} WHERE a.org_id = $1 AND {column} IN ({})",
             select!(),
             placeholders(2, chunk.len())
         );
         let mut params = vec![Param::from(org_id)];
-        params.extend(chunk.iter().map(|n| Param::from(*n)));
+        params.extend(chunk.iter().map(|value| (*value).into()));
         found.extend(conn.fetch_all::<Asset>(&sql, &params).await?);
     }
     Ok(found)

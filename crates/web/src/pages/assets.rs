@@ -246,12 +246,7 @@ pub async fn set_review_period(
                 page.ctx.organisation().slug
             )));
         }
-        Err(AppError::Validation(errors)) => errors
-            .fields
-            .into_iter()
-            .map(|error| error.message)
-            .collect::<Vec<_>>()
-            .join(" "),
+        Err(AppError::Validation(errors)) => errors.sentences(),
         Err(error) => return Err(error.into()),
     };
     let layout = Layout::new(&state, &page, "Assets", "assets")
@@ -346,12 +341,7 @@ pub async fn bulk_change(
                 page.ctx.organisation().slug
             )));
         }
-        Err(AppError::Validation(errors)) => errors
-            .fields
-            .into_iter()
-            .map(|error| error.message)
-            .collect::<Vec<_>>()
-            .join(" "),
+        Err(AppError::Validation(errors)) => errors.sentences(),
         Err(AppError::Conflict(message)) => message,
         Err(error) => return Err(error.into()),
     };
@@ -584,15 +574,7 @@ async fn after_link_change(
                 state, page, id, notice,
             )));
         }
-        Err(AppError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors
-                .fields
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors.sentences()),
         Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message),
         Err(error) => return Err(error.into()),
     };
