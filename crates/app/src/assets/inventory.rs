@@ -4,7 +4,7 @@
 //! on it).
 
 use custos_domain::ValidationErrors;
-use custos_domain::assets::bulk::{AssetBulkChange, BULK_MAX};
+use custos_domain::assets::bulk::{AssetBulkInput, BULK_MAX};
 use custos_domain::assets::figures::{AssetFigures, asset_figures};
 use custos_domain::assets::review::ReviewPeriod;
 use custos_domain::assets::{Asset, AssetDraft, AssetFilter, AssetInput, AssetList, AssetSort};
@@ -168,10 +168,11 @@ impl App {
         &self,
         ctx: &OrgContext,
         ids: &[Uuid],
-        change: &AssetBulkChange,
+        input: &AssetBulkInput,
         now: OffsetDateTime,
     ) -> AppResult<Vec<Asset>> {
         ctx.require(Permission::ManageAssets)?;
+        let change = input.parse()?;
         if ids.is_empty() || ids.len() > BULK_MAX {
             let message = format!("Select from 1 to {BULK_MAX} assets.");
             return Err(ValidationErrors::single("ids", message).into());
@@ -184,15 +185,10 @@ impl App {
                 ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
             );
         }
-        let levels = check_levels(
-            &mut tx,
-            ctx,
-            change.classification.flatten(),
-            [("", None); 3],
-        )
-        .await?;
-        if !levels.is_empty() {
-            return Err(levels.into());
+        let mut errors = ValidationErrors::new();
+        check_classification(&mut tx, ctx, change.classification.flatten(), &mut errors).await?;
+        if !errors.is_empty() {
+            return Err(errors.into());
         }
         let mut changed = Vec::new();
         for &id in ids {
@@ -307,51 +303,45 @@ pub(crate) async fn write_asset(
     })
 }
 
-/// A classification that is a level of the scheme in force and C, I and A values on the
-/// organisation's scale; the problems by field.
-pub(crate) async fn check_levels(
+/// Adds to `errors` why `rank` is no level of the classification scheme in force.
+async fn check_classification(
     conn: &mut Conn,
     ctx: &OrgContext,
-    classification: Option<i64>,
-    values: [(&'static str, Option<i64>); 3],
-) -> AppResult<ValidationErrors> {
-    let mut errors = ValidationErrors::new();
-    if let Some(rank) = classification {
+    rank: Option<i64>,
+    errors: &mut ValidationErrors,
+) -> AppResult<()> {
+    if let Some(rank) = rank {
         let scheme = scheme_in(conn, ctx.org_id()).await?.scheme;
-        let known = u8::try_from(rank).ok().and_then(|rank| scheme.level(rank));
-        if known.is_none() {
-            let names: Vec<String> = scheme
-                .levels
-                .iter()
-                .map(|level| format!("{} ({})", level.rank, level.name))
-                .collect();
-            let message = format!(
-                "Choose a level of the classification scheme: {}.",
-                names.join(", ")
-            );
-            errors.add("classification", message);
+        if let Some(refusal) = scheme.refuse_rank(rank) {
+            errors.add("classification", refusal);
         }
     }
-    if values.iter().any(|(_, value)| value.is_some()) {
-        let highest = i64::from(scale_in(conn, ctx.org_id()).await?.highest());
-        for (field, value) in values {
-            if value.is_some_and(|value| value > highest) {
-                errors.add(
-                    field,
-                    format!("Choose a level from 1 to {highest}, the organisation's impact scale."),
-                );
-            }
+    Ok(())
+}
+
+/// Adds to `errors` each of `draft`'s C, I and A that is no level of the organisation's scale.
+async fn check_impacts(
+    conn: &mut Conn,
+    ctx: &OrgContext,
+    draft: &AssetDraft,
+    errors: &mut ValidationErrors,
+) -> AppResult<()> {
+    let values = draft.values();
+    if values.iter().all(|(_, value)| value.is_none()) {
+        return Ok(());
+    }
+    let scale = scale_in(conn, ctx.org_id()).await?;
+    for (field, value) in values {
+        if let Some(refusal) = value.and_then(|value| scale.refuse_value(value)) {
+            errors.add(field, refusal);
         }
     }
-    Ok(errors)
+    Ok(())
 }
 
 pub(crate) async fn review_period(conn: &mut Conn, ctx: &OrgContext) -> AppResult<ReviewPeriod> {
     let months = store::review_months(conn, ctx.org_id()).await?;
-    Ok(u8::try_from(months)
-        .ok()
-        .and_then(|months| ReviewPeriod::parse(&months.to_string()).ok())
-        .unwrap_or_default())
+    Ok(ReviewPeriod::of_months(months).unwrap_or_default())
 }
 
 /// A reviewed asset without a next review date is next due a review period after the last.
@@ -375,7 +365,9 @@ async fn check_against_organisation(
     draft: &AssetDraft,
     except: Option<Uuid>,
 ) -> AppResult<()> {
-    let mut errors = check_levels(tx, ctx, draft.classification, draft.values()).await?;
+    let mut errors = ValidationErrors::new();
+    check_classification(tx, ctx, draft.classification, &mut errors).await?;
+    check_impacts(tx, ctx, draft, &mut errors).await?;
     for (field, person) in [
         ("owner_id", draft.owner_id),
         ("custodian_id", draft.custodian_id),

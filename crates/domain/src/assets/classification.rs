@@ -264,6 +264,27 @@ impl ClassificationScheme {
         self.levels.iter().find(|level| level.rank == rank)
     }
 
+    /// Why an asset cannot be classified at `rank` (no level of this scheme has it), naming
+    /// the levels it has; `None` when it can.
+    pub fn refuse_rank(&self, rank: i64) -> Option<String> {
+        if u8::try_from(rank)
+            .ok()
+            .and_then(|rank| self.level(rank))
+            .is_some()
+        {
+            return None;
+        }
+        let names: Vec<String> = self
+            .levels
+            .iter()
+            .map(|level| format!("{} ({})", level.rank, level.name))
+            .collect();
+        Some(format!(
+            "Choose a level of the classification scheme: {}.",
+            names.join(", ")
+        ))
+    }
+
     /// The level an import file or a search names: by rank (`3`), name (`confidential`) or
     /// label (`CONFIDENTIAL`), in any case.
     pub fn find_level(&self, raw: &str) -> Option<&ClassificationLevel> {

@@ -212,6 +212,14 @@ impl ImpactScale {
         self.levels.last().map_or(0, |level| level.value)
     }
 
+    /// Why `value` is no level of this scale; `None` when it is one.
+    pub fn refuse_value(&self, value: i64) -> Option<String> {
+        let highest = self.highest();
+        (value > i64::from(highest)).then(|| {
+            format!("Choose a level from 1 to {highest}, the organisation's impact scale.")
+        })
+    }
+
     /// Reads a C, I or A value as an import file or a form gives it: empty for "not
     /// valued", the level's number (`3`) or its label in any case (`serious`).
     pub fn read_value(&self, raw: &str) -> Result<Option<u8>, String> {

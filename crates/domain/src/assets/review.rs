@@ -26,35 +26,48 @@ impl ReviewPeriod {
 
     /// A period as typed: whole months from 1 to 60.
     pub fn parse(raw: &str) -> Result<Self, ValidationErrors> {
-        match raw.trim().parse::<u8>() {
-            Ok(months) if (1..=Self::LONGEST).contains(&months) => Ok(Self { months }),
-            _ => Err(ValidationErrors::single(
-                "months",
-                format!("Enter a number of months from 1 to {}.", Self::LONGEST),
-            )),
-        }
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(Self::of_months)
+            .ok_or_else(|| {
+                ValidationErrors::single(
+                    "months",
+                    format!("Enter a number of months from 1 to {}.", Self::LONGEST),
+                )
+            })
+    }
+
+    /// The period of `months`, when it is one (1 to 60): as the store keeps it.
+    pub fn of_months(months: i64) -> Option<Self> {
+        u8::try_from(months)
+            .ok()
+            .filter(|months| (1..=Self::LONGEST).contains(months))
+            .map(|months| Self { months })
     }
 
     /// The day a review done on `last` is next due: the same day of the month, `months`
     /// later (the month's last day when it is shorter).
     pub fn next_review(&self, last: Date) -> Date {
-        let months = i32::from(self.months) + i32::from(u8::from(last.month())) - 1;
-        let year = last.year() + months / 12;
-        let month =
-            Month::try_from(u8::try_from(months % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
-        let day = last.day().min(time::util::days_in_month(month, year));
-        Date::from_calendar_date(year, month, day).unwrap_or(last)
+        months_from(last, i32::from(self.months))
     }
 
     /// The earliest last review that still counts as within the period on `today`.
     pub fn oldest_current_review(&self, today: Date) -> Date {
-        let months = i32::from(u8::from(today.month())) - 1 - i32::from(self.months);
-        let year = today.year() + months.div_euclid(12);
-        let month = Month::try_from(u8::try_from(months.rem_euclid(12) + 1).unwrap_or(1))
-            .unwrap_or(Month::January);
-        let day = today.day().min(time::util::days_in_month(month, year));
-        Date::from_calendar_date(year, month, day).unwrap_or(today)
+        months_from(today, -i32::from(self.months))
     }
+}
+
+/// `date` moved by `months` (either way), on the same day of the month or the month's last.
+fn months_from(date: Date, months: i32) -> Date {
+    let months = i32::from(u8::from(date.month())) - 1 + months;
+    let year = date.year() + months.div_euclid(12);
+    let month = u8::try_from(months.rem_euclid(12) + 1)
+        .ok()
+        .and_then(|month| Month::try_from(month).ok())
+        .unwrap_or(Month::January);
+    let day = date.day().min(time::util::days_in_month(month, year));
+    Date::from_calendar_date(year, month, day).unwrap_or(date)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

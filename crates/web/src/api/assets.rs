@@ -486,10 +486,10 @@ pub async fn bulk_change_assets(
     ApiOrg(ctx): ApiOrg,
     ApiJson(body): ApiJson<AssetBulkBody>,
 ) -> Result<Json<AssetBulkResult>, ApiError> {
-    let change = body.set.into_input().parse().map_err(AppError::from)?;
+    let input = body.set.into_input();
     let changed = state
         .app
-        .bulk_change_assets(&ctx, &body.ids, &change, now())
+        .bulk_change_assets(&ctx, &body.ids, &input, now())
         .await?;
     Ok(Json(AssetBulkResult {
         changed: changed.into_iter().map(Into::into).collect(),

@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::register::{FormState, Notices, RegisterPages, record_href, record_page_with_error};
-use super::{Area, Layout, NavEntry, PageQuery, options, parse_id, see_other};
+use super::{Area, Layout, NavEntry, PageQuery, options, parse_id, refusal, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -238,23 +238,32 @@ pub async fn set_review_period(
         .app
         .set_asset_review_period(&page.ctx, &form.months, now())
         .await;
-    let message = match result {
-        Ok(_) => {
-            return Ok(see_other(format!(
-                "{}/orgs/{}/assets?notice=review-period-saved",
-                state.config.base_path,
-                page.ctx.organisation().slug
-            )));
+    match result {
+        Ok(_) => Ok(see_other(format!(
+            "{}/orgs/{}/assets?notice=review-period-saved",
+            state.config.base_path,
+            page.ctx.organisation().slug
+        ))),
+        Err(error) => {
+            let (params, filters) = (ListParams::default(), AssetFilterParams::default());
+            list_refusing(&state, &page, refusal(error)?, params, filters).await
         }
-        Err(AppError::Validation(errors)) => errors.sentences(),
-        Err(error) => return Err(error.into()),
-    };
-    let layout = Layout::new(&state, &page, "Assets", "assets")
+    }
+}
+
+/// The inventory page telling why an action taken on it was refused.
+async fn list_refusing(
+    state: &AppState,
+    page: &PageOrg,
+    (status, message): (StatusCode, String),
+    params: ListParams,
+    filters: AssetFilterParams,
+) -> Result<Response, PageError> {
+    let layout = Layout::new(state, page, "Assets", "assets")
         .await?
         .with_error(message);
-    let filters = AssetFilterParams::default();
-    let mut response = list_page(&state, &page, layout, ListParams::default(), filters).await?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut response = list_page(state, page, layout, params, filters).await?;
+    *response.status_mut() = status;
     Ok(response)
 }
 
@@ -294,7 +303,6 @@ pub async fn bulk_change(
     page: PageOrg,
     RawForm(body): RawForm,
 ) -> Result<Response, PageError> {
-    page.ctx.require(Permission::ManageAssets)?;
     let mut ids = Vec::new();
     let mut input = AssetBulkInput::default();
     let mut back = String::new();
@@ -318,39 +326,31 @@ pub async fn bulk_change(
         serde_urlencoded::from_str(&back).unwrap_or_default(),
         serde_urlencoded::from_str(&back).unwrap_or_default(),
     );
-    let result = match (bad_id, input.parse()) {
-        (true, _) => Err(AppError::NotFound),
-        (false, Err(errors)) => Err(errors.into()),
-        (false, Ok(change)) => {
+    // A malformed id names no asset, like one of another organisation.
+    let result = match bad_id {
+        true => Err(AppError::NotFound),
+        false => {
             state
                 .app
-                .bulk_change_assets(&page.ctx, &ids, &change, now())
+                .bulk_change_assets(&page.ctx, &ids, &input, now())
                 .await
         }
     };
-    let message = match result {
+    match result {
         Ok(changed) => {
             let notice = match changed.len() {
                 0 => "assets-unchanged",
                 _ => "assets-changed",
             };
             let query = list_query(&params, &filters);
-            return Ok(see_other(format!(
+            Ok(see_other(format!(
                 "{}/orgs/{}/assets?{query}notice={notice}",
                 state.config.base_path,
                 page.ctx.organisation().slug
-            )));
+            )))
         }
-        Err(AppError::Validation(errors)) => errors.sentences(),
-        Err(AppError::Conflict(message)) => message,
-        Err(error) => return Err(error.into()),
-    };
-    let layout = Layout::new(&state, &page, "Assets", "assets")
-        .await?
-        .with_error(message);
-    let mut response = list_page(&state, &page, layout, params, filters).await?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(response)
+        Err(error) => list_refusing(&state, &page, refusal(error)?, params, filters).await,
+    }
 }
 
 #[derive(Template)]
@@ -568,17 +568,15 @@ async fn after_link_change(
     result: AppResult<()>,
     notice: &str,
 ) -> Result<Response, PageError> {
-    let (status, message) = match result {
-        Ok(()) => {
-            return Ok(see_other(record_href::<AssetPages>(
-                state, page, id, notice,
-            )));
+    match result {
+        Ok(()) => Ok(see_other(record_href::<AssetPages>(
+            state, page, id, notice,
+        ))),
+        Err(error) => {
+            let (status, message) = refusal(error)?;
+            record_page_with_error::<AssetPages>(state, page, id, message, status).await
         }
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors.sentences()),
-        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message),
-        Err(error) => return Err(error.into()),
-    };
-    record_page_with_error::<AssetPages>(state, page, id, message, status).await
+    }
 }
 
 /// The asset register in the shared record pages.

@@ -235,6 +235,16 @@ pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
+/// A refused action as a page reports it: 422 and the messages for invalid input, 409 and the
+/// reason for a conflict; any other error goes to the error page.
+pub fn refusal(error: AppError) -> Result<(StatusCode, String), PageError> {
+    match error {
+        AppError::Validation(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.sentences())),
+        AppError::Conflict(message) => Ok((StatusCode::CONFLICT, message)),
+        other => Err(other.into()),
+    }
+}
+
 pub fn see_other(to: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
