@@ -8,7 +8,7 @@ use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader};
+use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader, Rows, RowsInsert};
 use crate::sql::{self, Statement};
 use crate::{Backend, StoreResult, params};
 
@@ -88,6 +88,45 @@ fn with_fields<'a>(
     params
 }
 
+const ASSET_INSERT: RowsInsert = RowsInsert {
+    table: "assets",
+    columns: &[
+        "id",
+        "org_id",
+        "number",
+        "name_key",
+        "search_text",
+        "created_at",
+        // The draft's fields, in declaration order (`AssetInput::FIELDS`).
+        "name",
+        "description",
+        "asset_type",
+        "owner_id",
+        "custodian_id",
+        "location",
+        "classification",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "status",
+        "tags",
+        "external_id",
+        "last_reviewed_on",
+        "next_review_on",
+        // Beside the draft: a new asset is at version 1, updated when created.
+        "updated_at",
+        "version",
+    ],
+    tail: "",
+};
+
+/// A new asset: its id, its number and what was entered.
+pub struct NewAsset<'a> {
+    pub id: Uuid,
+    pub number: i64,
+    pub draft: &'a AssetDraft,
+}
+
 pub async fn insert(
     conn: &mut Conn,
     org_id: Uuid,
@@ -96,21 +135,44 @@ pub async fn insert(
     draft: &AssetDraft,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO assets (id, org_id, number, name_key, search_text, created_at, updated_at,
-                             version, name, description, asset_type, owner_id, custodian_id,
-                             location, classification, confidentiality, integrity, availability,
-                             status, tags, external_id, last_reviewed_on, next_review_on)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21)",
-        &with_fields(
-            [id.into(), org_id.into(), number.into()],
-            draft,
-            number,
-            now,
-        ),
+    insert_all(conn, org_id, &[NewAsset { id, number, draft }], now).await
+}
+
+/// Inserts new assets.
+pub async fn insert_all(
+    conn: &mut Conn,
+    org_id: Uuid,
+    assets: &[NewAsset<'_>],
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    insert_rows(conn, asset_rows(org_id, assets, now)).await
+}
+
+/// New assets as the rows [`insert_rows`] writes.
+pub fn asset_rows(org_id: Uuid, assets: &[NewAsset<'_>], now: OffsetDateTime) -> Rows {
+    Rows(
+        assets
+            .iter()
+            .map(|asset| {
+                let mut row: Vec<Param<'static>> = with_fields(
+                    [asset.id.into(), org_id.into(), asset.number.into()],
+                    asset.draft,
+                    asset.number,
+                    now,
+                )
+                .into_iter()
+                .map(Param::into_owned)
+                .collect();
+                row.extend([now.into(), 1i64.into()]);
+                row
+            })
+            .collect(),
     )
-    .await?;
+}
+
+/// Inserts the assets of [`asset_rows`] (many to a statement on PostgreSQL).
+pub async fn insert_rows(conn: &mut Conn, rows: Rows) -> StoreResult<()> {
+    conn.insert_rows::<()>(&ASSET_INSERT, &rows.0).await?;
     Ok(())
 }
 
@@ -335,6 +397,17 @@ impl FromRow for LinkedAsset {
     }
 }
 
+const LINK_INSERT: RowsInsert = RowsInsert {
+    table: "asset_links",
+    columns: &["org_id", "supporting_id", "dependant_id", "created_at"],
+    tail: "ON CONFLICT DO NOTHING RETURNING supporting_id, dependant_id",
+};
+
+const NEW_LINK_INSERT: RowsInsert = RowsInsert {
+    tail: "",
+    ..LINK_INSERT
+};
+
 /// Records that `supporting` supports `dependant`; false when the link existed already.
 pub async fn insert_link(
     conn: &mut Conn,
@@ -343,14 +416,43 @@ pub async fn insert_link(
     dependant: Uuid,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let added = conn
-        .execute(
-            "INSERT INTO asset_links (org_id, supporting_id, dependant_id, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            params![org_id, supporting, dependant, now],
-        )
-        .await?;
-    Ok(added == 1)
+    let added = insert_links(conn, org_id, &[(supporting, dependant)], now).await?;
+    Ok(!added.is_empty())
+}
+
+/// Records each (supporting, dependant) link; returns those that did not exist already.
+pub async fn insert_links(
+    conn: &mut Conn,
+    org_id: Uuid,
+    links: &[(Uuid, Uuid)],
+    now: OffsetDateTime,
+) -> StoreResult<Vec<(Uuid, Uuid)>> {
+    conn.insert_rows(&LINK_INSERT, &link_rows(org_id, links, now).0)
+        .await
+}
+
+/// Links as the rows [`insert_new_links`] writes.
+pub fn link_rows(org_id: Uuid, links: &[(Uuid, Uuid)], now: OffsetDateTime) -> Rows {
+    Rows(
+        links
+            .iter()
+            .map(|(supporting, dependant)| {
+                vec![
+                    org_id.into(),
+                    (*supporting).into(),
+                    (*dependant).into(),
+                    now.into(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// Inserts links none of which exists yet: one that does is a unique violation (many to a
+/// statement on PostgreSQL).
+pub async fn insert_new_links(conn: &mut Conn, rows: Rows) -> StoreResult<()> {
+    conn.insert_rows::<()>(&NEW_LINK_INSERT, &rows.0).await?;
+    Ok(())
 }
 
 /// Removes a link; false when there was none.

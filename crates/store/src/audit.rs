@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, RowReader};
+use crate::db::{Conn, FromRow, Param, RowReader, Rows, RowsInsert};
 use crate::sql::{self, Statement};
 use crate::{StoreResult, params, timestamp};
 
@@ -68,44 +68,66 @@ impl Link<'_> {
     /// SHA-256 over a JSON array of the stored fields: unambiguous and easy to recompute with
     /// any JSON library. `None` for a version this Custos does not know.
     fn hash(&self, version: i64) -> Option<String> {
-        let canonical = match version {
-            1 => serde_json::json!([
-                self.chain,
-                self.seq,
-                self.org_id,
-                self.actor_id,
-                self.actor,
-                self.action,
-                self.record_type,
-                self.record_id,
-                self.before_json,
-                self.after_json,
-                self.occurred_at,
-                self.prev_hash,
-            ]),
+        // Serialised straight into the digest: the same compact JSON text as building the
+        // array first, without the copies.
+        let mut digest = DigestWriter(Sha256::new());
+        let written = match version {
+            1 => serde_json::to_writer(
+                &mut digest,
+                &(
+                    self.chain,
+                    self.seq,
+                    self.org_id,
+                    self.actor_id,
+                    self.actor,
+                    self.action,
+                    self.record_type,
+                    self.record_id,
+                    self.before_json,
+                    self.after_json,
+                    self.occurred_at,
+                    self.prev_hash,
+                ),
+            ),
             // The leading version number keeps the two formulas from ever hashing the same
             // text.
-            2 => serde_json::json!([
-                2,
-                self.id,
-                self.chain,
-                self.seq,
-                self.org_id,
-                self.actor_id,
-                self.actor,
-                self.action,
-                self.record_type,
-                self.record_id,
-                self.before_json,
-                self.after_json,
-                self.occurred_at,
-                self.prev_hash,
-            ]),
+            2 => serde_json::to_writer(
+                &mut digest,
+                &(
+                    2,
+                    self.id,
+                    self.chain,
+                    self.seq,
+                    self.org_id,
+                    self.actor_id,
+                    self.actor,
+                    self.action,
+                    self.record_type,
+                    self.record_id,
+                    self.before_json,
+                    self.after_json,
+                    self.occurred_at,
+                    self.prev_hash,
+                ),
+            ),
             _ => return None,
         };
-        Some(hex::encode(Sha256::digest(
-            canonical.to_string().as_bytes(),
-        )))
+        written.ok()?;
+        Some(hex::encode(digest.0.finalize()))
+    }
+}
+
+/// Feeds what is written to it into a SHA-256 digest.
+struct DigestWriter(Sha256);
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -135,50 +157,137 @@ pub async fn append_all(
     let mut points = Vec::with_capacity(events.len());
     let mut events = events.into_iter().peekable();
     while let Some(first) = events.next() {
-        let chain = chain_of(first.org_id);
+        let org_id = first.org_id;
         let mut run = vec![first];
-        while let Some(next) = events.next_if(|e| chain_of(e.org_id) == chain) {
+        while let Some(next) = events.next_if(|e| e.org_id == org_id) {
             run.push(next);
         }
-        let count = i64::try_from(run.len())
-            .map_err(|_| crate::StoreError::Corrupt("too many events at once".into()))?;
-        // The upsert locks the chain head until commit: concurrent writers append one by one.
-        let (last_seq, mut prev_hash): (i64, String) = conn
-            .fetch_one(
-                "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, $2, $3)
-                 ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + $2
-                 RETURNING last_seq, last_hash",
-                params![chain.as_str(), count, GENESIS_HASH],
-            )
-            .await?;
-        let mut seq = last_seq - count;
-        for event in run {
-            seq += 1;
-            let hash = insert_event(conn, &chain, seq, &prev_hash, event).await?;
-            points.push(ChainPoint {
-                chain: chain.clone(),
-                seq,
-                hash: hash.clone(),
-            });
-            prev_hash = hash;
-        }
-        conn.execute(
-            "UPDATE audit_chains SET last_hash = $2 WHERE chain = $1",
-            params![chain.as_str(), prev_hash.as_str()],
-        )
-        .await?;
+        let mut reserved = reserve(conn, org_id, run.len()).await?;
+        let (rows, places) = reserved.chain(run)?;
+        insert_chained(conn, rows).await?;
+        close(conn, reserved).await?;
+        points.extend(places);
     }
     Ok(points)
 }
 
-/// Writes event `seq` of `chain`, linked to `prev_hash`; returns its hash.
-async fn insert_event(
-    conn: &mut Conn,
+/// Places reserved at the end of a chain for a known number of events, which are hashed
+/// ([`Reserved::chain`]) apart from being written ([`insert_chained`]): a use case writing
+/// thousands of records (an import) hashes the next events while the database writes the
+/// last ones. The chain's head stays locked until the transaction ends.
+pub struct Reserved {
+    chain: String,
+    /// The last place given out, and the last place reserved.
+    seq: i64,
+    last_seq: i64,
+    prev_hash: String,
+}
+
+/// Events hashed into their chain, ready to be written.
+pub struct ChainedEvents(Rows);
+
+/// Reserves `count` places at the end of `org_id`'s chain (the instance's for `None`).
+pub async fn reserve(conn: &mut Conn, org_id: Option<Uuid>, count: usize) -> StoreResult<Reserved> {
+    let chain = chain_of(org_id);
+    let count = i64::try_from(count)
+        .map_err(|_| crate::StoreError::Corrupt("too many events at once".into()))?;
+    // The upsert locks the chain head until commit: concurrent writers append one by one.
+    let (last_seq, prev_hash): (i64, String) = conn
+        .fetch_one(
+            "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, $2, $3)
+             ON CONFLICT (chain) DO UPDATE SET last_seq = audit_chains.last_seq + $2
+             RETURNING last_seq, last_hash",
+            params![chain.as_str(), count, GENESIS_HASH],
+        )
+        .await?;
+    Ok(Reserved {
+        chain,
+        seq: last_seq - count,
+        last_seq,
+        prev_hash,
+    })
+}
+
+impl Reserved {
+    /// Hashes `events`, which must belong to the reserved chain, into the next places.
+    pub fn chain(
+        &mut self,
+        events: Vec<NewEvent<'_>>,
+    ) -> StoreResult<(ChainedEvents, Vec<ChainPoint>)> {
+        let mut rows = Vec::with_capacity(events.len());
+        let mut points = Vec::with_capacity(events.len());
+        for event in events {
+            if chain_of(event.org_id) != self.chain || self.seq >= self.last_seq {
+                return Err(crate::StoreError::Corrupt(
+                    "an event outside the places reserved for it".into(),
+                ));
+            }
+            self.seq += 1;
+            let (row, hash) = chained_event(&self.chain, self.seq, &self.prev_hash, event)?;
+            rows.push(row);
+            points.push(ChainPoint {
+                chain: self.chain.clone(),
+                seq: self.seq,
+                hash: hash.clone(),
+            });
+            self.prev_hash = hash;
+        }
+        Ok((ChainedEvents(Rows(rows)), points))
+    }
+}
+
+/// Writes events hashed by [`Reserved::chain`].
+pub async fn insert_chained(conn: &mut Conn, events: ChainedEvents) -> StoreResult<()> {
+    conn.insert_rows::<()>(&EVENT_INSERT, &(events.0).0).await?;
+    Ok(())
+}
+
+/// Moves the chain's head past the reserved places, every one of which must have been used.
+pub async fn close(conn: &mut Conn, reserved: Reserved) -> StoreResult<()> {
+    if reserved.seq != reserved.last_seq {
+        return Err(crate::StoreError::Corrupt(format!(
+            "{} reserved audit places left unused",
+            reserved.last_seq - reserved.seq
+        )));
+    }
+    conn.execute(
+        "UPDATE audit_chains SET last_hash = $2 WHERE chain = $1",
+        params![reserved.chain.as_str(), reserved.prev_hash.as_str()],
+    )
+    .await?;
+    Ok(())
+}
+
+const EVENT_INSERT: RowsInsert = RowsInsert {
+    table: "audit_events",
+    columns: &[
+        "id",
+        "chain",
+        "seq",
+        "org_id",
+        "actor_id",
+        "actor",
+        "action",
+        "record_type",
+        "record_id",
+        "before_json",
+        "after_json",
+        "occurred_at",
+        "prev_hash",
+        "hash",
+        "hash_version",
+    ],
+    tail: "",
+};
+
+/// Event `seq` of `chain`, linked to `prev_hash`, as the values of [`EVENT_INSERT`]; and its
+/// hash.
+fn chained_event(
     chain: &str,
     seq: i64,
     prev_hash: &str,
     event: NewEvent<'_>,
-) -> StoreResult<String> {
+) -> StoreResult<(Vec<Param<'static>>, String)> {
     let id = Uuid::now_v7();
     let id_text = id.to_string();
     let org_id = event.org_id.map(|id| id.to_string());
@@ -203,30 +312,24 @@ async fn insert_event(
     }
     .hash(HASH_VERSION)
     .ok_or_else(|| crate::StoreError::Corrupt("unknown audit hash version".into()))?;
-    conn.execute(
-        "INSERT INTO audit_events (id, chain, seq, org_id, actor_id, actor, action, record_type, record_id,
-                                   before_json, after_json, occurred_at, prev_hash, hash, hash_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        params![
-            id,
-            chain,
-            seq,
-            event.org_id,
-            event.actor_id,
-            event.actor,
-            event.action.as_str(),
-            event.record_type,
-            event.record_id.as_str(),
-            before_json.as_deref(),
-            after_json.as_deref(),
-            event.occurred_at,
-            prev_hash,
-            hash.as_str(),
-            HASH_VERSION,
-        ],
-    )
-    .await?;
-    Ok(hash)
+    let row = vec![
+        Param::from(id),
+        Param::from(chain.to_owned()),
+        Param::from(seq),
+        Param::from(event.org_id),
+        Param::from(event.actor_id),
+        Param::from(event.actor.to_owned()),
+        Param::from(event.action.as_str()),
+        Param::from(event.record_type.to_owned()),
+        Param::from(event.record_id),
+        Param::Text(before_json.map(Into::into)),
+        Param::Text(after_json.map(Into::into)),
+        Param::from(event.occurred_at),
+        Param::from(prev_hash.to_owned()),
+        Param::from(hash.clone()),
+        Param::from(HASH_VERSION),
+    ];
+    Ok((row, hash))
 }
 
 /// An organisation as the instance event that roots its chain names it.

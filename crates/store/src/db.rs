@@ -85,6 +85,25 @@ impl<'a> From<Option<&'a str>> for Param<'a> {
     }
 }
 
+impl Param<'_> {
+    /// The same value, owning its text.
+    pub fn into_owned(self) -> Param<'static> {
+        match self {
+            Param::Text(text) => Param::Text(text.map(|text| Cow::Owned(text.into_owned()))),
+            Param::Int(v) => Param::Int(v),
+            Param::Float(v) => Param::Float(v),
+            Param::Bool(v) => Param::Bool(v),
+            Param::Uuid(v) => Param::Uuid(v),
+            Param::Time(v) => Param::Time(v),
+            Param::Date(v) => Param::Date(v),
+        }
+    }
+}
+
+/// Rows made ready for a [`RowsInsert`] away from the connection (on another thread, while
+/// it writes the rows before them).
+pub struct Rows(pub(crate) Vec<Vec<Param<'static>>>);
+
 /// Lists (tags) are kept in one text column, joined by a line feed, which the text rule keeps
 /// out of every item.
 pub const LIST_SEPARATOR: &str = "\n";
@@ -281,6 +300,13 @@ macro_rules! tuple_from_row {
         }
     };
 }
+/// For statements whose rows say nothing the caller needs.
+impl FromRow for () {
+    fn from_row(_row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(())
+    }
+}
+
 tuple_from_row!(A);
 tuple_from_row!(A, B);
 tuple_from_row!(A, B, C);
@@ -290,14 +316,17 @@ tuple_from_row!(A, B, C, D, E);
 /// A pool of rusqlite connections to one file. Connections open lazily up to `size`.
 pub(crate) struct SqlitePool {
     path: PathBuf,
+    /// Run on each connection this pool opens, after [`SqlitePool::open`]'s.
+    pragmas: &'static str,
     idle: Mutex<Vec<rusqlite::Connection>>,
     permits: Arc<Semaphore>,
 }
 
 impl SqlitePool {
-    pub(crate) fn new(path: PathBuf, size: usize) -> Arc<Self> {
+    pub(crate) fn new(path: PathBuf, size: usize, pragmas: &'static str) -> Arc<Self> {
         Arc::new(Self {
             path,
+            pragmas,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size)),
         })
@@ -324,7 +353,11 @@ impl SqlitePool {
         let idle = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
         let connection = match idle {
             Some(connection) => connection,
-            None => Self::open(&self.path)?,
+            None => {
+                let connection = Self::open(&self.path)?;
+                connection.execute_batch(self.pragmas)?;
+                connection
+            }
         };
         Ok(SqliteConn {
             connection: Some(connection),
@@ -434,6 +467,118 @@ fn bind_postgres<'q>(
         };
     }
     query
+}
+
+/// A statement inserting many rows at once: `INSERT INTO {table} ({columns}) ... {tail}`.
+/// SQLite runs the one-row form for each row on its prepared statement (there is no round
+/// trip to save); PostgreSQL receives each column as an array and inserts from `UNNEST`, one
+/// round trip per [`ROWS_PER_STATEMENT`] rows instead of one per row.
+pub struct RowsInsert {
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+    /// What follows the rows: `ON CONFLICT DO NOTHING`, `RETURNING ...`, or nothing.
+    pub tail: &'static str,
+}
+
+/// Rows sent to PostgreSQL in one statement by [`Conn::insert_rows`].
+pub const ROWS_PER_STATEMENT: usize = 2000;
+
+impl RowsInsert {
+    fn one_row(&self) -> String {
+        let placeholders: Vec<String> = (1..=self.columns.len()).map(|n| format!("${n}")).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({}) {}",
+            self.table,
+            self.columns.join(", "),
+            placeholders.join(", "),
+            self.tail
+        )
+    }
+
+    fn unnest(&self, arrays: &[PgArray]) -> String {
+        let arrays: Vec<String> = arrays
+            .iter()
+            .enumerate()
+            .map(|(index, array)| format!("${}::{}[]", index + 1, array.element_type()))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) {}",
+            self.table,
+            self.columns.join(", "),
+            arrays.join(", "),
+            self.tail
+        )
+    }
+}
+
+/// One column of rows bound as one PostgreSQL array.
+enum PgArray {
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+    Bool(Vec<Option<bool>>),
+    Uuid(Vec<Option<Uuid>>),
+    Time(Vec<Option<OffsetDateTime>>),
+    Date(Vec<Option<Date>>),
+}
+
+impl PgArray {
+    /// The column of `rows` at `index`; every row must give it the same type.
+    fn column<'a>(rows: &[Vec<Param<'a>>], index: usize) -> StoreResult<Self> {
+        let mixed = || StoreError::Corrupt(format!("column {} of a batch mixes types", index + 1));
+        let value = |row: &Vec<Param<'a>>| -> StoreResult<Param<'a>> {
+            row.get(index)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt("a batch row is short".into()))
+        };
+        macro_rules! collect {
+            ($variant:ident, $convert:expr) => {
+                rows.iter()
+                    .map(|row| match value(row)? {
+                        Param::$variant(v) => Ok(v.map($convert)),
+                        _ => Err(mixed()),
+                    })
+                    .collect::<StoreResult<Vec<_>>>()
+                    .map(PgArray::$variant)
+            };
+        }
+        match rows.first().map(value).transpose()? {
+            None | Some(Param::Text(_)) => collect!(Text, |text| text.into_owned()),
+            Some(Param::Int(_)) => collect!(Int, |v| v),
+            Some(Param::Float(_)) => collect!(Float, |v| v),
+            Some(Param::Bool(_)) => collect!(Bool, |v| v),
+            Some(Param::Uuid(_)) => collect!(Uuid, |v| v),
+            Some(Param::Time(_)) => collect!(Time, |v| v),
+            Some(Param::Date(_)) => collect!(Date, |v| v),
+        }
+    }
+
+    fn element_type(&self) -> &'static str {
+        match self {
+            Self::Int(_) => "int8",
+            Self::Float(_) => "float8",
+            Self::Text(_) => "text",
+            Self::Bool(_) => "bool",
+            Self::Uuid(_) => "uuid",
+            Self::Time(_) => "timestamptz",
+            Self::Date(_) => "date",
+        }
+    }
+
+    fn bind<'q>(
+        self,
+        query: sqlx::query::Query<'q, Postgres, PgArguments>,
+    ) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+        match self {
+            Self::Int(values) => query.bind(values),
+            Self::Float(values) => query.bind(values),
+            Self::Text(values) => query.bind(values),
+            Self::Bool(values) => query.bind(values),
+            Self::Uuid(values) => query.bind(values),
+            Self::Time(values) => query.bind(values),
+            Self::Date(values) => query.bind(values),
+        }
+    }
 }
 
 /// A connection of either backend, outside or inside a transaction.
@@ -551,6 +696,41 @@ impl Conn {
             .execute(connection)
             .await?;
         Ok(result.rows_affected())
+    }
+
+    /// Inserts `rows`, each the values of `insert.columns` in order, and returns the rows
+    /// its tail's `RETURNING` gives (none without one), in no promised order.
+    pub async fn insert_rows<T: FromRow>(
+        &mut self,
+        insert: &RowsInsert,
+        rows: &[Vec<Param<'_>>],
+    ) -> StoreResult<Vec<T>> {
+        let mut returned = Vec::new();
+        if let Conn::Sqlite(_) = self {
+            let sql = insert.one_row();
+            for row in rows {
+                returned.extend(self.fetch_all::<T>(&sql, row).await?);
+            }
+            return Ok(returned);
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let arrays = (0..insert.columns.len())
+                .map(|index| PgArray::column(chunk, index))
+                .collect::<StoreResult<Vec<_>>>()?;
+            let sql = insert.unnest(&arrays);
+            let query = arrays
+                .into_iter()
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, array| {
+                    array.bind(query)
+                });
+            for row in query.fetch_all(self.pg()?).await? {
+                returned.push(T::from_row(&mut RowReader {
+                    source: Source::Postgres(&row),
+                    next: 0,
+                })?);
+            }
+        }
+        Ok(returned)
     }
 
     /// Runs several statements without parameters (migrations, administration).

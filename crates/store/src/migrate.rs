@@ -169,6 +169,18 @@ pub const MIGRATIONS: &[Migration] = &[
         )),
         backfill: None,
     },
+    Migration {
+        version: 13,
+        name: "asset_links_organisation",
+        sql: "",
+        sqlite: Some(include_str!(
+            "../migrations/0013_asset_links_organisation.sqlite.sql"
+        )),
+        postgres: Some(include_str!(
+            "../migrations/0013_asset_links_organisation.postgres.sql"
+        )),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

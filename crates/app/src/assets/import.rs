@@ -4,7 +4,7 @@
 //! The row rules are the domain's (`domain::assets::import`); this module reads the file,
 //! looks up what the rows name, and writes the plan through the register kit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use custos_domain::assets::import::{
     COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS, PlannedLink,
@@ -14,17 +14,23 @@ use custos_domain::assets::import::{
 use custos_domain::assets::valuation::SupportLink;
 use custos_domain::assets::{Asset, AssetList, AssetReference};
 use custos_domain::platform::Permission;
+use custos_domain::platform::RecordType;
 use custos_formats::table::{ReadOptions, Table, TableError};
+use custos_store::assets::NewAsset;
+use custos_store::audit::{self as audit_store, ChainedEvents};
+use custos_store::db::Rows;
 use custos_store::{Conn, Tx, assets as store, platform as platform_store};
 use serde::Serialize;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::inventory::{ASSET_NUMBERS, insert_numbered_asset, review_period, write_asset};
+use super::inventory::{ASSET_NUMBERS, review_period, write_asset};
 use super::settings::{scale_in, scheme_in};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
-use crate::records::{AUDIT_BATCH, Audit, create_in, edit_in};
+use crate::platform::{Change, EventAuthor};
+use crate::records::{AUDIT_BATCH, Audit, edit_in};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// Largest file an import reads (the web's body limit is lower; the command line reaches
@@ -342,6 +348,8 @@ fn upper_first(text: &str) -> String {
 /// created), by id.
 struct Known {
     assets: HashMap<Uuid, Asset>,
+    /// The organisation's members by id, to name new assets' owners and custodians.
+    member_names: HashMap<Uuid, String>,
 }
 
 /// Every support link of the organisation: an import may add many links at once, so loops
@@ -402,6 +410,10 @@ async fn plan(
     }
     let known = Known {
         assets: assets.into_iter().map(|a| (a.id, a)).collect(),
+        member_names: members
+            .iter()
+            .map(|member| (member.user_id, member.name.clone()))
+            .collect(),
     };
     Ok((plan, known))
 }
@@ -411,9 +423,11 @@ async fn plan(
 /// `store::assets::refresh_statistics`).
 const STATISTICS_REFRESHED_AT: [usize; 4] = [1_000, 5_000, 25_000, 125_000];
 
+/// New assets, or new links, written together with their audit events.
+const WRITTEN_TOGETHER: usize = 1_000;
+
 /// Writes every row and link of `plan` in `tx`, each audited as the form's and the link
-/// page's writes are; the audit events are appended together at the end, and the new
-/// assets' numbers reserved at once. `known` gains the assets written.
+/// page's writes are. `known` gains the assets written.
 async fn write_plan(
     tx: &mut Tx,
     ctx: &OrgContext,
@@ -421,41 +435,17 @@ async fn write_plan(
     known: &mut Known,
     now: OffsetDateTime,
 ) -> AppResult<()> {
+    // Changes to assets and links that exist, one at a time; updates first, since one may
+    // free an external id that a new asset takes.
     let mut audit = Audit::Gathered(Vec::with_capacity(AUDIT_BATCH));
-    let creates = plan.count(|action| matches!(action, RowAction::Create));
-    let mut next_number = match creates {
-        0 => 0,
-        n => {
-            let count = i64::try_from(n).map_err(|e| AppError::Internal(e.to_string()))?;
-            platform_store::reserve_references(tx, ctx.org_id(), ASSET_NUMBERS, count).await?
-        }
-    };
-    let mut created = 0usize;
     for row in &plan.rows {
-        let written: Asset = match row.action {
-            RowAction::Create => {
-                created += 1;
-                if STATISTICS_REFRESHED_AT.contains(&created) {
-                    store::refresh_statistics(tx).await?;
-                }
-                let number = next_number;
-                next_number += 1;
-                create_in(tx, ctx, now, &mut audit, async |tx: &mut Tx| {
-                    insert_numbered_asset(tx, ctx, row.id, number, &row.draft, now).await
-                })
-                .await?
-            }
-            RowAction::Update { version, .. } => {
-                let write = async |tx: &mut Tx, before: &Asset| {
-                    write_asset(tx, ctx, before, &row.draft, now).await
-                };
-                edit_in(tx, ctx, row.id, version, now, &mut audit, write)
-                    .await?
-                    .0
-            }
-            RowAction::Unchanged { .. } => continue,
-        };
-        known.assets.insert(written.id, written);
+        if let RowAction::Update { version, .. } = row.action {
+            let write = async |tx: &mut Tx, before: &Asset| {
+                write_asset(tx, ctx, before, &row.draft, now).await
+            };
+            let (written, _) = edit_in(tx, ctx, row.id, version, now, &mut audit, write).await?;
+            known.assets.insert(written.id, written);
+        }
     }
     for link in &plan.links_removed {
         let (supporting, dependant) = link_ends(tx, ctx, known, link).await?;
@@ -463,14 +453,189 @@ async fn write_plan(
         store::delete_link(tx, ctx.org_id(), link.supporter, link.dependant).await?;
         audit.record(tx, ctx, change, now).await?;
     }
+    audit.append(tx, ctx, now).await?;
+    write_new(tx, ctx, plan, known, now).await
+}
+
+/// The new assets and links of an import, made ready (rows, snapshots, hashed audit events)
+/// on a blocking thread while the database writes the batch before: the two halves of the
+/// work then share the machine's cores instead of taking turns.
+struct NewWork {
+    org_id: Uuid,
+    author: EventAuthor,
+    now: OffsetDateTime,
+    /// Each new asset: its id, its reserved number and what the file says.
+    assets: Vec<(Uuid, i64, custos_domain::assets::AssetDraft)>,
+    links: Vec<(Uuid, Uuid)>,
+    member_names: HashMap<Uuid, String>,
+    /// Every asset a new link may name, gaining the new ones.
+    known: HashMap<Uuid, Asset>,
+}
+
+/// A batch [`NewWork`] made ready for the database.
+enum NewBatch {
+    Assets(Rows, ChainedEvents),
+    Links(Rows, ChainedEvents),
+}
+
+impl NewWork {
+    /// Sends the batches, in order, until there are none or the writer stops listening;
+    /// gives back the places it hashed into and the assets it knows.
+    fn run(
+        mut self,
+        mut reserved: audit_store::Reserved,
+        batches: mpsc::Sender<NewBatch>,
+    ) -> AppResult<(audit_store::Reserved, HashMap<Uuid, Asset>)> {
+        for chunk in self.assets.chunks(WRITTEN_TOGETHER) {
+            let new_assets: Vec<NewAsset<'_>> = chunk
+                .iter()
+                .map(|(id, number, draft)| NewAsset {
+                    id: *id,
+                    number: *number,
+                    draft,
+                })
+                .collect();
+            let rows = store::asset_rows(self.org_id, &new_assets, self.now);
+            let mut changes = Vec::with_capacity(chunk.len());
+            for (id, number, draft) in chunk {
+                let names = |id: Uuid| self.member_names.get(&id).cloned();
+                let asset = Asset::inserted(*id, *number, draft, names, self.now);
+                changes.push(Change::created(RecordType::Asset, asset.id, &asset)?);
+                self.known.insert(asset.id, asset);
+            }
+            let (events, _) = reserved.chain(self.author.events(changes, self.now))?;
+            if batches
+                .blocking_send(NewBatch::Assets(rows, events))
+                .is_err()
+            {
+                return Ok((reserved, self.known));
+            }
+        }
+        for chunk in self.links.chunks(WRITTEN_TOGETHER) {
+            let rows = store::link_rows(self.org_id, chunk, self.now);
+            let changes = chunk
+                .iter()
+                .map(|(supporting, dependant)| {
+                    let end = |id| self.known.get(id).ok_or(AppError::NotFound);
+                    link_change(true, end(supporting)?, end(dependant)?)
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            let (events, _) = reserved.chain(self.author.events(changes, self.now))?;
+            if batches
+                .blocking_send(NewBatch::Links(rows, events))
+                .is_err()
+            {
+                break;
+            }
+        }
+        Ok((reserved, self.known))
+    }
+}
+
+/// Writes the new assets and links of `plan` as [`NewWork`] makes them ready.
+async fn write_new(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    plan: &ImportPlan,
+    known: &mut Known,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let creates: Vec<_> = plan
+        .rows
+        .iter()
+        .filter(|row| matches!(row.action, RowAction::Create))
+        .collect();
+    if creates.is_empty() && plan.links_added.is_empty() {
+        return Ok(());
+    }
+    let first_number = match i64::try_from(creates.len()) {
+        Ok(0) => 0,
+        Ok(count) => {
+            platform_store::reserve_references(tx, ctx.org_id(), ASSET_NUMBERS, count).await?
+        }
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
+    // Link ends the file does not name are read now: the other thread cannot.
+    let created: HashSet<Uuid> = creates.iter().map(|row| row.id).collect();
     for link in &plan.links_added {
-        let (supporting, dependant) = link_ends(tx, ctx, known, link).await?;
-        let change = link_change(true, supporting, dependant)?;
-        if store::insert_link(tx, ctx.org_id(), link.supporter, link.dependant, now).await? {
-            audit.record(tx, ctx, change, now).await?;
+        for id in [link.supporter, link.dependant] {
+            if !created.contains(&id) && !known.assets.contains_key(&id) {
+                let asset = store::find(tx, ctx.org_id(), id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                known.assets.insert(id, asset);
+            }
         }
     }
-    audit.append(tx, ctx, now).await
+    let work = NewWork {
+        org_id: ctx.org_id(),
+        author: EventAuthor::of(ctx),
+        now,
+        assets: creates
+            .iter()
+            .zip(first_number..)
+            .map(|(row, number)| (row.id, number, row.draft.clone()))
+            .collect(),
+        links: plan
+            .links_added
+            .iter()
+            .map(|link| (link.supporter, link.dependant))
+            .collect(),
+        member_names: known.member_names.clone(),
+        known: std::mem::take(&mut known.assets)
+            .into_iter()
+            .filter(|(id, _)| !created.contains(id))
+            .collect(),
+    };
+    let reserved = audit_store::reserve(
+        tx,
+        Some(ctx.org_id()),
+        creates.len() + plan.links_added.len(),
+    )
+    .await?;
+    let (sender, mut batches) = mpsc::channel(2);
+    let maker = tokio::task::spawn_blocking(move || work.run(reserved, sender));
+    let written = async {
+        let mut assets_written = 0usize;
+        while let Some(batch) = batches.recv().await {
+            match batch {
+                NewBatch::Assets(rows, events) => {
+                    if STATISTICS_REFRESHED_AT.contains(&assets_written) {
+                        store::refresh_statistics(tx).await?;
+                    }
+                    assets_written += WRITTEN_TOGETHER;
+                    store::insert_rows(tx, rows).await?;
+                    audit_store::insert_chained(tx, events).await?;
+                }
+                NewBatch::Links(rows, events) => {
+                    store::insert_new_links(tx, rows).await?;
+                    audit_store::insert_chained(tx, events).await?;
+                }
+            }
+        }
+        Ok::<(), custos_store::StoreError>(())
+    }
+    .await;
+    // Stops the maker if writing failed.
+    drop(batches);
+    let made = maker
+        .await
+        .map_err(|e| AppError::Internal(format!("import: {e}")))?;
+    written.map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::Conflict(
+                "Someone changed the asset register while this file was being imported, so \
+                 nothing was imported. Import the file again."
+                    .into(),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    let (reserved, assets) = made?;
+    audit_store::close(tx, reserved).await?;
+    known.assets = assets;
+    Ok(())
 }
 
 /// Both assets of a link, as known or, when the file did not name them, read from the

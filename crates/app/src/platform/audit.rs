@@ -164,28 +164,49 @@ pub(crate) async fn record_changes(
     changes: Vec<Change>,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    let label = ctx.actor_label();
-    let (actor_id, actor) = if ctx.command_line {
-        (None, CLI_ACTOR)
-    } else {
-        (Some(ctx.user.id), label.as_str())
-    };
-    let events = changes
-        .into_iter()
-        .map(|change| NewEvent {
-            org_id: Some(ctx.org_id()),
+    audit_store::append_all(tx, EventAuthor::of(ctx).events(changes, now)).await?;
+    Ok(())
+}
+
+/// Who the audit trail says made a member's or the command line's changes in an
+/// organisation, owned, so events can be made away from the request (an import hashes its
+/// events on another thread).
+pub(crate) struct EventAuthor {
+    org_id: Uuid,
+    actor_id: Option<Uuid>,
+    actor: String,
+}
+
+impl EventAuthor {
+    pub(crate) fn of(ctx: &OrgContext) -> Self {
+        let (actor_id, actor) = if ctx.command_line {
+            (None, CLI_ACTOR.to_owned())
+        } else {
+            (Some(ctx.user.id), ctx.actor_label())
+        };
+        Self {
+            org_id: ctx.org_id(),
             actor_id,
             actor,
-            action: change.action,
-            record_type: change.record_type.as_str(),
-            record_id: change.record_id,
-            before: change.before,
-            after: change.after,
-            occurred_at: now,
-        })
-        .collect();
-    audit_store::append_all(tx, events).await?;
-    Ok(())
+        }
+    }
+
+    pub(crate) fn events(&self, changes: Vec<Change>, now: OffsetDateTime) -> Vec<NewEvent<'_>> {
+        changes
+            .into_iter()
+            .map(|change| NewEvent {
+                org_id: Some(self.org_id),
+                actor_id: self.actor_id,
+                actor: &self.actor,
+                action: change.action,
+                record_type: change.record_type.as_str(),
+                record_id: change.record_id,
+                before: change.before,
+                after: change.after,
+                occurred_at: now,
+            })
+            .collect()
+    }
 }
 
 /// Records a change made by a member, in the caller's transaction.

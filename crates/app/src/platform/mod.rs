@@ -26,7 +26,9 @@ mod members;
 mod organisations;
 mod tokens;
 
-pub(crate) use audit::{Change, append_change, cli_event, record_change, record_changes};
+pub(crate) use audit::{
+    Change, EventAuthor, append_change, cli_event, record_change, record_changes,
+};
 pub use auth::{NewSession, SessionClient};
 pub use invitations::{InvitationLink, NewInvitation};
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};

@@ -177,6 +177,16 @@ on_both_backends! {
         assert_eq!(status, StatusCode::OK, "{updated:#}");
         assert_eq!((updated["updated"].as_i64(), updated["unchanged"].as_i64()), (Some(1), Some(399)));
         assert_eq!(audit_count(&app).await, 400 + links + 1);
+        // The import audits new assets as it made them, without reading them back: the
+        // update's "before", read from the store, is exactly the creation's "after".
+        let same = app
+            .raw_count(
+                "SELECT COUNT(*) FROM audit_events c JOIN audit_events u ON u.record_id = c.record_id \
+                 WHERE c.record_type = 'asset' AND c.action = 'create' AND u.action = 'update' \
+                 AND c.after_json = u.before_json",
+            )
+            .await;
+        assert_eq!(same, 1, "the snapshot of a new asset is the stored asset");
     }
 }
 

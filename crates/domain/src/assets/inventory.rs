@@ -112,6 +112,44 @@ pub struct Asset {
 }
 
 impl Asset {
+    /// The asset as the store keeps it once `draft` is inserted as asset `number`, at
+    /// version 1, at `now` (to the store's precision): what a use case inserting thousands
+    /// at once (an import) audits without reading each back. `member_name` names the owner
+    /// and the custodian.
+    pub fn inserted(
+        id: Uuid,
+        number: i64,
+        draft: &AssetDraft,
+        member_name: impl Fn(Uuid) -> Option<String>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        let draft = draft.clone();
+        Self {
+            id,
+            number,
+            owner_name: draft.owner_id.and_then(&member_name),
+            custodian_name: draft.custodian_id.and_then(&member_name),
+            name: draft.name,
+            description: draft.description,
+            asset_type: draft.asset_type,
+            owner_id: draft.owner_id,
+            custodian_id: draft.custodian_id,
+            location: draft.location,
+            classification: draft.classification,
+            confidentiality: draft.confidentiality,
+            integrity: draft.integrity,
+            availability: draft.availability,
+            status: draft.status,
+            tags: draft.tags,
+            external_id: draft.external_id,
+            last_reviewed_on: draft.last_reviewed_on,
+            next_review_on: draft.next_review_on,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn reference(&self) -> String {
         AssetReference(self.number).to_string()
     }
