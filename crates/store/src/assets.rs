@@ -172,7 +172,7 @@ pub fn asset_rows(org_id: Uuid, assets: &[NewAsset<'_>], now: OffsetDateTime) ->
 
 /// Inserts the assets of [`asset_rows`] (many to a statement on PostgreSQL).
 pub async fn insert_rows(conn: &mut Conn, rows: Rows) -> StoreResult<()> {
-    conn.insert_rows::<()>(&ASSET_INSERT, &rows.0).await?;
+    conn.insert_rows::<()>(&ASSET_INSERT, rows.0).await?;
     Ok(())
 }
 
@@ -427,7 +427,7 @@ pub async fn insert_links(
     links: &[(Uuid, Uuid)],
     now: OffsetDateTime,
 ) -> StoreResult<Vec<(Uuid, Uuid)>> {
-    conn.insert_rows(&LINK_INSERT, &link_rows(org_id, links, now).0)
+    conn.insert_rows(&LINK_INSERT, link_rows(org_id, links, now).0)
         .await
 }
 
@@ -451,7 +451,7 @@ pub fn link_rows(org_id: Uuid, links: &[(Uuid, Uuid)], now: OffsetDateTime) -> R
 /// Inserts links none of which exists yet: one that does is a unique violation (many to a
 /// statement on PostgreSQL).
 pub async fn insert_new_links(conn: &mut Conn, rows: Rows) -> StoreResult<()> {
-    conn.insert_rows::<()>(&NEW_LINK_INSERT, &rows.0).await?;
+    conn.insert_rows::<()>(&NEW_LINK_INSERT, rows.0).await?;
     Ok(())
 }
 
@@ -682,9 +682,9 @@ pub async fn find_by_number(
     .await
 }
 
-/// Values bound per statement when looking up many assets at once, beside the
-/// organisation: the store binds at most 40 parameters per statement.
-const LOOKUP_CHUNK: usize = 39;
+/// Values bound per statement when looking up many assets at once: an import of a hundred
+/// thousand rows looks them up in two hundred statements, not thousands.
+const LOOKUP_CHUNK: usize = 500;
 
 /// `$first, $first+1, ...`: one placeholder per value.
 fn placeholders(first: usize, count: usize) -> String {

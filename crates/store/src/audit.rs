@@ -238,7 +238,7 @@ impl Reserved {
 
 /// Writes events hashed by [`Reserved::chain`].
 pub async fn insert_chained(conn: &mut Conn, events: ChainedEvents) -> StoreResult<()> {
-    conn.insert_rows::<()>(&EVENT_INSERT, &(events.0).0).await?;
+    conn.insert_rows::<()>(&EVENT_INSERT, (events.0).0).await?;
     Ok(())
 }
 

@@ -407,25 +407,32 @@ impl SqliteConn {
     }
 }
 
-/// The `$n` names rusqlite binds by; statements use at most this many parameters.
+/// The `$n` names rusqlite binds by, written out for the usual statement.
 const PLACEHOLDERS: [&str; 40] = [
     "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
     "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28",
     "$29", "$30", "$31", "$32", "$33", "$34", "$35", "$36", "$37", "$38", "$39", "$40",
 ];
 
+/// The most parameters one statement binds: SQLite's own limit.
+pub const MAX_PARAMS: usize = 32_766;
+
 fn bind_sqlite(
     statement: &mut rusqlite::CachedStatement<'_>,
     params: &[Param<'_>],
 ) -> StoreResult<()> {
-    if params.len() > PLACEHOLDERS.len() {
+    if params.len() > MAX_PARAMS {
         return Err(StoreError::Corrupt(format!(
             "{} parameters in one statement",
             params.len()
         )));
     }
-    for (name, param) in PLACEHOLDERS.iter().zip(params) {
-        let Some(index) = statement.parameter_index(name)? else {
+    for (position, param) in params.iter().enumerate() {
+        let index = match PLACEHOLDERS.get(position) {
+            Some(name) => statement.parameter_index(name)?,
+            None => statement.parameter_index(&format!("${}", position + 1))?,
+        };
+        let Some(index) = index else {
             continue;
         };
         match param {
@@ -523,34 +530,58 @@ enum PgArray {
 }
 
 impl PgArray {
-    /// The column of `rows` at `index`; every row must give it the same type.
-    fn column<'a>(rows: &[Vec<Param<'a>>], index: usize) -> StoreResult<Self> {
-        let mixed = || StoreError::Corrupt(format!("column {} of a batch mixes types", index + 1));
-        let value = |row: &Vec<Param<'a>>| -> StoreResult<Param<'a>> {
-            row.get(index)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt("a batch row is short".into()))
+    /// `rows` turned into one array per column, moving their values; every row must give a
+    /// column values of one type.
+    fn columns(rows: Vec<Vec<Param<'_>>>) -> StoreResult<Vec<Self>> {
+        let count = rows.len();
+        let mut columns: Vec<PgArray> = match rows.first() {
+            Some(first) => first
+                .iter()
+                .map(|value| Self::with_capacity(value, count))
+                .collect(),
+            None => return Ok(Vec::new()),
         };
-        macro_rules! collect {
-            ($variant:ident, $convert:expr) => {
-                rows.iter()
-                    .map(|row| match value(row)? {
-                        Param::$variant(v) => Ok(v.map($convert)),
-                        _ => Err(mixed()),
-                    })
-                    .collect::<StoreResult<Vec<_>>>()
-                    .map(PgArray::$variant)
-            };
+        for row in rows {
+            if row.len() != columns.len() {
+                return Err(StoreError::Corrupt(
+                    "the rows of a batch differ in length".into(),
+                ));
+            }
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value)?;
+            }
         }
-        match rows.first().map(value).transpose()? {
-            None | Some(Param::Text(_)) => collect!(Text, |text| text.into_owned()),
-            Some(Param::Int(_)) => collect!(Int, |v| v),
-            Some(Param::Float(_)) => collect!(Float, |v| v),
-            Some(Param::Bool(_)) => collect!(Bool, |v| v),
-            Some(Param::Uuid(_)) => collect!(Uuid, |v| v),
-            Some(Param::Time(_)) => collect!(Time, |v| v),
-            Some(Param::Date(_)) => collect!(Date, |v| v),
+        Ok(columns)
+    }
+
+    fn with_capacity(like: &Param<'_>, count: usize) -> Self {
+        match like {
+            Param::Int(_) => Self::Int(Vec::with_capacity(count)),
+            Param::Float(_) => Self::Float(Vec::with_capacity(count)),
+            Param::Text(_) => Self::Text(Vec::with_capacity(count)),
+            Param::Bool(_) => Self::Bool(Vec::with_capacity(count)),
+            Param::Uuid(_) => Self::Uuid(Vec::with_capacity(count)),
+            Param::Time(_) => Self::Time(Vec::with_capacity(count)),
+            Param::Date(_) => Self::Date(Vec::with_capacity(count)),
         }
+    }
+
+    fn push(&mut self, value: Param<'_>) -> StoreResult<()> {
+        match (self, value) {
+            (Self::Int(values), Param::Int(v)) => values.push(v),
+            (Self::Float(values), Param::Float(v)) => values.push(v),
+            (Self::Text(values), Param::Text(v)) => values.push(v.map(Cow::into_owned)),
+            (Self::Bool(values), Param::Bool(v)) => values.push(v),
+            (Self::Uuid(values), Param::Uuid(v)) => values.push(v),
+            (Self::Time(values), Param::Time(v)) => values.push(v),
+            (Self::Date(values), Param::Date(v)) => values.push(v),
+            _ => {
+                return Err(StoreError::Corrupt(
+                    "a column of a batch mixes types".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn element_type(&self) -> &'static str {
@@ -703,20 +734,27 @@ impl Conn {
     pub async fn insert_rows<T: FromRow>(
         &mut self,
         insert: &RowsInsert,
-        rows: &[Vec<Param<'_>>],
+        rows: Vec<Vec<Param<'_>>>,
     ) -> StoreResult<Vec<T>> {
         let mut returned = Vec::new();
         if let Conn::Sqlite(_) = self {
             let sql = insert.one_row();
-            for row in rows {
+            for row in &rows {
                 returned.extend(self.fetch_all::<T>(&sql, row).await?);
             }
             return Ok(returned);
         }
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let arrays = (0..insert.columns.len())
-                .map(|index| PgArray::column(chunk, index))
-                .collect::<StoreResult<Vec<_>>>()?;
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let arrays = PgArray::columns(rows.by_ref().take(ROWS_PER_STATEMENT).collect())?;
+            if arrays.len() != insert.columns.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "{} values for the {} columns of {}",
+                    arrays.len(),
+                    insert.columns.len(),
+                    insert.table
+                )));
+            }
             let sql = insert.unnest(&arrays);
             let query = arrays
                 .into_iter()

@@ -325,3 +325,85 @@ async fn every_asset_field_reads_back_from_the_column_it_was_written_to() {
         drop_database(store, &url).await;
     }
 }
+
+#[tokio::test]
+async fn many_rows_insert_in_batches_with_their_types_nulls_and_returning() {
+    use custos_store::db::{Param, ROWS_PER_STATEMENT, RowsInsert};
+    const PROBE: RowsInsert = RowsInsert {
+        table: "batch_probe",
+        columns: &["id", "n", "t", "at", "d", "b", "f"],
+        tail: "ON CONFLICT DO NOTHING RETURNING id, n",
+    };
+    for (store, url) in stores().await {
+        let mut tx = store.begin().await.expect("begin");
+        let table = if url.starts_with("postgres") {
+            "CREATE TABLE batch_probe (id uuid PRIMARY KEY, n bigint, t text, at timestamptz, \
+             d date, b boolean, f double precision)"
+        } else {
+            "CREATE TABLE batch_probe (id TEXT PRIMARY KEY, n INTEGER, t TEXT, at TEXT, d TEXT, \
+             b INTEGER, f REAL)"
+        };
+        tx.execute_batch(table).await.expect("table");
+        // More rows than one PostgreSQL statement takes, every other one with nulls.
+        let count = ROWS_PER_STATEMENT * 2 + 7;
+        let ids: Vec<Uuid> = (0..count).map(|_| Uuid::now_v7()).collect();
+        let row = |index: usize| -> Vec<Param<'static>> {
+            let n = index as i64;
+            let full = index % 2 == 0;
+            vec![
+                ids[index].into(),
+                Param::Int(full.then_some(n)),
+                Param::Text(full.then(|| format!("row {n}, with \"quotes\"\tand a tab").into())),
+                Param::Time(full.then_some(datetime!(2026-11-28 10:00:00.123456 UTC))),
+                Param::Date(full.then_some(date!(2026 - 02 - 28))),
+                Param::Bool(full.then_some(n % 4 == 0)),
+                Param::Float(full.then_some(n as f64 / 2.0)),
+            ]
+        };
+        let returned: Vec<(Uuid, Option<i64>)> = tx
+            .insert_rows(&PROBE, (0..count).map(row).collect())
+            .await
+            .expect("insert");
+        assert_eq!(returned.len(), count, "{url}");
+        // Rows that exist already are skipped by the tail, and not returned.
+        let again: Vec<(Uuid, Option<i64>)> = tx
+            .insert_rows(&PROBE, vec![row(0), row(1)])
+            .await
+            .expect("insert again");
+        assert!(again.is_empty(), "{url}");
+        let stored: (i64, i64, String, time::OffsetDateTime, time::Date) = tx
+            .fetch_one(
+                "SELECT COUNT(*), CAST(SUM(n) AS BIGINT), MAX(t), MAX(at), MIN(d) FROM batch_probe",
+                &[],
+            )
+            .await
+            .expect("read back");
+        let evens = (0..count as i64).filter(|n| n % 2 == 0);
+        assert_eq!(stored.0, count as i64, "{url}");
+        assert_eq!(stored.1, evens.sum::<i64>(), "{url}");
+        assert!(stored.2.contains("\"quotes\"\tand a tab"), "{url}");
+        assert_eq!(stored.3, datetime!(2026-11-28 10:00:00.123456 UTC), "{url}");
+        assert_eq!(stored.4, date!(2026 - 02 - 28), "{url}");
+        let nulls: (i64,) = tx
+            .fetch_one(
+                "SELECT COUNT(*) FROM batch_probe WHERE n IS NULL AND t IS NULL AND b IS NULL",
+                &[],
+            )
+            .await
+            .expect("nulls");
+        assert_eq!(nulls.0, (count / 2) as i64, "{url}");
+        // A column whose rows disagree on its type is refused on PostgreSQL, which sends it as
+        // one array; SQLite binds each row as it comes.
+        if url.starts_with("postgres") {
+            let mut mixed = row(2);
+            mixed[0] = Uuid::now_v7().into();
+            mixed[1] = "two".into();
+            let refused = tx
+                .insert_rows::<(Uuid, Option<i64>)>(&PROBE, vec![row(4), mixed])
+                .await;
+            assert!(refused.is_err(), "{url}");
+        }
+        drop(tx);
+        drop_database(store, &url).await;
+    }
+}
