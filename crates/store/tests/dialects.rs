@@ -349,7 +349,7 @@ async fn many_rows_insert_in_batches_with_their_types_nulls_and_returning() {
         let ids: Vec<Uuid> = (0..count).map(|_| Uuid::now_v7()).collect();
         let row = |index: usize| -> Vec<Param<'static>> {
             let n = index as i64;
-            let full = index % 2 == 0;
+            let full = index.is_multiple_of(2);
             vec![
                 ids[index].into(),
                 Param::Int(full.then_some(n)),
