@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::count_cache::CachedCount;
 use crate::platform::{Change, record_change, record_changes};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -194,9 +195,22 @@ impl App {
         filter: &impl std::fmt::Debug,
         fetch: impl AsyncFnOnce(&mut Conn, Option<(u64, bool)>) -> StoreResult<Listed<R>>,
     ) -> AppResult<Listed<R>> {
-        let mut conn = self.store.reader().await?;
         let count_key = format!("{register} {filter:?}");
-        let known_total = self.count_cache.get(ctx.org_id(), &count_key);
+        let total = |cached| match cached {
+            CachedCount::Known(total) => Some(total),
+            CachedCount::Count => None,
+        };
+        let mut known_total = total(self.count_cache.get(ctx.org_id(), &count_key));
+        // One request counts; the others wait for it rather than count beside it.
+        let _turn = match known_total {
+            Some(_) => None,
+            None => {
+                let turn = self.count_cache.turn(ctx.org_id(), &count_key).await;
+                known_total = total(self.count_cache.get_fresh(ctx.org_id(), &count_key));
+                turn
+            }
+        };
+        let mut conn = self.store.reader().await?;
         let listed = fetch(&mut conn, known_total).await?;
         if known_total.is_none() {
             self.count_cache
