@@ -21,6 +21,12 @@ use uuid::Uuid;
 /// A bound on the totals kept, whatever the filters people try.
 const MAX_ENTRIES: usize = 10_000;
 
+/// A register's filter in an organisation: what a total counts.
+type CountKey = (Uuid, String);
+
+/// The turn to count one total, held while counting it.
+type Turn = Arc<tokio::sync::Mutex<()>>;
+
 /// A total and when it was counted; `recount_claimed` when a request has been told to
 /// count it again.
 struct Counted {
@@ -31,9 +37,9 @@ struct Counted {
 
 /// (organisation, register and filter) -> (total, exact)
 pub(crate) struct CountCache {
-    counts: Mutex<HashMap<(Uuid, String), Counted>>,
+    counts: Mutex<HashMap<CountKey, Counted>>,
     /// Whose turn it is to count each total.
-    turns: Mutex<HashMap<(Uuid, String), Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<CountKey, Turn>>,
     ttl: Duration,
 }
 
