@@ -448,6 +448,20 @@ pub async fn lock_organisation(conn: &mut Conn, org_id: Uuid) -> StoreResult<()>
     Ok(())
 }
 
+/// Holds the organisation's row FOR SHARE until the transaction ends, so a change that
+/// locks it ([`lock_organisation`]: the impact scale, the classification scheme) waits for
+/// this write, which read them, to finish. SQLite has one writer: nothing to hold.
+pub async fn share_organisation(conn: &mut Conn, org_id: Uuid) -> StoreResult<()> {
+    if conn.backend() == crate::Backend::Postgres {
+        conn.execute(
+            "SELECT 1 FROM organisations WHERE id = $1 FOR SHARE",
+            params![org_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// How many members hold `role` in the organisation.
 pub async fn count_role(conn: &mut Conn, org_id: Uuid, role: Role) -> StoreResult<i64> {
     let (count,) = conn

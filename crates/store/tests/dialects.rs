@@ -407,3 +407,42 @@ async fn many_rows_insert_in_batches_with_their_types_nulls_and_returning() {
         drop_database(store, &url).await;
     }
 }
+
+#[tokio::test]
+async fn a_write_holding_its_organisation_makes_a_settings_change_wait_for_it() {
+    for (store, url) in stores().await {
+        if !url.starts_with("postgres") {
+            // SQLite has one writer: the second transaction could not even begin.
+            drop_database(store, &url).await;
+            continue;
+        }
+        let org = organisation_with(&store, &[]).await;
+        let mut writer = store.begin().await.expect("begin the asset write");
+        platform::share_organisation(&mut writer, org)
+            .await
+            .expect("share");
+        // Another asset write shares the row too.
+        let mut other_writer = store.begin().await.expect("begin another write");
+        platform::share_organisation(&mut other_writer, org)
+            .await
+            .expect("share twice");
+        other_writer.commit().await.expect("commit");
+
+        let mut change = store.begin().await.expect("begin the settings change");
+        change
+            .execute_batch("SET LOCAL lock_timeout = '200ms'")
+            .await
+            .expect("timeout");
+        let waited = platform::lock_organisation(&mut change, org).await;
+        assert!(waited.is_err(), "the change must wait for the write: {url}");
+        drop(change);
+
+        writer.commit().await.expect("commit the write");
+        let mut change = store.begin().await.expect("begin again");
+        platform::lock_organisation(&mut change, org)
+            .await
+            .expect("nothing to wait for once the write ended");
+        change.commit().await.expect("commit");
+        drop_database(store, &url).await;
+    }
+}

@@ -165,6 +165,8 @@ impl App {
             }
             ImportMode::Apply => {
                 let mut tx = self.store.begin().await?;
+                // The levels are checked against settings that must not change meanwhile.
+                platform_store::share_organisation(&mut tx, ctx.org_id()).await?;
                 let (plan, mut known) = plan(&mut tx, ctx, &sheet).await?;
                 if !plan.errors.is_empty() {
                     return Ok(describe(&sheet, &plan, &known, false));

@@ -185,6 +185,7 @@ impl App {
                 ValidationErrors::single("owner_id", "Choose a member from the list.").into(),
             );
         }
+        platform::share_organisation(&mut tx, ctx.org_id()).await?;
         let mut errors = ValidationErrors::new();
         check_classification(&mut tx, ctx, change.classification.flatten(), &mut errors).await?;
         if !errors.is_empty() {
@@ -365,6 +366,7 @@ async fn check_against_organisation(
     draft: &AssetDraft,
     except: Option<Uuid>,
 ) -> AppResult<()> {
+    platform::share_organisation(tx, ctx.org_id()).await?;
     let mut errors = ValidationErrors::new();
     check_classification(tx, ctx, draft.classification, &mut errors).await?;
     check_impacts(tx, ctx, draft, &mut errors).await?;

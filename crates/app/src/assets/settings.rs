@@ -406,6 +406,9 @@ impl Approvable for SchemeVersion {
         decision: Decision,
     ) -> AppResult<()> {
         if decision == Decision::Approve {
+            // Asset writes hold the organisation FOR SHARE while they check a rank: none can
+            // classify at a rank this version drops between the check and the commit.
+            custos_store::platform::lock_organisation(tx, org_id).await?;
             let in_use = store::classification_ranks_in_use(tx, org_id).await?;
             check_ranks_in_use(&record.scheme(), &in_use)?;
         }
