@@ -107,7 +107,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 12] = [
     (
         Permission::ManageAssetSettings,
         &[Admin, IsmsManager],
-        "Change the impact scale and draft versions of the classification scheme.",
+        "Change the impact scale, the assets' review period and draft versions of the classification scheme.",
     ),
 ];
 

@@ -84,7 +84,7 @@ impl App {
         months: &str,
         now: OffsetDateTime,
     ) -> AppResult<ReviewPeriod> {
-        ctx.require(Permission::ManageAssets)?;
+        ctx.require(Permission::ManageAssetSettings)?;
         let period = ReviewPeriod::parse(months)?;
         let mut tx = self.store.begin().await?;
         let before = review_period(&mut tx, ctx).await?;

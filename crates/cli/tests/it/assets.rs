@@ -171,6 +171,7 @@ on_both_backends! {
     async fn the_inventory_figures_and_the_review_period_follow_the_assets(app) {
         app.member("acme", "maya@acme.example", Role::IsmsManager).await;
         app.member("acme", "sam@acme.example", Role::Auditor).await;
+        app.member("acme", "cora@acme.example", Role::Contributor).await;
         let api = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
         let (_, me) = api.get_json("/api/v1/me").await;
         let maya = me["id"].as_str().or_else(|| me["user"]["id"].as_str()).expect("my id").to_owned();
@@ -209,6 +210,12 @@ on_both_backends! {
         assert_eq!(auditor.get_json("/api/v1/orgs/acme/assets/figures").await.0, StatusCode::OK);
         let (status, _) = auditor.send_json(Method::PUT, "/api/v1/orgs/acme/assets/review-period", &json!({ "months": 6 })).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+        // The period is an asset setting: a contributor edits assets but not it.
+        let contributor = app.api("acme", "cora@acme.example", TokenScope::ReadWrite).await;
+        let (status, _) = contributor.send_json(Method::PUT, "/api/v1/orgs/acme/assets/review-period", &json!({ "months": 6 })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let contributor_page = app.browser("cora@acme.example").await.get("/orgs/acme/assets").await.text().await.expect("page");
+        assert!(!contributor_page.contains("review-months"), "no form for a contributor");
         let (_, events) = api.get_json("/api/v1/orgs/acme/audit-events?record_type=organisation").await;
         assert!(events.to_string().contains("asset_review_months"), "{events}");
 
@@ -216,6 +223,7 @@ on_both_backends! {
         let browser = app.browser("maya@acme.example").await;
         let page = browser.get("/orgs/acme/assets").await.text().await.expect("page");
         assert!(page.contains("66 %") && page.contains("Reviewed in the last 3 months"), "{page}");
+        assert!(page.contains("review-months"), "the form for the ISMS manager");
         let saved = browser.post_form("/orgs/acme/assets/review-period", &[("months", "12")]).await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let refused = browser.post_form("/orgs/acme/assets/review-period", &[("months", "0")]).await;

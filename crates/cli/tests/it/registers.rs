@@ -42,12 +42,20 @@ pub struct RegisterFixture {
     pub record_operations: &'static [RecordOperation],
 }
 
+/// What a register's own operation needs: the register's view or manage permission, or
+/// another.
+pub enum Needs {
+    View,
+    Manage,
+    Exactly(Permission),
+}
+
 /// An API operation of a register at `{list}{suffix}` (`/{id}/valuation`, `/bulk`).
 pub struct RecordOperation {
     pub method: &'static str,
     pub suffix: &'static str,
-    /// Needs the register's manage permission; otherwise its view permission.
-    pub manages: bool,
+    /// The permission it needs.
+    pub needs: Needs,
     pub success: u16,
     /// Its request body, given the id of the round's record (`None`: no body).
     pub body: Option<fn(&str) -> Value>,
@@ -94,56 +102,56 @@ pub const REGISTERS: &[RegisterFixture] = &[
             RecordOperation {
                 method: "GET",
                 suffix: "/{id}/valuation",
-                manages: false,
+                needs: Needs::View,
                 success: 200,
                 body: None,
             },
             RecordOperation {
                 method: "GET",
                 suffix: "/{id}/supporters",
-                manages: false,
+                needs: Needs::View,
                 success: 200,
                 body: None,
             },
             RecordOperation {
                 method: "PUT",
                 suffix: "/{id}/supports/{other}",
-                manages: true,
+                needs: Needs::Manage,
                 success: 204,
                 body: None,
             },
             RecordOperation {
                 method: "DELETE",
                 suffix: "/{id}/supports/{other}",
-                manages: true,
+                needs: Needs::Manage,
                 success: 204,
                 body: None,
             },
             RecordOperation {
                 method: "POST",
                 suffix: "/bulk",
-                manages: true,
+                needs: Needs::Manage,
                 success: 200,
                 body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
             },
             RecordOperation {
                 method: "GET",
                 suffix: "/figures",
-                manages: false,
+                needs: Needs::View,
                 success: 200,
                 body: None,
             },
             RecordOperation {
                 method: "GET",
                 suffix: "/review-period",
-                manages: false,
+                needs: Needs::View,
                 success: 200,
                 body: None,
             },
             RecordOperation {
                 method: "PUT",
                 suffix: "/review-period",
-                manages: true,
+                needs: Needs::Exactly(Permission::ManageAssetSettings),
                 success: 200,
                 body: Some(|_| json!({ "months": 6 })),
             },
@@ -272,10 +280,10 @@ impl RegisterFixture {
         }
         // The record's own operations come before its deletion, which must be the last.
         for extra in self.record_operations {
-            let permission = if extra.manages {
-                self.manage
-            } else {
-                self.view
+            let permission = match extra.needs {
+                Needs::View => self.view,
+                Needs::Manage => self.manage,
+                Needs::Exactly(permission) => permission,
             };
             let path = format!("{list}{}", extra.suffix);
             operations.push(operation(extra.method, &path, permission, extra.success));

@@ -99,6 +99,8 @@ struct ListPage {
     review_period: ReviewPeriod,
     scheme: ClassificationScheme,
     can_manage: bool,
+    /// May change the review period (an asset setting).
+    can_manage_settings: bool,
 }
 
 impl ListPage {
@@ -212,6 +214,7 @@ async fn list_page(
         review_period,
         scheme,
         can_manage,
+        can_manage_settings: ctx.can(Permission::ManageAssetSettings),
     }))
 }
 
