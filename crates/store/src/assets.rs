@@ -8,7 +8,7 @@ use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader, Rows, RowsInsert};
+use crate::db::{Conn, FromRow, LIST_SEPARATOR, Param, RowReader, Rows, RowsInsert, RowsStatement};
 use crate::sql::{self, Statement};
 use crate::{Backend, StoreResult, params};
 
@@ -194,24 +194,74 @@ pub async fn update(
     draft: &AssetDraft,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let params = with_fields(
-        [org_id.into(), id.into(), expected_version.into()],
-        draft,
+    let change = AssetChange {
+        id,
         number,
-        now,
-    );
-    let changed = conn
-        .execute(
-            "UPDATE assets SET name_key = $4, search_text = $5, updated_at = $6,
+        expected_version,
+        draft,
+    };
+    Ok(update_all(conn, org_id, &[change], now).await?.len() == 1)
+}
+
+/// An asset's new content over the version it was read at.
+pub struct AssetChange<'a> {
+    pub id: Uuid,
+    pub number: i64,
+    pub expected_version: i64,
+    pub draft: &'a AssetDraft,
+}
+
+/// Writes each change over its version (many to a statement on PostgreSQL); returns the ids
+/// of the assets written: one missing was saved by someone else first.
+pub async fn update_all(
+    conn: &mut Conn,
+    org_id: Uuid,
+    changes: &[AssetChange<'_>],
+    now: OffsetDateTime,
+) -> StoreResult<Vec<Uuid>> {
+    let rows = changes
+        .iter()
+        .map(|change| {
+            with_fields(
+                [
+                    org_id.into(),
+                    change.id.into(),
+                    change.expected_version.into(),
+                ],
+                change.draft,
+                change.number,
+                now,
+            )
+        })
+        .collect();
+    let statement = RowsStatement {
+        one_row: "UPDATE assets SET name_key = $4, search_text = $5, updated_at = $6,
                     version = version + 1, name = $7, description = $8, asset_type = $9,
                     owner_id = $10, custodian_id = $11, location = $12, classification = $13,
                     confidentiality = $14, integrity = $15, availability = $16, status = $17,
                     tags = $18, external_id = $19, last_reviewed_on = $20, next_review_on = $21
-             WHERE org_id = $1 AND id = $2 AND version = $3",
-            &params,
-        )
-        .await?;
-    Ok(changed == 1)
+             WHERE org_id = $1 AND id = $2 AND version = $3
+             RETURNING id"
+            .into(),
+        unnest: "UPDATE assets a SET name_key = u.name_key, search_text = u.search_text,
+                    updated_at = u.updated_at, version = a.version + 1, name = u.name,
+                    description = u.description, asset_type = u.asset_type,
+                    owner_id = u.owner_id, custodian_id = u.custodian_id, location = u.location,
+                    classification = u.classification, confidentiality = u.confidentiality,
+                    integrity = u.integrity, availability = u.availability, status = u.status,
+                    tags = u.tags, external_id = u.external_id,
+                    last_reviewed_on = u.last_reviewed_on, next_review_on = u.next_review_on
+             FROM UNNEST({arrays}) AS u (org_id, id, version, name_key, search_text, updated_at,
+                    name, description, asset_type, owner_id, custodian_id, location,
+                    classification, confidentiality, integrity, availability, status, tags,
+                    external_id, last_reviewed_on, next_review_on)
+             WHERE a.org_id = u.org_id AND a.id = u.id AND a.version = u.version
+             RETURNING a.id"
+            .into(),
+        columns: 21,
+    };
+    let written: Vec<(Uuid,)> = conn.run_rows(&statement, rows).await?;
+    Ok(written.into_iter().map(|(id,)| id).collect())
 }
 
 pub async fn delete(

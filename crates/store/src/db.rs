@@ -491,31 +491,33 @@ pub struct RowsInsert {
 pub const ROWS_PER_STATEMENT: usize = 2000;
 
 impl RowsInsert {
-    fn one_row(&self) -> String {
+    /// The statement: `VALUES` of one row on SQLite, `UNNEST` of every column on PostgreSQL.
+    fn statement(&self) -> RowsStatement {
         let placeholders: Vec<String> = (1..=self.columns.len()).map(|n| format!("${n}")).collect();
-        format!(
-            "INSERT INTO {} ({}) VALUES ({}) {}",
-            self.table,
-            self.columns.join(", "),
-            placeholders.join(", "),
-            self.tail
-        )
+        let columns = self.columns.join(", ");
+        RowsStatement {
+            one_row: format!(
+                "INSERT INTO {} ({columns}) VALUES ({}) {}",
+                self.table,
+                placeholders.join(", "),
+                self.tail
+            ),
+            unnest: format!(
+                "INSERT INTO {} ({columns}) SELECT * FROM UNNEST({{arrays}}) {}",
+                self.table, self.tail
+            ),
+            columns: self.columns.len(),
+        }
     }
+}
 
-    fn unnest(&self, arrays: &[PgArray]) -> String {
-        let arrays: Vec<String> = arrays
-            .iter()
-            .enumerate()
-            .map(|(index, array)| format!("${}::{}[]", index + 1, array.element_type()))
-            .collect();
-        format!(
-            "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) {}",
-            self.table,
-            self.columns.join(", "),
-            arrays.join(", "),
-            self.tail
-        )
-    }
+/// A statement run for many rows (see [`Conn::run_rows`]): `one_row`, with `$1`... the values
+/// of one row, for SQLite; `unnest`, in which `{arrays}` becomes `$1::type[], ...` (one array
+/// per column, typed by the rows' values), for PostgreSQL.
+pub struct RowsStatement {
+    pub one_row: String,
+    pub unnest: String,
+    pub columns: usize,
 }
 
 /// One column of rows bound as one PostgreSQL array.
@@ -736,26 +738,41 @@ impl Conn {
         insert: &RowsInsert,
         rows: Vec<Vec<Param<'_>>>,
     ) -> StoreResult<Vec<T>> {
+        self.run_rows(&insert.statement(), rows).await
+    }
+
+    /// Runs `statement` for `rows`: SQLite runs its one-row form per row on its prepared
+    /// statement (there is no round trip to save); PostgreSQL receives each column as an
+    /// array, one round trip per [`ROWS_PER_STATEMENT`] rows instead of one per row. Returns
+    /// the rows its `RETURNING` gives, in no promised order.
+    pub async fn run_rows<T: FromRow>(
+        &mut self,
+        statement: &RowsStatement,
+        rows: Vec<Vec<Param<'_>>>,
+    ) -> StoreResult<Vec<T>> {
         let mut returned = Vec::new();
         if let Conn::Sqlite(_) = self {
-            let sql = insert.one_row();
             for row in &rows {
-                returned.extend(self.fetch_all::<T>(&sql, row).await?);
+                returned.extend(self.fetch_all::<T>(&statement.one_row, row).await?);
             }
             return Ok(returned);
         }
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let arrays = PgArray::columns(rows.by_ref().take(ROWS_PER_STATEMENT).collect())?;
-            if arrays.len() != insert.columns.len() {
+            if arrays.len() != statement.columns {
                 return Err(StoreError::Corrupt(format!(
-                    "{} values for the {} columns of {}",
+                    "{} values for a statement of {} columns",
                     arrays.len(),
-                    insert.columns.len(),
-                    insert.table
+                    statement.columns
                 )));
             }
-            let sql = insert.unnest(&arrays);
+            let casts: Vec<String> = arrays
+                .iter()
+                .enumerate()
+                .map(|(index, array)| format!("${}::{}[]", index + 1, array.element_type()))
+                .collect();
+            let sql = statement.unnest.replace("{arrays}", &casts.join(", "));
             let query = arrays
                 .into_iter()
                 .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, array| {

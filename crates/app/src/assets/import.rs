@@ -8,15 +8,15 @@ use std::collections::{HashMap, HashSet};
 
 use custos_domain::assets::import::{
     COLUMN_NOTES, ImportError, ImportPlan, ImportSheet, Inventory, MAX_IMPORT_ROWS, PlannedLink,
-    READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow, example_rows,
-    known_columns, named_assets, plan_import, register_row, support_name,
+    PlannedRow, READ_ONLY_COLUMNS, REGISTER_COLUMNS, RowAction, SheetColumn, SheetRow,
+    example_rows, known_columns, named_assets, plan_import, register_row, support_name,
 };
 use custos_domain::assets::valuation::SupportLink;
 use custos_domain::assets::{Asset, AssetList, AssetReference};
 use custos_domain::platform::Permission;
 use custos_domain::platform::RecordType;
 use custos_formats::table::{ReadOptions, Table, TableError};
-use custos_store::assets::NewAsset;
+use custos_store::assets::{AssetChange, NewAsset};
 use custos_store::audit::{self as audit_store, ChainedEvents};
 use custos_store::db::Rows;
 use custos_store::{Conn, Tx, assets as store, platform as platform_store};
@@ -25,12 +25,12 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::inventory::{ASSET_NUMBERS, review_period, write_asset};
+use super::inventory::{ASSET_NUMBERS, review_period};
 use super::settings::{scale_in, scheme_in};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
 use crate::platform::{Change, EventAuthor};
-use crate::records::{AUDIT_BATCH, Audit, edit_in};
+use crate::records::{AUDIT_BATCH, Audit, StoredRecord};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// Largest file an import reads (the web's body limit is lower; the command line reaches
@@ -437,16 +437,48 @@ async fn write_plan(
     known: &mut Known,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    // Changes to assets and links that exist, one at a time; updates first, since one may
-    // free an external id that a new asset takes.
+    // Changes to assets that exist, many to a statement, each audited as the form's are;
+    // first, since one may free an external id that a new asset takes.
     let mut audit = Audit::Gathered(Vec::with_capacity(AUDIT_BATCH));
-    for row in &plan.rows {
-        if let RowAction::Update { version, .. } = row.action {
-            let write = async |tx: &mut Tx, before: &Asset| {
-                write_asset(tx, ctx, before, &row.draft, now).await
+    let updates: Vec<&PlannedRow> = plan
+        .rows
+        .iter()
+        .filter(|row| matches!(row.action, RowAction::Update { .. }))
+        .collect();
+    for batch in updates.chunks(WRITTEN_TOGETHER) {
+        let mut changed = Vec::with_capacity(batch.len());
+        for row in batch {
+            let RowAction::Update { version, .. } = row.action else {
+                continue;
             };
-            let (written, _) = edit_in(tx, ctx, row.id, version, now, &mut audit, write).await?;
-            known.assets.insert(written.id, written);
+            let before = known.assets.get(&row.id).ok_or(AppError::NotFound)?;
+            // The plan read the asset in this transaction; the write checks its version.
+            if before.version != version {
+                return Err(Asset::changed_meanwhile());
+            }
+            if row.draft.differs_from(before) {
+                changed.push((row, before.clone()));
+            }
+        }
+        let changes: Vec<AssetChange<'_>> = changed
+            .iter()
+            .map(|(row, before)| AssetChange {
+                id: before.id,
+                number: before.number,
+                expected_version: before.version,
+                draft: &row.draft,
+            })
+            .collect();
+        let written = store::update_all(tx, ctx.org_id(), &changes, now).await?;
+        if written.len() != changes.len() {
+            return Err(Asset::changed_meanwhile());
+        }
+        for (row, before) in changed {
+            let names = |id: Uuid| known.member_names.get(&id).cloned();
+            let after = before.updated(&row.draft, names, now);
+            let change = Change::updated(RecordType::Asset, before.id, &before, &after)?;
+            audit.record(tx, ctx, change, now).await?;
+            known.assets.insert(after.id, after);
         }
     }
     for link in &plan.links_removed {

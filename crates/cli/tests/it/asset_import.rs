@@ -187,6 +187,20 @@ on_both_backends! {
             )
             .await;
         assert_eq!(same, 1, "the snapshot of a new asset is the stored asset");
+        // So is the snapshot of a changed one: a second change's "before" is the first's "after".
+        let changed_again = csv.replacen("Room 0,Public", "Room 8,Public", 1);
+        let (status, _) = import(&api, changed_again, false).await;
+        assert_eq!(status, StatusCode::OK);
+        let same = app
+            .raw_count(
+                "SELECT COUNT(*) FROM audit_events first JOIN audit_events second \
+                 ON second.record_id = first.record_id AND second.seq > first.seq \
+                 WHERE first.record_type = 'asset' AND first.action = 'update' \
+                 AND second.action = 'update' AND first.after_json = second.before_json",
+            )
+            .await;
+        assert_eq!(same, 1, "the snapshot of a changed asset is the stored asset");
+        assert_eq!(app.raw_count("SELECT MAX(version) FROM assets").await, 3);
     }
 }
 

@@ -150,6 +150,21 @@ impl Asset {
         }
     }
 
+    /// The asset as the store keeps it once `draft` is written over it at `now`: its next
+    /// version (see [`Asset::inserted`]).
+    pub fn updated(
+        &self,
+        draft: &AssetDraft,
+        member_name: impl Fn(Uuid) -> Option<String>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        Self {
+            version: self.version + 1,
+            created_at: self.created_at,
+            ..Self::inserted(self.id, self.number, draft, member_name, now)
+        }
+    }
+
     pub fn reference(&self) -> String {
         AssetReference(self.number).to_string()
     }
