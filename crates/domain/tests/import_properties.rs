@@ -141,30 +141,15 @@ impl World {
                 _ => (self.assets.len() as i64 + 1, 1),
             };
             self.assets.retain(|a| a.id != row.id);
-            self.assets.push(Asset {
-                id: row.id,
+            let mut asset = Asset::inserted(
+                row.id,
                 number,
-                name: draft.name,
-                description: draft.description,
-                asset_type: draft.asset_type,
-                owner_id: draft.owner_id,
-                owner_name: None,
-                custodian_id: draft.custodian_id,
-                custodian_name: None,
-                location: draft.location,
-                classification: draft.classification,
-                confidentiality: draft.confidentiality,
-                integrity: draft.integrity,
-                availability: draft.availability,
-                status: draft.status,
-                tags: draft.tags,
-                external_id: draft.external_id,
-                last_reviewed_on: draft.last_reviewed_on,
-                next_review_on: draft.next_review_on,
-                version,
-                created_at: time::OffsetDateTime::UNIX_EPOCH,
-                updated_at: time::OffsetDateTime::UNIX_EPOCH,
-            });
+                &draft,
+                |_| None,
+                time::OffsetDateTime::UNIX_EPOCH,
+            );
+            asset.version = version;
+            self.assets.push(asset);
         }
         self.links.retain(|l| {
             !plan

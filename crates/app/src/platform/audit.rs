@@ -120,6 +120,29 @@ impl Change {
     }
 }
 
+impl Change {
+    /// The event recording this change, made by `actor` at `now`.
+    fn event(
+        self,
+        org_id: Option<Uuid>,
+        actor_id: Option<Uuid>,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> NewEvent<'_> {
+        NewEvent {
+            org_id,
+            actor_id,
+            actor,
+            action: self.action,
+            record_type: self.record_type.as_str(),
+            record_id: self.record_id,
+            before: self.before,
+            after: self.after,
+            occurred_at: now,
+        }
+    }
+}
+
 pub(crate) async fn append_change(
     tx: &mut custos_store::Tx,
     org_id: Option<Uuid>,
@@ -128,21 +151,7 @@ pub(crate) async fn append_change(
     change: Change,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    audit_store::append(
-        tx,
-        NewEvent {
-            org_id,
-            actor_id,
-            actor,
-            action: change.action,
-            record_type: change.record_type.as_str(),
-            record_id: change.record_id,
-            before: change.before,
-            after: change.after,
-            occurred_at: now,
-        },
-    )
-    .await?;
+    audit_store::append(tx, change.event(org_id, actor_id, actor, now)).await?;
     Ok(())
 }
 
@@ -194,17 +203,7 @@ impl EventAuthor {
     pub(crate) fn events(&self, changes: Vec<Change>, now: OffsetDateTime) -> Vec<NewEvent<'_>> {
         changes
             .into_iter()
-            .map(|change| NewEvent {
-                org_id: Some(self.org_id),
-                actor_id: self.actor_id,
-                actor: &self.actor,
-                action: change.action,
-                record_type: change.record_type.as_str(),
-                record_id: change.record_id,
-                before: change.before,
-                after: change.after,
-                occurred_at: now,
-            })
+            .map(|change| change.event(Some(self.org_id), self.actor_id, &self.actor, now))
             .collect()
     }
 }

@@ -385,30 +385,13 @@ mod tests {
     #[test]
     fn the_csv_row_has_a_cell_per_header() {
         let draft = valid().parse().expect("valid");
-        let asset = Asset {
-            id: Uuid::nil(),
-            number: 7,
-            name: draft.name,
-            description: draft.description,
-            asset_type: draft.asset_type,
-            owner_id: None,
-            owner_name: None,
-            custodian_id: None,
-            custodian_name: None,
-            location: draft.location,
-            classification: draft.classification,
-            confidentiality: draft.confidentiality,
-            integrity: draft.integrity,
-            availability: draft.availability,
-            status: draft.status,
-            tags: draft.tags,
-            external_id: draft.external_id,
-            last_reviewed_on: draft.last_reviewed_on,
-            next_review_on: draft.next_review_on,
-            version: 1,
-            created_at: time::OffsetDateTime::UNIX_EPOCH,
-            updated_at: time::OffsetDateTime::UNIX_EPOCH,
-        };
+        let asset = Asset::inserted(
+            Uuid::nil(),
+            7,
+            &draft,
+            |_| None,
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
         assert_eq!(asset.reference(), "AST-0007");
         let row = asset.csv_row();
         assert_eq!(row.len(), Asset::CSV_HEADER.len());
