@@ -4,12 +4,6 @@
 
 mod config;
 
-/// mimalloc instead of the system allocator: an import of a hundred thousand assets
-/// allocates and frees millions of small values, and glibc's allocator spent a seventh of
-/// its time consolidating them.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
