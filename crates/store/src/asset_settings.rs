@@ -208,6 +208,33 @@ pub async fn update_draft(
     Ok(written == 1)
 }
 
+/// Sends draft `version` for approval as it stood at `revision`; false when it is no longer
+/// that draft (saved or submitted since).
+pub async fn submit_draft(
+    conn: &mut Conn,
+    org_id: Uuid,
+    version: i64,
+    revision: i64,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let written = conn
+        .execute(
+            "UPDATE classification_scheme_versions
+             SET status = $4, submitted_at = $5, updated_at = $5
+             WHERE org_id = $1 AND version = $2 AND revision = $3 AND status = $6",
+            params![
+                org_id,
+                version,
+                revision,
+                SchemeVersionStatus::PendingApproval.as_str(),
+                now,
+                SchemeVersionStatus::Draft.as_str()
+            ],
+        )
+        .await?;
+    Ok(written == 1)
+}
+
 /// Moves version `version` from status `from` to `to`, stamping when it was submitted (to
 /// pending approval) or decided (to approved or rejected); false when it was not at `from`.
 pub async fn set_status(

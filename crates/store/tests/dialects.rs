@@ -446,3 +446,46 @@ async fn a_write_holding_its_organisation_makes_a_settings_change_wait_for_it() 
         drop_database(store, &url).await;
     }
 }
+
+#[tokio::test]
+async fn a_scheme_draft_is_submitted_only_as_it_stood_at_the_revision_read() {
+    use custos_domain::assets::classification::ClassificationScheme;
+    use custos_store::asset_settings;
+    let now = datetime!(2026-11-28 12:00 UTC);
+    for (store, url) in stores().await {
+        let org = organisation_with(&store, &[]).await;
+        let levels = ClassificationScheme::default_scheme().levels;
+        let mut tx = store.begin().await.expect("begin");
+        asset_settings::insert_draft(&mut tx, org, 2, &levels, now)
+            .await
+            .expect("draft");
+        assert!(
+            asset_settings::update_draft(&mut tx, org, 2, 1, &levels, now)
+                .await
+                .expect("save"),
+            "{url}"
+        );
+        // Revision 1 was read before someone saved revision 2: not sent.
+        assert!(
+            !asset_settings::submit_draft(&mut tx, org, 2, 1, now)
+                .await
+                .expect("stale"),
+            "{url}"
+        );
+        assert!(
+            asset_settings::submit_draft(&mut tx, org, 2, 2, now)
+                .await
+                .expect("current"),
+            "{url}"
+        );
+        // Once sent it is no draft any more.
+        assert!(
+            !asset_settings::submit_draft(&mut tx, org, 2, 2, now)
+                .await
+                .expect("again"),
+            "{url}"
+        );
+        tx.commit().await.expect("commit");
+        drop_database(store, &url).await;
+    }
+}

@@ -294,7 +294,12 @@ impl App {
             }
         }
         drop(conn);
-        self.submit_for_approval::<SchemeVersion>(ctx, ctx.org_id(), version, note, now)
+        // Checked again in the submission's transaction, where the revision cannot move.
+        let unchanged = |draft: &SchemeVersion| match expected_revision {
+            Some(revision) if revision != draft.revision => Err(draft_changed_meanwhile()),
+            _ => Ok(()),
+        };
+        self.submit_for_approval::<SchemeVersion>(ctx, ctx.org_id(), version, note, now, unchanged)
             .await
     }
 }
@@ -393,8 +398,7 @@ impl Approvable for SchemeVersion {
         record: &Self,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        use SchemeVersionStatus::{Draft, PendingApproval};
-        store::set_status(tx, org_id, record.version, Draft, PendingApproval, now).await
+        store::submit_draft(tx, org_id, record.version, record.revision, now).await
     }
 
     /// Assets may have been classified at a rank this version drops while it waited: it is

@@ -241,7 +241,7 @@ impl App {
         note: &str,
         now: OffsetDateTime,
     ) -> AppResult<Approval> {
-        self.submit_for_approval::<Objective>(ctx, id, expected_version, note, now)
+        self.submit_for_approval::<Objective>(ctx, id, expected_version, note, now, |_| Ok(()))
             .await
     }
 }

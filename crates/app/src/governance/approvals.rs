@@ -231,6 +231,8 @@ impl App {
     }
 
     /// Sends version `expected_version` of a record to the role that decides for its kind.
+    /// `check` refuses, in the submission's transaction, what the caller's kind of record
+    /// must not send as it now stands.
     pub(crate) async fn submit_for_approval<R: Approvable>(
         &self,
         ctx: &OrgContext,
@@ -238,6 +240,7 @@ impl App {
         expected_version: i64,
         note: &str,
         now: OffsetDateTime,
+        check: impl FnOnce(&R) -> AppResult<()>,
     ) -> AppResult<Approval> {
         ctx.require(Permission::SubmitForApproval)?;
         let decider_role = R::TYPE.decider().ok_or_else(|| {
@@ -249,6 +252,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
         before.check_submittable()?;
+        check(&before)?;
         if !R::mark_submitted(&mut tx, ctx.org_id(), &before, now).await? {
             return Err(R::changed_meanwhile());
         }
