@@ -101,22 +101,11 @@ pub(crate) async fn audit_edit<R: StoredRecord>(
     before: &R,
     now: OffsetDateTime,
 ) -> AppResult<R> {
-    audit_edit_into(tx, ctx, before, now, &mut Audit::Now).await
-}
-
-/// [`audit_edit`], leaving the event to `audit` (which may gather it for later).
-pub(crate) async fn audit_edit_into<R: StoredRecord>(
-    tx: &mut Tx,
-    ctx: &OrgContext,
-    before: &R,
-    now: OffsetDateTime,
-    audit: &mut Audit,
-) -> AppResult<R> {
     let after = R::find(tx, ctx.org_id(), before.id())
         .await?
         .ok_or(AppError::NotFound)?;
     let change = Change::updated(R::TYPE, before.id(), before, &after)?;
-    audit.record(tx, ctx, change, now).await?;
+    record_change(tx, ctx, change, now).await?;
     Ok(after)
 }
 
@@ -139,7 +128,11 @@ impl App {
         insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let created = create_in(&mut tx, ctx, now, &mut Audit::Now, insert).await?;
+        let id = insert(&mut tx).await?;
+        let created = R::find(&mut tx, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change(&mut tx, ctx, Change::created(R::TYPE, id, &created)?, now).await?;
         self.commit(ctx, tx).await?;
         Ok(created)
     }
@@ -156,13 +149,16 @@ impl App {
         write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
     ) -> AppResult<R> {
         let mut tx = self.store.begin().await?;
-        let audit = &mut Audit::Now;
-        let (edited, written) =
-            edit_in(&mut tx, ctx, id, expected_version, now, audit, write).await?;
-        if matches!(written, Written::Saved) {
-            self.commit(ctx, tx).await?;
+        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
+        match write(&mut tx, &before).await? {
+            Written::Unchanged => Ok(before),
+            Written::Stale => Err(R::changed_meanwhile()),
+            Written::Saved => {
+                let after = audit_edit(&mut tx, ctx, &before, now).await?;
+                self.commit(ctx, tx).await?;
+                Ok(after)
+            }
         }
-        Ok(edited)
     }
 
     /// Deletes version `expected_version` of a record; `delete` removes it (false when the
@@ -226,21 +222,20 @@ impl App {
     }
 }
 
-/// Where the kit's write steps leave the audit events of what they write.
-pub(crate) enum Audit {
-    /// Each event is appended as its record is written.
-    Now,
-    /// Events are gathered and appended a batch at a time ([`AUDIT_BATCH`], and the rest
-    /// by [`Audit::append`] before the transaction commits): a use case writing thousands of
-    /// records (an import) moves the chain's head once per batch, not once per record, and
-    /// holds at most one batch of snapshots in memory.
-    Gathered(Vec<Change>),
-}
+/// Audit events gathered and appended a batch at a time ([`AUDIT_BATCH`], and the rest by
+/// [`GatheredAudit::append`] before the transaction commits): a use case writing thousands of
+/// records (an import) moves the chain's head once per batch, not once per record, and holds
+/// at most one batch of snapshots in memory.
+pub(crate) struct GatheredAudit(Vec<Change>);
 
-/// Events appended at once by [`Audit::Gathered`].
-pub(crate) const AUDIT_BATCH: usize = 1000;
+/// Events appended at once by [`GatheredAudit`].
+const AUDIT_BATCH: usize = 1000;
 
-impl Audit {
+impl GatheredAudit {
+    pub(crate) fn new() -> Self {
+        Self(Vec::with_capacity(AUDIT_BATCH))
+    }
+
     pub(crate) async fn record(
         &mut self,
         tx: &mut Tx,
@@ -248,17 +243,12 @@ impl Audit {
         change: Change,
         now: OffsetDateTime,
     ) -> AppResult<()> {
-        match self {
-            Self::Now => record_change(tx, ctx, change, now).await,
-            Self::Gathered(changes) => {
-                changes.push(change);
-                if changes.len() >= AUDIT_BATCH {
-                    let batch = std::mem::replace(changes, Vec::with_capacity(AUDIT_BATCH));
-                    record_changes(tx, ctx, batch, now).await?;
-                }
-                Ok(())
-            }
+        self.0.push(change);
+        if self.0.len() >= AUDIT_BATCH {
+            let batch = std::mem::replace(&mut self.0, Vec::with_capacity(AUDIT_BATCH));
+            record_changes(tx, ctx, batch, now).await?;
         }
+        Ok(())
     }
 
     /// Appends the gathered events, in the order they were recorded.
@@ -268,52 +258,8 @@ impl Audit {
         ctx: &OrgContext,
         now: OffsetDateTime,
     ) -> AppResult<()> {
-        match self {
-            Self::Now => Ok(()),
-            Self::Gathered(changes) => record_changes(tx, ctx, changes, now).await,
-        }
+        record_changes(tx, ctx, self.0, now).await
     }
-}
-
-/// The steps of [`App::create_record`] inside the caller's transaction, for use cases that
-/// write several records at once and commit them together (an import).
-pub(crate) async fn create_in<R: StoredRecord>(
-    tx: &mut Tx,
-    ctx: &OrgContext,
-    now: OffsetDateTime,
-    audit: &mut Audit,
-    insert: impl AsyncFnOnce(&mut Tx) -> AppResult<Uuid>,
-) -> AppResult<R> {
-    let id = insert(tx).await?;
-    let created = R::find(tx, ctx.org_id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    audit
-        .record(tx, ctx, Change::created(R::TYPE, id, &created)?, now)
-        .await?;
-    Ok(created)
-}
-
-/// The steps of [`App::edit_record`] inside the caller's transaction: the record after the
-/// edit (as it was when nothing changed) and what the write did, never `Stale`, which is
-/// the "someone else changed it" error.
-pub(crate) async fn edit_in<R: StoredRecord>(
-    tx: &mut Tx,
-    ctx: &OrgContext,
-    id: Uuid,
-    expected_version: i64,
-    now: OffsetDateTime,
-    audit: &mut Audit,
-    write: impl AsyncFnOnce(&mut Tx, &R) -> AppResult<Written>,
-) -> AppResult<(R, Written)> {
-    let before = find_at_version::<R>(tx, ctx, id, expected_version).await?;
-    match write(tx, &before).await? {
-        Written::Unchanged => return Ok((before, Written::Unchanged)),
-        Written::Stale => return Err(R::changed_meanwhile()),
-        Written::Saved => {}
-    }
-    let after = audit_edit_into(tx, ctx, &before, now, audit).await?;
-    Ok((after, Written::Saved))
 }
 
 /// A record that goes to senior management for sign-off (ISO 27001 5.1, 6.2, 6.1.3, ...).

@@ -135,17 +135,11 @@ pub async fn insert(
     draft: &AssetDraft,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    insert_all(conn, org_id, &[NewAsset { id, number, draft }], now).await
-}
-
-/// Inserts new assets.
-pub async fn insert_all(
-    conn: &mut Conn,
-    org_id: Uuid,
-    assets: &[NewAsset<'_>],
-    now: OffsetDateTime,
-) -> StoreResult<()> {
-    insert_rows(conn, asset_rows(org_id, assets, now)).await
+    insert_rows(
+        conn,
+        asset_rows(org_id, &[NewAsset { id, number, draft }], now),
+    )
+    .await
 }
 
 /// New assets as the rows [`insert_rows`] writes.
@@ -258,7 +252,6 @@ pub async fn update_all(
              WHERE a.org_id = u.org_id AND a.id = u.id AND a.version = u.version
              RETURNING a.id"
             .into(),
-        columns: 21,
     };
     let written: Vec<(Uuid,)> = conn.run_rows(&statement, rows).await?;
     Ok(written.into_iter().map(|(id,)| id).collect())
@@ -813,9 +806,9 @@ pub async fn supported_by_each(
 
 /// Refreshes PostgreSQL's statistics of the asset tables inside the caller's transaction
 /// (SQLite plans these statements by their indexes alone). A long import into tables the
-/// planner last saw empty otherwise reads each new asset back through the wrong index, each
-/// read slower than the one before; ANALYZE counts the transaction's own new rows, and the
-/// statements planned from the old figures are planned again.
+/// planner last saw empty otherwise runs its look-ups (the foreign-key checks of each new
+/// row among them) through plans made for an empty table; ANALYZE counts the transaction's
+/// own new rows, and the statements planned from the old figures are planned again.
 pub async fn refresh_statistics(conn: &mut Conn) -> StoreResult<()> {
     if conn.backend() == crate::Backend::Postgres {
         conn.execute_batch("ANALYZE assets, asset_links").await?;

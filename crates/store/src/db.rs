@@ -506,7 +506,6 @@ impl RowsInsert {
                 "INSERT INTO {} ({columns}) SELECT * FROM UNNEST({{arrays}}) {}",
                 self.table, self.tail
             ),
-            columns: self.columns.len(),
         }
     }
 }
@@ -517,7 +516,6 @@ impl RowsInsert {
 pub struct RowsStatement {
     pub one_row: String,
     pub unnest: String,
-    pub columns: usize,
 }
 
 /// One column of rows bound as one PostgreSQL array.
@@ -760,13 +758,6 @@ impl Conn {
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let arrays = PgArray::columns(rows.by_ref().take(ROWS_PER_STATEMENT).collect())?;
-            if arrays.len() != statement.columns {
-                return Err(StoreError::Corrupt(format!(
-                    "{} values for a statement of {} columns",
-                    arrays.len(),
-                    statement.columns
-                )));
-            }
             let casts: Vec<String> = arrays
                 .iter()
                 .enumerate()

@@ -489,3 +489,66 @@ async fn a_scheme_draft_is_submitted_only_as_it_stood_at_the_revision_read() {
         drop_database(store, &url).await;
     }
 }
+
+#[tokio::test]
+async fn assets_are_written_over_many_at_once_only_at_the_version_read() {
+    use custos_domain::assets::AssetInput;
+    use custos_store::assets::{self, AssetChange};
+    let now = datetime!(2026-11-28 12:00 UTC);
+    let draft = |name: &str| {
+        AssetInput {
+            name: name.into(),
+            asset_type: "software".into(),
+            ..AssetInput::default()
+        }
+        .parse()
+        .expect("draft")
+    };
+    for (store, url) in stores().await {
+        let org = organisation_with(&store, &[]).await;
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut tx = store.begin().await.expect("begin");
+        for (id, number) in [(first, 1), (second, 2)] {
+            assets::insert(&mut tx, org, id, number, &draft("Before"), now)
+                .await
+                .expect("asset");
+        }
+        let after = draft("After");
+        let change = |id, number, expected_version| AssetChange {
+            id,
+            number,
+            expected_version,
+            draft: &after,
+        };
+        // The second was read at a version that has moved on: only the first is written.
+        let written = assets::update_all(
+            &mut tx,
+            org,
+            &[change(first, 1, 1), change(second, 2, 7)],
+            now,
+        )
+        .await
+        .expect("update");
+        assert_eq!(written, vec![first], "{url}");
+        let stored = assets::find(&mut tx, org, first)
+            .await
+            .expect("find")
+            .expect("first");
+        assert_eq!(
+            (stored.name.as_str(), stored.version),
+            ("After", 2),
+            "{url}"
+        );
+        let untouched = assets::find(&mut tx, org, second)
+            .await
+            .expect("find")
+            .expect("second");
+        assert_eq!(
+            (untouched.name.as_str(), untouched.version),
+            ("Before", 1),
+            "{url}"
+        );
+        drop(tx);
+        drop_database(store, &url).await;
+    }
+}

@@ -30,7 +30,7 @@ use super::settings::{scale_in, scheme_in};
 use super::valuation::link_change;
 use crate::export::{Export, RegisterExport};
 use crate::platform::{Change, EventAuthor};
-use crate::records::{AUDIT_BATCH, Audit, StoredRecord};
+use crate::records::{GatheredAudit, StoredRecord};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// Largest file an import reads (the web's body limit is lower; the command line reaches
@@ -439,7 +439,7 @@ async fn write_plan(
 ) -> AppResult<()> {
     // Changes to assets that exist, many to a statement, each audited as the form's are;
     // first, since one may free an external id that a new asset takes.
-    let mut audit = Audit::Gathered(Vec::with_capacity(AUDIT_BATCH));
+    let mut audit = GatheredAudit::new();
     let updates: Vec<&PlannedRow> = plan
         .rows
         .iter()
@@ -448,14 +448,8 @@ async fn write_plan(
     for batch in updates.chunks(WRITTEN_TOGETHER) {
         let mut changed = Vec::with_capacity(batch.len());
         for row in batch {
-            let RowAction::Update { version, .. } = row.action else {
-                continue;
-            };
-            let before = known.assets.get(&row.id).ok_or(AppError::NotFound)?;
             // The plan read the asset in this transaction; the write checks its version.
-            if before.version != version {
-                return Err(Asset::changed_meanwhile());
-            }
+            let before = known.assets.get(&row.id).ok_or(AppError::NotFound)?;
             if row.draft.differs_from(before) {
                 changed.push((row, before.clone()));
             }

@@ -256,25 +256,12 @@ pub(crate) async fn insert_asset(
     now: OffsetDateTime,
 ) -> AppResult<Uuid> {
     let number = platform::next_reference(tx, ctx.org_id(), ASSET_NUMBERS).await?;
-    insert_numbered_asset(tx, ctx, id, number, draft, now).await
+    store::insert(tx, ctx.org_id(), id, number, draft, now).await?;
+    Ok(id)
 }
 
 /// The kind of reference counter assets are numbered by.
 pub(crate) const ASSET_NUMBERS: &str = "asset";
-
-/// [`insert_asset`] under a number reserved beforehand (an import reserves its numbers at
-/// once).
-pub(crate) async fn insert_numbered_asset(
-    tx: &mut Tx,
-    ctx: &OrgContext,
-    id: Uuid,
-    number: i64,
-    draft: &AssetDraft,
-    now: OffsetDateTime,
-) -> AppResult<Uuid> {
-    store::insert(tx, ctx.org_id(), id, number, draft, now).await?;
-    Ok(id)
-}
 
 /// Writes a checked draft over the asset `before` (at its version), unless nothing differs.
 pub(crate) async fn write_asset(
