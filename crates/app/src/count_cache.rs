@@ -27,12 +27,12 @@ type CountKey = (Uuid, String);
 /// The turn to count one total, held while counting it.
 type Turn = Arc<tokio::sync::Mutex<()>>;
 
-/// A total and when it was counted; `recount_claimed` when a request has been told to
-/// count it again.
+/// A total and when it was counted; `recount_claimed` once a request has been told to count
+/// it again. If that request fails, the total simply expires and the next request counts.
 struct Counted {
     total: (u64, bool),
     counted_at: Instant,
-    recount_claimed: Option<Instant>,
+    recount_claimed: bool,
 }
 
 /// (organisation, register and filter) -> (total, exact)
@@ -95,13 +95,8 @@ impl CountCache {
         if age >= self.ttl {
             return CachedCount::Count;
         }
-        let recount_due = age >= self.ttl / 2
-            // A claim whose request never came back (it failed) passes to the next one.
-            && counted
-                .recount_claimed
-                .is_none_or(|claimed| claimed.elapsed() >= self.ttl / 2);
-        if recount_due {
-            counted.recount_claimed = Some(Instant::now());
+        if age >= self.ttl / 2 && !counted.recount_claimed {
+            counted.recount_claimed = true;
             return CachedCount::Count;
         }
         CachedCount::Known(counted.total)
@@ -131,7 +126,7 @@ impl CountCache {
                 Counted {
                     total: (total, exact),
                     counted_at: Instant::now(),
-                    recount_claimed: None,
+                    recount_claimed: false,
                 },
             );
         }
@@ -186,14 +181,14 @@ mod tests {
     }
 
     #[test]
-    fn a_recount_whose_request_never_came_back_passes_to_the_next_request() {
+    fn a_total_whose_recount_never_came_back_expires_and_is_counted_again() {
         let cache = CountCache::with_ttl(Duration::from_millis(400));
         let org = Uuid::now_v7();
         cache.remember(org, "assets".into(), 1, true);
         std::thread::sleep(Duration::from_millis(210));
         assert_eq!(cache.get(org, "assets"), CachedCount::Count, "claimed");
         assert_eq!(cache.get(org, "assets"), CachedCount::Known((1, true)));
-        // The claim lapses, but the total expires first: the next request counts anyway.
+        // The request told to count failed: the others keep the total until it expires.
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(cache.get(org, "assets"), CachedCount::Count);
     }
