@@ -11,7 +11,9 @@ pub mod export;
 pub mod governance;
 pub mod platform;
 mod records;
+pub mod risk;
 mod secrets;
+mod versions;
 
 use custos_domain::ValidationErrors;
 use custos_domain::platform::{Organisation, Permission, Role, TokenScope, User};

@@ -380,9 +380,11 @@ pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn Appr
     static OBJECTIVES: Kind<custos_domain::context::Objective> = Kind(PhantomData);
     static CLASSIFICATION_SCHEMES: Kind<custos_domain::assets::classification::SchemeVersion> =
         Kind(PhantomData);
+    static RISK_METHODS: Kind<crate::risk::method::MethodVersion> = Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
         RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
+        RecordType::RiskMethod => Ok(&RISK_METHODS),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",
             other.label()

@@ -10,8 +10,10 @@ pub mod governance;
 pub mod journey;
 pub mod list;
 pub mod platform;
+pub mod risk;
 pub mod sessions;
 pub mod text_enum;
 pub mod validation;
+pub mod versions;
 
 pub use validation::{FieldError, ValidationErrors};

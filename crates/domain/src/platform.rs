@@ -41,6 +41,9 @@ pub enum Permission {
     ViewAssets,
     ManageAssets,
     ManageAssetSettings,
+    ViewRisks,
+    ManageRisks,
+    ManageRiskMethod,
 }
 
 use Role::*;
@@ -48,7 +51,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 12] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 15] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -109,10 +112,25 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 12] = [
         &[Admin, IsmsManager],
         "Change the impact scale, the assets' review period and draft versions of the classification scheme.",
     ),
+    (
+        Permission::ViewRisks,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor],
+        "Read the risk method, the threat and vulnerability catalogues and the risk register.",
+    ),
+    (
+        Permission::ManageRisks,
+        &[Admin, IsmsManager, Contributor],
+        "Identify, assess and treat risks; edit the threat and vulnerability catalogues.",
+    ),
+    (
+        Permission::ManageRiskMethod,
+        &[Admin, IsmsManager],
+        "Draft versions of the risk method (scales, matrix, levels, appetite).",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -125,6 +143,9 @@ impl Permission {
         Permission::ViewAssets,
         Permission::ManageAssets,
         Permission::ManageAssetSettings,
+        Permission::ViewRisks,
+        Permission::ManageRisks,
+        Permission::ManageRiskMethod,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -147,6 +168,7 @@ impl Permission {
                 | Permission::ViewAuditLog
                 | Permission::ViewMembers
                 | Permission::ViewAssets
+                | Permission::ViewRisks
         )
     }
 
@@ -164,6 +186,9 @@ impl Permission {
             Permission::ViewAssets => "view_assets",
             Permission::ManageAssets => "manage_assets",
             Permission::ManageAssetSettings => "manage_asset_settings",
+            Permission::ViewRisks => "view_risks",
+            Permission::ManageRisks => "manage_risks",
+            Permission::ManageRiskMethod => "manage_risk_method",
         }
     }
 }
@@ -449,6 +474,9 @@ crate::text_enum! {
         AssetLink => "asset_link", "Asset support link";
         ImpactScale => "impact_scale", "Impact scale";
         ClassificationScheme => "classification_scheme", "Classification scheme";
+        RiskMethod => "risk_method", "Risk method";
+        Threat => "threat", "Threat";
+        Vulnerability => "vulnerability", "Vulnerability";
     }
 }
 
@@ -463,6 +491,9 @@ impl RecordType {
             // One per organisation: the page names no record.
             RecordType::ImpactScale => return Some("assets/impact-scale".into()),
             RecordType::ClassificationScheme => return Some("assets/classification".into()),
+            RecordType::RiskMethod => return Some("risk/method".into()),
+            RecordType::Threat => return Some("risk/threats".into()),
+            RecordType::Vulnerability => return Some("risk/vulnerabilities".into()),
             RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User
@@ -477,7 +508,9 @@ impl RecordType {
     /// are never sent for approval.
     pub fn decider(self) -> Option<Role> {
         match self {
-            RecordType::Objective | RecordType::ClassificationScheme => Some(Role::Approver),
+            RecordType::Objective | RecordType::ClassificationScheme | RecordType::RiskMethod => {
+                Some(Role::Approver)
+            }
             RecordType::Approval
             | RecordType::Membership
             | RecordType::ApiToken
@@ -486,7 +519,9 @@ impl RecordType {
             | RecordType::Invitation
             | RecordType::Asset
             | RecordType::AssetLink
-            | RecordType::ImpactScale => None,
+            | RecordType::ImpactScale
+            | RecordType::Threat
+            | RecordType::Vulnerability => None,
         }
     }
 }

@@ -10,16 +10,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{Conn, FromRow, RowReader};
-use crate::{Backend, StoreError, StoreResult, params};
-
-/// The placeholder `$n` as a JSON value: PostgreSQL casts the text to `jsonb`; SQLite stores
-/// the text (its CHECK proves it is JSON).
-fn json_placeholder(backend: Backend, n: u8) -> String {
-    match backend {
-        Backend::Sqlite => format!("${n}"),
-        Backend::Postgres => format!("CAST(${n} AS jsonb)"),
-    }
-}
+use crate::versions::json_placeholder;
+use crate::{StoreError, StoreResult, params};
 
 fn to_json<T: serde::Serialize>(levels: &[T]) -> StoreResult<String> {
     serde_json::to_string(levels).map_err(|e| StoreError::Corrupt(format!("levels: {e}")))

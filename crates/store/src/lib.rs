@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod platform;
 pub mod reports;
 mod sql;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;

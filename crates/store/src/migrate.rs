@@ -181,6 +181,14 @@ pub const MIGRATIONS: &[Migration] = &[
         )),
         backfill: None,
     },
+    Migration {
+        version: 14,
+        name: "risk_method",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0014_risk_method.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0014_risk_method.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
@@ -337,6 +345,7 @@ mod tests {
     use custos_domain::context::{ObjectiveCategory, ObjectiveStatus};
     use custos_domain::governance::ApprovalStatus;
     use custos_domain::platform::{AuditAction, Role, TokenScope};
+    use custos_domain::risk::catalogue::{ThreatGroup, VulnerabilityCategory};
     use custos_domain::text_enum::TextEnum;
 
     use super::*;
@@ -364,6 +373,8 @@ mod tests {
             check("asset_type", AssetType::sql_values()),
             check("status", AssetStatus::sql_values()),
             check("status", SchemeVersionStatus::sql_values()),
+            check("threat_group", ThreatGroup::sql_values()),
+            check("category", VulnerabilityCategory::sql_values()),
         ] {
             assert!(schema.contains(&expected), "no `{expected}` in the schema");
         }

@@ -48,7 +48,7 @@ fn pages() -> Pages {
     use pages::context::ObjectivePages;
     use pages::{
         admin, asset_import, asset_settings, assets, context, governance, invitations, platform,
-        register,
+        register, risk,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -133,6 +133,14 @@ fn pages() -> Pages {
             "/orgs/{org}/assets/classification/draft/submit",
             post(asset_settings::submit_draft),
         )
+        .get("/orgs/{org}/risk/method", get(risk::method))
+        .get("/orgs/{org}/risk/method/draft", get(risk::edit_draft))
+        .post("/orgs/{org}/risk/method/draft", post(risk::save_draft))
+        .post(
+            "/orgs/{org}/risk/method/draft/submit",
+            post(risk::submit_draft),
+        )
+        .post("/orgs/{org}/risk/method/import", post(risk::import_matrix))
         .get("/orgs/{org}/assets/{id}", get(register::show::<AssetPages>))
         .post(
             "/orgs/{org}/assets/{id}",

@@ -20,6 +20,7 @@ mod objectives;
 mod organisations;
 mod rbac;
 mod registers;
+mod risk_method;
 mod sessions;
 mod support;
 mod tenancy;

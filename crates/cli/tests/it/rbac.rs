@@ -118,6 +118,54 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         Permission::SubmitForApproval,
         201,
     ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/risk-method",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/risk-method/template",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/risk-method/versions",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/risk-method/versions/{version}",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/risk-method/draft",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/risk-method/draft",
+        Permission::ManageRiskMethod,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/risk-method/draft/import",
+        Permission::ManageRiskMethod,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/risk-method/draft/submit",
+        Permission::SubmitForApproval,
+        201,
+    ),
 ];
 
 /// The version an asset-settings call must send, read as it stands: the impact scale's
@@ -129,6 +177,10 @@ async fn asset_settings_version(manager: &crate::support::Client, template: &str
         ("/api/v1/orgs/acme/classification-scheme/draft", "revision")
     } else if template.ends_with("/classification-scheme/draft/submit") {
         ("/api/v1/orgs/acme/classification-scheme/draft", "version")
+    } else if template.ends_with("/risk-method/draft") || template.ends_with("/draft/import") {
+        ("/api/v1/orgs/acme/risk-method/draft", "revision")
+    } else if template.ends_with("/risk-method/draft/submit") {
+        ("/api/v1/orgs/acme/risk-method/draft", "version")
     } else {
         return None;
     };
@@ -224,13 +276,14 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
             ids.insert("approvals".to_owned(), approval);
         }
     }
-    open_a_classification_draft(app, &manager).await;
+    open_drafts(app, &manager).await;
     ids
 }
 
-/// Each round finds a draft of the classification scheme to read, save and submit: the
-/// version the previous round submitted is decided, and a new draft is started.
-async fn open_a_classification_draft(app: &TestApp, manager: &crate::support::Client) {
+/// Each round finds a draft of the classification scheme and of the risk method to read, save
+/// and submit: the versions the previous round submitted are decided (the first risk method
+/// approved, so that its version 1 exists to read), and new drafts are started.
+async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
     let approver = app
         .api(
             "acme",
@@ -242,19 +295,47 @@ async fn open_a_classification_draft(app: &TestApp, manager: &crate::support::Cl
         .get_json("/api/v1/orgs/acme/approvals?mine=true&limit=100")
         .await;
     for request in pending["items"].as_array().into_iter().flatten() {
-        if request["record_type"] == "classification_scheme" {
-            let decision = format!(
-                "/api/v1/orgs/acme/approvals/{}/decision",
-                request["id"].as_str().expect("id")
-            );
-            let reject = serde_json::json!({ "decision": "reject", "comment": "Next round" });
-            let (status, _) = approver.post_json(&decision, &reject).await;
-            assert_eq!(status, StatusCode::OK);
-        }
+        let decision = if request["record_type"] == "classification_scheme" {
+            serde_json::json!({ "decision": "reject", "comment": "Next round" })
+        } else if request["record_type"] == "risk_method" {
+            serde_json::json!({ "decision": "approve", "comment": "Next round" })
+        } else {
+            continue;
+        };
+        let path = format!(
+            "/api/v1/orgs/acme/approvals/{}/decision",
+            request["id"].as_str().expect("id")
+        );
+        let (status, _) = approver.post_json(&path, &decision).await;
+        assert_eq!(status, StatusCode::OK);
     }
     let draft = "/api/v1/orgs/acme/classification-scheme/draft";
     if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
         let body = crate::asset_settings::draft_body(0, "Fixture");
+        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+    }
+    let draft = "/api/v1/orgs/acme/risk-method/draft";
+    if manager.get_json("/api/v1/orgs/acme/risk-method").await.0 == StatusCode::NOT_FOUND
+        && manager.get_json(draft).await.0 == StatusCode::NOT_FOUND
+    {
+        // Version 1 is approved straight away, so that reading the method in force and its
+        // version 1 succeed in every round.
+        let body = crate::risk_method::draft_body(0, "Fixture");
+        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let submit = serde_json::json!({ "version": saved["version"] });
+        let (status, approval) = manager.post_json(&format!("{draft}/submit"), &submit).await;
+        assert_eq!(status, StatusCode::CREATED, "{approval}");
+        let path = format!(
+            "/api/v1/orgs/acme/approvals/{}/decision",
+            approval["id"].as_str().expect("id")
+        );
+        let approve = serde_json::json!({ "decision": "approve" });
+        assert_eq!(approver.post_json(&path, &approve).await.0, StatusCode::OK);
+    }
+    if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
+        let body = crate::risk_method::draft_body(0, "Fixture");
         let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
     }
@@ -272,7 +353,8 @@ on_both_backends! {
             let manager = app.api("acme", "fixture-manager@acme.example", TokenScope::Read).await;
             let ids = fixtures(&app, role.as_str()).await;
             for Operation { method, path: template, permission, success } in operations() {
-                let mut path = template.replace("{org}", "acme");
+                // Version 1 of a versioned record exists from the first round on.
+                let mut path = template.replace("{org}", "acme").replace("{version}", "1");
                 if template.contains("{id}") {
                     let kind = kind_of_id(&template);
                     let id = ids.get(kind).unwrap_or_else(|| panic!("no {kind} for {template}"));
@@ -297,6 +379,12 @@ on_both_backends! {
                     .request(Method::from_bytes(method.as_bytes()).expect("m"), client.url(&path));
                 if method == "DELETE" {
                     request = request.query(&[("version", version)]);
+                }
+                if template.ends_with("/draft/import") {
+                    request = request.query(&[("revision", version)]);
+                }
+                if template.ends_with("/risk-method/template") {
+                    request = request.query(&[("name", "4x4")]);
                 }
                 let record = register.map_or("", |r| ids[r.segment].as_str());
                 if let Some(body) = operation_body(method, &template, "Matrix probe", version, &email, record) {

@@ -338,6 +338,17 @@ pub fn operation_body(
             body
         }
         ("PUT", "impact-scale", None) => crate::asset_settings::scale_body(4, version),
+        // For the risk method's draft, `version` is the draft's revision (0 starts one).
+        ("PUT", "draft", None) if template.contains("/risk-method/") => {
+            crate::risk_method::draft_body(version, "Probe")
+        }
+        ("POST", "submit", None) if template.contains("/risk-method/") => {
+            json!({ "version": version })
+        }
+        // A CISO Assistant risk matrix, sent as text (see `with_body`).
+        ("POST", "import", None) if template.contains("/risk-method/") => {
+            Value::String(crate::risk_method::MATRIX_3X3.to_owned())
+        }
         // For the scheme's draft, `version` is the draft's revision (0 starts one).
         ("PUT", "draft", None) => crate::asset_settings::draft_body(version, "Probe"),
         ("POST", "submit", None) if template.contains("/classification-scheme/") => {

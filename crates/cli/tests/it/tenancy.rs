@@ -159,7 +159,8 @@ async fn organisation_a(app: &TestApp) -> OrgA {
 
 /// `path` in organisation `org` with the id of A's record of the kind the path names.
 fn fill(path: &str, org: &str, a: &OrgA) -> String {
-    let mut filled = path.replace("{org}", org);
+    // Versions are numbered per organisation: A's version 1 is probed under B's name.
+    let mut filled = path.replace("{org}", org).replace("{version}", "1");
     if filled.contains("{id}") {
         let kind = kind_of_id(path);
         let Some(id) = a.ids.get(kind) else {
@@ -269,7 +270,8 @@ async fn probe_foreign_id(insiders: &Insiders, a: &OrgA, method: &Method, path: 
     let nowhere = path
         .replace("{org}", "globex")
         .replace("{id}", &uuid::Uuid::now_v7().to_string())
-        .replace("{other}", &uuid::Uuid::now_v7().to_string());
+        .replace("{other}", &uuid::Uuid::now_v7().to_string())
+        .replace("{version}", "1");
     let mut reached_store: BTreeSet<&str> = BTreeSet::new();
     let mut kinds: BTreeSet<&str> = BTreeSet::new();
     for (kind, role, client) in insiders.credentials(path) {

@@ -308,16 +308,8 @@ impl ClassificationScheme {
     }
 }
 
-crate::text_enum! {
-    /// Where a version of an organisation's classification scheme stands. Only a draft is
-    /// ever changed; the other three are final for that version.
-    pub enum SchemeVersionStatus {
-        Draft => "draft", "Draft";
-        PendingApproval => "pending_approval", "Waiting for approval";
-        Approved => "approved", "Approved";
-        Rejected => "rejected", "Rejected";
-    }
-}
+/// Where a version of the scheme stands: the statuses every versioned record shares.
+pub use crate::versions::VersionStatus as SchemeVersionStatus;
 
 /// One version of an organisation's classification scheme, as stored. Versions are
 /// numbered 1, 2, 3, ...; at most one is open (a draft, or waiting for a decision) and it is

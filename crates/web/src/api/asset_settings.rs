@@ -256,9 +256,9 @@ pub async fn get_classification_scheme(
 #[into_params(parameter_in = Query)]
 pub struct VersionsQuery {
     /// Rows per page, 1 to 200 (default 25).
-    limit: Option<u32>,
+    pub limit: Option<u32>,
     /// Rows to skip.
-    offset: Option<u64>,
+    pub offset: Option<u64>,
 }
 
 /// Every version of the scheme, newest first: drafts, versions waiting for approval,

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod context;
 pub mod governance;
 pub mod platform;
+pub mod risk;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
@@ -41,6 +42,7 @@ use crate::error::ApiError;
             the person accepts it in the web interface."),
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
+        (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -115,6 +117,16 @@ pub fn router() -> OpenApiRouter<AppState> {
             asset_settings::save_classification_draft
         ))
         .routes(routes!(asset_settings::submit_classification_draft))
+        .routes(routes!(risk::get_risk_method))
+        .routes(routes!(risk::get_risk_method_template))
+        .routes(routes!(risk::list_risk_method_versions))
+        .routes(routes!(risk::get_risk_method_version))
+        .routes(routes!(
+            risk::get_risk_method_draft,
+            risk::save_risk_method_draft
+        ))
+        .routes(routes!(risk::import_risk_matrix))
+        .routes(routes!(risk::submit_risk_method_draft))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -12,11 +12,13 @@ pub mod governance;
 pub mod invitations;
 pub mod platform;
 pub mod register;
+pub mod risk;
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use custos_app::AppError;
+use custos_app::domain::context::FieldRule;
 use custos_app::domain::platform::{Organisation, Permission};
 use uuid::Uuid;
 
@@ -82,12 +84,13 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 6] = [
+pub const AREAS: [&Area; 7] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
     &asset_import::AREA,
     &asset_settings::AREA,
+    &risk::AREA,
     &governance::AREA,
 ];
 
@@ -311,6 +314,23 @@ impl<T: Moment + ?Sized> Moment for &T {
 }
 
 /// A time as pages show it.
+/// What a form asks of a required field of at most `max_chars` characters, for fields that
+/// are not declared with `record_fields!` (the rows of a scale).
+pub fn required_rule(max_chars: usize) -> FieldRule {
+    FieldRule {
+        required: true,
+        max_chars: Some(max_chars),
+    }
+}
+
+/// The same for a field that may stay empty.
+pub fn optional_rule(max_chars: usize) -> FieldRule {
+    FieldRule {
+        required: false,
+        max_chars: Some(max_chars),
+    }
+}
+
 pub fn when(at: impl Moment) -> String {
     custos_app::domain::dates::display(at.moment())
 }

@@ -1,0 +1,4 @@
+//! Risk management: the organisation's risk method, its threat and vulnerability catalogues
+//! and (to come) its risk register.
+
+pub mod method;
