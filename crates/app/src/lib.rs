@@ -128,7 +128,9 @@ impl App {
 
     /// Applies pending migrations under the instance-wide setup lock.
     pub async fn migrate(&self) -> AppResult<usize> {
-        Ok(self.store.migrate().await?)
+        let ran = self.store.migrate().await?;
+        crate::risk::catalogues::give_missing_catalogues(&self.store, now()).await?;
+        Ok(ran)
     }
 
     pub async fn ready(&self) -> AppResult<()> {

@@ -128,6 +128,18 @@ pub fn display(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// `date` moved by `months` (either way), on the same day of the month or the month's last.
+pub fn months_from(date: time::Date, months: i32) -> time::Date {
+    let months = i32::from(u8::from(date.month())) - 1 + months;
+    let year = date.year() + months.div_euclid(12);
+    let month = u8::try_from(months.rem_euclid(12) + 1)
+        .ok()
+        .and_then(|month| time::Month::try_from(month).ok())
+        .unwrap_or(time::Month::January);
+    let day = date.day().min(time::util::days_in_month(month, year));
+    time::Date::from_calendar_date(year, month, day).unwrap_or(date)
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::{date, datetime};

@@ -270,6 +270,55 @@ impl FieldKind for Member {
     }
 }
 
+/// A record of the organisation chosen from a list (a threat of its catalogue, an asset), or
+/// none; `.0` says what to choose when the text is no id. That the record exists in the
+/// organisation is the app's check.
+pub struct Pick(pub &'static str);
+
+impl FieldKind for Pick {
+    type Value = Option<Uuid>;
+
+    fn parse(&self, errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<Self::Value> {
+        match raw.trim() {
+            "" => Some(None),
+            raw => match Uuid::parse_str(raw) {
+                Ok(id) => Some(Some(id)),
+                Err(_) => {
+                    errors.add(field, self.0);
+                    None
+                }
+            },
+        }
+    }
+
+    fn text(&self, value: &Self::Value) -> String {
+        value.map(|id| id.to_string()).unwrap_or_default()
+    }
+}
+
+/// A yes-or-no field: a ticked checkbox sends `on` (forms) or `true` (API clients); an
+/// unticked one sends nothing.
+pub struct Flag;
+
+impl FieldKind for Flag {
+    type Value = bool;
+
+    fn parse(&self, errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<bool> {
+        match raw.trim() {
+            "" | "false" | "off" | "0" => Some(false),
+            "on" | "true" | "1" => Some(true),
+            _ => {
+                errors.add(field, "Tick the box or leave it empty.");
+                None
+            }
+        }
+    }
+
+    fn text(&self, value: &bool) -> String {
+        if *value { "on".into() } else { String::new() }
+    }
+}
+
 /// A calendar date written `YYYY-MM-DD`, or none.
 pub struct Day;
 
@@ -347,6 +396,7 @@ pub enum StoredValue<'a> {
     Date(Option<Date>),
     /// A list the store keeps in one text column.
     List(&'a [String]),
+    Bool(bool),
 }
 
 /// How a checked value is stored.
@@ -387,6 +437,12 @@ impl Stored for Option<Uuid> {
 impl Stored for Option<Date> {
     fn stored(&self) -> StoredValue<'_> {
         StoredValue::Date(*self)
+    }
+}
+
+impl Stored for bool {
+    fn stored(&self) -> StoredValue<'_> {
+        StoredValue::Bool(*self)
     }
 }
 

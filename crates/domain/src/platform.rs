@@ -477,6 +477,7 @@ crate::text_enum! {
         RiskMethod => "risk_method", "Risk method";
         Threat => "threat", "Threat";
         Vulnerability => "vulnerability", "Vulnerability";
+        Risk => "risk", "Risk";
     }
 }
 
@@ -488,6 +489,7 @@ impl RecordType {
             RecordType::Objective => "objectives",
             RecordType::Approval => "approvals",
             RecordType::Asset => "assets",
+            RecordType::Risk => "risks",
             // One per organisation: the page names no record.
             RecordType::ImpactScale => return Some("assets/impact-scale".into()),
             RecordType::ClassificationScheme => return Some("assets/classification".into()),
@@ -521,7 +523,8 @@ impl RecordType {
             | RecordType::AssetLink
             | RecordType::ImpactScale
             | RecordType::Threat
-            | RecordType::Vulnerability => None,
+            | RecordType::Vulnerability
+            | RecordType::Risk => None,
         }
     }
 }

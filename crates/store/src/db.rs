@@ -117,6 +117,7 @@ impl<'a> From<StoredValue<'a>> for Param<'a> {
             StoredValue::Uuid(value) => value.into(),
             StoredValue::Date(value) => value.into(),
             StoredValue::List(items) => items.join(LIST_SEPARATOR).into(),
+            StoredValue::Bool(flag) => flag.into(),
         }
     }
 }

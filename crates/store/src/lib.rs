@@ -12,6 +12,7 @@ pub mod governance;
 pub mod migrate;
 pub mod platform;
 pub mod reports;
+pub mod risk;
 mod sql;
 pub mod versions;
 

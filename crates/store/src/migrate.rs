@@ -189,6 +189,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0014_risk_method.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 15,
+        name: "risks",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0015_risks.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0015_risks.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -46,9 +46,10 @@ impl Pages {
 fn pages() -> Pages {
     use pages::assets::AssetPages;
     use pages::context::ObjectivePages;
+    use pages::risks::RiskPages;
     use pages::{
         admin, asset_import, asset_settings, assets, context, governance, invitations, platform,
-        register, risk,
+        register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -141,6 +142,26 @@ fn pages() -> Pages {
             post(risk::submit_draft),
         )
         .post("/orgs/{org}/risk/method/import", post(risk::import_matrix))
+        .get("/orgs/{org}/risks", get(risks::list))
+        .post("/orgs/{org}/risks", post(register::create::<RiskPages>))
+        .get(
+            "/orgs/{org}/risks/new",
+            get(register::new_form::<RiskPages>),
+        )
+        .post("/orgs/{org}/risks/rescore", post(risks::rescore))
+        .get("/orgs/{org}/risks/{id}", get(register::show::<RiskPages>))
+        .post(
+            "/orgs/{org}/risks/{id}",
+            post(register::update::<RiskPages>),
+        )
+        .get(
+            "/orgs/{org}/risks/{id}/edit",
+            get(register::edit_form::<RiskPages>),
+        )
+        .post(
+            "/orgs/{org}/risks/{id}/delete",
+            post(register::delete::<RiskPages>),
+        )
         .get("/orgs/{org}/assets/{id}", get(register::show::<AssetPages>))
         .post(
             "/orgs/{org}/assets/{id}",

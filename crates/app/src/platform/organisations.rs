@@ -85,6 +85,7 @@ pub(crate) async fn create_organisation_in(
         now,
     )
     .await?;
+    crate::risk::catalogues::give_catalogues(tx, organisation.id, now).await?;
     Ok(organisation)
 }
 

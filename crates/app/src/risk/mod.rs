@@ -1,4 +1,6 @@
 //! Risk management: the organisation's risk method, its threat and vulnerability catalogues
 //! and (to come) its risk register.
 
+pub mod catalogues;
 pub mod method;
+pub mod register;

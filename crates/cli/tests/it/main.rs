@@ -21,6 +21,7 @@ mod organisations;
 mod rbac;
 mod registers;
 mod risk_method;
+mod risks;
 mod sessions;
 mod support;
 mod tenancy;

@@ -120,6 +120,18 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     ),
     (
         "GET",
+        "/api/v1/orgs/{org}/threats",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/vulnerabilities",
+        Permission::ViewRisks,
+        200,
+    ),
+    (
+        "GET",
         "/api/v1/orgs/{org}/risk-method",
         Permission::ViewRisks,
         200,

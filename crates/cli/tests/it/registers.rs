@@ -157,7 +157,46 @@ pub const REGISTERS: &[RegisterFixture] = &[
             },
         ],
     },
+    RegisterFixture {
+        segment: "risks",
+        reference_prefix: "RSK-",
+        view: Permission::ViewRisks,
+        manage: Permission::ManageRisks,
+        api_body: risk,
+        create_as: post_api_body,
+        form: risk_form,
+        approvable: false,
+        spreadsheets: false,
+        record_operations: &[
+            RecordOperation {
+                method: "GET",
+                suffix: "/heat-map",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/rescore",
+                needs: Needs::Exactly(Permission::ManageRiskMethod),
+                success: 200,
+                body: Some(|_| json!({})),
+            },
+        ],
+    },
 ];
+
+/// A valid API body for a risk titled `title` (unrated, so that it needs no method).
+pub fn risk(title: &str) -> Value {
+    json!({ "title": title, "confidentiality": true })
+}
+
+fn risk_form(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("confidentiality", "on".to_owned()),
+    ]
+}
 
 /// A valid API body for an asset named `name`.
 pub fn asset(name: &str) -> Value {

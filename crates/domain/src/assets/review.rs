@@ -2,7 +2,7 @@
 //! is kept up to date): reviews come due on their date, and a review due within
 //! [`DUE_SOON_DAYS`] is announced before it is late.
 
-use time::{Date, Duration, Month};
+use time::{Date, Duration};
 
 use crate::ValidationErrors;
 
@@ -49,25 +49,13 @@ impl ReviewPeriod {
     /// The day a review done on `last` is next due: the same day of the month, `months`
     /// later (the month's last day when it is shorter).
     pub fn next_review(&self, last: Date) -> Date {
-        months_from(last, i32::from(self.months))
+        crate::dates::months_from(last, i32::from(self.months))
     }
 
     /// The earliest last review that still counts as within the period on `today`.
     pub fn oldest_current_review(&self, today: Date) -> Date {
-        months_from(today, -i32::from(self.months))
+        crate::dates::months_from(today, -i32::from(self.months))
     }
-}
-
-/// `date` moved by `months` (either way), on the same day of the month or the month's last.
-fn months_from(date: Date, months: i32) -> Date {
-    let months = i32::from(u8::from(date.month())) - 1 + months;
-    let year = date.year() + months.div_euclid(12);
-    let month = u8::try_from(months.rem_euclid(12) + 1)
-        .ok()
-        .and_then(|month| Month::try_from(month).ok())
-        .unwrap_or(Month::January);
-    let day = date.day().min(time::util::days_in_month(month, year));
-    Date::from_calendar_date(year, month, day).unwrap_or(date)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! every organisation gets its own copy to edit, and risks name entries of that copy.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::validation::{Lines, ValidationErrors, required_text};
 
@@ -60,6 +61,27 @@ impl Properties {
         .collect::<Vec<_>>()
         .join(", ")
     }
+}
+
+/// A threat of the organisation's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Threat {
+    pub id: Uuid,
+    pub reference: String,
+    pub group: ThreatGroup,
+    pub name: String,
+    pub description: String,
+    pub affects: Properties,
+}
+
+/// A vulnerability of the organisation's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vulnerability {
+    pub id: Uuid,
+    pub reference: String,
+    pub category: VulnerabilityCategory,
+    pub name: String,
+    pub description: String,
 }
 
 /// A threat as the shipped catalogue describes it.

@@ -6,3 +6,4 @@
 pub mod catalogue;
 pub mod method;
 pub mod quantitative;
+pub mod register;

@@ -8,6 +8,7 @@ pub mod context;
 pub mod governance;
 pub mod platform;
 pub mod risk;
+pub mod risks;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
@@ -127,6 +128,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(risk::import_risk_matrix))
         .routes(routes!(risk::submit_risk_method_draft))
+        .routes(routes!(risks::list_risks, risks::create_risk))
+        .routes(routes!(risks::risk_heat_map))
+        .routes(routes!(risks::rescore_risks))
+        .routes(routes!(
+            risks::get_risk,
+            risks::update_risk,
+            risks::delete_risk
+        ))
+        .routes(routes!(risks::list_threats))
+        .routes(routes!(risks::list_vulnerabilities))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

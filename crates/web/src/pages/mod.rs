@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod platform;
 pub mod register;
 pub mod risk;
+pub mod risks;
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -84,13 +85,14 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 7] = [
+pub const AREAS: [&Area; 8] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
     &asset_import::AREA,
     &asset_settings::AREA,
     &risk::AREA,
+    &risks::AREA,
     &governance::AREA,
 ];
 

@@ -27,7 +27,7 @@ use crate::error::{PageError, render};
 pub const AREA: Area = Area {
     nav: &[NavEntry {
         section: "risk",
-        position: 400,
+        position: 350,
         label: "Risk method",
         path: "/risk/method",
         permission: Some(Permission::ViewRisks),

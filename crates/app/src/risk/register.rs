@@ -1,0 +1,539 @@
+//! The risk register: list, read, create, edit and delete risks, score them with the approved
+//! risk method, move them to a new method version, and the figures heat maps are drawn from.
+//! The write sequence comes from the register kit ([`crate::records`]); this module says what
+//! is particular to risks: scores come from the method in force, every new score is kept in
+//! the risk's history, and a risk's assets, threat and vulnerability are the organisation's.
+
+use custos_domain::ValidationErrors;
+use custos_domain::assets::LinkedAsset;
+use custos_domain::list::Listed;
+use custos_domain::platform::{AuditEvent, Permission, RecordType};
+use custos_domain::risk::method::RiskMethod;
+use custos_domain::risk::register::ScoreRecord;
+use custos_domain::risk::register::{
+    Risk, RiskDraft, RiskInput, RiskList, RiskStatus, Scores, next_review, score,
+};
+use custos_store::risk::{self as store, Assessment};
+use custos_store::{Conn, StoreResult, Tx, platform};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::method::{MethodVersion, method_in};
+use crate::export::{ExportedRecord, RegisterExport};
+use crate::platform::{Change, record_change};
+use crate::records::{StoredRecord, Written};
+use crate::{App, AppError, AppResult, OrgContext};
+
+/// A risk with the assets it affects: what its page shows and its audit snapshots hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskRecord {
+    #[serde(flatten)]
+    pub risk: Risk,
+    pub assets: Vec<LinkedAsset>,
+}
+
+impl StoredRecord for RiskRecord {
+    const TYPE: RecordType = RecordType::Risk;
+
+    fn id(&self) -> Uuid {
+        self.risk.id
+    }
+
+    fn version(&self) -> i64 {
+        self.risk.version
+    }
+
+    async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Self>> {
+        let Some(risk) = store::find(conn, org_id, id).await? else {
+            return Ok(None);
+        };
+        let assets = store::assets_of(conn, org_id, id)
+            .await?
+            .into_iter()
+            .map(|(id, number, name)| LinkedAsset { id, number, name })
+            .collect();
+        Ok(Some(RiskRecord { risk, assets }))
+    }
+}
+
+/// A risk's page: the risk, the method its levels are read with, its score history.
+#[derive(Debug, Clone)]
+pub struct RiskDetail {
+    pub record: RiskRecord,
+    /// The version the risk was scored with, when it was.
+    pub method: Option<MethodVersion>,
+    pub scores: Vec<ScoreRecord>,
+}
+
+/// What a heat map is drawn from: the method in force and how many open risks scored with it
+/// sit in each cell.
+#[derive(Debug, Clone)]
+pub struct HeatMap {
+    pub method: MethodVersion,
+    /// `counts[l - 1][i - 1]`: risks at likelihood `l` and impact `i`.
+    pub counts: Vec<Vec<i64>>,
+    /// Risks scored with an older version: not on this map until moved to this version.
+    pub on_other_versions: usize,
+}
+
+impl App {
+    pub async fn list_risks(
+        &self,
+        ctx: &OrgContext,
+        request: &RiskList,
+    ) -> AppResult<Listed<Risk>> {
+        ctx.require(Permission::ViewRisks)?;
+        let appetite = {
+            let mut conn = self.store.reader().await?;
+            appetite_in(&mut conn, ctx.org_id()).await?
+        };
+        // The appetite filter reads the method in force: its version keys the count too.
+        let key = (&request.filter, appetite);
+        self.list_counted(ctx, "risks", &key, async |conn, known| {
+            store::list(conn, ctx.org_id(), request, appetite, known).await
+        })
+        .await
+    }
+
+    pub async fn risk(&self, ctx: &OrgContext, id: Uuid) -> AppResult<RiskDetail> {
+        ctx.require(Permission::ViewRisks)?;
+        let mut conn = self.store.reader().await?;
+        let record = RiskRecord::find(&mut conn, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let method = match record.risk.method_version {
+            Some(version) => {
+                custos_store::versions::RISK_METHOD
+                    .find(&mut conn, ctx.org_id(), version)
+                    .await?
+            }
+            None => None,
+        };
+        let scores = store::score_history(&mut conn, ctx.org_id(), id).await?;
+        Ok(RiskDetail {
+            record,
+            method,
+            scores,
+        })
+    }
+
+    /// The latest changes to risk `id`, newest first, for its page.
+    pub async fn risk_history(&self, ctx: &OrgContext, id: Uuid) -> AppResult<Listed<AuditEvent>> {
+        ctx.require(Permission::ViewRisks)?;
+        self.record_history::<RiskRecord>(ctx, id).await
+    }
+
+    /// Records a risk; its likelihood and impact, when rated, are scored with the method in
+    /// force on `now`'s date.
+    pub async fn create_risk(
+        &self,
+        ctx: &OrgContext,
+        input: &RiskInput,
+        asset_ids: &[Uuid],
+        now: OffsetDateTime,
+    ) -> AppResult<RiskRecord> {
+        ctx.require(Permission::ManageRisks)?;
+        let draft = input.parse()?;
+        refuse_workflow_status(&draft, None)?;
+        self.create_record(ctx, now, async |tx: &mut Tx| {
+            check_against_organisation(tx, ctx, &draft, asset_ids).await?;
+            let assessment = assess(tx, ctx, &draft, None, now.date()).await?;
+            let id = Uuid::now_v7();
+            let number = platform::next_reference(tx, ctx.org_id(), "risk").await?;
+            store::insert(tx, ctx.org_id(), id, number, &draft, assessment, now).await?;
+            store::set_assets(tx, ctx.org_id(), id, asset_ids).await?;
+            record_scores(tx, ctx, id, "assessed", now).await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Saves an edit made to version `expected_version`. Changed estimates are scored with
+    /// the method in force and start a new review interval.
+    pub async fn update_risk(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        input: &RiskInput,
+        asset_ids: &[Uuid],
+        now: OffsetDateTime,
+    ) -> AppResult<RiskRecord> {
+        ctx.require(Permission::ManageRisks)?;
+        let draft = input.parse()?;
+        self.edit_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, before: &RiskRecord| {
+                refuse_workflow_status(&draft, Some(before.risk.status))?;
+                let same_assets = {
+                    let mut old: Vec<Uuid> = before.assets.iter().map(|a| a.id).collect();
+                    let mut new = asset_ids.to_vec();
+                    old.sort();
+                    new.sort();
+                    new.dedup();
+                    old == new
+                };
+                if !draft.differs_from(&before.risk) && same_assets {
+                    return Ok(Written::Unchanged);
+                }
+                check_against_organisation(tx, ctx, &draft, asset_ids).await?;
+                let assessment = assess(tx, ctx, &draft, Some(&before.risk), now.date()).await?;
+                let saved = store::update(
+                    tx,
+                    ctx.org_id(),
+                    id,
+                    before.risk.number,
+                    expected_version,
+                    &draft,
+                    assessment,
+                    now,
+                )
+                .await?;
+                if !saved {
+                    return Ok(Written::Stale);
+                }
+                store::set_assets(tx, ctx.org_id(), id, asset_ids).await?;
+                let scored_differently = draft.inherent_likelihood
+                    != before.risk.inherent_likelihood
+                    || draft.inherent_impact != before.risk.inherent_impact
+                    || draft.residual_likelihood != before.risk.residual_likelihood
+                    || draft.residual_impact != before.risk.residual_impact
+                    || draft.status != before.risk.status
+                    || assessment.scores.map(|s| s.method_version) != before.risk.method_version;
+                if scored_differently {
+                    record_scores(tx, ctx, id, "assessed", now).await?;
+                }
+                Ok(Written::Saved)
+            },
+        )
+        .await
+    }
+
+    pub async fn delete_risk(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageRisks)?;
+        self.delete_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, before: &RiskRecord| {
+                // The history keeps the risk leaving the register, so trends stay true.
+                let mut gone = before.risk.clone();
+                gone.status = RiskStatus::Closed;
+                store::record_scores(tx, ctx.org_id(), &gone, "deleted", now).await?;
+                Ok(store::delete(tx, ctx.org_id(), id, expected_version).await?)
+            },
+        )
+        .await
+    }
+
+    /// Moves every risk scored with an older method version to the version in force: the
+    /// same likelihood and impact, the level the new matrix gives them, a new entry in each
+    /// risk's history. Risks whose estimates are off the new scales are left as they are and
+    /// returned, to be re-rated by hand. Returns (moved, left).
+    pub async fn move_risks_to_method(
+        &self,
+        ctx: &OrgContext,
+        now: OffsetDateTime,
+    ) -> AppResult<(usize, Vec<Risk>)> {
+        ctx.require(Permission::ManageRiskMethod)?;
+        let mut tx = self.store.begin().await?;
+        let method = method_in(&mut tx, ctx.org_id()).await?.ok_or_else(|| {
+            AppError::Conflict(
+                "No risk method is approved yet: there is nothing to move to.".into(),
+            )
+        })?;
+        let risks = store::risks_on_other_versions(&mut tx, ctx.org_id(), method.version).await?;
+        let (mut moved, mut left) = (0, Vec::new());
+        for risk in risks {
+            let before = RiskRecord::find(&mut tx, ctx.org_id(), risk.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let draft = RiskDraft::from(&risk);
+            let Ok(scores) = score(&method.body, method.version, &draft) else {
+                left.push(risk);
+                continue;
+            };
+            let assessment = Assessment {
+                scores: Some(scores),
+                next_review_on: risk.next_review_on,
+            };
+            let asset_ids: Vec<Uuid> = before.assets.iter().map(|a| a.id).collect();
+            let saved = store::update(
+                &mut tx,
+                ctx.org_id(),
+                risk.id,
+                risk.number,
+                risk.version,
+                &draft,
+                assessment,
+                now,
+            )
+            .await?;
+            if !saved {
+                return Err(RiskRecord::changed_meanwhile());
+            }
+            store::set_assets(&mut tx, ctx.org_id(), risk.id, &asset_ids).await?;
+            record_scores(&mut tx, ctx, risk.id, "method_changed", now).await?;
+            let after = RiskRecord::find(&mut tx, ctx.org_id(), risk.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let change = Change::updated(RecordType::Risk, risk.id, &before, &after)?;
+            record_change(&mut tx, ctx, change, now).await?;
+            moved += 1;
+        }
+        self.commit(ctx, tx).await?;
+        Ok((moved, left))
+    }
+
+    /// The assets a list of references names (`AST-0001, AST-0007`, or the bare numbers), as
+    /// a form types them; refused on field `assets`, naming what is not in the inventory.
+    pub async fn resolve_asset_references(
+        &self,
+        ctx: &OrgContext,
+        text: &str,
+    ) -> AppResult<Vec<Uuid>> {
+        ctx.require(Permission::ViewRisks)?;
+        let mut numbers = Vec::new();
+        let mut unknown = Vec::new();
+        for raw in text
+            .split([',', ';', ' ', '\n'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            let digits = raw
+                .strip_prefix("AST-")
+                .or_else(|| raw.strip_prefix("ast-"))
+                .unwrap_or(raw);
+            match digits.parse::<i64>() {
+                Ok(number) if !numbers.contains(&number) => numbers.push(number),
+                Ok(_) => {}
+                Err(_) => unknown.push(raw.to_owned()),
+            }
+        }
+        if numbers.len() > MAX_ASSETS {
+            let message = format!("Link at most {MAX_ASSETS} assets to one risk.");
+            return Err(ValidationErrors::single("assets", message).into());
+        }
+        let mut conn = self.store.reader().await?;
+        let found = store::asset_ids_by_number(&mut conn, ctx.org_id(), &numbers).await?;
+        unknown.extend(
+            numbers
+                .iter()
+                .filter(|n| !found.iter().any(|(number, _)| number == *n))
+                .map(|n| custos_domain::assets::AssetReference(*n).to_string()),
+        );
+        if !unknown.is_empty() {
+            let message = format!(
+                "Not in the asset inventory: {}. Give asset references such as AST-0001.",
+                unknown.join(", ")
+            );
+            return Err(ValidationErrors::single("assets", message).into());
+        }
+        Ok(found.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The heat map of inherent (`residual` false) or residual risk under the method in
+    /// force; `None` while no method is approved.
+    pub async fn risk_heat_map(
+        &self,
+        ctx: &OrgContext,
+        residual: bool,
+    ) -> AppResult<Option<HeatMap>> {
+        ctx.require(Permission::ViewRisks)?;
+        let mut conn = self.store.reader().await?;
+        let Some(method) = method_in(&mut conn, ctx.org_id()).await? else {
+            return Ok(None);
+        };
+        let rows = store::cell_counts(&mut conn, ctx.org_id(), method.version, residual).await?;
+        let mut counts = vec![vec![0; method.body.impact.len()]; method.body.likelihood.len()];
+        for (likelihood, impact, count) in rows {
+            let cell = usize::try_from(likelihood - 1)
+                .ok()
+                .zip(usize::try_from(impact - 1).ok())
+                .and_then(|(l, i)| counts.get_mut(l).and_then(|row| row.get_mut(i)));
+            if let Some(cell) = cell {
+                *cell = count;
+            }
+        }
+        let on_other_versions =
+            store::risks_on_other_versions(&mut conn, ctx.org_id(), method.version)
+                .await?
+                .len();
+        Ok(Some(HeatMap {
+            method,
+            counts,
+            on_other_versions,
+        }))
+    }
+}
+
+impl ExportedRecord for Risk {
+    type Filter = custos_domain::risk::register::RiskFilter;
+    type Sort = custos_domain::risk::register::RiskSort;
+    const BY_NUMBER: Self::Sort = custos_domain::risk::register::RiskSort::Number;
+
+    fn number(&self) -> i64 {
+        self.number
+    }
+
+    async fn rows(conn: &mut Conn, org_id: Uuid, request: &RiskList) -> StoreResult<Vec<Self>> {
+        let appetite = appetite_in(conn, org_id).await?;
+        store::rows(conn, org_id, request, appetite).await
+    }
+}
+
+impl App {
+    /// The risks `request` selects, in its order, read a page at a time for an export.
+    pub fn export_risks(
+        &self,
+        ctx: &OrgContext,
+        request: RiskList,
+    ) -> AppResult<RegisterExport<Risk>> {
+        ctx.require(Permission::ViewRisks)?;
+        Ok(RegisterExport::new(self, ctx.org_id(), request))
+    }
+}
+
+/// The position of the appetite's level and the version of the method in force.
+async fn appetite_in(conn: &mut Conn, org_id: Uuid) -> StoreResult<Option<(i64, i64)>> {
+    let method: Option<MethodVersion> = custos_store::versions::RISK_METHOD
+        .approved(conn, org_id)
+        .await?;
+    Ok(method.map(|method| (i64::from(method.body.appetite), method.version)))
+}
+
+/// `Accepted` is reached only through an approved acceptance: refused from a form unless the
+/// risk is already there.
+fn refuse_workflow_status(draft: &RiskDraft, now: Option<RiskStatus>) -> AppResult<()> {
+    if draft.status.is_set_by_workflow() && now != Some(draft.status) {
+        return Err(ValidationErrors::single(
+            "status",
+            "A risk becomes accepted only when its acceptance is approved: request an acceptance \
+             from the risk's page.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The owner is a member; the threat, the vulnerability and the assets are the
+/// organisation's own.
+async fn check_against_organisation(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    draft: &RiskDraft,
+    asset_ids: &[Uuid],
+) -> AppResult<()> {
+    let org_id = ctx.org_id();
+    let mut errors = ValidationErrors::new();
+    if let Some(owner) = draft.owner_id
+        && !platform::is_member(tx, org_id, owner).await?
+    {
+        errors.add("owner_id", "Choose a member from the list.");
+    }
+    if let Some(threat) = draft.threat_id
+        && !store::threat_exists(tx, org_id, threat).await?
+    {
+        errors.add("threat_id", "Choose a threat from the catalogue.");
+    }
+    if let Some(vulnerability) = draft.vulnerability_id
+        && !store::vulnerability_exists(tx, org_id, vulnerability).await?
+    {
+        errors.add(
+            "vulnerability_id",
+            "Choose a vulnerability from the catalogue.",
+        );
+    }
+    if asset_ids.len() > MAX_ASSETS {
+        errors.add(
+            "asset_ids",
+            format!("Link at most {MAX_ASSETS} assets to one risk."),
+        );
+    } else {
+        for asset_id in asset_ids {
+            if custos_store::assets::find(tx, org_id, *asset_id)
+                .await?
+                .is_none()
+            {
+                errors.add("asset_ids", "Choose assets from the inventory.");
+                break;
+            }
+        }
+    }
+    errors.into_result(()).map_err(Into::into)
+}
+
+/// The most assets one risk may name.
+pub const MAX_ASSETS: usize = 200;
+
+/// The scores of `draft` under the method in force, and when the risk is next reviewed:
+/// unchanged estimates keep the review date `before` had.
+async fn assess(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    draft: &RiskDraft,
+    before: Option<&Risk>,
+    today: Date,
+) -> AppResult<Assessment> {
+    if draft.inherent_likelihood.is_none() {
+        return Ok(Assessment {
+            scores: None,
+            next_review_on: None,
+        });
+    }
+    let method = method_in(tx, ctx.org_id()).await?.ok_or_else(|| {
+        ValidationErrors::single(
+            "inherent_likelihood",
+            "No risk method is approved yet: risks are rated once senior management has \
+             approved one. Save the risk without a rating for now.",
+        )
+    })?;
+    let scores: Scores = score(&method.body, method.version, draft)?;
+    let unchanged = before.is_some_and(|risk| {
+        risk.method_version == Some(method.version)
+            && risk.inherent_likelihood == draft.inherent_likelihood
+            && risk.inherent_impact == draft.inherent_impact
+            && risk.residual_likelihood == draft.residual_likelihood
+            && risk.residual_impact == draft.residual_impact
+    });
+    let next_review_on = match before {
+        Some(risk) if unchanged => risk.next_review_on,
+        _ => review_after(&method.body, &scores, today),
+    };
+    Ok(Assessment {
+        scores: Some(scores),
+        next_review_on,
+    })
+}
+
+fn review_after(method: &RiskMethod, scores: &Scores, today: Date) -> Option<Date> {
+    scores
+        .current()
+        .and_then(|score| next_review(method, score.level, today))
+}
+
+/// Keeps the risk's scores as stored now in its history.
+async fn record_scores(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    reason: &str,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let risk = store::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::record_scores(tx, ctx.org_id(), &risk, reason, now).await?;
+    Ok(())
+}

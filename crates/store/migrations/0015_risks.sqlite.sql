@@ -1,0 +1,78 @@
+-- The risk register (issue 8), with ids and timestamps as text and flags as 0 or 1: risks, the assets they affect, the controls that treat them
+-- (the controls register adds its foreign key), and the history of every score.
+CREATE TABLE risks (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    description TEXT NOT NULL,
+    threat_id TEXT REFERENCES threats (id) ON DELETE SET NULL,
+    vulnerability_id TEXT REFERENCES vulnerabilities (id) ON DELETE SET NULL,
+    confidentiality INTEGER NOT NULL CHECK (confidentiality IN (0, 1)),
+    integrity INTEGER NOT NULL CHECK (integrity IN (0, 1)),
+    availability INTEGER NOT NULL CHECK (availability IN (0, 1)),
+    owner_id TEXT REFERENCES users (id),
+    -- The risk method version the levels were given by; NULL while unrated.
+    method_version INTEGER,
+    inherent_likelihood INTEGER CHECK (inherent_likelihood BETWEEN 1 AND 6),
+    inherent_impact INTEGER CHECK (inherent_impact BETWEEN 1 AND 6),
+    inherent_level INTEGER CHECK (inherent_level BETWEEN 0 AND 5),
+    existing_controls TEXT NOT NULL,
+    residual_likelihood INTEGER CHECK (residual_likelihood BETWEEN 1 AND 6),
+    residual_impact INTEGER CHECK (residual_impact BETWEEN 1 AND 6),
+    residual_level INTEGER CHECK (residual_level BETWEEN 0 AND 5),
+    -- The residual level once rated, the inherent one before: what lists sort and filter by.
+    current_level INTEGER CHECK (current_level BETWEEN 0 AND 5),
+    treatment TEXT CHECK (treatment IN ('modify', 'retain', 'avoid', 'share')),
+    status TEXT NOT NULL CHECK (status IN ('identified', 'assessed', 'treatment_planned', 'in_treatment', 'accepted', 'closed')),
+    next_review_on TEXT,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (org_id, number)
+);
+CREATE INDEX risks_org_title ON risks (org_id, title_key, number);
+CREATE INDEX risks_org_level ON risks (org_id, current_level, number);
+CREATE INDEX risks_org_status ON risks (org_id, status, number);
+CREATE INDEX risks_org_owner ON risks (org_id, owner_id, number);
+CREATE INDEX risks_org_next_review ON risks (org_id, next_review_on, number);
+CREATE INDEX risks_org_updated ON risks (org_id, updated_at, number);
+
+CREATE TABLE risk_assets (
+    org_id TEXT NOT NULL,
+    risk_id TEXT NOT NULL REFERENCES risks (id) ON DELETE CASCADE,
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    PRIMARY KEY (risk_id, asset_id)
+);
+CREATE INDEX risk_assets_asset ON risk_assets (org_id, asset_id);
+
+-- Controls treating a risk. control_id gets its foreign key when the controls register
+-- lands.
+CREATE TABLE risk_controls (
+    org_id TEXT NOT NULL,
+    risk_id TEXT NOT NULL REFERENCES risks (id) ON DELETE CASCADE,
+    control_id TEXT NOT NULL,
+    PRIMARY KEY (risk_id, control_id)
+);
+CREATE INDEX risk_controls_control ON risk_controls (org_id, control_id);
+
+-- Every score a risk was given, and why: an assessment, or moving to a new method version.
+-- Kept when the risk is deleted, so trends over time stay true.
+CREATE TABLE risk_scores (
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    risk_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('assessed', 'method_changed', 'deleted')),
+    method_version INTEGER,
+    inherent_likelihood INTEGER,
+    inherent_impact INTEGER,
+    inherent_level INTEGER,
+    residual_likelihood INTEGER,
+    residual_impact INTEGER,
+    residual_level INTEGER,
+    status TEXT NOT NULL
+);
+CREATE INDEX risk_scores_org_risk ON risk_scores (org_id, risk_id, recorded_at);
+CREATE INDEX risk_scores_org_time ON risk_scores (org_id, recorded_at);

@@ -1,0 +1,676 @@
+//! The risk register's pages: the register with its heat maps of inherent and residual risk
+//! (drawn as SVG on the server, each cell a link to the risks in it), the form, and a risk's
+//! page with its score history.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use custos_app::domain::ValidationErrors;
+use custos_app::domain::fields::FieldRule;
+use custos_app::domain::list::ListParams;
+use custos_app::domain::platform::Permission;
+use custos_app::domain::risk::catalogue::{Threat, Vulnerability};
+use custos_app::domain::risk::method::RiskMethod;
+use custos_app::domain::risk::register::ScoreRecord;
+use custos_app::domain::risk::register::{
+    AppetiteFilter, Risk, RiskFilterParams, RiskInput, RiskStatus, TreatmentOption,
+};
+use custos_app::risk::method::MethodVersion;
+use custos_app::risk::register::{HeatMap, RiskDetail, RiskRecord};
+use custos_app::{AppResult, Member, OrgContext, now};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::register::{FormState, Notices, RegisterPages};
+use super::{Area, Layout, NavEntry, PageQuery, options};
+use crate::AppState;
+use crate::auth::PageOrg;
+use crate::error::{PageError, render};
+use crate::list::{ListState, SortHeader, csv_export};
+
+pub const AREA: Area = Area {
+    nav: &[NavEntry {
+        section: "risks",
+        position: 400,
+        label: "Risks",
+        path: "/risks",
+        permission: Some(Permission::ViewRisks),
+        shows_waiting_approvals: false,
+    }],
+    notices: &[
+        ("risk-created", "success", "Risk recorded."),
+        ("risk-saved", "success", "Changes saved."),
+        ("risk-deleted", "success", "Risk deleted."),
+        (
+            "risks-moved",
+            "success",
+            "Every risk is now scored with the method in force; the old scores stay in each \
+             risk's history.",
+        ),
+        (
+            "risks-moved-some",
+            "info",
+            "Risks were moved to the method in force, except those whose estimates are off its \
+             scales: open them and rate them again.",
+        ),
+    ],
+    field_labels: &[
+        ("title", "Title"),
+        ("description", "Description"),
+        ("threat_id", "Threat"),
+        ("vulnerability_id", "Vulnerability"),
+        ("owner_id", "Owner"),
+        ("inherent_likelihood", "Inherent likelihood"),
+        ("inherent_impact", "Inherent impact"),
+        ("existing_controls", "Existing controls"),
+        ("residual_likelihood", "Residual likelihood"),
+        ("residual_impact", "Residual impact"),
+        ("treatment", "Treatment"),
+        ("status", "Status"),
+        ("assets", "Affected assets"),
+    ],
+};
+
+/// One cell of a heat map as drawn.
+pub struct HeatCell {
+    pub x: u32,
+    pub y: u32,
+    pub colour: String,
+    pub count: i64,
+    pub href: String,
+    /// What a screen reader says of the cell.
+    pub label: String,
+}
+
+/// A heat map ready for the template: its cells and axis labels.
+pub struct DrawnHeatMap {
+    pub title: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub cells: Vec<HeatCell>,
+    /// (y, name) of each likelihood row.
+    pub rows: Vec<(u32, String)>,
+    /// (x, name) of each impact column.
+    pub columns: Vec<(u32, String)>,
+}
+
+const CELL: u32 = 56;
+const LEFT: u32 = 110;
+const BOTTOM: u32 = 40;
+
+/// Draws `map`: most likely at the top, most severe at the right; each cell links to the
+/// register filtered to it (`base` is the register's address).
+fn draw(map: &HeatMap, residual: bool, base: &str) -> DrawnHeatMap {
+    let method = &map.method.body;
+    let rows = method.likelihood.len() as u32;
+    let columns = method.impact.len() as u32;
+    let kind = if residual { "residual" } else { "inherent" };
+    let mut cells = Vec::new();
+    for (l, row) in map.counts.iter().enumerate() {
+        for (i, &count) in row.iter().enumerate() {
+            let level = method
+                .matrix
+                .get(l)
+                .and_then(|r| r.get(i))
+                .and_then(|&cell| method.level(cell));
+            let (likelihood, impact) = (l + 1, i + 1);
+            cells.push(HeatCell {
+                x: LEFT + i as u32 * CELL,
+                y: (rows - 1 - l as u32) * CELL,
+                colour: level.map_or_else(|| "#cccccc".to_owned(), |level| level.colour.clone()),
+                count,
+                href: format!("{base}?level_kind={kind}&likelihood={likelihood}&impact={impact}"),
+                label: format!(
+                    "{count} {} at likelihood {} and impact {}{}",
+                    if count == 1 { "risk" } else { "risks" },
+                    method.likelihood.get(l).map_or("", |s| s.name.as_str()),
+                    method.impact.get(i).map_or("", |s| s.name.as_str()),
+                    level.map_or_else(String::new, |level| format!(" ({})", level.name)),
+                ),
+            });
+        }
+    }
+    DrawnHeatMap {
+        title: if residual {
+            "Residual risk"
+        } else {
+            "Inherent risk"
+        },
+        width: LEFT + columns * CELL,
+        height: rows * CELL + BOTTOM,
+        cells,
+        rows: method
+            .likelihood
+            .iter()
+            .enumerate()
+            .map(|(l, s)| ((rows - 1 - l as u32) * CELL + CELL / 2 + 4, s.name.clone()))
+            .collect(),
+        columns: method
+            .impact
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (LEFT + i as u32 * CELL + CELL / 2, s.name.clone()))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "risks/list.html")]
+struct ListPage {
+    layout: Layout,
+    risks: Vec<Risk>,
+    list: ListState,
+    headers: Vec<SortHeader>,
+    params: ListParams,
+    filters: RiskFilterParams,
+    method: Option<MethodVersion>,
+    maps: Vec<DrawnHeatMap>,
+    on_other_versions: usize,
+    can_manage: bool,
+    can_manage_method: bool,
+}
+
+impl ListPage {
+    fn statuses(&self) -> Vec<(String, String)> {
+        options(&RiskStatus::ALL)
+    }
+
+    fn appetites(&self) -> Vec<(String, String)> {
+        options(&AppetiteFilter::ALL)
+    }
+
+    /// The levels of the method in force, numbered from 1, for the level filter.
+    fn levels(&self) -> Vec<(String, String)> {
+        self.method.as_ref().map_or_else(Vec::new, |method| {
+            method
+                .body
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(i, level)| ((i + 1).to_string(), level.name.clone()))
+                .collect()
+        })
+    }
+
+    fn level_name(&self, risk: &Risk) -> String {
+        level_name(
+            self.method.as_ref(),
+            risk.method_version,
+            risk.current_level(),
+        )
+    }
+
+    fn level_colour(&self, risk: &Risk) -> String {
+        level_of(
+            self.method.as_ref(),
+            risk.method_version,
+            risk.current_level(),
+        )
+        .map_or_else(String::new, |level| level.colour.clone())
+    }
+
+    fn filtered(&self) -> bool {
+        !(self.params.q.is_empty()
+            && self.filters.status.is_empty()
+            && self.filters.level.is_empty()
+            && self.filters.appetite.is_empty()
+            && self.filters.likelihood.is_empty()
+            && self.filters.impact.is_empty()
+            && self.filters.owner_id.is_none()
+            && self.filters.asset_id.is_none())
+    }
+}
+
+/// The level at `position` of `method` when the risk was scored with it.
+fn level_of(
+    method: Option<&MethodVersion>,
+    scored_with: Option<i64>,
+    position: Option<i64>,
+) -> Option<&custos_app::domain::risk::method::RiskLevel> {
+    let method = method.filter(|m| Some(m.version) == scored_with)?;
+    method.body.level(u8::try_from(position?).ok()?)
+}
+
+fn level_name(
+    method: Option<&MethodVersion>,
+    scored_with: Option<i64>,
+    position: Option<i64>,
+) -> String {
+    match (level_of(method, scored_with, position), position) {
+        (Some(level), _) => level.name.clone(),
+        // Scored with another version than the one shown: its number.
+        (None, Some(position)) => format!("level {}", position + 1),
+        (None, None) => "Not rated".into(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<PageQuery>,
+    Query(params): Query<ListParams>,
+    Query(filters): Query<RiskFilterParams>,
+) -> Result<Response, PageError> {
+    let ctx = &page.ctx;
+    // The same parsing as the API: a bad sort or filter is an error here too.
+    let request = filters.request(&params)?;
+    if query.format == "csv" {
+        let export = state.app.export_risks(ctx, request)?;
+        return Ok(csv_export("risks.csv", &Risk::CSV_HEADER, export, Risk::csv_row).await?);
+    }
+    let layout = Layout::new(&state, &page, "Risks", "risks")
+        .await?
+        .with_flash(query.notice.as_deref());
+    let mut list = ListState::new(
+        layout.org_href("/risks"),
+        vec![
+            ("q", params.q.clone()),
+            ("status", filters.status.clone()),
+            ("level", filters.level.clone()),
+            ("level_kind", filters.level_kind.clone()),
+            ("likelihood", filters.likelihood.clone()),
+            ("impact", filters.impact.clone()),
+            ("appetite", filters.appetite.clone()),
+            (
+                "owner_id",
+                filters
+                    .owner_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "asset_id",
+                filters
+                    .asset_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            ),
+        ],
+        request.sort.as_str(),
+        request.direction,
+        request.page,
+    );
+    let listed = state.app.list_risks(ctx, &request).await?;
+    list.set_total(&listed);
+    let headers = vec![
+        list.header("number", "Ref."),
+        list.header("title", "Title"),
+        list.header("level", "Level"),
+        list.header("status", "Status"),
+        list.header("next_review_on", "Next review"),
+    ];
+    let base = layout.org_href("/risks");
+    let mut maps = Vec::new();
+    let mut method = None;
+    let mut on_other_versions = 0;
+    for residual in [false, true] {
+        if let Some(map) = state.app.risk_heat_map(ctx, residual).await? {
+            maps.push(draw(&map, residual, &base));
+            on_other_versions = map.on_other_versions;
+            method = Some(map.method);
+        }
+    }
+    Ok(render(&ListPage {
+        layout,
+        risks: listed.items,
+        list,
+        headers,
+        params,
+        filters,
+        method,
+        maps,
+        on_other_versions,
+        can_manage: ctx.can(Permission::ManageRisks),
+        can_manage_method: ctx.can(Permission::ManageRiskMethod),
+    }))
+}
+
+/// The risk form's fields: the record's own and the affected assets, typed as references.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RiskPageInput {
+    #[serde(flatten)]
+    pub risk: RiskInput,
+    /// `AST-0001, AST-0007`.
+    #[serde(default)]
+    pub assets: String,
+}
+
+#[derive(Template)]
+#[template(path = "risks/form.html")]
+struct FormPage {
+    layout: Layout,
+    editing: Option<RiskRecord>,
+    input: RiskPageInput,
+    version: i64,
+    errors: ValidationErrors,
+    action: String,
+    members: Vec<Member>,
+    threats: Vec<Threat>,
+    vulnerabilities: Vec<Vulnerability>,
+    method: Option<MethodVersion>,
+    statuses: Vec<RiskStatus>,
+}
+
+impl FormPage {
+    fn rule(&self, field: &str) -> FieldRule {
+        RiskInput::rule(field)
+    }
+
+    fn owner_options(&self) -> Vec<(String, String)> {
+        self.members
+            .iter()
+            .map(|m| (m.user_id.to_string(), m.name.clone()))
+            .collect()
+    }
+
+    fn threat_options(&self) -> Vec<(String, String)> {
+        self.threats
+            .iter()
+            .map(|t| (t.id.to_string(), format!("{} {}", t.reference, t.name)))
+            .collect()
+    }
+
+    fn vulnerability_options(&self) -> Vec<(String, String)> {
+        self.vulnerabilities
+            .iter()
+            .map(|v| (v.id.to_string(), format!("{} {}", v.reference, v.name)))
+            .collect()
+    }
+
+    fn likelihood_options(&self) -> Vec<(String, String)> {
+        scale_options(self.method.as_ref().map(|m| &m.body), true)
+    }
+
+    fn impact_options(&self) -> Vec<(String, String)> {
+        scale_options(self.method.as_ref().map(|m| &m.body), false)
+    }
+
+    fn treatment_options(&self) -> Vec<(String, String)> {
+        options(&TreatmentOption::ALL)
+    }
+
+    fn status_options(&self) -> Vec<(String, String)> {
+        options(&self.statuses)
+    }
+
+    fn checked(&self, field: &str) -> bool {
+        let value = match field {
+            "confidentiality" => &self.input.risk.confidentiality,
+            "integrity" => &self.input.risk.integrity,
+            _ => &self.input.risk.availability,
+        };
+        matches!(value.as_str(), "on" | "true" | "1")
+    }
+}
+
+/// A scale's steps as select options: position and name.
+fn scale_options(method: Option<&RiskMethod>, likelihood: bool) -> Vec<(String, String)> {
+    let Some(method) = method else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = if likelihood {
+        method.likelihood.iter().map(|l| l.name.as_str()).collect()
+    } else {
+        method.impact.iter().map(|l| l.name.as_str()).collect()
+    };
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ((i + 1).to_string(), format!("{}. {name}", i + 1)))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "risks/show.html")]
+struct ShowPage {
+    layout: Layout,
+    detail: RiskDetail,
+    can_manage: bool,
+    can_view_audit: bool,
+}
+
+impl ShowPage {
+    fn risk(&self) -> &Risk {
+        &self.detail.record.risk
+    }
+
+    fn inherent(&self) -> String {
+        let risk = self.risk();
+        level_name(
+            self.detail.method.as_ref(),
+            risk.method_version,
+            risk.inherent_level,
+        )
+    }
+
+    fn residual(&self) -> String {
+        let risk = self.risk();
+        level_name(
+            self.detail.method.as_ref(),
+            risk.method_version,
+            risk.residual_level,
+        )
+    }
+
+    fn estimate(&self, likelihood: &Option<i64>, impact: &Option<i64>) -> String {
+        let (likelihood, impact) = (*likelihood, *impact);
+        let method = self.detail.method.as_ref().map(|m| &m.body);
+        let name = |steps: Vec<&str>, value: Option<i64>| {
+            let value = value?;
+            let step = usize::try_from(value - 1)
+                .ok()
+                .and_then(|i| steps.get(i).copied());
+            Some(step.map_or_else(|| value.to_string(), |s| format!("{value}. {s}")))
+        };
+        let likelihood = name(
+            method.map_or_else(Vec::new, |m| {
+                m.likelihood.iter().map(|l| l.name.as_str()).collect()
+            }),
+            likelihood,
+        );
+        let impact = name(
+            method.map_or_else(Vec::new, |m| {
+                m.impact.iter().map(|l| l.name.as_str()).collect()
+            }),
+            impact,
+        );
+        match (likelihood, impact) {
+            (Some(l), Some(i)) => format!("likelihood {l}, impact {i}"),
+            _ => "Not rated".into(),
+        }
+    }
+
+    fn properties(&self) -> String {
+        let risk = self.risk();
+        let names: Vec<&str> = [
+            (risk.confidentiality, "Confidentiality"),
+            (risk.integrity, "Integrity"),
+            (risk.availability, "Availability"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        names.join(", ")
+    }
+
+    fn history_level(&self, record: &ScoreRecord) -> String {
+        let position = record.residual_level.or(record.inherent_level);
+        match position {
+            Some(position) => format!(
+                "level {} (method version {})",
+                position + 1,
+                record.method_version.unwrap_or_default()
+            ),
+            None => "not rated".into(),
+        }
+    }
+}
+
+/// The risk register in the shared record pages.
+pub struct RiskPages;
+
+impl RegisterPages for RiskPages {
+    type Record = RiskRecord;
+    type Input = RiskPageInput;
+    const PATH: &'static str = "/risks";
+    const SECTION: &'static str = "risks";
+    const NOUN: &'static str = "risk";
+    const MANAGE: Permission = Permission::ManageRisks;
+    const NOTICES: Notices = Notices {
+        created: "risk-created",
+        saved: "risk-saved",
+        deleted: "risk-deleted",
+    };
+    const DELETE_EXPLANATION: &'static str = "The risk disappears from the register and its heat \
+        maps. The audit log keeps a copy of it, and its score history records that it left.";
+
+    fn id(record: &RiskRecord) -> Uuid {
+        record.risk.id
+    }
+
+    fn version(record: &RiskRecord) -> i64 {
+        record.risk.version
+    }
+
+    fn name(record: &RiskRecord) -> String {
+        format!("{} {}", record.risk.reference(), record.risk.title)
+    }
+
+    fn reference(record: &RiskRecord) -> String {
+        record.risk.reference()
+    }
+
+    fn input_of(record: &RiskRecord) -> RiskPageInput {
+        let draft = custos_app::domain::risk::register::RiskDraft::from(&record.risk);
+        RiskPageInput {
+            risk: draft.to_input(),
+            assets: record
+                .assets
+                .iter()
+                .map(|a| a.reference())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    fn new_input(ctx: &OrgContext) -> RiskPageInput {
+        RiskPageInput {
+            risk: RiskInput {
+                owner_id: ctx.user().id.to_string(),
+                ..RiskInput::default()
+            },
+            assets: String::new(),
+        }
+    }
+
+    async fn find(state: &AppState, ctx: &OrgContext, id: Uuid) -> AppResult<RiskRecord> {
+        Ok(state.app.risk(ctx, id).await?.record)
+    }
+
+    async fn create(
+        state: &AppState,
+        ctx: &OrgContext,
+        input: &RiskPageInput,
+        now: OffsetDateTime,
+    ) -> AppResult<RiskRecord> {
+        let assets = state
+            .app
+            .resolve_asset_references(ctx, &input.assets)
+            .await?;
+        state.app.create_risk(ctx, &input.risk, &assets, now).await
+    }
+
+    async fn update(
+        state: &AppState,
+        ctx: &OrgContext,
+        id: Uuid,
+        version: i64,
+        input: &RiskPageInput,
+        now: OffsetDateTime,
+    ) -> AppResult<RiskRecord> {
+        let assets = state
+            .app
+            .resolve_asset_references(ctx, &input.assets)
+            .await?;
+        state
+            .app
+            .update_risk(ctx, id, version, &input.risk, &assets, now)
+            .await
+    }
+
+    async fn delete(
+        state: &AppState,
+        ctx: &OrgContext,
+        id: Uuid,
+        version: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        state.app.delete_risk(ctx, id, version, now).await
+    }
+
+    async fn render_form(
+        state: &AppState,
+        page: &PageOrg,
+        form: FormState<Self>,
+    ) -> Result<Response, PageError> {
+        let ctx = &page.ctx;
+        let members = state.app.members(ctx).await?;
+        let threats = state.app.threats(ctx).await?;
+        let vulnerabilities = state.app.vulnerabilities(ctx).await?;
+        let method = state.app.risk_method(ctx).await?;
+        let statuses = form
+            .editing
+            .as_ref()
+            .map_or(RiskStatus::Identified, |r| r.risk.status)
+            .choosable_from()
+            .collect();
+        Ok(render(&FormPage {
+            action: form.action(),
+            layout: form.layout,
+            editing: form.editing,
+            input: form.input,
+            version: form.version,
+            errors: form.errors,
+            members,
+            threats,
+            vulnerabilities,
+            method,
+            statuses,
+        }))
+    }
+
+    async fn render_record(
+        state: &AppState,
+        page: &PageOrg,
+        layout: Layout,
+        record: RiskRecord,
+    ) -> Result<Response, PageError> {
+        let ctx = &page.ctx;
+        let detail = state.app.risk(ctx, record.risk.id).await?;
+        Ok(render(&ShowPage {
+            layout,
+            detail,
+            can_manage: ctx.can(Permission::ManageRisks),
+            can_view_audit: ctx.can(Permission::ViewAuditLog),
+        }))
+    }
+}
+
+/// Moves every risk scored with an older method version to the version in force; those whose
+/// estimates are off the new scales stay behind, counted on the register's page.
+pub async fn rescore(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+    let (_, left) = state.app.move_risks_to_method(&page.ctx, now()).await?;
+    let notice = if left.is_empty() {
+        "risks-moved"
+    } else {
+        "risks-moved-some"
+    };
+    let href = format!(
+        "{}/orgs/{}/risks?notice={notice}",
+        state.config.base_path,
+        page.ctx.organisation().slug
+    );
+    Ok(super::see_other(href))
+}
