@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::list::{Listed, Page};
-use custos_domain::platform::{AuditEvent, AuditFilter, RecordType};
+use custos_domain::platform::{AuditEvent, AuditFilter, Permission, RecordType, Role};
 use custos_store::{Conn, StoreResult, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -264,8 +264,18 @@ impl GatheredAudit {
 
 /// A record that goes to senior management for sign-off (ISO 27001 5.1, 6.2, 6.1.3, ...).
 pub(crate) trait Approvable: StoredRecord + DeserializeOwned {
+    /// The permission a member needs to decide a request about this kind of record (besides
+    /// holding the role the request is addressed to).
+    const DECIDE: Permission = Permission::DecideApprovals;
+
     /// Refuses a version that may not be sent, saying why.
     fn check_submittable(&self) -> AppResult<()>;
+
+    /// The role that decides a request about this record: its kind's, unless the record
+    /// says otherwise (an acceptance goes to the role its risk level names).
+    fn decider(&self) -> Option<Role> {
+        Self::TYPE.decider()
+    }
 
     /// Whether the record still waits for the decision on the version that was sent.
     fn awaits_decision(&self) -> bool;
@@ -299,6 +309,19 @@ pub(crate) trait Approvable: StoredRecord + DeserializeOwned {
         async { Ok(()) }
     }
 
+    /// What else a decision changes, in the decision's transaction, recorded with `ctx`'s
+    /// audit trail (an approved acceptance moves its risk to accepted). `record` is the
+    /// record once decided. Most records change nothing else.
+    fn after_decision(
+        _tx: &mut Tx,
+        _ctx: &OrgContext,
+        _record: &Self,
+        _decision: Decision,
+        _now: OffsetDateTime,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// Gives the record the decision's outcome; false when its version moved on.
     fn mark_decided(
         tx: &mut Tx,
@@ -313,6 +336,9 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the approval workflow asks of a kind of approvable record without knowing its type.
 pub(crate) trait ApprovableKind: Sync {
+    /// The permission deciding a request about this kind of record needs.
+    fn decide_permission(&self) -> Permission;
+
     /// Reference and content of the record from one of its snapshots in the audit trail.
     fn describe(
         &self,
@@ -334,6 +360,10 @@ pub(crate) trait ApprovableKind: Sync {
 struct Kind<R>(PhantomData<fn() -> R>);
 
 impl<R: Approvable> ApprovableKind for Kind<R> {
+    fn decide_permission(&self) -> Permission {
+        R::DECIDE
+    }
+
     fn describe(
         &self,
         snapshot: &serde_json::Value,
@@ -369,6 +399,7 @@ impl<R: Approvable> ApprovableKind for Kind<R> {
             let after = R::find(tx, ctx.org_id(), before.id())
                 .await?
                 .ok_or(AppError::NotFound)?;
+            R::after_decision(tx, ctx, &after, decision, now).await?;
             Change::updated(R::TYPE, before.id(), &before, &after)
         })
     }
@@ -381,10 +412,13 @@ pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn Appr
     static CLASSIFICATION_SCHEMES: Kind<custos_domain::assets::classification::SchemeVersion> =
         Kind(PhantomData);
     static RISK_METHODS: Kind<crate::risk::method::MethodVersion> = Kind(PhantomData);
+    static RISK_ACCEPTANCES: Kind<custos_domain::risk::acceptance::RiskAcceptance> =
+        Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
         RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
         RecordType::RiskMethod => Ok(&RISK_METHODS),
+        RecordType::RiskAcceptance => Ok(&RISK_ACCEPTANCES),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",
             other.label()

@@ -219,6 +219,39 @@ impl FieldKind for Level {
     }
 }
 
+/// A whole amount from 0 to `.0` (a cost in whole currency units), or none. Spaces and
+/// thousands separators people type (`12 500`, `12,500`) are allowed.
+pub struct Amount(pub i64);
+
+impl FieldKind for Amount {
+    type Value = Option<i64>;
+
+    fn parse(&self, errors: &mut ValidationErrors, field: &str, raw: &str) -> Option<Self::Value> {
+        let digits: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | ',' | '_' | '\u{a0}'))
+            .collect();
+        if digits.is_empty() {
+            return Some(None);
+        }
+        match digits.parse::<i64>() {
+            Ok(value) if (0..=self.0).contains(&value) => Some(Some(value)),
+            _ => {
+                errors.add(
+                    field,
+                    format!("Enter a whole amount from 0 to {}, or nothing.", self.0),
+                );
+                None
+            }
+        }
+    }
+
+    fn text(&self, value: &Self::Value) -> String {
+        value.map(|v| v.to_string()).unwrap_or_default()
+    }
+}
+
 /// A finite number, or none; `invalid` says what to type instead.
 pub struct Number {
     pub invalid: &'static str,

@@ -44,6 +44,7 @@ pub enum Permission {
     ViewRisks,
     ManageRisks,
     ManageRiskMethod,
+    AcceptRisks,
 }
 
 use Role::*;
@@ -51,7 +52,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 15] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 16] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -127,10 +128,15 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 15] = [
         &[Admin, IsmsManager],
         "Draft versions of the risk method (scales, matrix, levels, appetite).",
     ),
+    (
+        Permission::AcceptRisks,
+        &[IsmsManager, Approver],
+        "Decide a request to accept a risk when the risk method names one's role for its level.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -146,6 +152,7 @@ impl Permission {
         Permission::ViewRisks,
         Permission::ManageRisks,
         Permission::ManageRiskMethod,
+        Permission::AcceptRisks,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -189,6 +196,7 @@ impl Permission {
             Permission::ViewRisks => "view_risks",
             Permission::ManageRisks => "manage_risks",
             Permission::ManageRiskMethod => "manage_risk_method",
+            Permission::AcceptRisks => "accept_risks",
         }
     }
 }
@@ -478,6 +486,8 @@ crate::text_enum! {
         Threat => "threat", "Threat";
         Vulnerability => "vulnerability", "Vulnerability";
         Risk => "risk", "Risk";
+        RiskAction => "risk_action", "Risk treatment action";
+        RiskAcceptance => "risk_acceptance", "Risk acceptance";
     }
 }
 
@@ -490,6 +500,8 @@ impl RecordType {
             RecordType::Approval => "approvals",
             RecordType::Asset => "assets",
             RecordType::Risk => "risks",
+            // Shown on their risk's page, which their snapshot names.
+            RecordType::RiskAction | RecordType::RiskAcceptance => return None,
             // One per organisation: the page names no record.
             RecordType::ImpactScale => return Some("assets/impact-scale".into()),
             RecordType::ClassificationScheme => return Some("assets/classification".into()),
@@ -524,7 +536,10 @@ impl RecordType {
             | RecordType::ImpactScale
             | RecordType::Threat
             | RecordType::Vulnerability
-            | RecordType::Risk => None,
+            | RecordType::Risk
+            | RecordType::RiskAction => None,
+            // The risk method names the deciding role per level: see the acceptance itself.
+            RecordType::RiskAcceptance => Some(Role::Approver),
         }
     }
 }

@@ -197,6 +197,16 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0015_risks.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 16,
+        name: "risk_treatment",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0016_risk_treatment.sqlite.sql")),
+        postgres: Some(include_str!(
+            "../migrations/0016_risk_treatment.postgres.sql"
+        )),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -2,14 +2,19 @@
 //! and written within one organisation.
 
 use custos_domain::list::{Listed, SortDirection, sort_key};
+use custos_domain::platform::Role;
+use custos_domain::risk::acceptance::RiskAcceptance;
 use custos_domain::risk::catalogue::{
     LibraryThreat, LibraryVulnerability, Properties, Threat, ThreatGroup, Vulnerability,
     VulnerabilityCategory,
 };
+use custos_domain::risk::method::RiskMethod;
 use custos_domain::risk::register::{
     AppetiteFilter, LevelKind, Risk, RiskDraft, RiskList, RiskSort, RiskStatus, ScoreRecord,
     Scores, TreatmentOption,
 };
+use custos_domain::risk::treatment::{ActionDraft, ActionStatus, RiskAction};
+use custos_domain::versions::VersionStatus;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -201,7 +206,9 @@ macro_rules! select {
          v.name, r.confidentiality, r.integrity, r.availability, r.owner_id, u.name, \
          r.method_version, r.inherent_likelihood, r.inherent_impact, r.inherent_level, \
          r.existing_controls, r.residual_likelihood, r.residual_impact, r.residual_level, \
-         r.treatment, r.status, r.next_review_on, r.version, r.created_at, r.updated_at \
+         r.treatment, r.status, r.annual_rate_low, r.annual_rate_likely, r.annual_rate_high, \
+         r.single_loss_low, r.single_loss_likely, r.single_loss_high, r.target_level, \
+         r.next_review_on, r.version, r.created_at, r.updated_at \
          FROM risks r LEFT JOIN threats t ON t.id = r.threat_id \
          LEFT JOIN vulnerabilities v ON v.id = r.vulnerability_id \
          LEFT JOIN users u ON u.id = r.owner_id"
@@ -234,6 +241,13 @@ impl FromRow for Risk {
             residual_level: row.get()?,
             treatment: row.parsed_opt(TreatmentOption::parse)?,
             status: row.parsed(RiskStatus::parse)?,
+            annual_rate_low: row.get()?,
+            annual_rate_likely: row.get()?,
+            annual_rate_high: row.get()?,
+            single_loss_low: row.get()?,
+            single_loss_likely: row.get()?,
+            single_loss_high: row.get()?,
+            target_level: row.get()?,
             next_review_on: row.get()?,
             version: row.get()?,
             created_at: row.get()?,
@@ -296,11 +310,12 @@ pub async fn insert(
         "INSERT INTO risks (id, org_id, number, title, description, threat_id, vulnerability_id,
                             confidentiality, integrity, availability, owner_id, inherent_likelihood,
                             inherent_impact, existing_controls, residual_likelihood, residual_impact,
-                            treatment, status, title_key, search_text, method_version, inherent_level,
-                            residual_level, current_level, next_review_on, version, created_at,
-                            updated_at)
+                            treatment, status, annual_rate_low, annual_rate_likely, annual_rate_high,
+                            single_loss_low, single_loss_likely, single_loss_high, title_key,
+                            search_text, method_version, inherent_level, residual_level,
+                            current_level, next_review_on, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $21, $22, $23, $24, $25, 1, $26, $26)",
+                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, 1, $32, $32)",
         &with_fields(
             vec![id.into(), org_id.into(), number.into()],
             draft,
@@ -339,9 +354,12 @@ pub async fn update(
                     confidentiality = $8, integrity = $9, availability = $10, owner_id = $11,
                     inherent_likelihood = $12, inherent_impact = $13, existing_controls = $14,
                     residual_likelihood = $15, residual_impact = $16, treatment = $17,
-                    status = $18, title_key = $19, search_text = $20, method_version = $21,
-                    inherent_level = $22, residual_level = $23, current_level = $24,
-                    next_review_on = $25, version = version + 1, updated_at = $26
+                    status = $18, annual_rate_low = $19, annual_rate_likely = $20,
+                    annual_rate_high = $21, single_loss_low = $22, single_loss_likely = $23,
+                    single_loss_high = $24, title_key = $25, search_text = $26,
+                    method_version = $27, inherent_level = $28, residual_level = $29,
+                    current_level = $30, next_review_on = $31, version = version + 1,
+                    updated_at = $32
              WHERE org_id = $1 AND id = $2 AND version = $3",
             &with_fields(
                 vec![org_id.into(), id.into(), expected_version.into()],
@@ -702,6 +720,349 @@ pub async fn rows(
         keyset,
         &order_by,
         request.page,
+    )
+    .await
+}
+
+/// Moves risk `id` to `status` if it is still at `expected_version`.
+pub async fn set_status(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    status: RiskStatus,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE risks SET status = $4, version = version + 1, updated_at = $5
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version, status.as_str(), now],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Sets the target level of risk `id`'s treatment plan if it is still at `expected_version`.
+pub async fn set_target_level(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    target_level: Option<i64>,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE risks SET target_level = $4, version = version + 1, updated_at = $5
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version, target_level, now],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+macro_rules! select_action {
+    () => {
+        "SELECT a.id, a.risk_id, a.title, a.owner_id, u.name, a.due_on, a.status, a.cost, \
+         a.completed_on, a.version, a.created_at, a.updated_at \
+         FROM risk_actions a LEFT JOIN users u ON u.id = a.owner_id"
+    };
+}
+
+impl FromRow for RiskAction {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        Ok(RiskAction {
+            id: row.get()?,
+            risk_id: row.get()?,
+            title: row.get()?,
+            owner_id: row.get()?,
+            owner_name: row.get()?,
+            due_on: row.get()?,
+            status: row.parsed(ActionStatus::parse)?,
+            cost: row.get()?,
+            completed_on: row.get()?,
+            version: row.get()?,
+            created_at: row.get()?,
+            updated_at: row.get()?,
+        })
+    }
+}
+
+/// The actions of risk `risk_id`'s treatment plan, by due date (undated last).
+pub async fn actions(conn: &mut Conn, org_id: Uuid, risk_id: Uuid) -> StoreResult<Vec<RiskAction>> {
+    conn.fetch_all(
+        concat!(
+            select_action!(),
+            " WHERE a.org_id = $1 AND a.risk_id = $2 \
+             ORDER BY a.due_on IS NULL, a.due_on, a.created_at"
+        ),
+        params![org_id, risk_id],
+    )
+    .await
+}
+
+/// Every treatment action of the organisation, for the figures on timeliness.
+pub async fn all_actions(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<RiskAction>> {
+    conn.fetch_all(
+        concat!(select_action!(), " WHERE a.org_id = $1 ORDER BY a.risk_id"),
+        params![org_id],
+    )
+    .await
+}
+
+/// Open actions whose due date is before `today`, oldest first.
+pub async fn overdue_actions(
+    conn: &mut Conn,
+    org_id: Uuid,
+    today: time::Date,
+) -> StoreResult<Vec<RiskAction>> {
+    conn.fetch_all(
+        concat!(
+            select_action!(),
+            " WHERE a.org_id = $1 AND a.status IN ('planned', 'in_progress') AND a.due_on < $2 \
+             ORDER BY a.due_on"
+        ),
+        params![org_id, today],
+    )
+    .await
+}
+
+pub async fn find_action(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<RiskAction>> {
+    conn.fetch_optional(
+        concat!(select_action!(), " WHERE a.org_id = $1 AND a.id = $2"),
+        params![org_id, id],
+    )
+    .await
+}
+
+pub async fn insert_action(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    risk_id: Uuid,
+    draft: &ActionDraft,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    let mut params: Vec<Param<'_>> = vec![id.into(), org_id.into(), risk_id.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    conn.execute(
+        "INSERT INTO risk_actions (id, org_id, risk_id, title, owner_id, due_on, status, cost,
+                                   completed_on, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+        &params,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Writes `draft` over action `id` at `expected_version`; false when it moved on.
+pub async fn update_action(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    draft: &ActionDraft,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into(), id.into(), expected_version.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    let changed = conn
+        .execute(
+            "UPDATE risk_actions SET title = $4, owner_id = $5, due_on = $6, status = $7,
+                    cost = $8, completed_on = $9, version = version + 1, updated_at = $10
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            &params,
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn delete_action(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "DELETE FROM risk_actions WHERE org_id = $1 AND id = $2 AND version = $3",
+            params![org_id, id, expected_version],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+macro_rules! select_acceptance {
+    () => {
+        "SELECT c.id, c.risk_id, r.number, r.title, c.risk_version, c.method_version, c.level, \
+         c.decider_role, c.justification, c.expires_on, c.status, c.version, c.created_at, \
+         c.updated_at, c.decided_at, CAST(m.body AS TEXT) \
+         FROM risk_acceptances c JOIN risks r ON r.id = c.risk_id \
+         LEFT JOIN risk_method_versions m ON m.org_id = c.org_id AND m.version = c.method_version"
+    };
+}
+
+impl FromRow for RiskAcceptance {
+    fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {
+        let id = row.get()?;
+        let risk_id = row.get()?;
+        let number: i64 = row.get()?;
+        let risk_title = row.get()?;
+        let risk_version = row.get()?;
+        let method_version = row.get()?;
+        let level: i64 = row.get()?;
+        let decider_role = row.parsed(Role::parse)?;
+        let justification = row.get()?;
+        let expires_on = row.get()?;
+        let status = row.parsed(VersionStatus::parse)?;
+        let version = row.get()?;
+        let created_at = row.get()?;
+        let updated_at = row.get()?;
+        let decided_at = row.get()?;
+        let method: Option<String> = row.get()?;
+        // The level's name as the method version it was scored with calls it.
+        let level_name = method
+            .and_then(|body| serde_json::from_str::<RiskMethod>(&body).ok())
+            .and_then(|m| {
+                u8::try_from(level)
+                    .ok()
+                    .and_then(|l| m.level(l).map(|l| l.name.clone()))
+            })
+            .unwrap_or_else(|| format!("level {}", level + 1));
+        Ok(RiskAcceptance {
+            id,
+            risk_id,
+            risk_reference: custos_domain::risk::register::reference(number),
+            risk_title,
+            risk_version,
+            method_version,
+            level,
+            level_name,
+            decider_role,
+            justification,
+            expires_on,
+            status,
+            version,
+            created_at,
+            updated_at,
+            decided_at,
+        })
+    }
+}
+
+pub async fn find_acceptance(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<RiskAcceptance>> {
+    conn.fetch_optional(
+        concat!(select_acceptance!(), " WHERE c.org_id = $1 AND c.id = $2"),
+        params![org_id, id],
+    )
+    .await
+}
+
+/// The acceptances asked for risk `risk_id`, newest first.
+pub async fn acceptances(
+    conn: &mut Conn,
+    org_id: Uuid,
+    risk_id: Uuid,
+) -> StoreResult<Vec<RiskAcceptance>> {
+    conn.fetch_all(
+        concat!(
+            select_acceptance!(),
+            " WHERE c.org_id = $1 AND c.risk_id = $2 ORDER BY c.created_at DESC"
+        ),
+        params![org_id, risk_id],
+    )
+    .await
+}
+
+/// A new acceptance request, as a draft about to be submitted.
+pub struct NewAcceptance<'a> {
+    pub id: Uuid,
+    pub risk: &'a Risk,
+    pub level: i64,
+    pub decider_role: Role,
+    pub justification: &'a str,
+    pub expires_on: time::Date,
+}
+
+pub async fn insert_acceptance(
+    conn: &mut Conn,
+    org_id: Uuid,
+    new: &NewAcceptance<'_>,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO risk_acceptances (id, org_id, risk_id, risk_version, method_version, level,
+                                       decider_role, justification, expires_on, status, version,
+                                       created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', 1, $10, $10)",
+        params![
+            new.id,
+            org_id,
+            new.risk.id,
+            new.risk.version,
+            new.risk.method_version,
+            new.level,
+            new.decider_role.as_str(),
+            new.justification,
+            new.expires_on,
+            now
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves acceptance `id` from `from` to `to` at `expected_version`; stamps the decision when
+/// `to` is approved or rejected. False when it was not there.
+pub async fn set_acceptance_status(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    from: VersionStatus,
+    to: VersionStatus,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let decided = matches!(to, VersionStatus::Approved | VersionStatus::Rejected);
+    let changed = conn
+        .execute(
+            "UPDATE risk_acceptances SET status = $5, version = version + 1, updated_at = $6,
+                    decided_at = CASE WHEN $7 THEN $6 ELSE decided_at END
+             WHERE org_id = $1 AND id = $2 AND version = $3 AND status = $4",
+            params![
+                org_id,
+                id,
+                expected_version,
+                from.as_str(),
+                to.as_str(),
+                now,
+                decided
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// The open risks with a quantitative estimate, by number.
+pub async fn risks_with_estimates(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Risk>> {
+    conn.fetch_all(
+        concat!(
+            select!(),
+            " WHERE r.org_id = $1 AND r.status <> 'closed' AND r.annual_rate_low IS NOT NULL \
+             ORDER BY r.number"
+        ),
+        params![org_id],
     )
     .await
 }

@@ -149,6 +149,18 @@ fn pages() -> Pages {
             get(register::new_form::<RiskPages>),
         )
         .post("/orgs/{org}/risks/rescore", post(risks::rescore))
+        .get("/orgs/{org}/risks/losses", get(risks::losses))
+        .post("/orgs/{org}/risks/{id}/actions", post(risks::add_action))
+        .post("/orgs/{org}/risks/{id}/target", post(risks::set_target))
+        .post(
+            "/orgs/{org}/risks/{id}/acceptance",
+            post(risks::request_acceptance),
+        )
+        .post("/orgs/{org}/risk-actions/{id}", post(risks::update_action))
+        .post(
+            "/orgs/{org}/risk-actions/{id}/delete",
+            post(risks::delete_action),
+        )
         .get("/orgs/{org}/risks/{id}", get(register::show::<RiskPages>))
         .post(
             "/orgs/{org}/risks/{id}",

@@ -180,12 +180,16 @@ impl App {
         comment: &str,
         now: OffsetDateTime,
     ) -> AppResult<Approval> {
-        ctx.require(Permission::DecideApprovals)?;
+        // Whoever may decide some request may read them; which requests is the record
+        // kind's permission and the role each is addressed to.
+        ctx.require(Permission::ViewApprovals)?;
         let (decision, comment) = parse_decision(decision, comment)?;
         let mut tx = self.store.begin().await?;
         let before = store::find(&mut tx, ctx.org_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let kind = approvable(before.record_type)?;
+        ctx.require(kind.decide_permission())?;
         if before.status != ApprovalStatus::Pending {
             return Err(AppError::Conflict(format!(
                 "This request is already closed ({}); decisions cannot be changed.",
@@ -206,7 +210,7 @@ impl App {
         {
             return Err(AppError::Forbidden(reason.into()));
         }
-        let record_change_made = approvable(before.record_type)?
+        let record_change_made = kind
             .apply_decision(&mut tx, ctx, &before, decision, now)
             .await?;
         let outcome = decision.outcome();
@@ -242,58 +246,8 @@ impl App {
         now: OffsetDateTime,
         check: impl FnOnce(&R) -> AppResult<()>,
     ) -> AppResult<Approval> {
-        ctx.require(Permission::SubmitForApproval)?;
-        let decider_role = R::TYPE.decider().ok_or_else(|| {
-            AppError::Internal(format!("{} records are not approvable", R::TYPE.label()))
-        })?;
-        let mut errors = ValidationErrors::new();
-        let note = optional_text(&mut errors, "note", note, COMMENT_MAX, Lines::Many);
-        errors.into_result(())?;
         let mut tx = self.store.begin().await?;
-        let before = find_at_version::<R>(&mut tx, ctx, id, expected_version).await?;
-        before.check_submittable()?;
-        check(&before)?;
-        if !R::mark_submitted(&mut tx, ctx.org_id(), &before, now).await? {
-            return Err(R::changed_meanwhile());
-        }
-        let after = R::find(&mut tx, ctx.org_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let approval = Approval {
-            id: Uuid::now_v7(),
-            record_type: R::TYPE,
-            record_id: id,
-            record_version: after.version(),
-            record_title: after.title(),
-            decider_role,
-            requested_by: ctx.user().id,
-            requested_by_name: ctx.user().name.clone(),
-            requested_at: now,
-            request_note: note,
-            status: ApprovalStatus::Pending,
-            decided_by: None,
-            decided_by_name: None,
-            decided_at: None,
-            decision_comment: None,
-            decider_role_granted_by: None,
-            decider_role_granted_by_name: None,
-            decider_role_granted_at: None,
-        };
-        store::insert(&mut tx, ctx.org_id(), &approval).await?;
-        record_change(
-            &mut tx,
-            ctx,
-            Change::updated(R::TYPE, id, &before, &after)?,
-            now,
-        )
-        .await?;
-        record_change(
-            &mut tx,
-            ctx,
-            Change::created(RecordType::Approval, approval.id, &approval)?,
-            now,
-        )
-        .await?;
+        let approval = submit_in::<R>(&mut tx, ctx, id, expected_version, note, now, check).await?;
         self.commit(ctx, tx).await?;
         Ok(approval)
     }
@@ -349,4 +303,63 @@ impl crate::Export for ApprovalExport {
         self.page.offset += u64::from(self.page.limit);
         Ok(rows)
     }
+}
+
+/// [`App::submit_for_approval`] in the caller's transaction, for use cases that write the
+/// record and send it in one (a risk acceptance is asked for and sent at once).
+pub(crate) async fn submit_in<R: Approvable>(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    id: Uuid,
+    expected_version: i64,
+    note: &str,
+    now: OffsetDateTime,
+    check: impl FnOnce(&R) -> AppResult<()>,
+) -> AppResult<Approval> {
+    ctx.require(Permission::SubmitForApproval)?;
+    let mut errors = ValidationErrors::new();
+    let note = optional_text(&mut errors, "note", note, COMMENT_MAX, Lines::Many);
+    errors.into_result(())?;
+    let before = find_at_version::<R>(tx, ctx, id, expected_version).await?;
+    let decider_role = before.decider().ok_or_else(|| {
+        AppError::Internal(format!("{} records are not approvable", R::TYPE.label()))
+    })?;
+    before.check_submittable()?;
+    check(&before)?;
+    if !R::mark_submitted(tx, ctx.org_id(), &before, now).await? {
+        return Err(R::changed_meanwhile());
+    }
+    let after = R::find(tx, ctx.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let approval = Approval {
+        id: Uuid::now_v7(),
+        record_type: R::TYPE,
+        record_id: id,
+        record_version: after.version(),
+        record_title: after.title(),
+        decider_role,
+        requested_by: ctx.user().id,
+        requested_by_name: ctx.user().name.clone(),
+        requested_at: now,
+        request_note: note,
+        status: ApprovalStatus::Pending,
+        decided_by: None,
+        decided_by_name: None,
+        decided_at: None,
+        decision_comment: None,
+        decider_role_granted_by: None,
+        decider_role_granted_by_name: None,
+        decider_role_granted_at: None,
+    };
+    store::insert(tx, ctx.org_id(), &approval).await?;
+    record_change(tx, ctx, Change::updated(R::TYPE, id, &before, &after)?, now).await?;
+    record_change(
+        tx,
+        ctx,
+        Change::created(RecordType::Approval, approval.id, &approval)?,
+        now,
+    )
+    .await?;
+    Ok(approval)
 }

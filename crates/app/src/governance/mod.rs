@@ -3,4 +3,6 @@
 
 mod approvals;
 
+pub(crate) use approvals::submit_in;
+
 pub use approvals::ApprovalReview;

@@ -3,4 +3,6 @@
 
 pub mod catalogues;
 pub mod method;
+pub mod quantitative;
 pub mod register;
+pub mod treatment;

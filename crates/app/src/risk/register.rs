@@ -8,11 +8,13 @@ use custos_domain::ValidationErrors;
 use custos_domain::assets::LinkedAsset;
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
+use custos_domain::risk::acceptance::RiskAcceptance;
 use custos_domain::risk::method::RiskMethod;
 use custos_domain::risk::register::ScoreRecord;
 use custos_domain::risk::register::{
     Risk, RiskDraft, RiskInput, RiskList, RiskStatus, Scores, next_review, score,
 };
+use custos_domain::risk::treatment::RiskAction;
 use custos_store::risk::{self as store, Assessment};
 use custos_store::{Conn, StoreResult, Tx, platform};
 use serde::Serialize;
@@ -64,6 +66,10 @@ pub struct RiskDetail {
     /// The version the risk was scored with, when it was.
     pub method: Option<MethodVersion>,
     pub scores: Vec<ScoreRecord>,
+    /// Its treatment plan's actions, by due date.
+    pub actions: Vec<RiskAction>,
+    /// The acceptances asked for it, newest first.
+    pub acceptances: Vec<RiskAcceptance>,
 }
 
 /// What a heat map is drawn from: the method in force and how many open risks scored with it
@@ -111,10 +117,14 @@ impl App {
             None => None,
         };
         let scores = store::score_history(&mut conn, ctx.org_id(), id).await?;
+        let actions = store::actions(&mut conn, ctx.org_id(), id).await?;
+        let acceptances = store::acceptances(&mut conn, ctx.org_id(), id).await?;
         Ok(RiskDetail {
             record,
             method,
             scores,
+            actions,
+            acceptances,
         })
     }
 

@@ -8,7 +8,8 @@ use reqwest::{Method, StatusCode};
 
 use crate::on_both_backends;
 use crate::registers::{
-    Operation, REGISTERS, kind_of_id, operation_body, other_key, register_of, with_body,
+    DEPENDENTS, Operation, REGISTERS, dependent_of, kind_of_id, operation_body, other_key,
+    register_of, with_body,
 };
 use crate::support::TestApp;
 
@@ -203,7 +204,9 @@ async fn asset_settings_version(manager: &crate::support::Client, template: &str
 /// Every organisation-scoped API operation: the registers' and the platform's, deletions
 /// last so that each round's records exist for every other call.
 fn operations() -> Vec<Operation> {
-    let mut operations: Vec<Operation> = REGISTERS.iter().flat_map(|r| r.operations()).collect();
+    // Dependents first: deleting their parent deletes them.
+    let mut operations: Vec<Operation> = DEPENDENTS.iter().flat_map(|d| d.operations()).collect();
+    operations.extend(REGISTERS.iter().flat_map(|r| r.operations()));
     operations.extend(
         PLATFORM_OPERATIONS
             .iter()
@@ -269,6 +272,8 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
         ("members".to_owned(), target_id),
         ("invitations".to_owned(), invitation_id),
     ]);
+    // A risk method is approved first, so that the round's risk is rated.
+    open_drafts(app, &manager).await;
     for register in REGISTERS {
         let draft = register
             .create(&manager, "acme", "Draft for the matrix")
@@ -288,7 +293,10 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
             ids.insert("approvals".to_owned(), approval);
         }
     }
-    open_drafts(app, &manager).await;
+    for dependent in DEPENDENTS {
+        let id = (dependent.create)(&manager, "acme", &ids[dependent.parent]).await;
+        ids.insert(dependent.segment.to_owned(), id);
+    }
     ids
 }
 
@@ -380,6 +388,9 @@ on_both_backends! {
                 let mut version = 1;
                 if let Some(current) = asset_settings_version(&manager, &template).await {
                     version = current;
+                } else if dependent_of(&template).is_some() {
+                    let (_, current) = manager.get_json(&path).await;
+                    version = current["version"].as_i64().unwrap_or(1);
                 } else if let Some(register) = register {
                     let one = format!("{}/{}", register.api_path("acme"), ids[register.segment]);
                     let (_, current) = manager.get_json(&one).await;

@@ -57,8 +57,9 @@ pub struct RecordOperation {
     /// The permission it needs.
     pub needs: Needs,
     pub success: u16,
-    /// Its request body, given the id of the round's record (`None`: no body).
-    pub body: Option<fn(&str) -> Value>,
+    /// Its request body, given the id of the round's record and its current version
+    /// (`None`: no body).
+    pub body: Option<fn(&str, i64) -> Value>,
 }
 
 impl RegisterFixture {
@@ -132,7 +133,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 suffix: "/bulk",
                 needs: Needs::Manage,
                 success: 200,
-                body: Some(|id| json!({ "ids": [id], "set": { "status": "planned" } })),
+                body: Some(|id, _| json!({ "ids": [id], "set": { "status": "planned" } })),
             },
             RecordOperation {
                 method: "GET",
@@ -153,7 +154,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 suffix: "/review-period",
                 needs: Needs::Exactly(Permission::ManageAssetSettings),
                 success: 200,
-                body: Some(|_| json!({ "months": 6 })),
+                body: Some(|_, _| json!({ "months": 6 })),
             },
         ],
     },
@@ -163,7 +164,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         view: Permission::ViewRisks,
         manage: Permission::ManageRisks,
         api_body: risk,
-        create_as: post_api_body,
+        create_as: create_risk,
         form: risk_form,
         approvable: false,
         spreadsheets: false,
@@ -176,19 +177,161 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 body: None,
             },
             RecordOperation {
+                method: "GET",
+                suffix: "/treatment",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/losses",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/{id}/actions",
+                needs: Needs::Manage,
+                success: 201,
+                body: Some(|_, _| json!({ "title": "Probe action", "due_on": "2027-01-31" })),
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/{id}/target",
+                needs: Needs::Manage,
+                success: 200,
+                body: Some(|_, version| json!({ "version": version, "target_level": 1 })),
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/{id}/acceptance",
+                needs: Needs::Exactly(Permission::SubmitForApproval),
+                success: 201,
+                body: Some(acceptance_body),
+            },
+            RecordOperation {
                 method: "POST",
                 suffix: "/rescore",
                 needs: Needs::Exactly(Permission::ManageRiskMethod),
                 success: 200,
-                body: Some(|_| json!({})),
+                body: Some(|_, _| json!({})),
             },
         ],
     },
 ];
 
-/// A valid API body for a risk titled `title` (unrated, so that it needs no method).
+/// A valid API body for a risk titled `title`, rated 2 by 2 (so that its acceptance can be
+/// asked for): the organisation needs an approved risk method of at least 2 by 2.
 pub fn risk(title: &str) -> Value {
-    json!({ "title": title, "confidentiality": true })
+    json!({
+        "title": title,
+        "confidentiality": true,
+        "inherent_likelihood": 2,
+        "inherent_impact": 2,
+        "status": "assessed",
+    })
+}
+
+/// Creates a risk titled `title`: rated when the organisation has an approved risk method,
+/// unrated otherwise.
+fn create_risk<'a>(
+    register: &'static RegisterFixture,
+    client: &'a Client,
+    org: &'a str,
+    title: &'a str,
+) -> Created<'a> {
+    Box::pin(async move {
+        let method = client
+            .get_json(&format!("/api/v1/orgs/{org}/risk-method"))
+            .await
+            .0;
+        let mut body = risk(title);
+        if method != StatusCode::OK {
+            body = json!({ "title": title, "confidentiality": true });
+        }
+        let (status, created) = client.post_json(&register.api_path(org), &body).await;
+        assert_eq!(status, StatusCode::CREATED, "create a risk: {created}");
+        created["id"].as_str().expect("id").to_owned()
+    })
+}
+
+/// A request to accept the risk at `version`, for a year.
+fn acceptance_body(_: &str, version: i64) -> Value {
+    let expires_on = custos_app::now().date() + time::Duration::days(365);
+    json!({
+        "version": version,
+        "justification": "Cheaper to bear than to treat.",
+        "expires_on": expires_on.to_string(),
+    })
+}
+
+/// Records that belong to a record of a register (a risk's treatment actions): created under
+/// their parent, read, changed and deleted at `/api/v1/orgs/{org}/{segment}/{id}`.
+pub struct DependentFixture {
+    pub segment: &'static str,
+    /// The register whose records they belong to.
+    pub parent: &'static str,
+    pub view: Permission,
+    pub manage: Permission,
+    /// Creates one under the parent record `parent_id` in `org` as `client`; returns its id.
+    pub create: for<'a> fn(&'a Client, &'a str, &'a str) -> Created<'a>,
+    /// A valid body changing one at `version`.
+    pub edit_body: fn(i64) -> Value,
+}
+
+pub const DEPENDENTS: &[DependentFixture] = &[DependentFixture {
+    segment: "risk-actions",
+    parent: "risks",
+    view: Permission::ViewRisks,
+    manage: Permission::ManageRisks,
+    create: create_risk_action,
+    edit_body: |version| json!({ "version": version, "title": "Edited action", "status": "in_progress" }),
+}];
+
+fn create_risk_action<'a>(client: &'a Client, org: &'a str, risk_id: &'a str) -> Created<'a> {
+    Box::pin(async move {
+        let path = format!("/api/v1/orgs/{org}/risks/{risk_id}/actions");
+        let body =
+            json!({ "title": "Replace the old firewall", "due_on": "2027-03-31", "cost": 12000 });
+        let (status, created) = client.post_json(&path, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "create an action: {created}");
+        created["id"].as_str().expect("id").to_owned()
+    })
+}
+
+impl DependentFixture {
+    pub fn operations(&self) -> Vec<Operation> {
+        let one = format!("/api/v1/orgs/{{org}}/{}/{{id}}", self.segment);
+        vec![
+            Operation {
+                method: "GET",
+                path: one.clone(),
+                permission: self.view,
+                success: 200,
+            },
+            Operation {
+                method: "PUT",
+                path: one.clone(),
+                permission: self.manage,
+                success: 200,
+            },
+            Operation {
+                method: "DELETE",
+                path: one,
+                permission: self.manage,
+                success: 204,
+            },
+        ]
+    }
+}
+
+/// The dependent kind a route belongs to, if any.
+pub fn dependent_of(path: &str) -> Option<&'static DependentFixture> {
+    DEPENDENTS
+        .iter()
+        .find(|dependent| path.split('/').any(|segment| segment == dependent.segment))
 }
 
 fn risk_form(title: &str) -> Vec<(&'static str, String)> {
@@ -359,7 +502,12 @@ pub fn operation_body(
         })
     });
     if let Some(operation) = own {
-        return operation.body.map(|body| body(record));
+        return operation.body.map(|body| body(record, version));
+    }
+    if let Some(dependent) = dependent_of(template)
+        && method == "PUT"
+    {
+        return Some((dependent.edit_body)(version));
     }
     let last = template.rsplit('/').next().unwrap_or_default();
     let register = register_of(template);

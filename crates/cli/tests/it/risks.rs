@@ -189,3 +189,158 @@ on_both_backends! {
         assert_eq!(app.raw_count("SELECT COUNT(*) FROM risk_scores WHERE reason = 'deleted'").await, 1);
     }
 }
+
+on_both_backends! {
+    async fn a_risk_is_accepted_only_through_an_approval_by_the_role_its_level_names(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+        app.member("acme", "ivan@acme.example", Role::IsmsManager).await;
+        let ivan = app.api("acme", "ivan@acme.example", TokenScope::ReadWrite).await;
+        let next_year = (custos_app::now().date() + time::Duration::days(365)).to_string();
+        let ask = |risk: &Value, reasons: &str| json!({ "version": risk["version"], "justification": reasons, "expires_on": next_year });
+
+        // Critical (4 by 5): the 5x5 method has senior management accept it.
+        let (_, critical) = manager.post_json(RISKS, &json!({ "title": "Data centre floods", "inherent_likelihood": 4, "inherent_impact": 5, "status": "assessed" })).await;
+        let path = format!("{RISKS}/{}/acceptance", critical["id"].as_str().expect("id"));
+        let (status, problem) = manager.post_json(&path, &json!({ "version": critical["version"], "justification": " ", "expires_on": "2020-01-01" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(fields(&problem), ["justification", "expires_on"]);
+        let (status, request) = manager.post_json(&path, &ask(&critical, "Moving out next year.")).await;
+        assert_eq!(status, StatusCode::CREATED, "{request}");
+        assert_eq!((request["record_type"].as_str(), request["decider_role"].as_str()), (Some("risk_acceptance"), Some("approver")));
+        assert_eq!(manager.post_json(&path, &ask(&critical, "Again")).await.0, StatusCode::CONFLICT, "one request at a time");
+        let decision = format!("/api/v1/orgs/acme/approvals/{}/decision", request["id"].as_str().expect("id"));
+        assert_eq!(ivan.post_json(&decision, &json!({ "decision": "approve" })).await.0, StatusCode::FORBIDDEN, "addressed to the approver role");
+        let page = app.browser("arthur@acme.example").await.get(&format!("/orgs/acme/approvals/{}", request["id"].as_str().expect("id"))).await.text().await.expect("page");
+        assert!(page.contains("Moving out next year.") && page.contains("Critical"), "the approver reads what is accepted: {page}");
+        let (status, decided) = approver.post_json(&decision, &json!({ "decision": "approve", "comment": "Until the move" })).await;
+        assert_eq!(status, StatusCode::OK, "{decided}");
+        let (_, accepted) = manager.get_json(&format!("{RISKS}/{}", critical["id"].as_str().expect("id"))).await;
+        assert_eq!((accepted["status"].as_str(), accepted["version"].as_i64()), (Some("accepted"), Some(2)), "{accepted}");
+        assert_eq!(accepted["acceptances"][0]["status"], "approved");
+        assert_eq!(accepted["acceptances"][0]["level_name"], "Critical");
+        assert_eq!(accepted["acceptances"][0]["expires_on"], next_year.as_str());
+
+        // Medium (3 by 3): the ISMS manager role accepts it, but never its own request.
+        let (_, medium) = manager.post_json(RISKS, &json!({ "title": "Visitor badges reused", "inherent_likelihood": 3, "inherent_impact": 3, "status": "assessed" })).await;
+        let path = format!("{RISKS}/{}/acceptance", medium["id"].as_str().expect("id"));
+        let (status, request) = manager.post_json(&path, &ask(&medium, "Reception checks faces.")).await;
+        assert_eq!((status, request["decider_role"].as_str()), (StatusCode::CREATED, Some("isms_manager")), "{request}");
+        let decision = format!("/api/v1/orgs/acme/approvals/{}/decision", request["id"].as_str().expect("id"));
+        assert_eq!(approver.post_json(&decision, &json!({ "decision": "approve" })).await.0, StatusCode::FORBIDDEN, "addressed to the ISMS manager role");
+        assert_eq!(manager.post_json(&decision, &json!({ "decision": "approve" })).await.0, StatusCode::FORBIDDEN, "not one's own request");
+        // The risk is rated again while the request waits: it is not accepted on the old rating.
+        let mut changed = json!({ "title": "Visitor badges reused", "inherent_likelihood": 3, "inherent_impact": 4, "status": "assessed" });
+        changed["version"] = medium["version"].clone();
+        let (status, _) = manager.send_json(Method::PUT, &format!("{RISKS}/{}", medium["id"].as_str().expect("id")), &changed).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, problem) = ivan.post_json(&decision, &json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert_eq!(ivan.post_json(&decision, &json!({ "decision": "reject", "comment": "Rated again" })).await.0, StatusCode::OK);
+        let (_, medium) = manager.get_json(&format!("{RISKS}/{}", medium["id"].as_str().expect("id"))).await;
+        assert_eq!((medium["status"].as_str(), medium["acceptances"][0]["status"].as_str()), (Some("assessed"), Some("rejected")));
+        // Contributors keep risks but do not send them for sign-off.
+        app.member("acme", "carl@acme.example", Role::Contributor).await;
+        let carl = app.api("acme", "carl@acme.example", TokenScope::ReadWrite).await;
+        assert_eq!(carl.post_json(&path, &ask(&medium, "Mine")).await.0, StatusCode::FORBIDDEN);
+    }
+}
+
+on_both_backends! {
+    async fn treatment_actions_show_what_is_overdue_and_what_was_treated_on_time(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let today = custos_app::now().date();
+        let (_, risk) = manager.post_json(RISKS, &json!({ "title": "Old firewall", "inherent_likelihood": 4, "inherent_impact": 4, "status": "treatment_planned", "treatment": "modify" })).await;
+        let id = risk["id"].as_str().expect("id");
+        let actions = format!("{RISKS}/{id}/actions");
+        let yesterday = (today - time::Duration::days(1)).to_string();
+        let (status, late) = manager.post_json(&actions, &json!({ "title": "Order the new firewall", "due_on": yesterday, "cost": 18000 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{late}");
+        let (status, problem) = manager.post_json(&actions, &json!({ "title": "", "cost": -1 })).await;
+        assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["title", "cost"]));
+        let (_, figures) = manager.get_json(&format!("{RISKS}/treatment")).await;
+        assert_eq!((figures["late"].as_i64(), figures["overdue_actions"][0]["title"].as_str()), (Some(1), Some("Order the new firewall")), "{figures}");
+        assert_eq!(figures["share_on_time"], 0.0, "an open action past its date makes the treatment late");
+
+        // Done today, after its due date: the treatment was late.
+        let one = format!("/api/v1/orgs/acme/risk-actions/{}", late["id"].as_str().expect("id"));
+        let (status, done) = manager.send_json(Method::PUT, &one, &json!({ "version": 1, "title": "Order the new firewall", "due_on": yesterday, "status": "done", "cost": 18000 })).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["completed_on"], today.to_string().as_str());
+        assert_eq!(manager.send_json(Method::PUT, &one, &json!({ "version": 1, "title": "Stale" })).await.0, StatusCode::CONFLICT);
+        let (_, second) = manager.post_json(RISKS, &json!({ "title": "No backups tested", "inherent_likelihood": 3, "inherent_impact": 4, "status": "in_treatment", "treatment": "modify" })).await;
+        let next_month = (today + time::Duration::days(30)).to_string();
+        let path = format!("{RISKS}/{}/actions", second["id"].as_str().expect("id"));
+        let (_, quick) = manager.post_json(&path, &json!({ "title": "Restore test", "due_on": next_month, "status": "done" })).await;
+        assert_eq!(quick["status"], "done", "{quick}");
+        let (_, figures) = manager.get_json(&format!("{RISKS}/treatment")).await;
+        assert_eq!((figures["on_time"].as_i64(), figures["late"].as_i64(), figures["share_on_time"].as_f64()), (Some(1), Some(1), Some(0.5)), "{figures}");
+        assert_eq!(figures["overdue_actions"].as_array().map(Vec::len), Some(0));
+
+        // The plan's target level, counted from 1.
+        let (status, targeted) = manager.send_json(Method::PUT, &format!("{RISKS}/{id}/target"), &json!({ "version": risk["version"], "target_level": 2 })).await;
+        assert_eq!((status, targeted["target_level"].as_i64()), (StatusCode::OK, Some(1)), "{targeted}");
+        let (status, _) = manager.send_json(Method::PUT, &format!("{RISKS}/{id}/target"), &json!({ "version": targeted["version"], "target_level": 9 })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, shown) = manager.get_json(&format!("{RISKS}/{id}")).await;
+        assert_eq!(shown["actions"][0]["cost"], 18000);
+        let page = app.browser("maya@acme.example").await.get(&format!("/orgs/acme/risks/{id}")).await.text().await.expect("page");
+        assert!(page.contains("Order the new firewall") && page.contains("Late"), "{page}");
+        let response = manager.http.delete(manager.url(&format!("{one}?version=2"))).send().await.expect("delete");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+}
+
+on_both_backends! {
+    async fn the_quantitative_option_simulates_annual_losses_and_compares_them_with_the_appetite(app) {
+        let manager = manager(&app).await;
+        let estimate = |rate: f64, loss: f64| json!({
+            "annual_rate_low": rate, "annual_rate_likely": rate, "annual_rate_high": rate,
+            "single_loss_low": loss, "single_loss_likely": loss, "single_loss_high": loss,
+        });
+        let mut body = estimate(1.0, 1000.0);
+        body["title"] = json!("Laptop theft");
+        let (status, risk) = manager.post_json(RISKS, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{risk}");
+        let mut bad = estimate(1.0, 1000.0);
+        bad["title"] = json!("Backwards");
+        bad["single_loss_low"] = json!(5000.0);
+        let (status, problem) = manager.post_json(RISKS, &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(fields(&problem).contains(&"single_loss_likely"), "{problem}");
+        let mut partial = json!({ "title": "Half", "annual_rate_low": 1.0 });
+        partial["annual_rate_high"] = json!(2.0);
+        assert_eq!(manager.post_json(RISKS, &partial).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let (status, losses) = manager.get_json(&format!("{RISKS}/losses")).await;
+        assert_eq!(status, StatusCode::OK, "{losses}");
+        assert_eq!(losses["trials"], 10_000);
+        assert_eq!(losses["risks"][0]["reference"], risk["reference"]);
+        // A fixed rate of one event a year at 1000 each: a Poisson(1) count of 1000s.
+        let loss = &losses["risks"][0]["loss"];
+        assert_eq!((loss["p10"].as_f64(), loss["p50"].as_f64(), loss["p90"].as_f64()), (Some(0.0), Some(1000.0), Some(2000.0)), "{loss}");
+        let mean = loss["mean"].as_f64().expect("mean");
+        assert!((mean - 1000.0).abs() < 50.0, "{mean}");
+        assert_eq!(losses["loss_appetite"], Value::Null);
+        let again = manager.get_json(&format!("{RISKS}/losses")).await.1;
+        assert_eq!(again, losses, "the same estimates give the same figures");
+
+        // With a loss appetite in the method, the chance of exceeding it.
+        let mut method = crate::risk_method::template("5x5");
+        method["loss_appetite"] = json!(1500);
+        app.member("acme", "arthur@acme.example", Role::Approver).await;
+        let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+        let (_, draft) = manager.send_json(Method::PUT, DRAFT, &json!({ "revision": 0, "method": method })).await;
+        let (_, approval) = manager.post_json(&format!("{DRAFT}/submit"), &json!({ "version": draft["version"] })).await;
+        let decision = format!("/api/v1/orgs/acme/approvals/{}/decision", approval["id"].as_str().expect("id"));
+        assert_eq!(approver.post_json(&decision, &json!({ "decision": "approve" })).await.0, StatusCode::OK);
+        let (_, losses) = manager.get_json(&format!("{RISKS}/losses")).await;
+        let above = losses["probability_above_appetite"].as_f64().expect("probability");
+        // P(N >= 2) for Poisson(1) = 1 - 2/e ≈ 0.264.
+        assert!((above - 0.264).abs() < 0.02, "{above}");
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/risks/losses").await.text().await.expect("page");
+        assert!(page.contains("Laptop theft") && page.contains("<svg"), "{page}");
+    }
+}

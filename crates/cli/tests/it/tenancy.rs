@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::registers::{
-    REGISTERS, RegisterFixture, kind_of_id, operation_body, other_key, register_of, with_body,
+    DEPENDENTS, REGISTERS, RegisterFixture, kind_of_id, operation_body, other_key, register_of,
+    with_body,
 };
 use crate::support::{Client, TestApp};
 
@@ -85,6 +86,8 @@ async fn organisation_a(app: &TestApp) -> OrgA {
     let mut ids = BTreeMap::new();
     let mut records = Vec::new();
     let mut secrets = vec!["maya@acme.example".to_owned()];
+    // An approved risk method, so that A's risk is rated like a real one.
+    crate::risks::approve_method(app, &api, "3x3").await;
     for register in REGISTERS {
         let title = format!("Acme secret {}", register.segment);
         let id = register.create(&api, "acme", &title).await;
@@ -109,6 +112,18 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         secrets.extend([title, id.clone()]);
         ids.insert(register.segment.to_owned(), id.clone());
         records.push((register, id, record));
+    }
+    for dependent in DEPENDENTS {
+        let id = (dependent.create)(&api, "acme", &ids[dependent.parent]).await;
+        secrets.push(id.clone());
+        ids.insert(dependent.segment.to_owned(), id);
+    }
+    // Read again: a parent's record shows its dependents.
+    for (register, id, record) in &mut records {
+        *record = api
+            .get_json(&format!("{}/{id}", register.api_path("acme")))
+            .await
+            .1;
     }
     let token = app
         .app

@@ -506,8 +506,8 @@ impl RiskMethod {
 }
 
 /// The roles that may be named as accepting a level: those who own the programme or sign for
-/// the organisation.
-pub const ACCEPTING_ROLES: &[Role] = &[Role::IsmsManager, Role::Approver, Role::Admin];
+/// the organisation (the roles holding `accept_risks`).
+pub const ACCEPTING_ROLES: &[Role] = &[Role::IsmsManager, Role::Approver];
 
 fn role_names(roles: &[Role]) -> String {
     roles

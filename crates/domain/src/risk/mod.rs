@@ -3,7 +3,9 @@
 //! quantitative option. Scoring is a pure function of a method version and the inputs, so
 //! the same inputs give the same level whoever assesses them and on either database.
 
+pub mod acceptance;
 pub mod catalogue;
 pub mod method;
 pub mod quantitative;
 pub mod register;
+pub mod treatment;

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::fields::{Choice, FieldKind, Flag, Level, MaybeChoice, Member, Pick, Text};
+use crate::fields::{Choice, FieldKind, Flag, Level, MaybeChoice, Member, Number, Pick, Text};
 use crate::list::{ListParams, ListRequest, enum_param};
 use crate::risk::method::{MAX_SCALE_LEVELS, RiskMethod, Score};
+use crate::risk::quantitative::{LossEstimate, Range};
 use crate::validation::{Lines, ValidationErrors};
 
 crate::text_enum! {
@@ -53,6 +54,9 @@ impl RiskStatus {
     }
 }
 
+const RATE_INVALID: &str = "Enter how many times a year, such as 0.2 for once in five years.";
+const LOSS_INVALID: &str = "Enter an amount in the method's currency, such as 25000.";
+
 pub const TITLE_MAX: usize = 200;
 pub const TEXT_MAX: usize = 4000;
 /// Likelihood and impact values are positions on the method's scales.
@@ -76,6 +80,13 @@ crate::record_fields! {
         residual_impact: Option<i64> = Level(SCALE_MAX), "Residual impact";
         treatment: Option<TreatmentOption> = MaybeChoice::new(), "Treatment";
         status: RiskStatus = Choice::or(RiskStatus::Identified), "Status";
+        /// The quantitative option: events a year and loss per event, each as a range.
+        annual_rate_low: Option<f64> = Number { invalid: RATE_INVALID }, "Events a year, low";
+        annual_rate_likely: Option<f64> = Number { invalid: RATE_INVALID }, "Events a year, most likely";
+        annual_rate_high: Option<f64> = Number { invalid: RATE_INVALID }, "Events a year, high";
+        single_loss_low: Option<f64> = Number { invalid: LOSS_INVALID }, "Loss per event, low";
+        single_loss_likely: Option<f64> = Number { invalid: LOSS_INVALID }, "Loss per event, most likely";
+        single_loss_high: Option<f64> = Number { invalid: LOSS_INVALID }, "Loss per event, high";
     }
     check = consistent;
 }
@@ -129,6 +140,58 @@ fn consistent(draft: &RiskDraft, errors: &mut ValidationErrors) {
     {
         errors.add("treatment", "Choose how the risk is treated.");
     }
+    let given = draft.loss_values().iter().filter(|v| v.is_some()).count();
+    if given != 0 && given != 6 {
+        errors.add(
+            "annual_rate_low",
+            "Give all six figures of the quantitative estimate, or none.",
+        );
+    } else if let Some(estimate) = draft.loss_estimate()
+        && let Err(problems) = estimate.check()
+    {
+        for problem in problems.fields {
+            // `annual_rate.low` in the estimate is the `annual_rate_low` field here.
+            let field = problem
+                .field
+                .replace('.', "_")
+                .replace("most_likely", "likely");
+            errors.add(&field, problem.message);
+        }
+    }
+}
+
+impl RiskDraft {
+    fn loss_values(&self) -> [Option<f64>; 6] {
+        [
+            self.annual_rate_low,
+            self.annual_rate_likely,
+            self.annual_rate_high,
+            self.single_loss_low,
+            self.single_loss_likely,
+            self.single_loss_high,
+        ]
+    }
+
+    /// The quantitative estimate, when all six figures are given.
+    pub fn loss_estimate(&self) -> Option<LossEstimate> {
+        loss_estimate(self.loss_values())
+    }
+}
+
+fn loss_estimate(values: [Option<f64>; 6]) -> Option<LossEstimate> {
+    let [al, am, ah, sl, sm, sh] = values;
+    Some(LossEstimate {
+        annual_rate: Range {
+            low: al?,
+            most_likely: am?,
+            high: ah?,
+        },
+        single_loss: Range {
+            low: sl?,
+            most_likely: sm?,
+            high: sh?,
+        },
+    })
 }
 
 /// How people cite risk number `number`: `RSK-0001`.
@@ -224,6 +287,14 @@ pub struct Risk {
     pub residual_level: Option<i64>,
     pub treatment: Option<TreatmentOption>,
     pub status: RiskStatus,
+    pub annual_rate_low: Option<f64>,
+    pub annual_rate_likely: Option<f64>,
+    pub annual_rate_high: Option<f64>,
+    pub single_loss_low: Option<f64>,
+    pub single_loss_likely: Option<f64>,
+    pub single_loss_high: Option<f64>,
+    /// The treatment plan's target: the level the treatment should bring it to.
+    pub target_level: Option<i64>,
     pub next_review_on: Option<Date>,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -235,6 +306,18 @@ pub struct Risk {
 impl Risk {
     pub fn reference(&self) -> String {
         reference(self.number)
+    }
+
+    /// The quantitative estimate, when all six figures are given.
+    pub fn loss_estimate(&self) -> Option<LossEstimate> {
+        loss_estimate([
+            self.annual_rate_low,
+            self.annual_rate_likely,
+            self.annual_rate_high,
+            self.single_loss_low,
+            self.single_loss_likely,
+            self.single_loss_high,
+        ])
     }
 
     /// The level that speaks for the risk now: residual once rated, inherent before.

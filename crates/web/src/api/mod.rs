@@ -131,6 +131,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(risks::list_risks, risks::create_risk))
         .routes(routes!(risks::risk_heat_map))
         .routes(routes!(risks::rescore_risks))
+        .routes(routes!(risks::treatment_figures))
+        .routes(routes!(risks::risk_losses))
+        .routes(routes!(risks::create_risk_action))
+        .routes(routes!(
+            risks::get_risk_action,
+            risks::update_risk_action,
+            risks::delete_risk_action
+        ))
+        .routes(routes!(risks::set_treatment_target))
+        .routes(routes!(risks::request_risk_acceptance))
         .routes(routes!(
             risks::get_risk,
             risks::update_risk,

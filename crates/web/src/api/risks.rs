@@ -6,16 +6,22 @@ use axum::http::StatusCode;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::LinkedAsset;
 use custos_app::domain::list::ListParams;
+use custos_app::domain::platform::Role;
+use custos_app::domain::risk::acceptance::{AcceptanceInput, RiskAcceptance};
 use custos_app::domain::risk::catalogue::{ThreatGroup, VulnerabilityCategory};
+use custos_app::domain::risk::quantitative::{ExceedancePoint, LossSummary};
 use custos_app::domain::risk::register::{
     Risk, RiskFilterParams, RiskInput, RiskSort, RiskStatus, TreatmentOption,
 };
-use custos_app::risk::register::RiskRecord;
+use custos_app::domain::risk::treatment::{ActionInput, ActionStatus, RiskAction};
+use custos_app::domain::versions::VersionStatus;
+use custos_app::risk::register::{RiskDetail, RiskRecord};
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::governance::ApprovalView;
 use super::{ApiJson, ApiQuery, ListPage, VersionQuery, parse_id};
 use crate::AppState;
 use crate::auth::ApiOrg;
@@ -70,6 +76,16 @@ pub struct RiskView {
     pub residual_level: Option<i64>,
     pub treatment: Option<TreatmentOption>,
     pub status: RiskStatus,
+    /// The treatment plan's target level, from 0 (lowest).
+    pub target_level: Option<i64>,
+    /// The quantitative estimate: events a year and loss per event (in the method's
+    /// currency), each low, most likely and high; null when not estimated.
+    pub annual_rate_low: Option<f64>,
+    pub annual_rate_likely: Option<f64>,
+    pub annual_rate_high: Option<f64>,
+    pub single_loss_low: Option<f64>,
+    pub single_loss_likely: Option<f64>,
+    pub single_loss_high: Option<f64>,
     /// YYYY-MM-DD, from the current level's review interval.
     #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
     #[schema(value_type = Option<String>, format = Date)]
@@ -77,6 +93,12 @@ pub struct RiskView {
     /// The assets the risk affects; present on a single risk, absent from lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<RiskAssetView>>,
+    /// The treatment plan's actions; present on a single risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<ActionView>>,
+    /// The acceptances asked for, newest first; present on a single risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptances: Option<Vec<AcceptanceView>>,
     /// Send it back when updating: a stale version is refused with 409.
     pub version: i64,
     #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
@@ -111,8 +133,17 @@ impl From<Risk> for RiskView {
             residual_level: r.residual_level,
             treatment: r.treatment,
             status: r.status,
+            target_level: r.target_level,
+            annual_rate_low: r.annual_rate_low,
+            annual_rate_likely: r.annual_rate_likely,
+            annual_rate_high: r.annual_rate_high,
+            single_loss_low: r.single_loss_low,
+            single_loss_likely: r.single_loss_likely,
+            single_loss_high: r.single_loss_high,
             next_review_on: r.next_review_on,
             assets: None,
+            actions: None,
+            acceptances: None,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -125,6 +156,16 @@ impl From<RiskRecord> for RiskView {
         Self {
             assets: Some(record.assets.into_iter().map(Into::into).collect()),
             ..record.risk.into()
+        }
+    }
+}
+
+impl From<RiskDetail> for RiskView {
+    fn from(detail: RiskDetail) -> Self {
+        Self {
+            actions: Some(detail.actions.into_iter().map(Into::into).collect()),
+            acceptances: Some(detail.acceptances.into_iter().map(Into::into).collect()),
+            ..detail.record.into()
         }
     }
 }
@@ -174,12 +215,26 @@ pub struct RiskBody {
     /// Ids of the assets the risk affects.
     #[serde(default)]
     pub asset_ids: Vec<String>,
+    /// The quantitative estimate, all six or none: events a year and loss per event.
+    #[serde(default)]
+    pub annual_rate_low: Option<f64>,
+    #[serde(default)]
+    pub annual_rate_likely: Option<f64>,
+    #[serde(default)]
+    pub annual_rate_high: Option<f64>,
+    #[serde(default)]
+    pub single_loss_low: Option<f64>,
+    #[serde(default)]
+    pub single_loss_likely: Option<f64>,
+    #[serde(default)]
+    pub single_loss_high: Option<f64>,
 }
 
 impl RiskBody {
     /// The form-shaped input, the asset ids and the version.
     fn into_parts(self) -> Result<(RiskInput, Vec<Uuid>, Option<i64>), ApiError> {
         let number = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let amount = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
         let flag = |on: bool| if on { "true" } else { "" }.to_owned();
         let mut asset_ids = Vec::with_capacity(self.asset_ids.len());
         for (index, raw) in self.asset_ids.iter().enumerate() {
@@ -211,6 +266,12 @@ impl RiskBody {
             residual_impact: number(self.residual_impact),
             treatment: self.treatment.unwrap_or_default(),
             status: self.status.unwrap_or_default(),
+            annual_rate_low: amount(self.annual_rate_low),
+            annual_rate_likely: amount(self.annual_rate_likely),
+            annual_rate_high: amount(self.annual_rate_high),
+            single_loss_low: amount(self.single_loss_low),
+            single_loss_likely: amount(self.single_loss_likely),
+            single_loss_high: amount(self.single_loss_high),
         };
         Ok((input, asset_ids, self.version))
     }
@@ -261,7 +322,7 @@ pub async fn get_risk(
     Path(path): Path<(String, String)>,
 ) -> Result<Json<RiskView>, ApiError> {
     let detail = state.app.risk(&ctx, parse_id(&path.1)?).await?;
-    Ok(Json(detail.record.into()))
+    Ok(Json(detail.into()))
 }
 
 /// Replaces a risk's fields; `version` must be the current version.
@@ -455,4 +516,357 @@ pub async fn list_vulnerabilities(
             })
             .collect(),
     ))
+}
+
+/// An action of a risk's treatment plan.
+#[derive(Serialize, ToSchema)]
+pub struct ActionView {
+    pub id: Uuid,
+    pub risk_id: Uuid,
+    pub title: String,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<time::Date>,
+    pub status: ActionStatus,
+    /// In whole units of the risk method's currency.
+    pub cost: Option<i64>,
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub completed_on: Option<time::Date>,
+    /// Send it back when updating: a stale version is refused with 409.
+    pub version: i64,
+}
+
+impl From<RiskAction> for ActionView {
+    fn from(a: RiskAction) -> Self {
+        Self {
+            id: a.id,
+            risk_id: a.risk_id,
+            title: a.title,
+            owner_id: a.owner_id,
+            owner_name: a.owner_name,
+            due_on: a.due_on,
+            status: a.status,
+            cost: a.cost,
+            completed_on: a.completed_on,
+            version: a.version,
+        }
+    }
+}
+
+/// The writable fields of a treatment action and, on update, the version they change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// Required on update.
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub title: String,
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub due_on: Option<String>,
+    /// Planned (the default), in_progress, done or cancelled.
+    #[serde(default)]
+    #[schema(value_type = Option<ActionStatus>)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub cost: Option<i64>,
+    /// YYYY-MM-DD; a done action without one was completed the day it was marked done.
+    #[serde(default)]
+    pub completed_on: Option<String>,
+}
+
+impl ActionBody {
+    fn into_parts(self) -> (ActionInput, Option<i64>) {
+        let input = ActionInput {
+            title: self.title,
+            owner_id: self.owner_id.unwrap_or_default(),
+            due_on: self.due_on.unwrap_or_default(),
+            status: self.status.unwrap_or_default(),
+            cost: self.cost.map(|c| c.to_string()).unwrap_or_default(),
+            completed_on: self.completed_on.unwrap_or_default(),
+        };
+        (input, self.version)
+    }
+}
+
+fn version_required(version: Option<i64>) -> Result<i64, ApiError> {
+    version.ok_or_else(|| {
+        AppError::from(ValidationErrors::single(
+            "version",
+            "Send the version this change was made to.",
+        ))
+        .into()
+    })
+}
+
+/// Adds an action to a risk's treatment plan.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/risks/{id}/actions", tag = "risk", request_body = ActionBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Risk id")),
+    responses((status = 201, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_risk_action(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<ActionBody>,
+) -> Result<(StatusCode, Json<ActionView>), ApiError> {
+    let risk_id = parse_id(&path.1)?;
+    let (input, _) = body.into_parts();
+    let action = state
+        .app
+        .add_risk_action(&ctx, risk_id, &input, now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(action.into())))
+}
+
+/// One treatment action.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risk-actions/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Action id")),
+    responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_risk_action(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ActionView>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .risk_action(&ctx, parse_id(&path.1)?)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replaces a treatment action's fields; `version` must be the current version.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/risk-actions/{id}", tag = "risk", request_body = ActionBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Action id")),
+    responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_risk_action(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<ActionBody>,
+) -> Result<Json<ActionView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let (input, version) = body.into_parts();
+    let version = version_required(version)?;
+    let action = state
+        .app
+        .update_risk_action(&ctx, id, version, &input, now())
+        .await?;
+    Ok(Json(action.into()))
+}
+
+/// Deletes a treatment action.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/risk-actions/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Action id"), VersionQuery),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_risk_action(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .delete_risk_action(&ctx, id, query.version, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBody {
+    /// The risk's version this change was made to.
+    pub version: i64,
+    /// The level the treatment should bring the risk to, counted from 1; null for none.
+    #[serde(default)]
+    pub target_level: Option<i64>,
+}
+
+/// Sets the target level of a risk's treatment plan.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/risks/{id}/target", tag = "risk", request_body = TargetBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Risk id")),
+    responses((status = 200, body = RiskView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_treatment_target(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<TargetBody>,
+) -> Result<Json<RiskView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let raw = body.target_level.map(|t| t.to_string()).unwrap_or_default();
+    let risk = state
+        .app
+        .set_treatment_target(&ctx, id, body.version, &raw, now())
+        .await?;
+    Ok(Json(risk.into()))
+}
+
+/// A request to accept a risk.
+#[derive(Serialize, ToSchema)]
+pub struct AcceptanceView {
+    pub id: Uuid,
+    pub risk_version: i64,
+    pub method_version: i64,
+    /// The level accepted, from 0 (lowest), and its name.
+    pub level: i64,
+    pub level_name: String,
+    /// The role that decides it, as the risk method names it for the level.
+    pub decider_role: Role,
+    pub justification: String,
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub expires_on: Option<time::Date>,
+    pub status: VersionStatus,
+    pub decided_at: Option<String>,
+}
+
+impl From<RiskAcceptance> for AcceptanceView {
+    fn from(a: RiskAcceptance) -> Self {
+        Self {
+            id: a.id,
+            risk_version: a.risk_version,
+            method_version: a.method_version,
+            level: a.level,
+            level_name: a.level_name,
+            decider_role: a.decider_role,
+            justification: a.justification,
+            expires_on: Some(a.expires_on),
+            status: a.status,
+            decided_at: a.decided_at.map(custos_app::domain::dates::rfc3339),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceBody {
+    /// The risk's version as the requester read it.
+    pub version: i64,
+    /// Why the organisation bears the risk rather than treating it.
+    pub justification: String,
+    /// YYYY-MM-DD: after today, at most three years ahead.
+    pub expires_on: String,
+}
+
+/// Asks for the risk to be accepted at its current level: the request goes to the role the
+/// risk method names for that level; the risk becomes accepted when it is approved.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/risks/{id}/acceptance", tag = "risk", request_body = AcceptanceBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Risk id")),
+    responses((status = 201, body = ApprovalView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn request_risk_acceptance(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<AcceptanceBody>,
+) -> Result<(StatusCode, Json<ApprovalView>), ApiError> {
+    let id = parse_id(&path.1)?;
+    let input = AcceptanceInput {
+        justification: body.justification,
+        expires_on: body.expires_on,
+    };
+    let approval = state
+        .app
+        .request_risk_acceptance(&ctx, id, body.version, &input, now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(approval.into())))
+}
+
+/// How risks are treated against their timeframe.
+#[derive(Serialize, ToSchema)]
+pub struct TreatmentView {
+    /// Risks whose every action was done by its due date.
+    pub on_time: usize,
+    /// Risks with an action done late or still open past its due date.
+    pub late: usize,
+    pub in_progress: usize,
+    /// on_time / (on_time + late); null while no treatment is finished or late.
+    pub share_on_time: Option<f64>,
+    pub overdue_actions: Vec<ActionView>,
+}
+
+/// Risks treated within their timeframe, and the overdue actions.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/treatment", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = TreatmentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn treatment_figures(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<TreatmentView>, ApiError> {
+    let figures = state.app.treatment_figures(&ctx, now().date()).await?;
+    Ok(Json(TreatmentView {
+        on_time: figures.on_time,
+        late: figures.late,
+        in_progress: figures.in_progress,
+        share_on_time: figures.share_on_time,
+        overdue_actions: figures
+            .overdue_actions
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
+}
+
+/// One risk's simulated annual loss.
+#[derive(Serialize, ToSchema)]
+pub struct RiskLossView {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub loss: LossSummary,
+}
+
+/// The organisation's simulated annual losses.
+#[derive(Serialize, ToSchema)]
+pub struct LossesView {
+    pub currency: String,
+    pub trials: u32,
+    pub risks: Vec<RiskLossView>,
+    /// The year's total over every risk.
+    pub total: LossSummary,
+    /// The chance that the year's total exceeds each loss.
+    pub curve: Vec<ExceedancePoint>,
+    /// The annual loss the risk method accepts; null when it states none.
+    pub loss_appetite: Option<u64>,
+    /// The chance that the year's total exceeds the loss appetite.
+    pub probability_above_appetite: Option<f64>,
+}
+
+/// The quantitative option: each estimated risk's annual loss (P10, P50, P90), the
+/// organisation's loss-exceedance curve and its chance of losing more than its appetite.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/losses", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = LossesView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn risk_losses(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<LossesView>, ApiError> {
+    let report = state.app.risk_losses(&ctx).await?;
+    let risks = report
+        .risks
+        .iter()
+        .filter_map(|risk| {
+            Some(RiskLossView {
+                id: risk.id,
+                reference: risk.reference(),
+                title: risk.title.clone(),
+                loss: *report.simulation.risk(risk.id)?,
+            })
+        })
+        .collect();
+    Ok(Json(LossesView {
+        currency: report.currency,
+        trials: report.simulation.trials(),
+        risks,
+        total: *report.simulation.total(),
+        curve: report.simulation.curve().to_vec(),
+        loss_appetite: report.appetite.map(|(amount, _)| amount),
+        probability_above_appetite: report.appetite.map(|(_, p)| p),
+    }))
 }

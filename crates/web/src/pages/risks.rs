@@ -3,27 +3,38 @@
 //! page with its score history.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::fields::FieldRule;
 use custos_app::domain::list::ListParams;
 use custos_app::domain::platform::Permission;
+use custos_app::domain::risk::acceptance::{AcceptanceInput, RiskAcceptance};
 use custos_app::domain::risk::catalogue::{Threat, Vulnerability};
 use custos_app::domain::risk::method::RiskMethod;
+use custos_app::domain::risk::quantitative::LossSummary;
 use custos_app::domain::risk::register::ScoreRecord;
 use custos_app::domain::risk::register::{
     AppetiteFilter, Risk, RiskFilterParams, RiskInput, RiskStatus, TreatmentOption,
 };
+use custos_app::domain::risk::treatment::{
+    ActionInput, ActionStatus, RiskAction, Timeliness, timeliness,
+};
+use custos_app::domain::versions::VersionStatus;
 use custos_app::risk::method::MethodVersion;
+use custos_app::risk::quantitative::LossReport;
 use custos_app::risk::register::{HeatMap, RiskDetail, RiskRecord};
-use custos_app::{AppResult, Member, OrgContext, now};
+use custos_app::risk::treatment::TreatmentFigures;
+use custos_app::{AppError, AppResult, Member, OrgContext, now};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::register::{FormState, Notices, RegisterPages};
-use super::{Area, Layout, NavEntry, PageQuery, options};
+use super::register::{
+    FormState, Notices, RegisterPages, after_action, record_href, record_page_with_error,
+};
+use super::{Area, Layout, NavEntry, PageQuery, VersionForm, form_version, options, parse_id};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -42,6 +53,19 @@ pub const AREA: Area = Area {
         ("risk-created", "success", "Risk recorded."),
         ("risk-saved", "success", "Changes saved."),
         ("risk-deleted", "success", "Risk deleted."),
+        (
+            "action-added",
+            "success",
+            "Action added to the treatment plan.",
+        ),
+        ("action-saved", "success", "Action saved."),
+        ("action-deleted", "success", "Action deleted."),
+        (
+            "acceptance-requested",
+            "success",
+            "Acceptance requested. The role the risk method names for this level will find it \
+             in their approvals.",
+        ),
         (
             "risks-moved",
             "success",
@@ -167,11 +191,16 @@ struct ListPage {
     method: Option<MethodVersion>,
     maps: Vec<DrawnHeatMap>,
     on_other_versions: usize,
+    treatment: TreatmentFigures,
     can_manage: bool,
     can_manage_method: bool,
 }
 
 impl ListPage {
+    fn percent(&self, share: &f64) -> String {
+        format!("{:.0} %", share * 100.0)
+    }
+
     fn statuses(&self) -> Vec<(String, String)> {
         options(&RiskStatus::ALL)
     }
@@ -311,6 +340,7 @@ pub async fn list(
             method = Some(map.method);
         }
     }
+    let treatment = state.app.treatment_figures(ctx, now().date()).await?;
     Ok(render(&ListPage {
         layout,
         risks: listed.items,
@@ -321,6 +351,7 @@ pub async fn list(
         method,
         maps,
         on_other_versions,
+        treatment,
         can_manage: ctx.can(Permission::ManageRisks),
         can_manage_method: ctx.can(Permission::ManageRiskMethod),
     }))
@@ -394,6 +425,20 @@ impl FormPage {
         options(&self.statuses)
     }
 
+    fn has_estimate(&self) -> bool {
+        let r = &self.input.risk;
+        [
+            &r.annual_rate_low,
+            &r.annual_rate_likely,
+            &r.annual_rate_high,
+            &r.single_loss_low,
+            &r.single_loss_likely,
+            &r.single_loss_high,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
     fn checked(&self, field: &str) -> bool {
         let value = match field {
             "confidentiality" => &self.input.risk.confidentiality,
@@ -426,7 +471,11 @@ fn scale_options(method: Option<&RiskMethod>, likelihood: bool) -> Vec<(String, 
 struct ShowPage {
     layout: Layout,
     detail: RiskDetail,
+    /// The method in force, for the target level and the currency.
+    in_force: Option<MethodVersion>,
+    today: time::Date,
     can_manage: bool,
+    can_request_acceptance: bool,
     can_view_audit: bool,
 }
 
@@ -493,6 +542,77 @@ impl ShowPage {
         .map(|(_, name)| *name)
         .collect();
         names.join(", ")
+    }
+
+    fn timeliness_label(&self) -> &'static str {
+        let state = timeliness(&self.detail.actions, self.today);
+        if state == Timeliness::NoPlan {
+            "No action planned yet."
+        } else {
+            state.label()
+        }
+    }
+
+    fn is_overdue(&self, action: &RiskAction) -> bool {
+        action.is_overdue(self.today)
+    }
+
+    fn expired(&self, acceptance: &RiskAcceptance) -> bool {
+        acceptance.status == VersionStatus::Approved && acceptance.expires_on < self.today
+    }
+
+    fn currency(&self) -> String {
+        self.in_force
+            .as_ref()
+            .map_or_else(|| "EUR".to_owned(), |m| m.body.currency.clone())
+    }
+
+    fn action_statuses(&self) -> Vec<(String, String)> {
+        options(&ActionStatus::ALL)
+    }
+
+    /// The levels of the method in force, numbered from 1, for the target level.
+    fn levels(&self) -> Vec<(String, String)> {
+        self.in_force.as_ref().map_or_else(Vec::new, |method| {
+            method
+                .body
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(i, level)| ((i + 1).to_string(), level.name.clone()))
+                .collect()
+        })
+    }
+
+    fn is_target(&self, value: &str) -> bool {
+        self.risk()
+            .target_level
+            .is_some_and(|target| (target + 1).to_string() == value)
+    }
+
+    fn target_name(&self) -> Option<String> {
+        let target = self.risk().target_level?;
+        Some(level_name(
+            self.in_force.as_ref(),
+            self.in_force.as_ref().map(|m| m.version),
+            Some(target),
+        ))
+    }
+
+    fn estimate_text(&self) -> String {
+        match self.risk().loss_estimate() {
+            Some(e) => format!(
+                "{} to {} events a year (most likely {}), {} to {} {} per event (most likely {})",
+                e.annual_rate.low,
+                e.annual_rate.high,
+                e.annual_rate.most_likely,
+                e.single_loss.low,
+                e.single_loss.high,
+                self.currency(),
+                e.single_loss.most_likely
+            ),
+            None => "None".into(),
+        }
     }
 
     fn history_level(&self, record: &ScoreRecord) -> String {
@@ -649,10 +769,24 @@ impl RegisterPages for RiskPages {
     ) -> Result<Response, PageError> {
         let ctx = &page.ctx;
         let detail = state.app.risk(ctx, record.risk.id).await?;
+        let in_force = state.app.risk_method(ctx).await?;
+        let risk = &detail.record.risk;
+        let waiting = detail
+            .acceptances
+            .iter()
+            .any(|a| a.status == VersionStatus::PendingApproval);
+        let can_request_acceptance = ctx.can(Permission::ManageRisks)
+            && ctx.can(Permission::SubmitForApproval)
+            && risk.current_level().is_some()
+            && !matches!(risk.status, RiskStatus::Accepted | RiskStatus::Closed)
+            && !waiting;
         Ok(render(&ShowPage {
             layout,
             detail,
+            in_force,
+            today: now().date(),
             can_manage: ctx.can(Permission::ManageRisks),
+            can_request_acceptance,
             can_view_audit: ctx.can(Permission::ViewAuditLog),
         }))
     }
@@ -673,4 +807,229 @@ pub async fn rescore(State(state): State<AppState>, page: PageOrg) -> Result<Res
         page.ctx.organisation().slug
     );
     Ok(super::see_other(href))
+}
+
+/// After an action on a risk's page: back to the page with `notice`, or the page with what
+/// went wrong (a refused value 422, a conflict 409).
+async fn after_risk_action<T>(
+    state: &AppState,
+    page: &PageOrg,
+    risk_id: Uuid,
+    result: AppResult<T>,
+    notice: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Err(AppError::Validation(errors)) => {
+            record_page_with_error::<RiskPages>(
+                state,
+                page,
+                risk_id,
+                errors.sentences(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        result => {
+            let done = record_href::<RiskPages>(state, page, risk_id, notice);
+            after_action::<RiskPages, T>(state, page, risk_id, result, done).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(flatten)]
+    input: ActionInput,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn add_action(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    let risk_id = parse_id(&id)?;
+    let result = state
+        .app
+        .add_risk_action(&page.ctx, risk_id, &form.input, now())
+        .await;
+    after_risk_action(&state, &page, risk_id, result, "action-added").await
+}
+
+pub async fn update_action(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
+    let action = state.app.risk_action(&page.ctx, id).await?;
+    let result = state
+        .app
+        .update_risk_action(&page.ctx, id, version, &form.input, now())
+        .await;
+    after_risk_action(&state, &page, action.risk_id, result, "action-saved").await
+}
+
+pub async fn delete_action(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<VersionForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
+    let action = state.app.risk_action(&page.ctx, id).await?;
+    if !super::confirm::given(&form.confirmed) {
+        page.ctx.require(Permission::ManageRisks)?;
+        let layout = Layout::new(&state, &page, "Delete", "risks").await?;
+        let back_href = layout.org_href(&format!("/risks/{}", action.risk_id));
+        let action_href = layout.org_href(&format!("/risk-actions/{id}/delete"));
+        return Ok(render(&super::confirm::ConfirmPage {
+            layout,
+            question: format!("Delete the action “{}”?", action.title),
+            explanation: "The action leaves the risk's treatment plan. The audit log keeps a \
+                          copy of it."
+                .into(),
+            action: action_href,
+            fields: vec![("version", version.to_string())],
+            button_label: "Delete action".into(),
+            button_class: "danger",
+            back_href,
+            back_label: "the risk".into(),
+        }));
+    }
+    let result = state
+        .app
+        .delete_risk_action(&page.ctx, id, version, now())
+        .await;
+    after_risk_action(&state, &page, action.risk_id, result, "action-deleted").await
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    target_level: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn set_target(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<TargetForm>,
+) -> Result<Response, PageError> {
+    let risk_id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
+    let result = state
+        .app
+        .set_treatment_target(&page.ctx, risk_id, version, &form.target_level, now())
+        .await;
+    after_risk_action(&state, &page, risk_id, result, "risk-saved").await
+}
+
+#[derive(Deserialize)]
+pub struct AcceptanceForm {
+    #[serde(flatten)]
+    input: AcceptanceInput,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn request_acceptance(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<AcceptanceForm>,
+) -> Result<Response, PageError> {
+    let risk_id = parse_id(&id)?;
+    let version = form_version(&form.version)?;
+    let result = state
+        .app
+        .request_risk_acceptance(&page.ctx, risk_id, version, &form.input, now())
+        .await;
+    after_risk_action(&state, &page, risk_id, result, "acceptance-requested").await
+}
+
+#[derive(Template)]
+#[template(path = "risks/losses.html")]
+struct LossesPage {
+    layout: Layout,
+    report: LossReport,
+    /// The curve as an SVG polyline's points, and the axis labels (x, loss) and (y, share).
+    points: String,
+    x_labels: Vec<(f64, String)>,
+    appetite_x: Option<f64>,
+}
+
+impl LossesPage {
+    fn summary(&self, risk: &Risk) -> Option<LossSummary> {
+        self.report.simulation.risk(risk.id).copied()
+    }
+
+    fn total(&self) -> LossSummary {
+        *self.report.simulation.total()
+    }
+
+    fn money(&self, amount: &f64) -> String {
+        format!(
+            "{} {}",
+            thousands(amount.round() as i64),
+            self.report.currency
+        )
+    }
+
+    fn percent(&self, share: &f64) -> String {
+        format!("{:.1} %", share * 100.0)
+    }
+}
+
+/// `1234567` as `1 234 567`.
+fn thousands(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if value < 0 { format!("-{out}") } else { out }
+}
+
+const CURVE_WIDTH: f64 = 560.0;
+const CURVE_HEIGHT: f64 = 220.0;
+
+pub async fn losses(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+    let report = state.app.risk_losses(&page.ctx).await?;
+    let curve = report.simulation.curve();
+    let largest = curve.last().map_or(0.0, |p| p.loss).max(1.0);
+    let scale_x = |loss: f64| 40.0 + loss / largest * (CURVE_WIDTH - 60.0);
+    let scale_y = |share: f64| 10.0 + (1.0 - share) * (CURVE_HEIGHT - 40.0);
+    let points = curve
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", scale_x(p.loss), scale_y(p.probability)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let x_labels = (0..=4)
+        .map(|i| {
+            let loss = largest * f64::from(i) / 4.0;
+            (scale_x(loss), thousands(loss.round() as i64))
+        })
+        .collect();
+    let appetite_x = report
+        .appetite
+        .map(|(amount, _)| scale_x((amount as f64).min(largest)));
+    let layout = Layout::new(&state, &page, "Annualised loss", "risks").await?;
+    Ok(render(&LossesPage {
+        layout,
+        report,
+        points,
+        x_labels,
+        appetite_x,
+    }))
 }
