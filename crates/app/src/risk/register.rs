@@ -15,6 +15,7 @@ use custos_domain::risk::register::{
     Risk, RiskDraft, RiskInput, RiskList, RiskStatus, Scores, next_review, score,
 };
 use custos_domain::risk::treatment::RiskAction;
+use custos_domain::risk::trend::{ScoreEvent, TrendPoint, level_trend, month_ends};
 use custos_store::risk::{self as store, Assessment};
 use custos_store::{Conn, StoreResult, Tx, platform};
 use serde::Serialize;
@@ -304,6 +305,44 @@ impl App {
         }
         self.commit(ctx, tx).await?;
         Ok((moved, left))
+    }
+
+    /// How many open risks stood at each level of the method in force at the end of each of
+    /// the last `months` months (the current one ending `today`), from the score history.
+    /// Levels are positions: a risk scored with an older version counts at its position
+    /// there. `None` while no method is approved.
+    pub async fn risk_trend(
+        &self,
+        ctx: &OrgContext,
+        today: Date,
+        months: usize,
+    ) -> AppResult<Option<(MethodVersion, Vec<TrendPoint>)>> {
+        ctx.require(Permission::ViewRisks)?;
+        let mut conn = self.store.reader().await?;
+        let Some(method) = method_in(&mut conn, ctx.org_id()).await? else {
+            return Ok(None);
+        };
+        let days = month_ends(today, months);
+        let start = days
+            .first()
+            .and_then(|d| d.replace_day(1).ok())
+            .unwrap_or(today)
+            .midnight()
+            .assume_utc();
+        let mut records = store::score_records_before(&mut conn, ctx.org_id(), start).await?;
+        records.sort_by_key(|(_, at, ..)| *at);
+        records.extend(store::score_records_since(&mut conn, ctx.org_id(), start).await?);
+        let events: Vec<ScoreEvent> = records
+            .into_iter()
+            .map(|(risk_id, at, level, status, reason)| ScoreEvent {
+                risk_id,
+                at,
+                level,
+                open: status != RiskStatus::Closed.as_str() && reason != "deleted",
+            })
+            .collect();
+        let trend = level_trend(&events, &days, method.body.levels.len());
+        Ok(Some((method, trend)))
     }
 
     /// The assets a list of references names (`AST-0001, AST-0007`, or the bare numbers), as

@@ -185,6 +185,13 @@ pub const REGISTERS: &[RegisterFixture] = &[
             },
             RecordOperation {
                 method: "GET",
+                suffix: "/trend",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
                 suffix: "/losses",
                 needs: Needs::View,
                 success: 200,

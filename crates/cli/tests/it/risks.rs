@@ -151,6 +151,15 @@ on_both_backends! {
         assert_eq!(status, StatusCode::CONFLICT, "a stale version");
         let stored = app.raw_count("SELECT COUNT(*) FROM risk_scores").await;
         assert_eq!(stored, 4, "one score record per assessment");
+        // This month's end: RSK-0001 unrated, RSK-0002 now Low (residual), RSK-0003 Very low.
+        let (status, trend) = manager.get_json(&format!("{RISKS}/trend")).await;
+        assert_eq!(status, StatusCode::OK, "{trend}");
+        let months = trend["months"].as_array().expect("months");
+        assert_eq!(months.len(), 12);
+        assert_eq!((months[11]["counts"].clone(), months[11]["unrated"].as_i64()), (json!([1, 1, 0, 0, 0]), Some(1)), "{trend}");
+        assert_eq!(months[10]["counts"], json!([0, 0, 0, 0, 0]), "nothing before this month");
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/risks").await.text().await.expect("page");
+        assert!(page.contains("Open risks by level") && page.contains("Inherent risk heat map"), "{page}");
     }
 }
 

@@ -9,3 +9,4 @@ pub mod method;
 pub mod quantitative;
 pub mod register;
 pub mod treatment;
+pub mod trend;

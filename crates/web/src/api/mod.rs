@@ -133,6 +133,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(risks::rescore_risks))
         .routes(routes!(risks::treatment_figures))
         .routes(routes!(risks::risk_losses))
+        .routes(routes!(risks::risk_trend))
         .routes(routes!(risks::create_risk_action))
         .routes(routes!(
             risks::get_risk_action,

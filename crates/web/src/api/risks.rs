@@ -870,3 +870,48 @@ pub async fn risk_losses(
         probability_above_appetite: report.appetite.map(|(_, p)| p),
     }))
 }
+
+/// Open risks at each level at the end of each of the last twelve months.
+#[derive(Serialize, ToSchema)]
+pub struct TrendView {
+    pub method_version: i64,
+    /// The method in force's level names, lowest first: `counts` follows them.
+    pub levels: Vec<String>,
+    pub months: Vec<TrendMonthView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendMonthView {
+    /// The month's last day (today for the current month), YYYY-MM-DD.
+    pub day: String,
+    pub counts: Vec<i64>,
+    pub unrated: i64,
+}
+
+/// The trend of risk levels over the last twelve months, from every risk's score history;
+/// 404 while no method is approved.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/trend", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 200, body = TrendView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn risk_trend(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+) -> Result<Json<TrendView>, ApiError> {
+    let (method, points) = state
+        .app
+        .risk_trend(&ctx, now().date(), 12)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(TrendView {
+        method_version: method.version,
+        levels: method.body.levels.iter().map(|l| l.name.clone()).collect(),
+        months: points
+            .into_iter()
+            .map(|p| TrendMonthView {
+                day: p.day.to_string(),
+                counts: p.counts,
+                unrated: p.unrated,
+            })
+            .collect(),
+    }))
+}

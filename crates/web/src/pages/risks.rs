@@ -21,6 +21,7 @@ use custos_app::domain::risk::register::{
 use custos_app::domain::risk::treatment::{
     ActionInput, ActionStatus, RiskAction, Timeliness, timeliness,
 };
+use custos_app::domain::risk::trend::TrendPoint;
 use custos_app::domain::versions::VersionStatus;
 use custos_app::risk::method::MethodVersion;
 use custos_app::risk::quantitative::LossReport;
@@ -119,6 +120,64 @@ pub struct DrawnHeatMap {
     pub columns: Vec<(u32, String)>,
 }
 
+/// One month's bar of the trend chart: its segments, lowest level at the bottom.
+pub struct TrendBar {
+    pub x: u32,
+    pub label: String,
+    /// (y, height, colour, what a screen reader says).
+    pub segments: Vec<(u32, u32, String, String)>,
+}
+
+const BAR_WIDTH: u32 = 28;
+const BAR_GAP: u32 = 14;
+const TREND_HEIGHT: u32 = 140;
+
+/// Draws the trend as stacked bars, one per month, scaled to the busiest month.
+fn draw_trend(method: &RiskMethod, points: &[TrendPoint]) -> Vec<TrendBar> {
+    let busiest = points
+        .iter()
+        .map(|p| p.counts.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let mut top = TREND_HEIGHT;
+            let segments = point
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(level, &count)| {
+                    let height = u32::try_from(count * i64::from(TREND_HEIGHT) / busiest)
+                        .unwrap_or(0)
+                        .max(2);
+                    top = top.saturating_sub(height);
+                    let level = method.levels.get(level);
+                    let name = level.map_or("?", |l| l.name.as_str());
+                    (
+                        top,
+                        height,
+                        level.map_or_else(|| "#cccccc".to_owned(), |l| l.colour.clone()),
+                        format!("{}: {count} at {name}", month_label(point.day)),
+                    )
+                })
+                .collect();
+            TrendBar {
+                x: 30 + i as u32 * (BAR_WIDTH + BAR_GAP),
+                label: month_label(point.day),
+                segments,
+            }
+        })
+        .collect()
+}
+
+fn month_label(day: time::Date) -> String {
+    format!("{:.3} {}", day.month().to_string(), day.year() % 100)
+}
+
 const CELL: u32 = 56;
 const LEFT: u32 = 110;
 const BOTTOM: u32 = 40;
@@ -192,6 +251,7 @@ struct ListPage {
     maps: Vec<DrawnHeatMap>,
     on_other_versions: usize,
     treatment: TreatmentFigures,
+    trend: Vec<TrendBar>,
     can_manage: bool,
     can_manage_method: bool,
 }
@@ -274,6 +334,9 @@ fn level_name(
     }
 }
 
+/// How many months the register's trend chart shows.
+pub const TREND_MONTHS: usize = 12;
+
 pub async fn list(
     State(state): State<AppState>,
     page: PageOrg,
@@ -341,6 +404,13 @@ pub async fn list(
         }
     }
     let treatment = state.app.treatment_figures(ctx, now().date()).await?;
+    let trend = state
+        .app
+        .risk_trend(ctx, now().date(), TREND_MONTHS)
+        .await?
+        .map_or_else(Vec::new, |(method, points)| {
+            draw_trend(&method.body, &points)
+        });
     Ok(render(&ListPage {
         layout,
         risks: listed.items,
@@ -352,6 +422,7 @@ pub async fn list(
         maps,
         on_other_versions,
         treatment,
+        trend,
         can_manage: ctx.can(Permission::ManageRisks),
         can_manage_method: ctx.can(Permission::ManageRiskMethod),
     }))
