@@ -506,8 +506,8 @@ impl RecordType {
             RecordType::ImpactScale => return Some("assets/impact-scale".into()),
             RecordType::ClassificationScheme => return Some("assets/classification".into()),
             RecordType::RiskMethod => return Some("risk/method".into()),
-            RecordType::Threat => return Some("risk/threats".into()),
-            RecordType::Vulnerability => return Some("risk/vulnerabilities".into()),
+            RecordType::Threat => "threats",
+            RecordType::Vulnerability => "vulnerabilities",
             RecordType::Membership
             | RecordType::ApiToken
             | RecordType::User

@@ -5,8 +5,8 @@ use custos_domain::list::{Listed, SortDirection, sort_key};
 use custos_domain::platform::Role;
 use custos_domain::risk::acceptance::RiskAcceptance;
 use custos_domain::risk::catalogue::{
-    LibraryThreat, LibraryVulnerability, Properties, Threat, ThreatGroup, Vulnerability,
-    VulnerabilityCategory,
+    LibraryThreat, LibraryVulnerability, Threat, ThreatDraft, ThreatGroup, Vulnerability,
+    VulnerabilityCategory, VulnerabilityDraft,
 };
 use custos_domain::risk::method::RiskMethod;
 use custos_domain::risk::register::{
@@ -30,11 +30,11 @@ impl FromRow for Threat {
             group: row.parsed(ThreatGroup::parse)?,
             name: row.get()?,
             description: row.get()?,
-            affects: Properties {
-                confidentiality: row.get()?,
-                integrity: row.get()?,
-                availability: row.get()?,
-            },
+            confidentiality: row.get()?,
+            integrity: row.get()?,
+            availability: row.get()?,
+            library_version: row.get()?,
+            version: row.get()?,
         })
     }
 }
@@ -47,7 +47,170 @@ impl FromRow for Vulnerability {
             category: row.parsed(VulnerabilityCategory::parse)?,
             name: row.get()?,
             description: row.get()?,
+            library_version: row.get()?,
+            version: row.get()?,
         })
+    }
+}
+
+const SELECT_THREAT: &str = "SELECT id, reference, threat_group, name, description, \
+     confidentiality, integrity, availability, library_version, version FROM threats";
+const SELECT_VULNERABILITY: &str = "SELECT id, reference, category, name, description, \
+     library_version, version FROM vulnerabilities";
+
+pub async fn find_threat(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Threat>> {
+    let sql = format!("{SELECT_THREAT} WHERE org_id = $1 AND id = $2");
+    conn.fetch_optional(&sql, params![org_id, id]).await
+}
+
+pub async fn find_vulnerability(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<Vulnerability>> {
+    let sql = format!("{SELECT_VULNERABILITY} WHERE org_id = $1 AND id = $2");
+    conn.fetch_optional(&sql, params![org_id, id]).await
+}
+
+/// Inserts the organisation's own threat; a unique violation when its reference is taken.
+pub async fn insert_threat(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    draft: &ThreatDraft,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    let mut params: Vec<Param<'_>> = vec![id.into(), org_id.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    conn.execute(
+        "INSERT INTO threats (id, org_id, reference, threat_group, name, description,
+                              confidentiality, integrity, availability, version, created_at,
+                              updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+        &params,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Writes `draft` over threat `id` at `expected_version`; false when it moved on.
+pub async fn update_threat(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    draft: &ThreatDraft,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into(), id.into(), expected_version.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    let changed = conn
+        .execute(
+            "UPDATE threats SET reference = $4, threat_group = $5, name = $6, description = $7,
+                    confidentiality = $8, integrity = $9, availability = $10,
+                    version = version + 1, updated_at = $11
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            &params,
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn insert_vulnerability(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    draft: &VulnerabilityDraft,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    let mut params: Vec<Param<'_>> = vec![id.into(), org_id.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    conn.execute(
+        "INSERT INTO vulnerabilities (id, org_id, reference, category, name, description, version,
+                                      created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+        &params,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update_vulnerability(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    draft: &VulnerabilityDraft,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let mut params: Vec<Param<'_>> = vec![org_id.into(), id.into(), expected_version.into()];
+    params.extend(draft.stored_values().into_iter().map(Param::from));
+    params.push(now.into());
+    let changed = conn
+        .execute(
+            "UPDATE vulnerabilities SET reference = $4, category = $5, name = $6,
+                    description = $7, version = version + 1, updated_at = $8
+             WHERE org_id = $1 AND id = $2 AND version = $3",
+            &params,
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Deletes catalogue entry `id` of `table` (`threats` or `vulnerabilities`) at
+/// `expected_version`; false when it moved on.
+pub async fn delete_entry(
+    conn: &mut Conn,
+    table: CatalogueTable,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+) -> StoreResult<bool> {
+    let sql = format!(
+        "DELETE FROM {} WHERE org_id = $1 AND id = $2 AND version = $3",
+        table.name()
+    );
+    let changed = conn
+        .execute(&sql, params![org_id, id, expected_version])
+        .await?;
+    Ok(changed == 1)
+}
+
+/// How many risks name catalogue entry `id` of `table`.
+pub async fn risks_naming(
+    conn: &mut Conn,
+    table: CatalogueTable,
+    org_id: Uuid,
+    id: Uuid,
+) -> StoreResult<i64> {
+    let column = match table {
+        CatalogueTable::Threats => "threat_id",
+        CatalogueTable::Vulnerabilities => "vulnerability_id",
+    };
+    let sql = format!("SELECT COUNT(*) FROM risks WHERE org_id = $1 AND {column} = $2");
+    let (count,): (i64,) = conn
+        .fetch_optional(&sql, params![org_id, id])
+        .await?
+        .unwrap_or((0,));
+    Ok(count)
+}
+
+/// The two catalogue tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogueTable {
+    Threats,
+    Vulnerabilities,
+}
+
+impl CatalogueTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Threats => "threats",
+            Self::Vulnerabilities => "vulnerabilities",
+        }
     }
 }
 
@@ -161,22 +324,14 @@ const VULNERABILITY_INSERT: RowsInsert = RowsInsert {
 
 /// The organisation's threats, by reference.
 pub async fn threats(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Threat>> {
-    conn.fetch_all(
-        "SELECT id, reference, threat_group, name, description, confidentiality, integrity, \
-         availability FROM threats WHERE org_id = $1 ORDER BY reference",
-        params![org_id],
-    )
-    .await
+    let sql = format!("{SELECT_THREAT} WHERE org_id = $1 ORDER BY reference");
+    conn.fetch_all(&sql, params![org_id]).await
 }
 
 /// The organisation's vulnerabilities, by reference.
 pub async fn vulnerabilities(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<Vulnerability>> {
-    conn.fetch_all(
-        "SELECT id, reference, category, name, description FROM vulnerabilities \
-         WHERE org_id = $1 ORDER BY reference",
-        params![org_id],
-    )
-    .await
+    let sql = format!("{SELECT_VULNERABILITY} WHERE org_id = $1 ORDER BY reference");
+    conn.fetch_all(&sql, params![org_id]).await
 }
 
 pub async fn threat_exists(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<bool> {

@@ -45,11 +45,12 @@ impl Pages {
 
 fn pages() -> Pages {
     use pages::assets::AssetPages;
+    use pages::catalogues::{ThreatPages, VulnerabilityPages};
     use pages::context::ObjectivePages;
     use pages::risks::RiskPages;
     use pages::{
-        admin, asset_import, asset_settings, assets, context, governance, invitations, platform,
-        register, risk, risks,
+        admin, asset_import, asset_settings, assets, catalogues, context, governance, invitations,
+        platform, register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -157,6 +158,56 @@ fn pages() -> Pages {
             post(risks::request_acceptance),
         )
         .post("/orgs/{org}/risk-actions/{id}", post(risks::update_action))
+        .get("/orgs/{org}/threats", get(catalogues::threats))
+        .post("/orgs/{org}/threats", post(register::create::<ThreatPages>))
+        .get(
+            "/orgs/{org}/threats/new",
+            get(register::new_form::<ThreatPages>),
+        )
+        .get(
+            "/orgs/{org}/threats/{id}",
+            get(register::show::<ThreatPages>),
+        )
+        .post(
+            "/orgs/{org}/threats/{id}",
+            post(register::update::<ThreatPages>),
+        )
+        .get(
+            "/orgs/{org}/threats/{id}/edit",
+            get(register::edit_form::<ThreatPages>),
+        )
+        .post(
+            "/orgs/{org}/threats/{id}/delete",
+            post(register::delete::<ThreatPages>),
+        )
+        .get(
+            "/orgs/{org}/vulnerabilities",
+            get(catalogues::vulnerabilities),
+        )
+        .post(
+            "/orgs/{org}/vulnerabilities",
+            post(register::create::<VulnerabilityPages>),
+        )
+        .get(
+            "/orgs/{org}/vulnerabilities/new",
+            get(register::new_form::<VulnerabilityPages>),
+        )
+        .get(
+            "/orgs/{org}/vulnerabilities/{id}",
+            get(register::show::<VulnerabilityPages>),
+        )
+        .post(
+            "/orgs/{org}/vulnerabilities/{id}",
+            post(register::update::<VulnerabilityPages>),
+        )
+        .get(
+            "/orgs/{org}/vulnerabilities/{id}/edit",
+            get(register::edit_form::<VulnerabilityPages>),
+        )
+        .post(
+            "/orgs/{org}/vulnerabilities/{id}/delete",
+            post(register::delete::<VulnerabilityPages>),
+        )
         .post(
             "/orgs/{org}/risk-actions/{id}/delete",
             post(risks::delete_action),

@@ -132,6 +132,18 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         200,
     ),
     (
+        "POST",
+        "/api/v1/orgs/{org}/threats",
+        Permission::ManageRisks,
+        201,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/vulnerabilities",
+        Permission::ManageRisks,
+        201,
+    ),
+    (
         "GET",
         "/api/v1/orgs/{org}/risk-method",
         Permission::ViewRisks,
@@ -294,7 +306,7 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
         }
     }
     for dependent in DEPENDENTS {
-        let id = (dependent.create)(&manager, "acme", &ids[dependent.parent]).await;
+        let id = (dependent.create)(&manager, "acme", &ids).await;
         ids.insert(dependent.segment.to_owned(), id);
     }
     ids

@@ -3,6 +3,7 @@
 //! who may read and change it, a valid record) is declared here once, so a new register is
 //! covered by adding one entry to [`REGISTERS`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -274,31 +275,104 @@ fn acceptance_body(_: &str, version: i64) -> Value {
     })
 }
 
-/// Records that belong to a record of a register (a risk's treatment actions): created under
-/// their parent, read, changed and deleted at `/api/v1/orgs/{org}/{segment}/{id}`.
+/// Records outside the registers' shape (numbered, listed a page at a time): a risk's treatment
+/// actions, the threat and vulnerability catalogues. Each is read, changed and deleted at
+/// `/api/v1/orgs/{org}/{segment}/{id}`.
 pub struct DependentFixture {
     pub segment: &'static str,
-    /// The register whose records they belong to.
-    pub parent: &'static str,
     pub view: Permission,
     pub manage: Permission,
-    /// Creates one under the parent record `parent_id` in `org` as `client`; returns its id.
-    pub create: for<'a> fn(&'a Client, &'a str, &'a str) -> Created<'a>,
+    /// Creates one in `org` as `client`, given the ids of the registers' records made
+    /// before it (a treatment action needs its risk); returns its id.
+    pub create: for<'a> fn(&'a Client, &'a str, &'a BTreeMap<String, String>) -> Created<'a>,
     /// A valid body changing one at `version`.
     pub edit_body: fn(i64) -> Value,
 }
 
-pub const DEPENDENTS: &[DependentFixture] = &[DependentFixture {
-    segment: "risk-actions",
-    parent: "risks",
-    view: Permission::ViewRisks,
-    manage: Permission::ManageRisks,
-    create: create_risk_action,
-    edit_body: |version| json!({ "version": version, "title": "Edited action", "status": "in_progress" }),
-}];
+pub const DEPENDENTS: &[DependentFixture] = &[
+    DependentFixture {
+        segment: "risk-actions",
+        view: Permission::ViewRisks,
+        manage: Permission::ManageRisks,
+        create: create_risk_action,
+        edit_body: |version| json!({ "version": version, "title": "Edited action", "status": "in_progress" }),
+    },
+    DependentFixture {
+        segment: "threats",
+        view: Permission::ViewRisks,
+        manage: Permission::ManageRisks,
+        create: |client, org, _| {
+            post_for_id(client, format!("/api/v1/orgs/{org}/threats"), threat())
+        },
+        edit_body: |version| {
+            let mut body = threat();
+            body["version"] = json!(version);
+            body
+        },
+    },
+    DependentFixture {
+        segment: "vulnerabilities",
+        view: Permission::ViewRisks,
+        manage: Permission::ManageRisks,
+        create: |client, org, _| {
+            post_for_id(
+                client,
+                format!("/api/v1/orgs/{org}/vulnerabilities"),
+                vulnerability(),
+            )
+        },
+        edit_body: |version| {
+            let mut body = vulnerability();
+            body["version"] = json!(version);
+            body
+        },
+    },
+];
 
-fn create_risk_action<'a>(client: &'a Client, org: &'a str, risk_id: &'a str) -> Created<'a> {
+/// A unique catalogue reference, so that every probe's entry can be written.
+fn unique_reference(prefix: &str) -> String {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    format!("{prefix}-{}", &id[id.len() - 10..])
+}
+
+/// A valid body for a threat of the organisation's own.
+pub fn threat() -> Value {
+    json!({
+        "reference": unique_reference("TH-OWN"),
+        "group": "supplier",
+        "name": "Courier loses the backup tapes",
+        "description": "The tapes go missing between the site and the vault.",
+        "confidentiality": true,
+        "availability": true,
+    })
+}
+
+/// A valid body for a vulnerability of the organisation's own.
+pub fn vulnerability() -> Value {
+    json!({
+        "reference": unique_reference("VU-OWN"),
+        "category": "process",
+        "name": "Tapes leave the site unencrypted",
+        "description": "Nothing requires encrypting tapes before they are handed over.",
+    })
+}
+
+/// Posts `body` to `path` as `client`, expecting 201, and returns the new record's id.
+fn post_for_id(client: &Client, path: String, body: Value) -> Created<'_> {
     Box::pin(async move {
+        let (status, created) = client.post_json(&path, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
+        created["id"].as_str().expect("id").to_owned()
+    })
+}
+
+fn create_risk_action<'a>(
+    client: &'a Client,
+    org: &'a str,
+    ids: &'a BTreeMap<String, String>,
+) -> Created<'a> {
+    Box::pin(async move {
+        let risk_id = &ids["risks"];
         let path = format!("/api/v1/orgs/{org}/risks/{risk_id}/actions");
         let body =
             json!({ "title": "Replace the old firewall", "due_on": "2027-03-31", "cost": 12000 });
@@ -549,6 +623,8 @@ pub fn operation_body(
             json!({ "version": version })
         }
         ("POST", "invitations", None) => json!({ "email": email, "role": "contributor" }),
+        ("POST", "threats", None) => threat(),
+        ("POST", "vulnerabilities", None) => vulnerability(),
         ("PUT", "{id}", None) if template.contains("/members/") => json!({ "role": "contributor" }),
         _ => {
             panic!("no request body is known for {method} {template}: declare it in operation_body")

@@ -353,3 +353,48 @@ on_both_backends! {
         assert!(page.contains("Laptop theft") && page.contains("<svg"), "{page}");
     }
 }
+
+on_both_backends! {
+    async fn each_organisation_edits_its_own_catalogues(app) {
+        let manager = manager(&app).await;
+        let threats = "/api/v1/orgs/acme/threats";
+        let own = json!({ "reference": "TH-OWN-01", "group": "supplier", "name": "Courier loses tapes", "description": "Tapes vanish in transit.", "availability": true });
+        let (status, threat) = manager.post_json(threats, &own).await;
+        assert_eq!((status, threat["library_version"].clone()), (StatusCode::CREATED, Value::Null), "{threat}");
+        let (status, problem) = manager.post_json(threats, &own).await;
+        assert_eq!((status, fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["reference"]), "{problem}");
+        let (status, problem) = manager.post_json(threats, &json!({ "reference": "TH-OWN-02", "group": "aliens", "name": "", "description": "x" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(fields(&problem), ["group", "name"], "{problem}");
+        let (_, problem) = manager.post_json(threats, &json!({ "reference": "TH-OWN-02", "group": "legal", "name": "Harmless", "description": "x" })).await;
+        assert_eq!(fields(&problem), ["confidentiality"], "a threat harms something: {problem}");
+
+        // A shipped entry is edited like any other; one that a risk names cannot be deleted.
+        let (_, all) = manager.get_json(threats).await;
+        let shipped = all.as_array().expect("threats").iter().find(|t| t["reference"] == "TH-TF-01").expect("TH-TF-01").clone();
+        let mut edited = json!({ "version": shipped["version"], "reference": "TH-TF-01", "group": "technical-failure", "name": "Disk failure in the NAS", "description": shipped["description"], "availability": true, "integrity": true });
+        let path = format!("{threats}/{}", shipped["id"].as_str().expect("id"));
+        let (status, saved) = manager.send_json(Method::PUT, &path, &edited).await;
+        assert_eq!((status, saved["name"].as_str()), (StatusCode::OK, Some("Disk failure in the NAS")), "{saved}");
+        edited["version"] = json!(1);
+        assert_eq!(manager.send_json(Method::PUT, &path, &edited).await.0, StatusCode::CONFLICT);
+        let (_, risk) = manager.post_json(RISKS, &json!({ "title": "NAS dies", "threat_id": shipped["id"] })).await;
+        assert_eq!(risk["threat_name"], "Disk failure in the NAS");
+        let delete = |path: String, version: i64| manager.http.delete(manager.url(&format!("{path}?version={version}"))).send();
+        assert_eq!(delete(path.clone(), 2).await.expect("delete").status(), StatusCode::CONFLICT, "a risk names it");
+        let own_path = format!("{threats}/{}", threat["id"].as_str().expect("id"));
+        assert_eq!(delete(own_path.clone(), 1).await.expect("delete").status(), StatusCode::NO_CONTENT);
+        assert_eq!(manager.get_json(&own_path).await.0, StatusCode::NOT_FOUND);
+
+        // Another organisation keeps its own copy, untouched.
+        app.member("globex", "bob@globex.example", Role::IsmsManager).await;
+        let bob = app.api("globex", "bob@globex.example", TokenScope::ReadWrite).await;
+        let (_, theirs) = bob.get_json("/api/v1/orgs/globex/threats").await;
+        let theirs = theirs.as_array().expect("threats").iter().find(|t| t["reference"] == "TH-TF-01").expect("TH-TF-01").clone();
+        assert_ne!(theirs["name"], "Disk failure in the NAS");
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/threats").await.text().await.expect("page");
+        assert!(page.contains("Disk failure in the NAS") && page.contains("TH-HD-01"), "{page}");
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/vulnerabilities").await.text().await.expect("page");
+        assert!(page.contains("VU-TE-01"), "{page}");
+    }
+}

@@ -114,7 +114,7 @@ async fn organisation_a(app: &TestApp) -> OrgA {
         records.push((register, id, record));
     }
     for dependent in DEPENDENTS {
-        let id = (dependent.create)(&api, "acme", &ids[dependent.parent]).await;
+        let id = (dependent.create)(&api, "acme", &ids).await;
         secrets.push(id.clone());
         ids.insert(dependent.segment.to_owned(), id);
     }

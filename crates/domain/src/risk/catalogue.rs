@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::fields::{Choice, Flag, Text};
 use crate::validation::{Lines, ValidationErrors, required_text};
 
 pub const REFERENCE_MAX: usize = 20;
@@ -64,24 +65,65 @@ impl Properties {
 }
 
 /// A threat of the organisation's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Threat {
     pub id: Uuid,
     pub reference: String,
     pub group: ThreatGroup,
     pub name: String,
     pub description: String,
-    pub affects: Properties,
+    /// The security properties it can harm.
+    pub confidentiality: bool,
+    pub integrity: bool,
+    pub availability: bool,
+    /// The shipped catalogue's version it came from; `None` for the organisation's own.
+    pub library_version: Option<i64>,
+    pub version: i64,
 }
 
 /// A vulnerability of the organisation's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vulnerability {
     pub id: Uuid,
     pub reference: String,
     pub category: VulnerabilityCategory,
     pub name: String,
     pub description: String,
+    pub library_version: Option<i64>,
+    pub version: i64,
+}
+
+crate::record_fields! {
+    /// A threat's fields as a person types them.
+    pub struct ThreatInput => ThreatDraft, from Threat {
+        reference: String = Text::required(REFERENCE_MAX, Lines::One), "Reference";
+        group: ThreatGroup = Choice::required("Choose the group the threat belongs to."), "Group";
+        name: String = Text::required(NAME_MAX, Lines::One), "Name";
+        description: String = Text::required(DESCRIPTION_MAX, Lines::Many), "Description";
+        confidentiality: bool = Flag, "Confidentiality";
+        integrity: bool = Flag, "Integrity";
+        availability: bool = Flag, "Availability";
+    }
+    check = harms_something;
+}
+
+fn harms_something(draft: &ThreatDraft, errors: &mut ValidationErrors) {
+    if !(draft.confidentiality || draft.integrity || draft.availability) {
+        errors.add(
+            "confidentiality",
+            "Tick what the threat can harm: confidentiality, integrity or availability.",
+        );
+    }
+}
+
+crate::record_fields! {
+    /// A vulnerability's fields as a person types them.
+    pub struct VulnerabilityInput => VulnerabilityDraft, from Vulnerability {
+        reference: String = Text::required(REFERENCE_MAX, Lines::One), "Reference";
+        category: VulnerabilityCategory = Choice::required("Choose the kind of weakness."), "Category";
+        name: String = Text::required(NAME_MAX, Lines::One), "Name";
+        description: String = Text::required(DESCRIPTION_MAX, Lines::Many), "Description";
+    }
 }
 
 /// A threat as the shipped catalogue describes it.

@@ -147,8 +147,21 @@ pub fn router() -> OpenApiRouter<AppState> {
             risks::update_risk,
             risks::delete_risk
         ))
-        .routes(routes!(risks::list_threats))
-        .routes(routes!(risks::list_vulnerabilities))
+        .routes(routes!(risks::list_threats, risks::create_threat))
+        .routes(routes!(
+            risks::get_threat,
+            risks::update_threat,
+            risks::delete_threat
+        ))
+        .routes(routes!(
+            risks::list_vulnerabilities,
+            risks::create_vulnerability
+        ))
+        .routes(routes!(
+            risks::get_vulnerability,
+            risks::update_vulnerability,
+            risks::delete_vulnerability
+        ))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -8,7 +8,9 @@ use custos_app::domain::assets::LinkedAsset;
 use custos_app::domain::list::ListParams;
 use custos_app::domain::platform::Role;
 use custos_app::domain::risk::acceptance::{AcceptanceInput, RiskAcceptance};
-use custos_app::domain::risk::catalogue::{ThreatGroup, VulnerabilityCategory};
+use custos_app::domain::risk::catalogue::{
+    Threat, ThreatGroup, ThreatInput, Vulnerability, VulnerabilityCategory, VulnerabilityInput,
+};
 use custos_app::domain::risk::quantitative::{ExceedancePoint, LossSummary};
 use custos_app::domain::risk::register::{
     Risk, RiskFilterParams, RiskInput, RiskSort, RiskStatus, TreatmentOption,
@@ -457,6 +459,27 @@ pub struct ThreatView {
     pub confidentiality: bool,
     pub integrity: bool,
     pub availability: bool,
+    /// The shipped catalogue's version it came from; null for the organisation's own.
+    pub library_version: Option<i64>,
+    /// Send it back when updating: a stale version is refused with 409.
+    pub version: i64,
+}
+
+impl From<Threat> for ThreatView {
+    fn from(t: Threat) -> Self {
+        Self {
+            id: t.id,
+            reference: t.reference,
+            group: t.group,
+            name: t.name,
+            description: t.description,
+            confidentiality: t.confidentiality,
+            integrity: t.integrity,
+            availability: t.availability,
+            library_version: t.library_version,
+            version: t.version,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -467,6 +490,24 @@ pub struct VulnerabilityView {
     pub category: VulnerabilityCategory,
     pub name: String,
     pub description: String,
+    /// The shipped catalogue's version it came from; null for the organisation's own.
+    pub library_version: Option<i64>,
+    /// Send it back when updating: a stale version is refused with 409.
+    pub version: i64,
+}
+
+impl From<Vulnerability> for VulnerabilityView {
+    fn from(v: Vulnerability) -> Self {
+        Self {
+            id: v.id,
+            reference: v.reference,
+            category: v.category,
+            name: v.name,
+            description: v.description,
+            library_version: v.library_version,
+            version: v.version,
+        }
+    }
 }
 
 /// The organisation's threat catalogue, by reference.
@@ -478,21 +519,7 @@ pub async fn list_threats(
     ApiOrg(ctx): ApiOrg,
 ) -> Result<Json<Vec<ThreatView>>, ApiError> {
     let threats = state.app.threats(&ctx).await?;
-    Ok(Json(
-        threats
-            .into_iter()
-            .map(|t| ThreatView {
-                id: t.id,
-                reference: t.reference,
-                group: t.group,
-                name: t.name,
-                description: t.description,
-                confidentiality: t.affects.confidentiality,
-                integrity: t.affects.integrity,
-                availability: t.affects.availability,
-            })
-            .collect(),
-    ))
+    Ok(Json(threats.into_iter().map(Into::into).collect()))
 }
 
 /// The organisation's vulnerability catalogue, by reference.
@@ -504,18 +531,207 @@ pub async fn list_vulnerabilities(
     ApiOrg(ctx): ApiOrg,
 ) -> Result<Json<Vec<VulnerabilityView>>, ApiError> {
     let vulnerabilities = state.app.vulnerabilities(&ctx).await?;
+    Ok(Json(vulnerabilities.into_iter().map(Into::into).collect()))
+}
+
+/// A threat's writable fields and, on update, the version they change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatBody {
+    /// Required on update.
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Unique in the catalogue, at most 20 characters.
+    pub reference: String,
+    #[schema(value_type = ThreatGroup)]
+    pub group: String,
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub confidentiality: bool,
+    #[serde(default)]
+    pub integrity: bool,
+    #[serde(default)]
+    pub availability: bool,
+}
+
+impl ThreatBody {
+    fn into_parts(self) -> (ThreatInput, Option<i64>) {
+        let flag = |on: bool| if on { "true" } else { "" }.to_owned();
+        let input = ThreatInput {
+            reference: self.reference,
+            group: self.group,
+            name: self.name,
+            description: self.description,
+            confidentiality: flag(self.confidentiality),
+            integrity: flag(self.integrity),
+            availability: flag(self.availability),
+        };
+        (input, self.version)
+    }
+}
+
+/// A vulnerability's writable fields and, on update, the version they change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilityBody {
+    /// Required on update.
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Unique in the catalogue, at most 20 characters.
+    pub reference: String,
+    #[schema(value_type = VulnerabilityCategory)]
+    pub category: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl VulnerabilityBody {
+    fn into_parts(self) -> (VulnerabilityInput, Option<i64>) {
+        let input = VulnerabilityInput {
+            reference: self.reference,
+            category: self.category,
+            name: self.name,
+            description: self.description,
+        };
+        (input, self.version)
+    }
+}
+
+/// Adds a threat of the organisation's own to its catalogue.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/threats", tag = "risk", request_body = ThreatBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = ThreatView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_threat(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<ThreatBody>,
+) -> Result<(StatusCode, Json<ThreatView>), ApiError> {
+    let (input, _) = body.into_parts();
+    let threat = state.app.create_threat(&ctx, &input, now()).await?;
+    Ok((StatusCode::CREATED, Json(threat.into())))
+}
+
+/// One threat of the catalogue.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/threats/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Threat id")),
+    responses((status = 200, body = ThreatView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_threat(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<ThreatView>, ApiError> {
     Ok(Json(
-        vulnerabilities
-            .into_iter()
-            .map(|v| VulnerabilityView {
-                id: v.id,
-                reference: v.reference,
-                category: v.category,
-                name: v.name,
-                description: v.description,
-            })
-            .collect(),
+        state.app.threat(&ctx, parse_id(&path.1)?).await?.into(),
     ))
+}
+
+/// Replaces a threat's fields; `version` must be the current version.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/threats/{id}", tag = "risk", request_body = ThreatBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Threat id")),
+    responses((status = 200, body = ThreatView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_threat(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<ThreatBody>,
+) -> Result<Json<ThreatView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let (input, version) = body.into_parts();
+    let version = version_required(version)?;
+    let threat = state
+        .app
+        .update_threat(&ctx, id, version, &input, now())
+        .await?;
+    Ok(Json(threat.into()))
+}
+
+/// Deletes a threat no risk names (409 otherwise).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/threats/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Threat id"), VersionQuery),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_threat(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .delete_threat(&ctx, id, query.version, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a vulnerability of the organisation's own to its catalogue.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/vulnerabilities", tag = "risk", request_body = VulnerabilityBody,
+    params(("org" = String, Path, description = "Organisation slug")),
+    responses((status = 201, body = VulnerabilityView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_vulnerability(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiJson(body): ApiJson<VulnerabilityBody>,
+) -> Result<(StatusCode, Json<VulnerabilityView>), ApiError> {
+    let (input, _) = body.into_parts();
+    let vulnerability = state.app.create_vulnerability(&ctx, &input, now()).await?;
+    Ok((StatusCode::CREATED, Json(vulnerability.into())))
+}
+
+/// One vulnerability of the catalogue.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/vulnerabilities/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Vulnerability id")),
+    responses((status = 200, body = VulnerabilityView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_vulnerability(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+) -> Result<Json<VulnerabilityView>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .vulnerability(&ctx, parse_id(&path.1)?)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replaces a vulnerability's fields; `version` must be the current version.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/vulnerabilities/{id}", tag = "risk", request_body = VulnerabilityBody,
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Vulnerability id")),
+    responses((status = 200, body = VulnerabilityView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_vulnerability(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiJson(body): ApiJson<VulnerabilityBody>,
+) -> Result<Json<VulnerabilityView>, ApiError> {
+    let id = parse_id(&path.1)?;
+    let (input, version) = body.into_parts();
+    let version = version_required(version)?;
+    let vulnerability = state
+        .app
+        .update_vulnerability(&ctx, id, version, &input, now())
+        .await?;
+    Ok(Json(vulnerability.into()))
+}
+
+/// Deletes a vulnerability no risk names (409 otherwise).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/vulnerabilities/{id}", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Vulnerability id"), VersionQuery),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_vulnerability(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&path.1)?;
+    state
+        .app
+        .delete_vulnerability(&ctx, id, query.version, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An action of a risk's treatment plan.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod asset_import;
 pub mod asset_settings;
 pub mod assets;
+pub mod catalogues;
 pub mod confirm;
 pub mod context;
 pub mod governance;
@@ -85,7 +86,7 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 8] = [
+pub const AREAS: [&Area; 9] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
@@ -93,6 +94,7 @@ pub const AREAS: [&Area; 8] = [
     &asset_settings::AREA,
     &risk::AREA,
     &risks::AREA,
+    &catalogues::AREA,
     &governance::AREA,
 ];
 
