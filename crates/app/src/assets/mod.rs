@@ -10,5 +10,6 @@ pub use import::{
     AssetRegisterExport, ImportAction, ImportMode, ImportReport, ImportedRow, MAX_IMPORT_BYTES,
     RegisterFormat,
 };
+pub(crate) use settings::scale_in;
 pub use settings::{CurrentScheme, ImpactScaleSettings};
 pub use valuation::{AssetValuation, MovedAsset};

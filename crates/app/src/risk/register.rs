@@ -14,6 +14,7 @@ use custos_domain::risk::register::ScoreRecord;
 use custos_domain::risk::register::{
     Risk, RiskDraft, RiskInput, RiskList, RiskStatus, Scores, next_review, score,
 };
+use custos_domain::risk::suggest::{ImpactSuggestion, suggest_impact};
 use custos_domain::risk::treatment::RiskAction;
 use custos_domain::risk::trend::{ScoreEvent, TrendPoint, level_trend, month_ends};
 use custos_store::risk::{self as store, Assessment};
@@ -71,6 +72,9 @@ pub struct RiskDetail {
     pub actions: Vec<RiskAction>,
     /// The acceptances asked for it, newest first.
     pub acceptances: Vec<RiskAcceptance>,
+    /// The impact its assets suggest on the method in force, for members who may read the
+    /// asset inventory.
+    pub suggested_impact: Option<ImpactSuggestion>,
 }
 
 /// What a heat map is drawn from: the method in force and how many open risks scored with it
@@ -120,12 +124,38 @@ impl App {
         let scores = store::score_history(&mut conn, ctx.org_id(), id).await?;
         let actions = store::actions(&mut conn, ctx.org_id(), id).await?;
         let acceptances = store::acceptances(&mut conn, ctx.org_id(), id).await?;
+        let in_force = method_in(&mut conn, ctx.org_id()).await?;
+        let asset_scale = crate::assets::scale_in(&mut conn, ctx.org_id()).await?;
+        drop(conn);
+        let suggested_impact = match in_force {
+            Some(method) if ctx.can(Permission::ViewAssets) && !record.assets.is_empty() => {
+                let mut valued = Vec::with_capacity(record.assets.len());
+                for asset in &record.assets {
+                    let valuation = self.asset_valuation(ctx, asset.id).await?;
+                    valued.push((asset.id, valuation.effective));
+                }
+                let harms = [
+                    record.risk.confidentiality,
+                    record.risk.integrity,
+                    record.risk.availability,
+                ];
+                let sizes = (asset_scale.levels.len(), method.body.impact.len());
+                suggest_impact(
+                    &valued,
+                    harms,
+                    u8::try_from(sizes.0).unwrap_or(u8::MAX),
+                    u8::try_from(sizes.1).unwrap_or(u8::MAX),
+                )
+            }
+            _ => None,
+        };
         Ok(RiskDetail {
             record,
             method,
             scores,
             actions,
             acceptances,
+            suggested_impact,
         })
     }
 

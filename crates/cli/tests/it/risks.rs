@@ -84,6 +84,8 @@ on_both_backends! {
 
         approve_method(&app, &manager, "5x5").await;
         let (status, asset) = manager.post_json("/api/v1/orgs/acme/assets", &json!({ "name": "Payroll", "type": "information" })).await;
+        let (status_db, database) = manager.post_json("/api/v1/orgs/acme/assets", &json!({ "name": "HR database", "type": "software", "confidentiality": 3, "availability": 4 })).await;
+        assert_eq!(status_db, StatusCode::CREATED, "{database}");
         assert_eq!(status, StatusCode::CREATED, "{asset}");
         let mut body = rated.clone();
         body["threat_id"] = phishing["id"].clone();
@@ -95,6 +97,8 @@ on_both_backends! {
         assert_eq!((high["method_version"].as_i64(), high["inherent_level"].as_i64()), (Some(1), Some(4)));
         assert_eq!(high["threat_name"], phishing["name"]);
         assert_eq!(high["assets"][0]["reference"], "AST-0001");
+        let (_, shown) = manager.get_json(&format!("{RISKS}/{}", high["id"].as_str().expect("id"))).await;
+        assert_eq!(shown.get("suggested_impact"), None, "Payroll is not valued yet: {shown}");
         // The critical level is reviewed every month.
         let next = high["next_review_on"].as_str().expect("next review");
         assert!(next > custos_app::now().date().to_string().as_str(), "{next}");
@@ -117,6 +121,17 @@ on_both_backends! {
             assert!(fields(&problem).contains(&field), "{bad}: {problem}");
         }
         assert_eq!(manager.get_json(RISKS).await.1["total"], 3);
+
+        // The impact its assets suggest: the HR database's confidentiality 3 of the built-in
+        // asset scale's 4 steps, on the method's 5 (3 × 5 / 4, rounded up).
+        let (_, with_database) = manager.post_json(RISKS, &json!({ "title": "HR data leaks", "confidentiality": true, "asset_ids": [database["id"]] })).await;
+        let (_, shown) = manager.get_json(&format!("{RISKS}/{}", with_database["id"].as_str().expect("id"))).await;
+        assert_eq!(shown["suggested_impact"], 4, "{shown}");
+        let page = app.browser("maya@acme.example").await.get(&format!("/orgs/acme/risks/{}", with_database["id"].as_str().expect("id"))).await.text().await.expect("page");
+        assert!(page.contains("Impact its assets suggest: 4. Serious, from AST-0002&#39;s confidentiality") || page.contains("Impact its assets suggest: 4. Serious, from AST-0002&#x27;s confidentiality"), "{page}");
+        let id = with_database["id"].as_str().expect("id");
+        let gone = manager.http.delete(manager.url(&format!("{RISKS}/{id}?version=1"))).send().await.expect("delete");
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
 
         // Filters: level (from 1), appetite of the method in force (Low), asset, heat-map cell.
         let list = async |query: &str| manager.get_json(&format!("{RISKS}?{query}")).await;
@@ -150,7 +165,7 @@ on_both_backends! {
         let (status, _) = manager.send_json(Method::PUT, &format!("{RISKS}/{id}"), &update).await;
         assert_eq!(status, StatusCode::CONFLICT, "a stale version");
         let stored = app.raw_count("SELECT COUNT(*) FROM risk_scores").await;
-        assert_eq!(stored, 4, "one score record per assessment");
+        assert_eq!(stored, 6, "one score record per assessment, and the deleted risk's two");
         // This month's end: RSK-0001 unrated, RSK-0002 now Low (residual), RSK-0003 Very low.
         let (status, trend) = manager.get_json(&format!("{RISKS}/trend")).await;
         assert_eq!(status, StatusCode::OK, "{trend}");
@@ -396,5 +411,86 @@ on_both_backends! {
         assert!(page.contains("Disk failure in the NAS") && page.contains("TH-HD-01"), "{page}");
         let page = app.browser("maya@acme.example").await.get("/orgs/acme/vulnerabilities").await.text().await.expect("page");
         assert!(page.contains("VU-TE-01"), "{page}");
+    }
+}
+
+/// Approves the CISO Assistant 3 × 3 matrix of the risk-method tests, imported afresh.
+async fn approve_imported_matrix(app: &TestApp, manager: &Client) {
+    app.member("acme", "arthur@acme.example", Role::Approver)
+        .await;
+    let approver = app
+        .api("acme", "arthur@acme.example", TokenScope::ReadWrite)
+        .await;
+    let imported = manager
+        .http
+        .post(manager.url(&format!("{DRAFT}/import?revision=0")))
+        .header(reqwest::header::CONTENT_TYPE, "application/yaml")
+        .body(crate::risk_method::MATRIX_3X3)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(imported.status(), StatusCode::OK);
+    let imported: Value = imported.json().await.expect("body");
+    let submit = json!({ "version": imported["draft"]["version"] });
+    let (_, approval) = manager.post_json(&format!("{DRAFT}/submit"), &submit).await;
+    let decision = format!(
+        "/api/v1/orgs/acme/approvals/{}/decision",
+        approval["id"].as_str().expect("id")
+    );
+    assert_eq!(
+        approver
+            .post_json(&decision, &json!({ "decision": "approve" }))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+on_both_backends! {
+    async fn the_same_estimates_give_the_same_levels_on_every_backend_and_every_reimport(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let method = custos_app::domain::risk::method::RiskMethod::template(
+            custos_app::domain::risk::method::Template::FiveByFive,
+        );
+        // A fixed pseudo-random walk over the first three steps of the scales (so that every
+        // risk fits the 3 × 3 method later), the same on both backends.
+        let mut seed: u64 = 0x2700_1c05;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            u8::try_from(seed >> 61).unwrap_or(0) % 3 + 1
+        };
+        let mut created = Vec::new();
+        for n in 0..30 {
+            let (l, i, rl, ri) = (next(), next(), next(), next());
+            let body = json!({ "title": format!("Scenario {n}"), "inherent_likelihood": l, "inherent_impact": i,
+                "residual_likelihood": rl, "residual_impact": ri, "status": "assessed" });
+            let (status, risk) = manager.post_json(RISKS, &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{risk}");
+            let expected = (method.assess(l, i).map(|s| i64::from(s.level)), method.assess(rl, ri).map(|s| i64::from(s.level)));
+            assert_eq!((risk["inherent_level"].as_i64(), risk["residual_level"].as_i64()), expected, "{body}");
+            created.push(risk["id"].as_str().expect("id").to_owned());
+        }
+        // Moved to a 3 × 3 method imported from a file, then to the same file imported again:
+        // the second move changes nothing.
+        let levels = async || {
+            let mut levels = Vec::new();
+            for id in &created {
+                let (_, risk) = manager.get_json(&format!("{RISKS}/{id}")).await;
+                levels.push((risk["method_version"].as_i64(), risk["inherent_level"].as_i64(), risk["residual_level"].as_i64()));
+            }
+            levels
+        };
+        approve_imported_matrix(&app, &manager).await;
+        manager.post_json(&format!("{RISKS}/rescore"), &json!({})).await;
+        let first = levels().await;
+        assert!(first.iter().all(|(version, ..)| *version == Some(2)), "all moved: {first:?}");
+        let first: Vec<_> = first.into_iter().map(|(_, i, r)| (i, r)).collect();
+        approve_imported_matrix(&app, &manager).await;
+        let (_, moved) = manager.post_json(&format!("{RISKS}/rescore"), &json!({})).await;
+        let second = levels().await;
+        assert!(second.iter().all(|(version, ..)| *version == Some(3)), "all moved again: {second:?}");
+        let second: Vec<_> = second.into_iter().map(|(_, i, r)| (i, r)).collect();
+        assert_eq!(first, second, "{moved}");
     }
 }

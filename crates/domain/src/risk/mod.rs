@@ -8,5 +8,6 @@ pub mod catalogue;
 pub mod method;
 pub mod quantitative;
 pub mod register;
+pub mod suggest;
 pub mod treatment;
 pub mod trend;

@@ -101,6 +101,11 @@ pub struct RiskView {
     /// The acceptances asked for, newest first; present on a single risk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acceptances: Option<Vec<AcceptanceView>>,
+    /// The impact (a step of the method in force, from 1) its assets suggest: the highest
+    /// effective value among the properties it harms, carried onto the method's scale.
+    /// Present on a single risk when its assets are valued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_impact: Option<u8>,
     /// Send it back when updating: a stale version is refused with 409.
     pub version: i64,
     #[serde(serialize_with = "custos_app::domain::dates::serialize_rfc3339")]
@@ -146,6 +151,7 @@ impl From<Risk> for RiskView {
             assets: None,
             actions: None,
             acceptances: None,
+            suggested_impact: None,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -167,6 +173,7 @@ impl From<RiskDetail> for RiskView {
         Self {
             actions: Some(detail.actions.into_iter().map(Into::into).collect()),
             acceptances: Some(detail.acceptances.into_iter().map(Into::into).collect()),
+            suggested_impact: detail.suggested_impact.map(|s| s.impact),
             ..detail.record.into()
         }
     }

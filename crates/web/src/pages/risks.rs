@@ -670,6 +670,27 @@ impl ShowPage {
         ))
     }
 
+    /// "4. Serious, from AST-0001's confidentiality (3 of 4 on the asset scale)".
+    fn suggestion(&self) -> Option<String> {
+        let s = self.detail.suggested_impact?;
+        let step = self
+            .in_force
+            .as_ref()
+            .and_then(|m| m.body.impact.get(usize::from(s.impact).checked_sub(1)?))
+            .map_or_else(String::new, |step| format!(". {}", step.name));
+        let asset = self
+            .detail
+            .record
+            .assets
+            .iter()
+            .find(|a| a.id == s.asset_id)
+            .map_or_else(String::new, |a| a.reference());
+        Some(format!(
+            "{}{step}, from {asset}'s {} ({} of {} on the asset impact scale)",
+            s.impact, s.property, s.asset_value, s.asset_scale
+        ))
+    }
+
     fn estimate_text(&self) -> String {
         match self.risk().loss_estimate() {
             Some(e) => format!(
