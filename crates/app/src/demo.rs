@@ -5,7 +5,11 @@
 use custos_domain::assets::classification::{ClassificationScheme, ClassificationSchemeInput};
 use custos_domain::context::ObjectiveInput;
 use custos_domain::platform::Role;
-use time::OffsetDateTime;
+use custos_domain::risk::acceptance::AcceptanceInput;
+use custos_domain::risk::method::{RiskMethod, Template};
+use custos_domain::risk::register::RiskInput;
+use custos_domain::risk::treatment::ActionInput;
+use time::{Duration, OffsetDateTime};
 
 use crate::{AppResult, Credential, Principal};
 
@@ -238,6 +242,149 @@ impl crate::Administration {
             now,
         )
         .await?;
+        self.seed_demo_risks(&as_manager, &as_approver, &owner, now)
+            .await?;
         Ok(true)
+    }
+
+    /// The 5 × 5 method approved as version 1, a handful of rated risks from the catalogues,
+    /// a treatment plan with one overdue action, and an acceptance waiting for the approver:
+    /// enough for the tour's heat maps, trend, treatment figures and inbox.
+    async fn seed_demo_risks(
+        &self,
+        as_manager: &crate::OrgContext,
+        as_approver: &crate::OrgContext,
+        owner: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let mut method = RiskMethod::template(Template::FiveByFive);
+        method.loss_appetite = Some(250_000);
+        let draft = self
+            .save_risk_method_draft(as_manager, 0, method, now)
+            .await?;
+        let request = self
+            .submit_risk_method_draft(as_manager, draft.version, Some(draft.revision), "", now)
+            .await?;
+        self.decide_approval(as_approver, request.id, "approve", "Agreed.", now)
+            .await?;
+        let threats = self.threats(as_manager).await?;
+        let threat = |reference: &str| {
+            threats
+                .iter()
+                .find(|t| t.reference == reference)
+                .map_or_else(String::new, |t| t.id.to_string())
+        };
+        // (title, threat, likelihood, impact, residual, status, treatment, estimate)
+        let risks: [(&str, &str, u8, u8, Option<(u8, u8)>, &str, &str, [&str; 6]); 5] = [
+            (
+                "Ransomware encrypts the file servers",
+                "TH-HD-02",
+                3,
+                5,
+                Some((2, 4)),
+                "in_treatment",
+                "modify",
+                ["0.1", "0.3", "0.6", "80000", "250000", "900000"],
+            ),
+            (
+                "Staff credentials phished for the mail service",
+                "TH-HD-01",
+                4,
+                3,
+                Some((3, 2)),
+                "treatment_planned",
+                "modify",
+                ["1", "2", "6", "2000", "8000", "40000"],
+            ),
+            (
+                "Laptop with customer data lost on a trip",
+                "",
+                4,
+                3,
+                None,
+                "assessed",
+                "",
+                ["0.5", "1", "3", "1000", "5000", "60000"],
+            ),
+            (
+                "Cloud provider region outage stops the portal",
+                "",
+                2,
+                4,
+                None,
+                "assessed",
+                "",
+                ["", "", "", "", "", ""],
+            ),
+            (
+                "Office flood damages the server room",
+                "",
+                1,
+                4,
+                None,
+                "identified",
+                "",
+                ["", "", "", "", "", ""],
+            ),
+        ];
+        let mut created = Vec::new();
+        for (title, threat_ref, l, i, residual, status, treatment, estimate) in risks {
+            let rated = status != "identified";
+            let input = RiskInput {
+                title: title.into(),
+                threat_id: threat(threat_ref),
+                confidentiality: "on".into(),
+                availability: "on".into(),
+                owner_id: owner.to_owned(),
+                inherent_likelihood: if rated { l.to_string() } else { String::new() },
+                inherent_impact: if rated { i.to_string() } else { String::new() },
+                residual_likelihood: residual.map(|r| r.0.to_string()).unwrap_or_default(),
+                residual_impact: residual.map(|r| r.1.to_string()).unwrap_or_default(),
+                treatment: treatment.into(),
+                status: status.into(),
+                annual_rate_low: estimate[0].into(),
+                annual_rate_likely: estimate[1].into(),
+                annual_rate_high: estimate[2].into(),
+                single_loss_low: estimate[3].into(),
+                single_loss_likely: estimate[4].into(),
+                single_loss_high: estimate[5].into(),
+                ..RiskInput::default()
+            };
+            created.push(self.create_risk(as_manager, &input, &[], now).await?);
+        }
+        let today = now.date();
+        for (title, due, status) in [
+            (
+                "Offline, tested backups of the file servers",
+                today + Duration::days(30),
+                "in_progress",
+            ),
+            (
+                "Block macros in documents from the internet",
+                today - Duration::days(10),
+                "planned",
+            ),
+        ] {
+            let action = ActionInput {
+                title: title.into(),
+                owner_id: owner.to_owned(),
+                due_on: due.to_string(),
+                status: status.into(),
+                cost: "4000".into(),
+                ..ActionInput::default()
+            };
+            self.add_risk_action(as_manager, created[0].risk.id, &action, now)
+                .await?;
+        }
+        let acceptance = AcceptanceInput {
+            justification: "Laptops are encrypted and access is revoked within the hour; more \
+                            would cost more than the exposure."
+                .into(),
+            expires_on: (today + Duration::days(365)).to_string(),
+        };
+        let laptop = &created[2].risk;
+        self.request_risk_acceptance(as_manager, laptop.id, laptop.version, &acceptance, now)
+            .await?;
+        Ok(())
     }
 }
