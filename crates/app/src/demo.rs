@@ -274,8 +274,7 @@ impl crate::Administration {
                 .find(|t| t.reference == reference)
                 .map_or_else(String::new, |t| t.id.to_string())
         };
-        // (title, threat, likelihood, impact, residual, status, treatment, estimate)
-        let risks: [(&str, &str, u8, u8, Option<(u8, u8)>, &str, &str, [&str; 6]); 5] = [
+        let risks: [DemoRisk; 5] = [
             (
                 "Ransomware encrypts the file servers",
                 "TH-HD-02",
@@ -388,3 +387,16 @@ impl crate::Administration {
         Ok(())
     }
 }
+
+/// A demo risk: title, threat reference, inherent likelihood and impact, residual estimates,
+/// status, treatment option, and the quantitative estimate (rates then losses, low to high).
+type DemoRisk<'a> = (
+    &'a str,
+    &'a str,
+    u8,
+    u8,
+    Option<(u8, u8)>,
+    &'a str,
+    &'a str,
+    [&'a str; 6],
+);
