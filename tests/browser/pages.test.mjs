@@ -240,6 +240,12 @@ describe('browser: shared page components', () => {
           '/assets/impact-scale',
           '/assets/classification',
           '/assets/classification/draft',
+          '/risks',
+          '/risks/new',
+          '/risks/losses',
+          '/risk/method',
+          '/risk/method/draft',
+          '/threats',
         ];
         for (const p of paths) {
           await page.goto(`${baseUrl}${ORG_PATH}${p}`);

@@ -443,6 +443,7 @@ struct ShowPage {
     history: Vec<HistoryRow>,
     can_manage: bool,
     can_view_audit: bool,
+    can_view_risks: bool,
 }
 
 /// One of C, I and A on the asset's page: its own level, the level it takes from what
@@ -719,6 +720,7 @@ impl RegisterPages for AssetPages {
             asset,
             can_manage: ctx.can(Permission::ManageAssets),
             can_view_audit: ctx.can(Permission::ViewAuditLog),
+            can_view_risks: ctx.can(Permission::ViewRisks),
         }))
     }
 }

@@ -252,6 +252,7 @@ struct ListPage {
     on_other_versions: usize,
     treatment: TreatmentFigures,
     trend: Vec<TrendBar>,
+    members: Vec<Member>,
     can_manage: bool,
     can_manage_method: bool,
 }
@@ -259,6 +260,10 @@ struct ListPage {
 impl ListPage {
     fn percent(&self, share: &f64) -> String {
         format!("{:.0} %", share * 100.0)
+    }
+
+    fn is_owner(&self, member: &Member) -> bool {
+        self.filters.owner_id == Some(member.user_id)
     }
 
     fn statuses(&self) -> Vec<(String, String)> {
@@ -423,6 +428,7 @@ pub async fn list(
         on_other_versions,
         treatment,
         trend,
+        members: state.app.members(ctx).await?,
         can_manage: ctx.can(Permission::ManageRisks),
         can_manage_method: ctx.can(Permission::ManageRiskMethod),
     }))
