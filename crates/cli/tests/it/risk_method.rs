@@ -265,6 +265,9 @@ on_both_backends! {
             fields.push((format!("levels[{i}].acceptor"), "approver".into()));
             fields.push((format!("levels[{i}].review_months"), "6".into()));
         }
+        // A blank level row as a browser sends it: a colour input always has a colour.
+        fields.push(("levels[3].colour".into(), "#000000".into()));
+        fields.push(("levels[3].acceptor".into(), "isms_manager".into()));
         let grid = [["1", "1", "2"], ["1", "2", "3"], ["2", "3", "3"]];
         for (l, row) in grid.iter().enumerate() {
             for (i, cell) in row.iter().enumerate() {

@@ -432,7 +432,9 @@ impl MethodForm {
             .collect();
         let mut levels = Vec::new();
         for (index, [name, colour, response, acceptor, months]) in self.levels.iter().enumerate() {
-            if !filled(&[name, colour, response, months]) {
+            // A colour input always sends a colour (black when untouched): it does not make
+            // a row filled.
+            if !filled(&[name, response, months]) {
                 continue;
             }
             let acceptor = Role::parse(acceptor).unwrap_or_else(|| {
