@@ -80,6 +80,30 @@ enum ImportCommand {
 
 #[derive(Subcommand)]
 enum ExportCommand {
+    /// Export the risk register (levels by name, assets by reference).
+    Risks {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Where to write the file (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Export the risk treatment plan: every action with its risk.
+    RiskTreatment {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Where to write the file (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Export the asset register with the columns an import reads back.
     Assets {
         /// Organisation slug.
@@ -355,7 +379,78 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             format,
             output,
         }) => export_assets(open(&config).await?, &org, &format, output.as_deref()).await,
+        Command::Export(ExportCommand::Risks {
+            org,
+            format,
+            output,
+        }) => {
+            let what = RiskFile::Register;
+            export_risk_file(open(&config).await?, &org, &format, output.as_deref(), what).await
+        }
+        Command::Export(ExportCommand::RiskTreatment {
+            org,
+            format,
+            output,
+        }) => {
+            let what = RiskFile::TreatmentPlan;
+            export_risk_file(open(&config).await?, &org, &format, output.as_deref(), what).await
+        }
     }
+}
+
+/// Which risk file `custos export` writes.
+enum RiskFile {
+    Register,
+    TreatmentPlan,
+}
+
+async fn export_risk_file(
+    app: Administration,
+    org: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+    what: RiskFile,
+) -> anyhow::Result<ExitCode> {
+    use custos_app::assets::RegisterFormat;
+    use custos_app::domain::list::ListParams;
+    use custos_app::domain::risk::register::RiskFilterParams;
+    use std::io::Write;
+    let Some(format) = RegisterFormat::parse(format) else {
+        bail!("--format must be csv or xlsx");
+    };
+    if format == RegisterFormat::Xlsx
+        && output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        bail!("an XLSX workbook is not text: write it to a file with --output FILE");
+    }
+    let ctx = app.command_line_context(org).await.map_err(explain)?;
+    let bytes = match what {
+        RiskFile::Register => {
+            let request = RiskFilterParams::default()
+                .request(&ListParams::default())
+                .map_err(|e| explain(e.into()))?;
+            app.risk_register_file(&ctx, request, format).await
+        }
+        RiskFile::TreatmentPlan => {
+            app.treatment_plan_file(&ctx, format, custos_app::now().date())
+                .await
+        }
+    }
+    .map_err(explain)?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {}.", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn import_assets(

@@ -1221,3 +1221,40 @@ pub async fn risks_with_estimates(conn: &mut Conn, org_id: Uuid) -> StoreResult<
     )
     .await
 }
+
+/// Every risk–asset link of the organisation as (risk, asset number), for exports.
+pub async fn asset_numbers_by_risk(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(Uuid, i64)>> {
+    conn.fetch_all(
+        "SELECT ra.risk_id, a.number FROM risk_assets ra JOIN assets a ON a.id = ra.asset_id
+         WHERE ra.org_id = $1 ORDER BY ra.risk_id, a.number",
+        params![org_id],
+    )
+    .await
+}
+
+/// Every treatment action of the organisation with its risk, by risk number then due date.
+pub async fn treatment_plan(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(Risk, RiskAction)>> {
+    let risks: Vec<Risk> = conn
+        .fetch_all(
+            concat!(
+                select!(),
+                " WHERE r.org_id = $1 AND r.id IN (SELECT risk_id FROM risk_actions WHERE org_id = $1) \
+                 ORDER BY r.number"
+            ),
+            params![org_id],
+        )
+        .await?;
+    let actions = all_actions(conn, org_id).await?;
+    Ok(risks
+        .into_iter()
+        .flat_map(|risk| {
+            let mut own: Vec<RiskAction> = actions
+                .iter()
+                .filter(|a| a.risk_id == risk.id)
+                .cloned()
+                .collect();
+            own.sort_by_key(|a| (a.due_on.is_none(), a.due_on));
+            own.into_iter().map(move |a| (risk.clone(), a))
+        })
+        .collect())
+}

@@ -151,6 +151,10 @@ fn pages() -> Pages {
         )
         .post("/orgs/{org}/risks/rescore", post(risks::rescore))
         .get("/orgs/{org}/risks/losses", get(risks::losses))
+        .get(
+            "/orgs/{org}/risks/treatment-plan",
+            get(risks::treatment_plan),
+        )
         .post("/orgs/{org}/risks/{id}/actions", post(risks::add_action))
         .post("/orgs/{org}/risks/{id}/target", post(risks::set_target))
         .post(

@@ -2,6 +2,7 @@
 //! and (to come) its risk register.
 
 pub mod catalogues;
+pub mod export;
 pub mod method;
 pub mod quantitative;
 pub mod register;

@@ -186,6 +186,20 @@ pub const REGISTERS: &[RegisterFixture] = &[
             },
             RecordOperation {
                 method: "GET",
+                suffix: "/export",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/treatment-plan",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "GET",
                 suffix: "/trend",
                 needs: Needs::View,
                 success: 200,

@@ -494,3 +494,49 @@ on_both_backends! {
         assert_eq!(first, second, "{moved}");
     }
 }
+
+on_both_backends! {
+    async fn the_register_and_the_treatment_plan_export_as_an_auditor_reads_them(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let (_, asset) = manager.post_json("/api/v1/orgs/acme/assets", &json!({ "name": "Payroll", "type": "information" })).await;
+        let body = json!({ "title": "Payroll, leaked", "inherent_likelihood": 4, "inherent_impact": 5,
+            "residual_likelihood": 1, "residual_impact": 2, "status": "in_treatment", "treatment": "modify",
+            "asset_ids": [asset["id"]], "confidentiality": true });
+        let (_, risk) = manager.post_json(RISKS, &body).await;
+        manager.post_json(RISKS, &json!({ "title": "Unrated one" })).await;
+        let yesterday = (custos_app::now().date() - time::Duration::days(1)).to_string();
+        let action = json!({ "title": "Encrypt the payroll share", "due_on": yesterday, "cost": 5000 });
+        let (status, _) = manager.post_json(&format!("{RISKS}/{}/actions", risk["id"].as_str().expect("id")), &action).await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        let csv = manager.get(&format!("{RISKS}/export?format=csv&status=in_treatment")).await;
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = csv.text().await.expect("csv");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("reference,title,description,threat,vulnerability,assets,harms,owner,method_version"), "{csv}");
+        assert_eq!(lines.len(), 2, "the filter applies: {csv}");
+        assert!(lines[1].starts_with("RSK-0001,\"Payroll, leaked\",,,,AST-0001,C,,1,4,5,Critical,,1,2,Very low,yes,modify,"), "{csv}");
+        let xlsx = manager.get(&format!("{RISKS}/export?format=xlsx")).await;
+        assert_eq!(xlsx.status(), StatusCode::OK);
+        assert!(xlsx.bytes().await.expect("xlsx").starts_with(b"PK"), "a workbook is a zip");
+        assert_eq!(manager.get(&format!("{RISKS}/export?format=pdf")).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let plan = manager.get(&format!("{RISKS}/treatment-plan")).await.text().await.expect("plan");
+        let plan: Vec<&str> = plan.lines().collect();
+        assert_eq!(plan[0], "risk,risk_title,current_level,target_level,treatment,action,owner,due_on,status,cost,currency,completed_on,overdue");
+        assert_eq!(plan[1], format!("RSK-0001,\"Payroll, leaked\",Very low,,modify,Encrypt the payroll share,,{yesterday},planned,5000,EUR,,yes"));
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/risks?format=csv").await.text().await.expect("page csv");
+        assert_eq!(page.lines().count(), 3, "the page exports the same file: {page}");
+
+        let db = app.database_url.clone();
+        let out = crate::cli::custos(&db, &["export", "risks", "--org", "acme"], None);
+        assert!(out.status.success(), "{}", crate::cli::text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+        let dir = crate::support::TempDir::new();
+        let file = dir.0.join("plan.xlsx").to_string_lossy().into_owned();
+        let out = crate::cli::custos(&db, &["export", "risk-treatment", "--org", "acme", "--format", "xlsx", "--output", &file], None);
+        assert!(out.status.success(), "{}", crate::cli::text(&out));
+        assert!(std::fs::read(&file).expect("written").starts_with(b"PK"));
+    }
+}

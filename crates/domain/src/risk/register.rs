@@ -324,63 +324,6 @@ impl Risk {
     pub fn current_level(&self) -> Option<i64> {
         self.residual_level.or(self.inherent_level)
     }
-
-    /// The columns of the register's CSV export, in the order of [`Risk::csv_row`].
-    pub const CSV_HEADER: [&'static str; 20] = [
-        "reference",
-        "title",
-        "description",
-        "threat",
-        "vulnerability",
-        "confidentiality",
-        "integrity",
-        "availability",
-        "owner",
-        "method_version",
-        "inherent_likelihood",
-        "inherent_impact",
-        "inherent_level",
-        "existing_controls",
-        "residual_likelihood",
-        "residual_impact",
-        "residual_level",
-        "treatment",
-        "status",
-        "next_review_on",
-    ];
-
-    /// One row of the CSV export. Levels are counted from 1 (lowest), as people read them.
-    pub fn csv_row(self) -> Vec<String> {
-        let number = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-        let level = |value: Option<i64>| number(value.map(|v| v + 1));
-        let flag = |on: bool| if on { "yes" } else { "no" }.to_owned();
-        vec![
-            self.reference(),
-            self.title,
-            self.description,
-            self.threat_name.unwrap_or_default(),
-            self.vulnerability_name.unwrap_or_default(),
-            flag(self.confidentiality),
-            flag(self.integrity),
-            flag(self.availability),
-            self.owner_name.unwrap_or_default(),
-            number(self.method_version),
-            number(self.inherent_likelihood),
-            number(self.inherent_impact),
-            level(self.inherent_level),
-            self.existing_controls,
-            number(self.residual_likelihood),
-            number(self.residual_impact),
-            level(self.residual_level),
-            self.treatment
-                .map(|t| t.as_str().to_owned())
-                .unwrap_or_default(),
-            self.status.as_str().to_owned(),
-            self.next_review_on
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        ]
-    }
 }
 
 /// One row of a risk's score history.

@@ -134,6 +134,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(risks::treatment_figures))
         .routes(routes!(risks::risk_losses))
         .routes(routes!(risks::risk_trend))
+        .routes(routes!(risks::export_risks))
+        .routes(routes!(risks::export_treatment_plan))
         .routes(routes!(risks::create_risk_action))
         .routes(routes!(
             risks::get_risk_action,

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use custos_app::assets::RegisterFormat;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::LinkedAsset;
 use custos_app::domain::list::ListParams;
@@ -1137,4 +1138,62 @@ pub async fn risk_trend(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// csv (the default) or xlsx.
+    #[serde(default)]
+    pub format: String,
+}
+
+fn export_format(raw: &str) -> Result<RegisterFormat, ApiError> {
+    match raw {
+        "" => Ok(RegisterFormat::Csv),
+        raw => RegisterFormat::parse(raw).ok_or_else(|| {
+            AppError::from(ValidationErrors::single("format", "Use csv or xlsx.")).into()
+        }),
+    }
+}
+
+/// The risks the filters select as a CSV or XLSX file: levels by name, assets by reference,
+/// whether each is within the appetite of the method that scored it.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/export", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ExportQuery, ListParams, RiskFilterParams),
+    responses((status = 200, description = "The file",
+            content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_risks(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+    ApiQuery(list): ApiQuery<ListParams>,
+    ApiQuery(filters): ApiQuery<RiskFilterParams>,
+) -> Result<axum::response::Response, ApiError> {
+    let format = export_format(&query.format)?;
+    let request = filters.request(&list).map_err(AppError::from)?;
+    let bytes = state.app.risk_register_file(&ctx, request, format).await?;
+    let name = format!("risks.{}", format.extension());
+    Ok(crate::pages::risks::download(&name, format, bytes))
+}
+
+/// Every treatment action with its risk, current and target level, as a CSV or XLSX file.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/treatment-plan", tag = "risk",
+    params(("org" = String, Path, description = "Organisation slug"), ExportQuery),
+    responses((status = 200, description = "The file",
+            content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_treatment_plan(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let format = export_format(&query.format)?;
+    let bytes = state
+        .app
+        .treatment_plan_file(&ctx, format, now().date())
+        .await?;
+    let name = format!("risk-treatment-plan.{}", format.extension());
+    Ok(crate::pages::risks::download(&name, format, bytes))
 }

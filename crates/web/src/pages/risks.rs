@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use custos_app::assets::RegisterFormat;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::fields::FieldRule;
 use custos_app::domain::list::ListParams;
@@ -39,7 +40,7 @@ use super::{Area, Layout, NavEntry, PageQuery, VersionForm, form_version, option
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
-use crate::list::{ListState, SortHeader, csv_export};
+use crate::list::{ListState, SortHeader};
 
 pub const AREA: Area = Area {
     nav: &[NavEntry {
@@ -262,6 +263,10 @@ impl ListPage {
         format!("{:.0} %", share * 100.0)
     }
 
+    fn xlsx_href(&self) -> String {
+        self.list.csv_href().replace("format=csv", "format=xlsx")
+    }
+
     fn is_owner(&self, member: &Member) -> bool {
         self.filters.owner_id == Some(member.user_id)
     }
@@ -352,9 +357,13 @@ pub async fn list(
     let ctx = &page.ctx;
     // The same parsing as the API: a bad sort or filter is an error here too.
     let request = filters.request(&params)?;
-    if query.format == "csv" {
-        let export = state.app.export_risks(ctx, request)?;
-        return Ok(csv_export("risks.csv", &Risk::CSV_HEADER, export, Risk::csv_row).await?);
+    if let Some(format) = RegisterFormat::parse(&query.format) {
+        let bytes = state.app.risk_register_file(ctx, request, format).await?;
+        return Ok(download(
+            &format!("risks.{}", format.extension()),
+            format,
+            bytes,
+        ));
     }
     let layout = Layout::new(&state, &page, "Risks", "risks")
         .await?
@@ -1130,4 +1139,42 @@ pub async fn losses(State(state): State<AppState>, page: PageOrg) -> Result<Resp
         x_labels,
         appetite_x,
     }))
+}
+
+/// A file to download.
+pub fn download(file_name: &str, format: RegisterFormat, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// The treatment plan of every risk as a CSV or XLSX file.
+pub async fn treatment_plan(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<FormatQuery>,
+) -> Result<Response, PageError> {
+    let format = RegisterFormat::parse(&query.format).unwrap_or(RegisterFormat::Csv);
+    let bytes = state
+        .app
+        .treatment_plan_file(&page.ctx, format, now().date())
+        .await?;
+    let name = format!("risk-treatment-plan.{}", format.extension());
+    Ok(download(&name, format, bytes))
 }
