@@ -18,7 +18,7 @@ use custos_domain::versions::VersionStatus;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::{Conn, FromRow, Param, RowReader, RowsInsert};
+use crate::db::{Conn, FromRow, Param, RowReader, RowsInsert, RowsStatement};
 use crate::sql::{self, Statement};
 use crate::{StoreResult, params};
 
@@ -1257,4 +1257,123 @@ pub async fn treatment_plan(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(R
             own.into_iter().map(move |a| (risk.clone(), a))
         })
         .collect())
+}
+
+/// A risk's new scores under another method version, written over `expected_version`.
+pub struct Rescored {
+    pub id: Uuid,
+    pub expected_version: i64,
+    pub method_version: i64,
+    pub inherent_level: Option<i64>,
+    pub residual_level: Option<i64>,
+    pub current_level: Option<i64>,
+}
+
+/// Writes every rescoring over its version (many to a statement on PostgreSQL); returns the
+/// ids written: one missing was changed by someone else meanwhile.
+pub async fn rescore_all(
+    conn: &mut Conn,
+    org_id: Uuid,
+    rescored: &[Rescored],
+    now: OffsetDateTime,
+) -> StoreResult<Vec<Uuid>> {
+    let rows = rescored
+        .iter()
+        .map(|r| {
+            vec![
+                Param::from(org_id),
+                r.id.into(),
+                r.expected_version.into(),
+                r.method_version.into(),
+                r.inherent_level.into(),
+                r.residual_level.into(),
+                r.current_level.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let statement = RowsStatement {
+        one_row: "UPDATE risks SET method_version = $4, inherent_level = $5, residual_level = $6,
+                    current_level = $7, version = version + 1, updated_at = $8
+             WHERE org_id = $1 AND id = $2 AND version = $3
+             RETURNING id"
+            .into(),
+        unnest: "UPDATE risks r SET method_version = u.method_version,
+                    inherent_level = u.inherent_level, residual_level = u.residual_level,
+                    current_level = u.current_level, version = r.version + 1,
+                    updated_at = u.updated_at
+             FROM UNNEST({arrays}) AS u (org_id, id, version, method_version, inherent_level,
+                    residual_level, current_level, updated_at)
+             WHERE r.org_id = u.org_id AND r.id = u.id AND r.version = u.version
+             RETURNING r.id"
+            .into(),
+    };
+    let written: Vec<(Uuid,)> = conn.run_rows(&statement, rows).await?;
+    Ok(written.into_iter().map(|(id,)| id).collect())
+}
+
+const SCORE_INSERT: RowsInsert = RowsInsert {
+    table: "risk_scores",
+    columns: &[
+        "org_id",
+        "risk_id",
+        "recorded_at",
+        "reason",
+        "method_version",
+        "inherent_likelihood",
+        "inherent_impact",
+        "inherent_level",
+        "residual_likelihood",
+        "residual_impact",
+        "residual_level",
+        "status",
+    ],
+    tail: "",
+};
+
+/// Records the scores of many risks at once, for the same reason (many to a statement on
+/// PostgreSQL).
+pub async fn record_scores_all(
+    conn: &mut Conn,
+    org_id: Uuid,
+    risks: &[Risk],
+    reason: &str,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    let rows = risks
+        .iter()
+        .map(|risk| {
+            vec![
+                Param::from(org_id),
+                risk.id.into(),
+                now.into(),
+                Param::from(reason).into_owned(),
+                risk.method_version.into(),
+                risk.inherent_likelihood.into(),
+                risk.inherent_impact.into(),
+                risk.inherent_level.into(),
+                risk.residual_likelihood.into(),
+                risk.residual_impact.into(),
+                risk.residual_level.into(),
+                Param::from(risk.status.as_str()),
+            ]
+        })
+        .collect();
+    conn.insert_rows::<()>(&SCORE_INSERT, rows).await?;
+    Ok(())
+}
+
+/// Every risk–asset link of the organisation with the asset's number and name, for audit
+/// snapshots written in bulk.
+pub async fn linked_assets_by_risk(
+    conn: &mut Conn,
+    org_id: Uuid,
+) -> StoreResult<Vec<(Uuid, Uuid, i64, String)>> {
+    conn.fetch_all(
+        "SELECT ra.risk_id, a.id, a.number, a.name FROM risk_assets ra
+         JOIN assets a ON a.id = ra.asset_id
+         WHERE ra.org_id = $1 ORDER BY ra.risk_id, a.number",
+        params![org_id],
+    )
+    .await
 }

@@ -4,6 +4,8 @@
 //! is particular to risks: scores come from the method in force, every new score is kept in
 //! the risk's history, and a risk's assets, threat and vulnerability are the organisation's.
 
+use std::collections::HashMap;
+
 use custos_domain::ValidationErrors;
 use custos_domain::assets::LinkedAsset;
 use custos_domain::list::Listed;
@@ -17,7 +19,7 @@ use custos_domain::risk::register::{
 use custos_domain::risk::suggest::{ImpactSuggestion, suggest_impact};
 use custos_domain::risk::treatment::RiskAction;
 use custos_domain::risk::trend::{ScoreEvent, TrendPoint, level_trend, month_ends};
-use custos_store::risk::{self as store, Assessment};
+use custos_store::risk::{self as store, Assessment, Rescored};
 use custos_store::{Conn, StoreResult, Tx, platform};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -25,8 +27,8 @@ use uuid::Uuid;
 
 use super::method::{MethodVersion, method_in};
 use crate::export::{ExportedRecord, RegisterExport};
-use crate::platform::{Change, record_change};
-use crate::records::{StoredRecord, Written};
+use crate::platform::Change;
+use crate::records::{GatheredAudit, StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// A risk with the assets it affects: what its page shows and its audit snapshots hold.
@@ -288,53 +290,65 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<(usize, Vec<Risk>)> {
         ctx.require(Permission::ManageRiskMethod)?;
+        let org_id = ctx.org_id();
         let mut tx = self.store.begin().await?;
-        let method = method_in(&mut tx, ctx.org_id()).await?.ok_or_else(|| {
+        let method = method_in(&mut tx, org_id).await?.ok_or_else(|| {
             AppError::Conflict(
                 "No risk method is approved yet: there is nothing to move to.".into(),
             )
         })?;
-        let risks = store::risks_on_other_versions(&mut tx, ctx.org_id(), method.version).await?;
-        let (mut moved, mut left) = (0, Vec::new());
-        for risk in risks {
-            let before = RiskRecord::find(&mut tx, ctx.org_id(), risk.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let draft = RiskDraft::from(&risk);
-            let Ok(scores) = score(&method.body, method.version, &draft) else {
-                left.push(risk);
-                continue;
-            };
-            let assessment = Assessment {
-                scores: Some(scores),
-                next_review_on: risk.next_review_on,
-            };
-            let asset_ids: Vec<Uuid> = before.assets.iter().map(|a| a.id).collect();
-            let saved = store::update(
-                &mut tx,
-                ctx.org_id(),
-                risk.id,
-                risk.number,
-                risk.version,
-                &draft,
-                assessment,
-                now,
-            )
-            .await?;
-            if !saved {
-                return Err(RiskRecord::changed_meanwhile());
+        let risks = store::risks_on_other_versions(&mut tx, org_id, method.version).await?;
+        let mut assets: HashMap<Uuid, Vec<LinkedAsset>> = HashMap::new();
+        if !risks.is_empty() {
+            for (risk, id, number, name) in store::linked_assets_by_risk(&mut tx, org_id).await? {
+                assets
+                    .entry(risk)
+                    .or_default()
+                    .push(LinkedAsset { id, number, name });
             }
-            store::set_assets(&mut tx, ctx.org_id(), risk.id, &asset_ids).await?;
-            record_scores(&mut tx, ctx, risk.id, "method_changed", now).await?;
-            let after = RiskRecord::find(&mut tx, ctx.org_id(), risk.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let change = Change::updated(RecordType::Risk, risk.id, &before, &after)?;
-            record_change(&mut tx, ctx, change, now).await?;
-            moved += 1;
         }
+        let mut moved = Vec::new();
+        let mut left = Vec::new();
+        for risk in risks {
+            match score(&method.body, method.version, &RiskDraft::from(&risk)) {
+                Ok(scores) => moved.push((risk.rescored(&scores, now), risk)),
+                Err(_) => left.push(risk),
+            }
+        }
+        let rescored: Vec<Rescored> = moved
+            .iter()
+            .map(|(after, before)| Rescored {
+                id: after.id,
+                expected_version: before.version,
+                method_version: method.version,
+                inherent_level: after.inherent_level,
+                residual_level: after.residual_level,
+                current_level: after.current_level(),
+            })
+            .collect();
+        let written = store::rescore_all(&mut tx, org_id, &rescored, now).await?;
+        if written.len() != rescored.len() {
+            return Err(RiskRecord::changed_meanwhile());
+        }
+        let after: Vec<Risk> = moved.iter().map(|(after, _)| after.clone()).collect();
+        store::record_scores_all(&mut tx, org_id, &after, "method_changed", now).await?;
+        let mut audit = GatheredAudit::new();
+        for (after, before) in moved.iter() {
+            let linked = assets.remove(&after.id).unwrap_or_default();
+            let before = RiskRecord {
+                risk: before.clone(),
+                assets: linked.clone(),
+            };
+            let after = RiskRecord {
+                risk: after.clone(),
+                assets: linked,
+            };
+            let change = Change::updated(RecordType::Risk, after.risk.id, &before, &after)?;
+            audit.record(&mut tx, ctx, change, now).await?;
+        }
+        audit.append(&mut tx, ctx, now).await?;
         self.commit(ctx, tx).await?;
-        Ok((moved, left))
+        Ok((moved.len(), left))
     }
 
     /// How many open risks stood at each level of the method in force at the end of each of

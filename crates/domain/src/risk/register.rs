@@ -324,6 +324,20 @@ impl Risk {
     pub fn current_level(&self) -> Option<i64> {
         self.residual_level.or(self.inherent_level)
     }
+
+    /// The risk as the store keeps it once `scores` (under another method version) are
+    /// written over it at `now`: its next version, estimates and review date unchanged.
+    pub fn rescored(&self, scores: &Scores, now: OffsetDateTime) -> Risk {
+        let level = |score: Option<Score>| score.map(|s| i64::from(s.level));
+        Risk {
+            method_version: Some(scores.method_version),
+            inherent_level: level(scores.inherent),
+            residual_level: level(scores.residual),
+            version: self.version + 1,
+            updated_at: now,
+            ..self.clone()
+        }
+    }
 }
 
 /// One row of a risk's score history.
