@@ -207,6 +207,14 @@ pub const MIGRATIONS: &[Migration] = &[
         )),
         backfill: None,
     },
+    Migration {
+        version: 17,
+        name: "risk_heat_map",
+        sql: include_str!("../migrations/0017_risk_heat_map.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

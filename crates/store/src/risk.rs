@@ -713,6 +713,23 @@ pub async fn cell_counts(
     conn.fetch_all(sql, params![org_id, method_version]).await
 }
 
+/// How many risks are rated with a method version other than `method_version`.
+pub async fn count_on_other_versions(
+    conn: &mut Conn,
+    org_id: Uuid,
+    method_version: i64,
+) -> StoreResult<i64> {
+    let (count,): (i64,) = conn
+        .fetch_optional(
+            "SELECT COUNT(*) FROM risks
+             WHERE org_id = $1 AND method_version IS NOT NULL AND method_version <> $2",
+            params![org_id, method_version],
+        )
+        .await?
+        .unwrap_or((0,));
+    Ok(count)
+}
+
 /// Risks rated with a method version other than `method_version`: they wait to be moved to it.
 pub async fn risks_on_other_versions(
     conn: &mut Conn,

@@ -87,7 +87,7 @@ pub struct HeatMap {
     /// `counts[l - 1][i - 1]`: risks at likelihood `l` and impact `i`.
     pub counts: Vec<Vec<i64>>,
     /// Risks scored with an older version: not on this map until moved to this version.
-    pub on_other_versions: usize,
+    pub on_other_versions: i64,
 }
 
 impl App {
@@ -460,9 +460,7 @@ impl App {
             }
         }
         let on_other_versions =
-            store::risks_on_other_versions(&mut conn, ctx.org_id(), method.version)
-                .await?
-                .len();
+            store::count_on_other_versions(&mut conn, ctx.org_id(), method.version).await?;
         Ok(Some(HeatMap {
             method,
             counts,

@@ -412,7 +412,7 @@ pub struct HeatMapView {
     /// `levels[l - 1][i - 1]`: the level of each cell, from 0.
     pub levels: Vec<Vec<u8>>,
     /// Risks scored with an older version, not counted here.
-    pub on_other_versions: usize,
+    pub on_other_versions: i64,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -250,7 +250,7 @@ struct ListPage {
     filters: RiskFilterParams,
     method: Option<MethodVersion>,
     maps: Vec<DrawnHeatMap>,
-    on_other_versions: usize,
+    on_other_versions: i64,
     treatment: TreatmentFigures,
     trend: Vec<TrendBar>,
     members: Vec<Member>,
