@@ -13,10 +13,8 @@ use custos_app::domain::assets::classification::{
 };
 use custos_app::domain::assets::impact::{self, ImpactLevelInput, ImpactScaleInput};
 use custos_app::domain::context::FieldRule;
-use custos_app::domain::governance::Approval;
-use custos_app::domain::list::Page;
 use custos_app::domain::platform::{Permission, RecordType};
-use custos_app::{AppError, ApprovalFilter, now};
+use custos_app::{AppError, now};
 use serde::Deserialize;
 
 use super::{Area, Layout, form_version, see_other};
@@ -319,11 +317,7 @@ const SCHEME_TEXT_FIELDS: [&str; 10] = [
     "disposal",
 ];
 
-/// A version's place in the history, with its sign-off if the member may see it.
-pub struct HistoryEntry {
-    pub version: SchemeVersion,
-    pub approval: Option<Approval>,
-}
+type HistoryEntry = super::HistoryEntry<SchemeVersion>;
 
 #[derive(Template)]
 #[template(path = "assets/classification.html")]
@@ -389,43 +383,20 @@ async fn classification_page(
     let ctx = &page.ctx;
     let current = state.app.classification_scheme(ctx).await?;
     let versions = state.app.classification_scheme_versions(ctx).await?;
-    let approvals = if ctx.can(Permission::ViewApprovals) {
-        let filter = ApprovalFilter {
-            record_type: Some(RecordType::ClassificationScheme),
-            record_id: Some(ctx.organisation().id),
-            ..ApprovalFilter::default()
-        };
-        state
-            .app
-            .list_approvals(ctx, &filter, Page::everything())
-            .await?
-            .items
-    } else {
-        Vec::new()
-    };
-    let mut history: Vec<HistoryEntry> = versions
-        .into_iter()
-        .map(|version| {
-            // The newest request for a version is the one that decided it.
-            let approval = approvals
-                .iter()
-                .filter(|a| a.record_version == version.version)
-                .max_by_key(|a| a.requested_at)
-                .cloned();
-            HistoryEntry { version, approval }
-        })
-        .collect();
-    let open = match history.first() {
-        Some(newest)
-            if matches!(
-                newest.version.status,
+    let (open, history) = super::versions_with_sign_off(
+        state,
+        ctx,
+        RecordType::ClassificationScheme,
+        versions,
+        |v| v.version,
+        |v| {
+            matches!(
+                v.status,
                 SchemeVersionStatus::Draft | SchemeVersionStatus::PendingApproval
-            ) =>
-        {
-            Some(history.remove(0))
-        }
-        _ => None,
-    };
+            )
+        },
+    )
+    .await?;
     let title = match &viewing {
         Some(version) => format!("Classification scheme, version {}", version.version),
         None => "Classification scheme".to_owned(),

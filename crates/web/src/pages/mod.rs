@@ -318,6 +318,57 @@ impl<T: Moment + ?Sized> Moment for &T {
 }
 
 /// A time as pages show it.
+/// A version's place in the history of a versioned record (the classification scheme, the
+/// risk method), with its sign-off if the member may see it.
+pub struct HistoryEntry<V> {
+    pub version: V,
+    pub approval: Option<custos_app::domain::governance::Approval>,
+}
+
+/// The organisation's versioned record of type `record_type` as its page shows it: its
+/// `versions` (newest first), each with the request that decided it when the member may see
+/// approvals, and the newest split off when it is still open (a draft or waiting).
+pub async fn versions_with_sign_off<V>(
+    state: &AppState,
+    ctx: &custos_app::OrgContext,
+    record_type: custos_app::domain::platform::RecordType,
+    versions: Vec<V>,
+    number: fn(&V) -> i64,
+    is_open: fn(&V) -> bool,
+) -> Result<(Option<HistoryEntry<V>>, Vec<HistoryEntry<V>>), AppError> {
+    let approvals = if ctx.can(Permission::ViewApprovals) {
+        let filter = custos_app::ApprovalFilter {
+            record_type: Some(record_type),
+            record_id: Some(ctx.organisation().id),
+            ..custos_app::ApprovalFilter::default()
+        };
+        state
+            .app
+            .list_approvals(ctx, &filter, custos_app::domain::list::Page::everything())
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
+    let mut history: Vec<HistoryEntry<V>> = versions
+        .into_iter()
+        .map(|version| {
+            // The newest request for a version is the one that decided it.
+            let approval = approvals
+                .iter()
+                .filter(|a| a.record_version == number(&version))
+                .max_by_key(|a| a.requested_at)
+                .cloned();
+            HistoryEntry { version, approval }
+        })
+        .collect();
+    let open = match history.first() {
+        Some(newest) if is_open(&newest.version) => Some(history.remove(0)),
+        _ => None,
+    };
+    Ok((open, history))
+}
+
 /// What a form asks of a required field of at most `max_chars` characters, for fields that
 /// are not declared with `record_fields!` (the rows of a scale).
 pub fn required_rule(max_chars: usize) -> FieldRule {

@@ -7,16 +7,13 @@ use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::ValidationErrors;
-use custos_app::domain::governance::Approval;
-use custos_app::domain::list::Page;
 use custos_app::domain::platform::{Permission, RecordType, Role};
 use custos_app::domain::risk::method::{
     self, ACCEPTING_ROLES, AreaImpact, ImpactArea, ImpactLevel, LikelihoodLevel, RiskLevel,
     RiskMethod, Template as MethodTemplate,
 };
-use custos_app::domain::versions::VersionStatus;
 use custos_app::risk::method::MethodVersion;
-use custos_app::{AppError, ApprovalFilter, now};
+use custos_app::{AppError, now};
 use serde::Deserialize;
 
 use super::{Area, Layout, NavEntry, form_version, see_other};
@@ -63,11 +60,7 @@ pub const AREA: Area = Area {
 /// The largest risk-matrix library the upload form takes.
 const LIBRARY_MAX_BYTES: usize = 1_000_000;
 
-/// A version's place in the history, with its sign-off if the member may see it.
-pub struct HistoryEntry {
-    pub version: MethodVersion,
-    pub approval: Option<Approval>,
-}
+type HistoryEntry = super::HistoryEntry<MethodVersion>;
 
 /// A cell of the matrix as drawn: its level's name and colour.
 pub struct Cell {
@@ -191,43 +184,15 @@ async fn method_page(
     let ctx = &page.ctx;
     let current = state.app.risk_method(ctx).await?;
     let versions = state.app.risk_method_versions(ctx).await?;
-    let approvals = if ctx.can(Permission::ViewApprovals) {
-        let filter = ApprovalFilter {
-            record_type: Some(RecordType::RiskMethod),
-            record_id: Some(ctx.organisation().id),
-            ..ApprovalFilter::default()
-        };
-        state
-            .app
-            .list_approvals(ctx, &filter, Page::everything())
-            .await?
-            .items
-    } else {
-        Vec::new()
-    };
-    let mut history: Vec<HistoryEntry> = versions
-        .into_iter()
-        .map(|version| {
-            // The newest request for a version is the one that decided it.
-            let approval = approvals
-                .iter()
-                .filter(|a| a.record_version == version.version)
-                .max_by_key(|a| a.requested_at)
-                .cloned();
-            HistoryEntry { version, approval }
-        })
-        .collect();
-    let open = match history.first() {
-        Some(newest)
-            if matches!(
-                newest.version.status,
-                VersionStatus::Draft | VersionStatus::PendingApproval
-            ) =>
-        {
-            Some(history.remove(0))
-        }
-        _ => None,
-    };
+    let (open, history) = super::versions_with_sign_off(
+        state,
+        ctx,
+        RecordType::RiskMethod,
+        versions,
+        |v| v.version,
+        |v| v.is_draft() || v.awaits_decision(),
+    )
+    .await?;
     let title = match &viewing {
         Some(version) => format!("Risk method, version {}", version.version),
         None => "Risk method".to_owned(),
