@@ -139,6 +139,10 @@ on_both_backends! {
         assert_eq!(references(&list("appetite=above").await.1), ["RSK-0002"]);
         assert_eq!(references(&list("appetite=within").await.1), ["RSK-0003"]);
         assert_eq!(references(&list(&format!("asset_id={}", asset["id"].as_str().expect("id"))).await.1), ["RSK-0002"]);
+        for sort in ["title", "level", "status", "next_review_on", "updated_at"] {
+            let (status, sorted) = list(&format!("asset_id={}&sort={sort}&dir=desc", asset["id"].as_str().expect("id"))).await;
+            assert_eq!((status, references(&sorted)), (StatusCode::OK, vec!["RSK-0002"]), "{sort}");
+        }
         assert_eq!(references(&list("likelihood=4&impact=5&level_kind=inherent").await.1), ["RSK-0002"]);
         assert_eq!(references(&list("sort=level&dir=desc").await.1), ["RSK-0002", "RSK-0003", "RSK-0001"], "unrated last");
         assert_eq!(list("appetite=sideways").await.0, StatusCode::UNPROCESSABLE_ENTITY);
