@@ -852,17 +852,7 @@ fn list_query(
         RiskSort::NextReview => "r.next_review_on IS NULL, ",
         _ => "",
     };
-    // The risks of one asset are few: read them through its links and sort them, rather
-    // than walk the register in order testing each risk's links (SQLite's choice otherwise).
-    // An expression (the same value, of any type, on both backends) is not read off an index.
-    let (column, number) = match filter.asset_id {
-        Some(_) => (
-            format!("COALESCE({column}, {column})"),
-            "COALESCE(r.number, r.number)",
-        ),
-        None => (column.to_owned(), "r.number"),
-    };
-    let order_by = format!(" ORDER BY {nulls}{column} {direction}, {number} {direction}");
+    let order_by = format!(" ORDER BY {nulls}{column} {direction}, r.number {direction}");
     (conditions, keyset, order_by)
 }
 
