@@ -56,6 +56,14 @@ pub fn serialize_optional_iso_date<S: serde::Serializer>(
     }
 }
 
+/// A date as `YYYY-MM-DD`, written like [`serialize_rfc3339`].
+pub fn serialize_iso_date<S: serde::Serializer>(
+    date: &time::Date,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serialize_optional_iso_date(&Some(*date), serializer)
+}
+
 /// A stack buffer that API dates and times are written into, digit by digit.
 struct Ascii {
     bytes: [u8; 32],

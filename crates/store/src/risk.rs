@@ -1261,15 +1261,15 @@ pub async fn treatment_plan(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(R
             params![org_id],
         )
         .await?;
-    let actions = all_actions(conn, org_id).await?;
+    let mut actions: std::collections::HashMap<Uuid, Vec<RiskAction>> =
+        std::collections::HashMap::new();
+    for action in all_actions(conn, org_id).await? {
+        actions.entry(action.risk_id).or_default().push(action);
+    }
     Ok(risks
         .into_iter()
         .flat_map(|risk| {
-            let mut own: Vec<RiskAction> = actions
-                .iter()
-                .filter(|a| a.risk_id == risk.id)
-                .cloned()
-                .collect();
+            let mut own = actions.remove(&risk.id).unwrap_or_default();
             own.sort_by_key(|a| (a.due_on.is_none(), a.due_on));
             own.into_iter().map(move |a| (risk.clone(), a))
         })

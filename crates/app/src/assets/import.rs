@@ -124,6 +124,16 @@ impl RegisterFormat {
         }
     }
 
+    /// The `format` query parameter of an export: csv when absent.
+    pub fn of_param(raw: &str) -> Result<Self, custos_domain::ValidationErrors> {
+        match raw.trim() {
+            "" => Ok(Self::Csv),
+            raw => Self::parse(raw).ok_or_else(|| {
+                custos_domain::ValidationErrors::single("format", "Use csv or xlsx.")
+            }),
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Self::Csv => "csv",

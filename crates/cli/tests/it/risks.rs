@@ -544,3 +544,58 @@ on_both_backends! {
         assert!(std::fs::read(&file).expect("written").starts_with(b"PK"));
     }
 }
+
+on_both_backends! {
+    async fn the_risk_pages_add_change_and_delete_actions_set_the_target_and_move_risks(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let (_, risk) = manager.post_json(RISKS, &json!({ "title": "Backups untested", "inherent_likelihood": 3, "inherent_impact": 4, "status": "assessed" })).await;
+        let id = risk["id"].as_str().expect("id").to_owned();
+        let browser = app.browser("maya@acme.example").await;
+
+        // An action added from the risk's page; a blank one is refused with the page.
+        let added = browser.post_form(&format!("/orgs/acme/risks/{id}/actions"), &[("title", "Restore test"), ("due_on", "2027-02-01"), ("cost", "1 500")]).await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER);
+        let refused = browser.post_form(&format!("/orgs/acme/risks/{id}/actions"), &[("title", " ")]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().await.expect("page").contains("This field is required."));
+        let (_, shown) = manager.get_json(&format!("{RISKS}/{id}")).await;
+        let action = shown["actions"][0].clone();
+        assert_eq!((action["cost"].as_i64(), shown["actions"].as_array().map(Vec::len)), (Some(1500), Some(1)), "{shown}");
+        let action_id = action["id"].as_str().expect("id");
+
+        // Its status changed from the page's table, then deleted after confirming.
+        let changed = browser.post_form(&format!("/orgs/acme/risk-actions/{action_id}"), &[
+            ("version", "1"), ("title", "Restore test"), ("due_on", "2027-02-01"), ("cost", "1500"), ("status", "in_progress"),
+        ]).await;
+        assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(manager.get_json(&format!("/api/v1/orgs/acme/risk-actions/{action_id}")).await.1["status"], "in_progress");
+        let gone = browser.post_form_confirming(&format!("/orgs/acme/risk-actions/{action_id}/delete"), &[("version", "2")]).await;
+        assert_eq!(gone.status(), StatusCode::SEE_OTHER);
+        assert_eq!(manager.get_json(&format!("/api/v1/orgs/acme/risk-actions/{action_id}")).await.0, StatusCode::NOT_FOUND);
+
+        // The target level from the page (counted from 1), a stale version answered 409.
+        let target = browser.post_form(&format!("/orgs/acme/risks/{id}/target"), &[("version", "1"), ("target_level", "2")]).await;
+        assert_eq!(target.status(), StatusCode::SEE_OTHER);
+        assert_eq!(manager.get_json(&format!("{RISKS}/{id}")).await.1["target_level"], 1);
+        let stale = browser.post_form(&format!("/orgs/acme/risks/{id}/target"), &[("version", "1"), ("target_level", "3")]).await;
+        assert_eq!(stale.status(), StatusCode::CONFLICT);
+
+        // After a new version, the register's button moves the risk to it.
+        approve_method(&app, &manager, "4x4").await;
+        let page = browser.get("/orgs/acme/risks").await.text().await.expect("page");
+        assert!(page.contains("Move them to version 2"), "{page}");
+        let moved = browser.post_form("/orgs/acme/risks/rescore", &[]).await;
+        assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(manager.get_json(&format!("{RISKS}/{id}")).await.1["method_version"], 2);
+
+        // A threat of the organisation's own, from the catalogue's form.
+        let created = browser.post_form("/orgs/acme/threats", &[
+            ("reference", "TH-OWN-07"), ("group", "legal"), ("name", "Licence audit by a vendor"),
+            ("description", "A vendor audits our licences and bills the gap."), ("availability", "on"),
+        ]).await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        let (_, threats) = manager.get_json("/api/v1/orgs/acme/threats").await;
+        assert!(threats.as_array().expect("threats").iter().any(|t| t["reference"] == "TH-OWN-07" && t["availability"] == true));
+    }
+}

@@ -48,20 +48,6 @@ impl Properties {
     pub fn any(self) -> bool {
         self.confidentiality || self.integrity || self.availability
     }
-
-    /// "C, I" for lists.
-    pub fn letters(self) -> String {
-        [
-            (self.confidentiality, "C"),
-            (self.integrity, "I"),
-            (self.availability, "A"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, letter)| *letter)
-        .collect::<Vec<_>>()
-        .join(", ")
-    }
 }
 
 /// A threat of the organisation's catalogue.
@@ -156,8 +142,8 @@ pub struct Catalogue<T> {
     pub entries: Vec<T>,
 }
 
-/// Checks the texts of a catalogue entry an organisation writes or edits (the reference,
-/// name and description), trimmed.
+/// Checks the texts of an entry of a shipped catalogue file (the reference, name and
+/// description), trimmed, by the limits `ThreatInput` and `VulnerabilityInput` apply.
 pub fn check_entry(
     errors: &mut ValidationErrors,
     reference: &str,

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use custos_app::assets::{ImportMode, ImportReport, ImportedRow, RegisterFormat};
-use custos_app::domain::ValidationErrors;
 use custos_app::domain::assets::AssetFilterParams;
 use custos_app::domain::list::ListParams;
 use custos_app::{AppError, now};
@@ -211,12 +210,7 @@ pub async fn export_assets(
         dir: query.dir.clone(),
         ..ListParams::default()
     };
-    let format = match query.format.as_str() {
-        "" => RegisterFormat::Csv,
-        raw => RegisterFormat::parse(raw).ok_or_else(|| {
-            AppError::from(ValidationErrors::single("format", "Use csv or xlsx."))
-        })?,
-    };
+    let format = RegisterFormat::of_param(&query.format).map_err(AppError::from)?;
     let request = filters.request(&list).map_err(AppError::from)?;
     Ok(crate::pages::asset_import::register_download(&state, &ctx, format, request).await?)
 }

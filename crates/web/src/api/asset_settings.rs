@@ -11,7 +11,7 @@ use custos_app::domain::assets::classification::{
 };
 use custos_app::domain::assets::impact::{ImpactLevel, ImpactLevelInput, ImpactScaleInput};
 use custos_app::domain::dates::rfc3339;
-use custos_app::domain::list::{Listed, Page};
+use custos_app::domain::list::Page;
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -272,15 +272,11 @@ pub async fn list_classification_scheme_versions(
     ApiQuery(query): ApiQuery<VersionsQuery>,
 ) -> Result<ListPage<SchemeVersionView>, ApiError> {
     let page = Page::requested(query.limit, query.offset)?;
-    // An organisation writes a handful of versions a year: they are read whole.
     let versions = state.app.classification_scheme_versions(&ctx).await?;
-    let total = versions.len() as u64;
-    let window = versions
-        .into_iter()
-        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-        .take(page.limit as usize)
-        .collect();
-    Ok(ListPage::new(Listed::exact(window, total), page, |_| None))
+    Ok(ListPage::window(
+        versions.into_iter().map(Into::into).collect(),
+        page,
+    ))
 }
 
 /// The draft being edited; 404 when there is none.

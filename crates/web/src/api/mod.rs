@@ -407,6 +407,21 @@ pub struct ListPage<T: serde::Serialize> {
 }
 
 impl<T: serde::Serialize> ListPage<T> {
+    /// The `page` of `items`, a list read whole (the versions of a record: a handful a year).
+    pub fn window(items: Vec<T>, page: custos_app::domain::list::Page) -> Self {
+        let total = items.len() as u64;
+        let window = items
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .collect();
+        Self::new(
+            custos_app::domain::list::Listed::exact(window, total),
+            page,
+            |_: &T| None,
+        )
+    }
+
     /// The page of `listed`, its items made into their API views; `walk_key` gives the key
     /// a client passes as `after` to continue (None on lists or sorts that cannot walk).
     pub fn new<R>(

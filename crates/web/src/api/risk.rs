@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::dates::rfc3339;
-use custos_app::domain::list::{Listed, Page};
+use custos_app::domain::list::Page;
 use custos_app::domain::risk::method::{RiskMethod, Template};
 use custos_app::domain::versions::VersionStatus;
 use custos_app::risk::method::MethodVersion;
@@ -155,16 +155,11 @@ pub async fn list_risk_method_versions(
     ApiQuery(query): ApiQuery<VersionsQuery>,
 ) -> Result<ListPage<MethodVersionView>, ApiError> {
     let page = Page::requested(query.limit, query.offset)?;
-    // A handful of versions a year: read whole.
     let versions = state.app.risk_method_versions(&ctx).await?;
-    let total = versions.len() as u64;
-    let window = versions
-        .into_iter()
-        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-        .take(page.limit as usize)
-        .map(MethodVersionView::from)
-        .collect();
-    Ok(ListPage::new(Listed::exact(window, total), page, |_| None))
+    Ok(ListPage::window(
+        versions.into_iter().map(MethodVersionView::from).collect(),
+        page,
+    ))
 }
 
 /// One version of the method.

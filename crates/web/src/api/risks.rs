@@ -944,9 +944,9 @@ pub struct AcceptanceView {
     /// The role that decides it, as the risk method names it for the level.
     pub decider_role: Role,
     pub justification: String,
-    #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
+    #[serde(serialize_with = "custos_app::domain::dates::serialize_iso_date")]
     #[schema(value_type = String, format = Date)]
-    pub expires_on: Option<time::Date>,
+    pub expires_on: time::Date,
     pub status: VersionStatus,
     pub decided_at: Option<String>,
 }
@@ -961,7 +961,7 @@ impl From<RiskAcceptance> for AcceptanceView {
             level_name: a.level_name,
             decider_role: a.decider_role,
             justification: a.justification,
-            expires_on: Some(a.expires_on),
+            expires_on: a.expires_on,
             status: a.status,
             decided_at: a.decided_at.map(custos_app::domain::dates::rfc3339),
         }
@@ -1148,15 +1148,6 @@ pub struct ExportQuery {
     pub format: String,
 }
 
-fn export_format(raw: &str) -> Result<RegisterFormat, ApiError> {
-    match raw {
-        "" => Ok(RegisterFormat::Csv),
-        raw => RegisterFormat::parse(raw).ok_or_else(|| {
-            AppError::from(ValidationErrors::single("format", "Use csv or xlsx.")).into()
-        }),
-    }
-}
-
 /// The risks the filters select as a CSV or XLSX file: levels by name, assets by reference,
 /// whether each is within the appetite of the method that scored it.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/risks/export", tag = "risk",
@@ -1171,11 +1162,11 @@ pub async fn export_risks(
     ApiQuery(list): ApiQuery<ListParams>,
     ApiQuery(filters): ApiQuery<RiskFilterParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    let format = export_format(&query.format)?;
+    let format = RegisterFormat::of_param(&query.format).map_err(AppError::from)?;
     let request = filters.request(&list).map_err(AppError::from)?;
     let bytes = state.app.risk_register_file(&ctx, request, format).await?;
     let name = format!("risks.{}", format.extension());
-    Ok(crate::pages::risks::download(&name, format, bytes))
+    Ok(crate::pages::download(&name, format, bytes))
 }
 
 /// Every treatment action with its risk, current and target level, as a CSV or XLSX file.
@@ -1189,11 +1180,11 @@ pub async fn export_treatment_plan(
     ApiOrg(ctx): ApiOrg,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
-    let format = export_format(&query.format)?;
+    let format = RegisterFormat::of_param(&query.format).map_err(AppError::from)?;
     let bytes = state
         .app
         .treatment_plan_file(&ctx, format, now().date())
         .await?;
     let name = format!("risk-treatment-plan.{}", format.extension());
-    Ok(crate::pages::risks::download(&name, format, bytes))
+    Ok(crate::pages::download(&name, format, bytes))
 }

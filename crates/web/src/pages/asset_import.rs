@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -221,7 +221,7 @@ pub async fn template(
 ) -> Result<Response, PageError> {
     let format = RegisterFormat::parse(&query.format).unwrap_or(RegisterFormat::Csv);
     let bytes = state.app.asset_import_template(&page.ctx, format)?;
-    Ok(download(
+    Ok(super::download(
         &format!("asset-import-template.{}", format.extension()),
         format,
         bytes,
@@ -263,20 +263,6 @@ fn page_href(state: &AppState, ctx: &OrgContext, path: &str) -> String {
     )
 }
 
-fn download(file_name: &str, format: RegisterFormat, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// The register as the filters select it, as a CSV (streamed a page at a time) or XLSX
 /// download with the columns an import reads back.
 pub async fn register_download(
@@ -293,7 +279,7 @@ pub async fn register_download(
         }
         RegisterFormat::Xlsx => {
             let bytes = state.app.asset_register_xlsx(ctx, request).await?;
-            Ok(download("assets.xlsx", format, bytes))
+            Ok(super::download("assets.xlsx", format, bytes))
         }
     }
 }

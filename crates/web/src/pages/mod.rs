@@ -318,6 +318,25 @@ impl<T: Moment + ?Sized> Moment for &T {
 }
 
 /// A time as pages show it.
+/// A register file to download (CSV or XLSX) as `file_name`.
+pub fn download(
+    file_name: &str,
+    format: custos_app::assets::RegisterFormat,
+    bytes: Vec<u8>,
+) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A version's place in the history of a versioned record (the classification scheme, the
 /// risk method), with its sign-off if the member may see it.
 pub struct HistoryEntry<V> {

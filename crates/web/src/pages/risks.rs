@@ -359,7 +359,7 @@ pub async fn list(
     let request = filters.request(&params)?;
     if let Some(format) = RegisterFormat::parse(&query.format) {
         let bytes = state.app.risk_register_file(ctx, request, format).await?;
-        return Ok(download(
+        return Ok(super::download(
             &format!("risks.{}", format.extension()),
             format,
             bytes,
@@ -1141,23 +1141,6 @@ pub async fn losses(State(state): State<AppState>, page: PageOrg) -> Result<Resp
     }))
 }
 
-/// A file to download.
-pub fn download(file_name: &str, format: RegisterFormat, bytes: Vec<u8>) -> Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 #[derive(Deserialize, Default)]
 pub struct FormatQuery {
     #[serde(default)]
@@ -1176,5 +1159,5 @@ pub async fn treatment_plan(
         .treatment_plan_file(&page.ctx, format, now().date())
         .await?;
     let name = format!("risk-treatment-plan.{}", format.extension());
-    Ok(download(&name, format, bytes))
+    Ok(super::download(&name, format, bytes))
 }
