@@ -269,11 +269,7 @@ pub async fn update_impact_scale(
             );
             return Ok(see_other(href));
         }
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Conflict(message)) => {
-            (StatusCode::CONFLICT, ValidationErrors::new(), Some(message))
-        }
-        Err(error) => return Err(error.into()),
+        Err(error) => super::refused_save(error)?,
     };
     let rows = rows_with_blanks(filled, impact::MAX_LEVELS);
     // After a conflict the form carries the current version, so saving again is a choice
@@ -590,11 +586,7 @@ pub async fn save_draft(
                 "scheme-draft-saved",
             )));
         }
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Conflict(message)) => {
-            (StatusCode::CONFLICT, ValidationErrors::new(), Some(message))
-        }
-        Err(error) => return Err(error.into()),
+        Err(error) => super::refused_save(error)?,
     };
     let rows = rows_with_blanks(filled, classification::MAX_LEVELS);
     // After a conflict the form carries the current revision, so saving again is a choice

@@ -318,6 +318,30 @@ impl<T: Moment + ?Sized> Moment for &T {
 }
 
 /// A time as pages show it.
+/// How a form's page answers a refused save: the field errors with 422, or a conflict's
+/// message with 409 and no field errors (the form keeps what was typed either way); any other
+/// error is the error page.
+pub fn refused_save(
+    error: AppError,
+) -> Result<
+    (
+        StatusCode,
+        custos_app::domain::ValidationErrors,
+        Option<String>,
+    ),
+    PageError,
+> {
+    match error {
+        AppError::Validation(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors, None)),
+        AppError::Conflict(message) => Ok((
+            StatusCode::CONFLICT,
+            custos_app::domain::ValidationErrors::new(),
+            Some(message),
+        )),
+        error => Err(error.into()),
+    }
+}
+
 /// A register file to download (CSV or XLSX) as `file_name`.
 pub fn download(
     file_name: &str,

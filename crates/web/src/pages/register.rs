@@ -264,11 +264,7 @@ pub async fn update<R: RegisterPages>(
                 R::NOTICES.saved,
             )));
         }
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Conflict(message)) => {
-            (StatusCode::CONFLICT, ValidationErrors::new(), Some(message))
-        }
-        Err(error) => return Err(PageError::from(error)),
+        Err(error) => super::refused_save(error)?,
     };
     let current = R::find(&state, &page.ctx, id).await?;
     // After a conflict the form keeps what the person typed and carries the current version,

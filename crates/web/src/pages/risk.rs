@@ -694,11 +694,7 @@ pub async fn save_draft(
     };
     let (status, errors, message) = match result {
         Ok(_) => return Ok(see_other(method_href(&state, &page, "method-draft-saved"))),
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        Err(AppError::Conflict(message)) => {
-            (StatusCode::CONFLICT, ValidationErrors::new(), Some(message))
-        }
-        Err(error) => return Err(error.into()),
+        Err(error) => super::refused_save(error)?,
     };
     // After a conflict the form carries the current revision, so saving again is a choice
     // made after reading the message.
