@@ -321,6 +321,8 @@ pub(crate) struct SqlitePool {
     pragmas: &'static str,
     idle: Mutex<Vec<rusqlite::Connection>>,
     permits: Arc<Semaphore>,
+    /// Woken whenever the writer's connection comes back to the pool; none for readers.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl SqlitePool {
@@ -330,7 +332,20 @@ impl SqlitePool {
             pragmas,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size)),
+            checkpointer: None,
         })
+    }
+
+    /// The pool of the one writer: its connections leave the write-ahead log to a
+    /// [`Checkpointer`] instead of copying it back themselves.
+    pub(crate) fn writer(path: PathBuf, pragmas: &'static str) -> StoreResult<Arc<Self>> {
+        Ok(Arc::new(Self {
+            checkpointer: Some(Checkpointer::start(&path)?),
+            path,
+            pragmas,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(1)),
+        }))
     }
 
     pub(crate) fn open(path: &std::path::Path) -> StoreResult<rusqlite::Connection> {
@@ -357,6 +372,9 @@ impl SqlitePool {
             None => {
                 let connection = Self::open(&self.path)?;
                 connection.execute_batch(self.pragmas)?;
+                if self.checkpointer.is_some() {
+                    connection.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+                }
                 connection
             }
         };
@@ -372,6 +390,62 @@ impl SqlitePool {
         self.permits.close();
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+        }
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop();
+        }
+    }
+}
+
+/// Copies the write-ahead log back into the database file on its own thread and connection,
+/// woken when the writer's connection comes back to its pool, so that no request waits for it. Left to SQLite, the commit
+/// that takes the log past 1,000 pages does the copy before it returns: 1.3 to 2 s after a
+/// transaction of 100,000 rows. Readers and the writer go on while it copies; a crash
+/// meanwhile loses nothing (the next connection replays the log).
+struct Checkpointer {
+    wake: Mutex<Option<std::sync::mpsc::SyncSender<()>>>,
+}
+
+/// How long the checkpointer waits after a commit wakes it, so that the commits of a busy
+/// moment share one copy.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(100);
+
+impl Checkpointer {
+    fn start(path: &std::path::Path) -> StoreResult<Self> {
+        let connection = SqlitePool::open(path)?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                // Ends when the pool closes or goes, dropping the sender.
+                while woken.recv().is_ok() {
+                    std::thread::sleep(CHECKPOINT_PAUSE);
+                    while woken.try_recv().is_ok() {}
+                    // PASSIVE: copies what no reader still needs, never waits for anyone.
+                    let copied = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if let Err(e) = copied {
+                        tracing::warn!(error = %e, "copying the SQLite log back failed; the next commit retries");
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Unreachable(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Self {
+            wake: Mutex::new(Some(wake)),
+        })
+    }
+
+    /// Asks for a checkpoint soon; one already asked for covers this one too.
+    fn wake(&self) {
+        if let Ok(wake) = self.wake.lock()
+            && let Some(wake) = wake.as_ref()
+        {
+            let _ = wake.try_send(());
+        }
+    }
+
+    fn stop(&self) {
+        if let Ok(mut wake) = self.wake.lock() {
+            wake.take();
         }
     }
 }
@@ -396,6 +470,10 @@ impl Drop for SqliteConn {
         }
         if let Ok(mut idle) = self.pool.idle.lock() {
             idle.push(connection);
+        }
+        // Whatever the writer wrote, in a transaction or not, is copied back soon.
+        if let Some(checkpointer) = &self.pool.checkpointer {
+            checkpointer.wake();
         }
     }
 }

@@ -182,11 +182,10 @@ impl Store {
                     // The writer's page cache holds a large write (an import of a hundred
                     // thousand assets) without spilling to the WAL mid-transaction: 64 MiB,
                     // taken only as a write grows, instead of the default 2 MiB.
-                    write: db::SqlitePool::new(
+                    write: db::SqlitePool::writer(
                         path.clone(),
-                        1,
                         "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-                    ),
+                    )?,
                     read: db::SqlitePool::new(path, 8, ""),
                 }
             }
