@@ -977,10 +977,12 @@ impl FromRow for AuditEvent {
     }
 }
 
-/// The WHERE clause of an organisation's events under `filter`.
+/// The WHERE clause of an organisation's events under `filter`: its chain, read in order by
+/// the chain's key.
 fn list_conditions(org_id: Uuid, filter: &AuditFilter) -> Statement {
-    let mut conditions = Statement::new(" WHERE org_id = ");
-    conditions.bind(org_id);
+    let mut conditions = Statement::new(" WHERE chain = ");
+    conditions.bind(chain_of(Some(org_id)));
+    conditions.push(" AND org_id = ").bind(org_id);
     if let Some(record_type) = &filter.record_type {
         conditions
             .push(" AND record_type = ")

@@ -215,6 +215,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: None,
         backfill: None,
     },
+    Migration {
+        version: 18,
+        name: "audit_by_chain",
+        sql: include_str!("../migrations/0018_audit_by_chain.sql"),
+        sqlite: None,
+        postgres: None,
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.
