@@ -15,14 +15,16 @@ use std::pin::Pin;
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{AuditEvent, AuditFilter, Permission, RecordType, Role};
+use custos_store::audit::{self as audit_store, ChainedEvents};
 use custos_store::{Conn, StoreResult, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::count_cache::CachedCount;
-use crate::platform::{Change, record_change, record_changes};
+use crate::platform::{Change, EventAuthor, record_change, record_changes};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// A record of a register: found by id within its organisation, written at a version.
@@ -259,6 +261,77 @@ impl GatheredAudit {
         now: OffsetDateTime,
     ) -> AppResult<()> {
         record_changes(tx, ctx, self.0, now).await
+    }
+}
+
+/// Audit events of a use case changing many records at once, made (snapshots, hashes) on a
+/// blocking thread while the caller's transaction writes the records: the two halves share
+/// the machine's cores instead of taking turns. The caller writes in batches and calls
+/// [`BackgroundAudit::append_ready`] between them, then [`BackgroundAudit::finish`] before
+/// committing.
+pub(crate) struct BackgroundAudit {
+    batches: mpsc::Receiver<ChainedEvents>,
+    maker: tokio::task::JoinHandle<AppResult<audit_store::Reserved>>,
+}
+
+impl BackgroundAudit {
+    /// Reserves `count` places in the organisation's chain and starts making the events of
+    /// `changes`, which must yield exactly `count` of them, in order.
+    pub(crate) async fn start<I>(
+        tx: &mut Tx,
+        ctx: &OrgContext,
+        count: usize,
+        changes: I,
+        now: OffsetDateTime,
+    ) -> AppResult<Self>
+    where
+        I: IntoIterator<Item = AppResult<Change>> + Send + 'static,
+        I::IntoIter: Send,
+    {
+        let mut reserved = audit_store::reserve(tx, Some(ctx.org_id()), count).await?;
+        let author = EventAuthor::of(ctx);
+        // Two batches ahead at most: the memory of two thousand snapshots.
+        let (sender, batches) = mpsc::channel(2);
+        let maker = tokio::task::spawn_blocking(move || {
+            let mut changes = changes.into_iter();
+            loop {
+                let batch = changes
+                    .by_ref()
+                    .take(AUDIT_BATCH)
+                    .collect::<AppResult<Vec<Change>>>()?;
+                if batch.is_empty() {
+                    break;
+                }
+                let (events, _) = reserved.chain(author.events(batch, now))?;
+                // The writer stopped listening: it failed and will roll back.
+                if sender.blocking_send(events).is_err() {
+                    break;
+                }
+            }
+            Ok(reserved)
+        });
+        Ok(Self { batches, maker })
+    }
+
+    /// Writes the events made so far, without waiting for more.
+    pub(crate) async fn append_ready(&mut self, tx: &mut Tx) -> AppResult<()> {
+        while let Ok(events) = self.batches.try_recv() {
+            audit_store::insert_chained(tx, events).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the remaining events as they are made, and moves the chain's head past them.
+    pub(crate) async fn finish(mut self, tx: &mut Tx) -> AppResult<()> {
+        while let Some(events) = self.batches.recv().await {
+            audit_store::insert_chained(tx, events).await?;
+        }
+        let reserved = self
+            .maker
+            .await
+            .map_err(|e| AppError::Internal(format!("audit events: {e}")))??;
+        audit_store::close(tx, reserved).await?;
+        Ok(())
     }
 }
 

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::method::{MethodVersion, method_in};
 use crate::export::{ExportedRecord, RegisterExport};
 use crate::platform::Change;
-use crate::records::{GatheredAudit, StoredRecord, Written};
+use crate::records::{BackgroundAudit, StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
 /// A risk with the assets it affects: what its page shows and its audit snapshots hold.
@@ -89,6 +89,10 @@ pub struct HeatMap {
     /// Risks scored with an older version: not on this map until moved to this version.
     pub on_other_versions: i64,
 }
+
+/// Risks moved to a new method version per batch of writes, their audit events made
+/// meanwhile on another thread.
+const WRITTEN_TOGETHER: usize = 1_000;
 
 impl App {
     pub async fn list_risks(
@@ -315,6 +319,10 @@ impl App {
                 Err(_) => left.push(risk),
             }
         }
+        if moved.is_empty() {
+            return Ok((0, left));
+        }
+        let count = moved.len();
         let rescored: Vec<Rescored> = moved
             .iter()
             .map(|(after, before)| Rescored {
@@ -326,29 +334,35 @@ impl App {
                 current_level: after.current_level(),
             })
             .collect();
-        let written = store::rescore_all(&mut tx, org_id, &rescored, now).await?;
-        if written.len() != rescored.len() {
-            return Err(RiskRecord::changed_meanwhile());
-        }
         let after: Vec<Risk> = moved.iter().map(|(after, _)| after.clone()).collect();
-        store::record_scores_all(&mut tx, org_id, &after, "method_changed", now).await?;
-        let mut audit = GatheredAudit::new();
-        for (after, before) in moved.iter() {
-            let linked = assets.remove(&after.id).unwrap_or_default();
+        let changes = moved.into_iter().map(move |(after, before)| {
+            let id = after.id;
+            let linked = assets.remove(&id).unwrap_or_default();
             let before = RiskRecord {
-                risk: before.clone(),
+                risk: before,
                 assets: linked.clone(),
             };
             let after = RiskRecord {
-                risk: after.clone(),
+                risk: after,
                 assets: linked,
             };
-            let change = Change::updated(RecordType::Risk, after.risk.id, &before, &after)?;
-            audit.record(&mut tx, ctx, change, now).await?;
+            Change::updated(RecordType::Risk, id, &before, &after)
+        });
+        let mut audit = BackgroundAudit::start(&mut tx, ctx, count, changes, now).await?;
+        for (rescored, after) in rescored
+            .chunks(WRITTEN_TOGETHER)
+            .zip(after.chunks(WRITTEN_TOGETHER))
+        {
+            let written = store::rescore_all(&mut tx, org_id, rescored, now).await?;
+            if written.len() != rescored.len() {
+                return Err(RiskRecord::changed_meanwhile());
+            }
+            store::record_scores_all(&mut tx, org_id, after, "method_changed", now).await?;
+            audit.append_ready(&mut tx).await?;
         }
-        audit.append(&mut tx, ctx, now).await?;
+        audit.finish(&mut tx).await?;
         self.commit(ctx, tx).await?;
-        Ok((moved.len(), left))
+        Ok((count, left))
     }
 
     /// How many open risks stood at each level of the method in force at the end of each of

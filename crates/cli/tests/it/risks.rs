@@ -219,6 +219,54 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn moving_thousands_of_risks_writes_each_with_its_history_and_an_unbroken_audit_chain(app) {
+        let manager = manager(&app).await;
+        approve_method(&app, &manager, "5x5").await;
+        let first = json!({ "title": "Copied", "inherent_likelihood": 4, "inherent_impact": 5, "residual_likelihood": 2, "residual_impact": 2, "status": "assessed" });
+        let (_, first) = manager.post_json(RISKS, &first).await;
+        // 2,500 copies written by SQL: the move then writes and audits them over several
+        // batches, its events made on another thread meanwhile.
+        let copies = 2_500;
+        let values: Vec<String> = (1..=copies).map(|n| format!("({n}, '{}')", uuid::Uuid::now_v7())).collect();
+        let id = if app.database_url.starts_with("postgres") { "CAST(ids.id AS uuid)" } else { "ids.id" };
+        let columns = "org_id, title, title_key, search_text, description, confidentiality, integrity, availability, \
+            method_version, inherent_likelihood, inherent_impact, inherent_level, existing_controls, residual_likelihood, \
+            residual_impact, residual_level, current_level, status, version, created_at, updated_at";
+        app.raw_sql(&format!(
+            "WITH ids(n, id) AS (VALUES {}) INSERT INTO risks (id, number, {columns}) \
+             SELECT {id}, r.number + ids.n, {} FROM risks r, ids WHERE r.id = '{}'",
+            values.join(", "),
+            columns.split(", ").map(|c| format!("r.{}", c.trim())).collect::<Vec<_>>().join(", "),
+            first["id"].as_str().expect("id"),
+        )).await;
+
+        approve_method(&app, &manager, "5x5").await;
+        let (status, moved) = manager.post_json(&format!("{RISKS}/rescore"), &json!({})).await;
+        assert_eq!((status, moved["moved"].as_i64()), (StatusCode::OK, Some(copies + 1)), "{moved}");
+        // The same template again: the same levels, now given by version 2.
+        let on_two = app.raw_count(&format!(
+            "SELECT COUNT(*) FROM risks WHERE method_version = 2 AND version = 2 AND inherent_level = {} AND residual_level = {}",
+            first["inherent_level"], first["residual_level"]
+        )).await;
+        assert_eq!(on_two, copies + 1, "every risk moved, at the levels the matrix gives");
+        let history = app.raw_count("SELECT COUNT(*) FROM risk_scores WHERE reason = 'method_changed' AND method_version = 2").await;
+        assert_eq!(history, copies + 1);
+        let events = app.raw_count("SELECT COUNT(*) FROM audit_events WHERE record_type = 'risk' AND action = 'update'").await;
+        assert_eq!(events, copies + 1, "one audit event per risk moved");
+        let distinct = app.raw_count("SELECT COUNT(DISTINCT record_id) FROM audit_events WHERE record_type = 'risk' AND action = 'update'").await;
+        assert_eq!(distinct, copies + 1);
+        for chain in app.app.verify_audit_chains().await.expect("verify") {
+            assert!(chain.broken.is_none(), "{chain:?}");
+        }
+        // The last event describes the last risk as it now stands.
+        let (_, events) = manager.get_json("/api/v1/orgs/acme/audit-events?record_type=risk&limit=1").await;
+        let event = &events["items"][0];
+        assert_eq!((event["before"]["method_version"].as_i64(), event["after"]["method_version"].as_i64()), (Some(1), Some(2)), "{event}");
+        assert_eq!(event["after"]["version"], 2, "{event}");
+    }
+}
+
+on_both_backends! {
     async fn a_risk_is_accepted_only_through_an_approval_by_the_role_its_level_names(app) {
         let manager = manager(&app).await;
         approve_method(&app, &manager, "5x5").await;
