@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod context;
+pub mod controls;
 mod count_cache;
 pub mod demo;
 mod expiring;
@@ -130,6 +131,7 @@ impl App {
     pub async fn migrate(&self) -> AppResult<usize> {
         let ran = self.store.migrate().await?;
         crate::risk::catalogues::give_missing_catalogues(&self.store, now()).await?;
+        crate::controls::library::load_shipped_libraries(&self.store, now()).await?;
         Ok(ran)
     }
 

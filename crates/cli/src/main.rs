@@ -59,6 +59,9 @@ enum Command {
     /// Export an organisation's registers.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Framework libraries, shared by every organisation.
+    #[command(subcommand)]
+    Library(LibraryCommand),
 }
 
 #[derive(Subcommand)]
@@ -74,6 +77,17 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
         /// The CSV or XLSX file ("-" for standard input).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LibraryCommand {
+    /// Import a framework or mapping library file in Custos's format (content/README.md). A
+    /// version newer than the one loaded replaces it in place; requirements it no longer has
+    /// are marked withdrawn, never deleted.
+    Import {
+        /// The YAML file ("-" for standard input).
         file: PathBuf,
     },
 }
@@ -371,6 +385,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(command) => audit(config, command).await,
+        Command::Library(LibraryCommand::Import { file }) => {
+            import_library(open(&config).await?, &file).await
+        }
         Command::Import(ImportCommand::Assets { org, dry_run, file }) => {
             import_assets(open(&config).await?, &org, &file, dry_run).await
         }
@@ -449,6 +466,44 @@ async fn export_risk_file(
             out.write_all(&bytes)?;
             out.flush()?;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Library files are text and small (ISO/IEC 27001:2022 with guidance is about 80 KB).
+const MAX_LIBRARY_BYTES: u64 = 10 * 1024 * 1024;
+
+async fn import_library(app: Administration, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let mut text = String::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_LIBRARY_BYTES + 1)
+            .read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file)
+            .with_context(|| format!("cannot open {}", file.display()))?
+            .take(MAX_LIBRARY_BYTES + 1)
+            .read_to_string(&mut text)
+    };
+    read.with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+    if text.len() as u64 > MAX_LIBRARY_BYTES {
+        bail!(
+            "{} is larger than {} MiB: not a library file",
+            file.display(),
+            MAX_LIBRARY_BYTES / 1024 / 1024
+        );
+    }
+    let imported = app.import_library(&text, now()).await.map_err(explain)?;
+    match imported.replaced {
+        Some(old) => println!(
+            "{} {} version {} replaces version {old}",
+            imported.kind, imported.id, imported.version
+        ),
+        None => println!(
+            "{} {} version {} imported",
+            imported.kind, imported.id, imported.version
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod context;
+pub mod controls;
 pub mod dates;
 pub mod diff;
 pub mod fields;

@@ -45,6 +45,7 @@ pub enum Permission {
     ManageRisks,
     ManageRiskMethod,
     AcceptRisks,
+    ViewFrameworks,
 }
 
 use Role::*;
@@ -52,7 +53,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 16] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 17] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -133,10 +134,15 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 16] = [
         &[IsmsManager, Approver],
         "Decide a request to accept a risk when the risk method names one's role for its level.",
     ),
+    (
+        Permission::ViewFrameworks,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
+        "Read the framework libraries: requirements, their guidance and the mappings between frameworks.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -153,6 +159,7 @@ impl Permission {
         Permission::ManageRisks,
         Permission::ManageRiskMethod,
         Permission::AcceptRisks,
+        Permission::ViewFrameworks,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -176,6 +183,7 @@ impl Permission {
                 | Permission::ViewMembers
                 | Permission::ViewAssets
                 | Permission::ViewRisks
+                | Permission::ViewFrameworks
         )
     }
 
@@ -197,6 +205,7 @@ impl Permission {
             Permission::ManageRisks => "manage_risks",
             Permission::ManageRiskMethod => "manage_risk_method",
             Permission::AcceptRisks => "accept_risks",
+            Permission::ViewFrameworks => "view_frameworks",
         }
     }
 }
@@ -488,6 +497,7 @@ crate::text_enum! {
         Risk => "risk", "Risk";
         RiskAction => "risk_action", "Risk treatment action";
         RiskAcceptance => "risk_acceptance", "Risk acceptance";
+        Library => "library", "Framework library";
     }
 }
 
@@ -513,7 +523,8 @@ impl RecordType {
             | RecordType::User
             | RecordType::Organisation
             | RecordType::Invitation
-            | RecordType::AssetLink => return None,
+            | RecordType::AssetLink
+            | RecordType::Library => return None,
         };
         Some(format!("{segment}/{id}"))
     }
@@ -537,7 +548,8 @@ impl RecordType {
             | RecordType::Threat
             | RecordType::Vulnerability
             | RecordType::Risk
-            | RecordType::RiskAction => None,
+            | RecordType::RiskAction
+            | RecordType::Library => None,
             // The risk method names the deciding role per level: see the acceptance itself.
             RecordType::RiskAcceptance => Some(Role::Approver),
         }

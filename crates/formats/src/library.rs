@@ -2,6 +2,7 @@
 //! share: one error that names the place in the file, and reading YAML so that every
 //! refusal carries that place.
 
+use custos_domain::validation::ValidationErrors;
 use serde::Deserialize;
 use serde_saphyr::MessageFormatter;
 
@@ -79,6 +80,33 @@ fn yaml_error(error: &serde_saphyr::Error, path: Option<&str>) -> LibraryError {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     LibraryError::new(place, message)
+}
+
+/// `threats[12] (TH-HD-13)`: the entry's position and id, its id cut short and its control
+/// characters hidden, as it may be anything.
+pub(crate) fn entry_place(list: &str, index: usize, id: &str) -> String {
+    let id: String = id
+        .trim()
+        .chars()
+        .take(24)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    format!("{list}[{index}] ({id})")
+}
+
+/// The first of `errors`, at `place`, naming the field.
+pub(crate) fn refuse(place: &str, errors: ValidationErrors) -> Result<(), LibraryError> {
+    match errors.fields.into_iter().next() {
+        None => Ok(()),
+        Some(error) => Err(LibraryError::new(
+            place,
+            format!(
+                "{}: {}",
+                crate::risk_catalogue::file_key(&error.field),
+                error.message
+            ),
+        )),
+    }
 }
 
 #[cfg(test)]

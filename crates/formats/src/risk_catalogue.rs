@@ -12,7 +12,7 @@ use custos_domain::text_enum::TextEnum;
 use custos_domain::validation::{Lines, ValidationErrors, required_text};
 use serde::Deserialize;
 
-use crate::library::{LibraryError, from_yaml};
+use crate::library::{LibraryError, entry_place, from_yaml, refuse};
 
 /// How many threats a vulnerability names in `exploited_by` (content/README.md).
 const EXPLOITED_BY: std::ops::RangeInclusive<usize> = 1..=4;
@@ -249,31 +249,8 @@ fn checked_version(version: i64) -> Result<i64, LibraryError> {
     Ok(version)
 }
 
-/// `threats[12] (TH-HD-13)`: the entry's position and id, its id cut short and its control
-/// characters hidden, as it may be anything.
-fn entry_place(list: &str, index: usize, id: &str) -> String {
-    let id: String = id
-        .trim()
-        .chars()
-        .take(24)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    format!("{list}[{index}] ({id})")
-}
-
-/// The first of `errors`, at `place`, naming the field.
-fn refuse(place: &str, errors: ValidationErrors) -> Result<(), LibraryError> {
-    match errors.fields.into_iter().next() {
-        None => Ok(()),
-        Some(error) => Err(LibraryError::new(
-            place,
-            format!("{}: {}", file_key(&error.field), error.message),
-        )),
-    }
-}
-
 /// The key in the file of a field the domain checks (its `reference` is our `id`).
-fn file_key(field: &str) -> &str {
+pub(crate) fn file_key(field: &str) -> &str {
     if field == "reference" { "id" } else { field }
 }
 

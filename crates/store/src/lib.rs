@@ -8,6 +8,7 @@ pub mod assets;
 pub mod audit;
 pub mod context;
 pub mod db;
+pub mod frameworks;
 pub mod governance;
 pub mod migrate;
 pub mod platform;

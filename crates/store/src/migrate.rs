@@ -223,6 +223,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: None,
         backfill: None,
     },
+    Migration {
+        version: 19,
+        name: "frameworks",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0019_frameworks.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0019_frameworks.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

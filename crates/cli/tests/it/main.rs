@@ -12,6 +12,7 @@ mod audit_anchoring;
 mod auth;
 mod cli;
 mod demo;
+mod frameworks;
 mod input;
 mod invitations;
 mod members;

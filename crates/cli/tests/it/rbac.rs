@@ -121,6 +121,30 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     ),
     (
         "GET",
+        "/api/v1/orgs/{org}/frameworks",
+        Permission::ViewFrameworks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/frameworks/{id}",
+        Permission::ViewFrameworks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/frameworks/{id}/requirements/{requirement}/mappings",
+        Permission::ViewFrameworks,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/mapping-sets",
+        Permission::ViewFrameworks,
+        200,
+    ),
+    (
+        "GET",
         "/api/v1/orgs/{org}/threats",
         Permission::ViewRisks,
         200,
@@ -284,6 +308,11 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
         ("members".to_owned(), target_id),
         ("invitations".to_owned(), invitation_id),
     ]);
+    ids.extend(
+        crate::registers::SHARED_RECORDS
+            .iter()
+            .map(|(kind, id)| ((*kind).to_owned(), (*id).to_owned())),
+    );
     // A risk method is approved first, so that the round's risk is rated.
     open_drafts(app, &manager).await;
     for register in REGISTERS {
@@ -386,7 +415,7 @@ on_both_backends! {
             let ids = fixtures(&app, role.as_str()).await;
             for Operation { method, path: template, permission, success } in operations() {
                 // Version 1 of a versioned record exists from the first round on.
-                let mut path = template.replace("{org}", "acme").replace("{version}", "1");
+                let mut path = crate::registers::fill_shared(&template.replace("{org}", "acme").replace("{version}", "1"));
                 if template.contains("{id}") {
                     let kind = kind_of_id(&template);
                     let id = ids.get(kind).unwrap_or_else(|| panic!("no {kind} for {template}"));

@@ -662,6 +662,24 @@ pub fn register_of(path: &str) -> Option<&'static RegisterFixture> {
     REGISTERS.iter().find(|register| register.owns(path))
 }
 
+/// Records every organisation reads and none owns (the framework libraries), by the path
+/// segment before their `{id}`: what the harnesses probe their routes with.
+pub const SHARED_RECORDS: &[(&str, &str)] = &[("frameworks", "iso27001-2022")];
+
+/// Whether a route's `{id}` names a shared record.
+pub fn is_shared(path: &str) -> bool {
+    path.contains("{id}")
+        && SHARED_RECORDS
+            .iter()
+            .any(|(kind, _)| *kind == kind_of_id(path))
+}
+
+/// Fills the path parameters of shared records that are not an `{id}`: the requirement of
+/// a framework.
+pub fn fill_shared(path: &str) -> String {
+    path.replace("{requirement}", "A.5.1")
+}
+
 /// The kind of record a route's `{id}` names: the path segment just before it.
 pub fn kind_of_id(path: &str) -> &str {
     path.split("/{id}")

@@ -5,6 +5,7 @@ pub mod asset_import;
 pub mod asset_settings;
 pub mod assets;
 pub mod context;
+pub mod controls;
 pub mod governance;
 pub mod platform;
 pub mod risk;
@@ -44,6 +45,7 @@ use crate::error::ApiError;
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
+        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -164,6 +166,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             risks::update_vulnerability,
             risks::delete_vulnerability
         ))
+        .routes(routes!(controls::list_frameworks))
+        .routes(routes!(controls::get_framework))
+        .routes(routes!(controls::list_requirement_mappings))
+        .routes(routes!(controls::list_mapping_sets))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

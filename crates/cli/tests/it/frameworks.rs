@@ -1,0 +1,164 @@
+//! The framework libraries Custos ships: loaded when the database is set up, readable by
+//! every member, upgraded in place when a newer version ships.
+
+use custos_app::domain::platform::{Role, TokenScope};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::on_both_backends;
+use crate::support::TestApp;
+
+const FRAMEWORKS: &str = "/api/v1/orgs/acme/frameworks";
+
+fn summary<'a>(frameworks: &'a Value, id: &str) -> &'a Value {
+    frameworks
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["id"] == id))
+        .unwrap_or_else(|| panic!("{id} in {frameworks}"))
+}
+
+fn requirement<'a>(framework: &'a Value, id: &str) -> &'a Value {
+    framework["requirements"]
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["id"] == id))
+        .unwrap_or_else(|| panic!("{id} in {}", framework["id"]))
+}
+
+on_both_backends! {
+    async fn the_shipped_frameworks_are_there_for_every_member_to_read(app) {
+        app.member("acme", "stan@acme.example", Role::Staff).await;
+        let staff = app.api("acme", "stan@acme.example", TokenScope::Read).await;
+        let (status, frameworks) = staff.get_json(FRAMEWORKS).await;
+        assert_eq!(status, StatusCode::OK, "{frameworks}");
+        // Assessable: ISO/IEC 27001:2022's 31 clause requirements and 93 controls, SOC 2's 61
+        // criteria, CSF 2.0's 106 subcategories, the 114 controls of 2013.
+        for (id, assessable) in [("iso27001-2022", 124), ("soc2-2017", 61), ("nist-csf-2.0", 106), ("iso27001-2013", 114)] {
+            let framework = summary(&frameworks, id);
+            assert_eq!(framework["assessable"], assessable, "{framework}");
+            assert_eq!((framework["origin"].as_str(), framework["withdrawn"].as_i64()), (Some("shipped"), Some(0)));
+        }
+        assert_eq!(summary(&frameworks, "iso27001-2022")["info"]["reference"], "ISO/IEC 27001:2022");
+
+        let (status, iso) = staff.get_json(&format!("{FRAMEWORKS}/iso27001-2022")).await;
+        assert_eq!(status, StatusCode::OK);
+        let policies = requirement(&iso, "A.5.1");
+        assert_eq!(policies["title"], "Policies for information security");
+        assert_eq!(policies["parent"], "A.5");
+        assert_eq!(policies["tags"], serde_json::json!(["annex-a", "organizational"]));
+        assert!(!policies["guidance"].as_str().unwrap_or("").is_empty());
+        assert_eq!(requirement(&iso, "A.5")["assessable"], false);
+        assert_eq!(iso["attributes"].as_array().map(Vec::len), Some(5));
+        let order: Vec<&str> = iso["requirements"].as_array().expect("list").iter().filter_map(|r| r["id"].as_str()).collect();
+        let position = |id: &str| order.iter().position(|r| *r == id).unwrap_or_else(|| panic!("{id}"));
+        assert!(position("4.1") < position("A.5.1") && position("A.5.1") < position("A.5.2") && position("A.5.37") < position("A.6.1"));
+
+        // A.5.1 came from two 2013 controls and helps meet SOC 2 criteria.
+        let (_, mappings) = staff.get_json(&format!("{FRAMEWORKS}/iso27001-2022/requirements/A.5.1/mappings")).await;
+        let mappings = mappings.as_array().expect("list");
+        let from_2013: Vec<&str> = mappings.iter().filter(|m| m["source_framework"] == "iso27001-2013").filter_map(|m| m["source"].as_str()).collect();
+        assert_eq!(from_2013, ["A.5.1.1", "A.5.1.2"]);
+        assert!(mappings.iter().any(|m| m["target_framework"] == "soc2-2017"), "{mappings:?}");
+        let (_, sets) = staff.get_json("/api/v1/orgs/acme/mapping-sets").await;
+        assert_eq!(sets.as_array().map(Vec::len), Some(2), "{sets}");
+
+        assert_eq!(staff.get_json(&format!("{FRAMEWORKS}/no-such-framework")).await.0, StatusCode::NOT_FOUND);
+        app.member("globex", "gina@globex.example", Role::Admin).await;
+        let outsider = app.api("globex", "gina@globex.example", TokenScope::Read).await;
+        assert_eq!(outsider.get_json(FRAMEWORKS).await.0, StatusCode::NOT_FOUND, "acme is not hers");
+    }
+}
+
+const TINY: &str = r#"
+library: framework
+id: tiny
+version: 1
+framework:
+  ref: Tiny 1
+  name: A tiny framework
+  edition: "1"
+  publisher: Us
+  licence: Ours.
+requirements:
+  - id: "1"
+    title: Heading
+    assessable: false
+  - id: "1.1"
+    parent: "1"
+    title: First
+    guidance: Do the first thing.
+  - id: "1.2"
+    parent: "1"
+    title: Second
+"#;
+
+const TINY_TO_SOC: &str = r#"
+library: mapping
+id: tiny-to-soc2
+version: 1
+source: tiny
+target: soc2-2017
+mappings:
+  - source: "1.1"
+    target: CC6.1
+    relationship: intersect
+"#;
+
+on_both_backends! {
+    async fn an_imported_library_replaces_an_older_version_in_place_and_keeps_what_it_drops(app) {
+        let imported = app.app.import_library(TINY, custos_app::now()).await.expect("import");
+        assert_eq!((imported.id.as_str(), imported.version, imported.replaced), ("tiny", 1, None));
+        app.app.import_library(TINY_TO_SOC, custos_app::now()).await.expect("mapping");
+        // Version 2 renames 1.1 and drops 1.2.
+        let second = TINY.replace("version: 1", "version: 2").replace("title: First", "title: First, renamed");
+        let second = second.split("  - id: \"1.2\"").next().expect("cut").to_owned();
+        let imported = app.app.import_library(&second, custos_app::now()).await.expect("upgrade");
+        assert_eq!((imported.version, imported.replaced), (2, Some(1)));
+
+        let admin = admin_api(&app).await;
+        let (_, tiny) = admin.get_json(&format!("{FRAMEWORKS}/tiny")).await;
+        assert_eq!(requirement(&tiny, "1.1")["title"], "First, renamed");
+        let dropped = requirement(&tiny, "1.2");
+        assert_eq!((dropped["withdrawn"].as_bool(), dropped["title"].as_str()), (Some(true), Some("Second")), "kept, marked withdrawn");
+        let (_, mappings) = admin.get_json(&format!("{FRAMEWORKS}/tiny/requirements/1.1/mappings")).await;
+        assert_eq!(mappings[0]["target"], "CC6.1", "the mapping still stands: {mappings}");
+
+        // The same version again, a mapping naming what is not there, a framework not loaded,
+        // a broken file: each refused, saying why, nothing written.
+        let again = app.app.import_library(&second, custos_app::now()).await.expect_err("same version");
+        assert!(again.to_string().contains("Version 2 of tiny is already loaded"), "{again}");
+        let unknown = TINY_TO_SOC.replace("version: 1", "version: 2").replace("target: CC6.1", "target: CC6.99");
+        let refused = app.app.import_library(&unknown, custos_app::now()).await.expect_err("unknown id");
+        assert!(refused.to_string().contains("CC6.99 is not in soc2-2017"), "{refused}");
+        let missing = TINY_TO_SOC.replace("version: 1", "version: 3").replace("target: soc2-2017", "target: pci-dss-4");
+        let refused = app.app.import_library(&missing, custos_app::now()).await.expect_err("not loaded");
+        assert!(refused.to_string().contains("pci-dss-4 is not loaded"), "{refused}");
+        let broken = app.app.import_library("library: framework\nid: x\n", custos_app::now()).await.expect_err("broken");
+        assert!(!broken.to_string().is_empty());
+        let (_, sets) = admin.get_json("/api/v1/orgs/acme/mapping-sets").await;
+        assert_eq!(sets.as_array().map(Vec::len), Some(3), "the shipped two and tiny's: {sets}");
+
+        // Each import is in the instance's audit trail.
+        let imports = app.raw_count("SELECT COUNT(*) FROM audit_events WHERE record_type = 'library' AND org_id IS NULL").await;
+        assert_eq!(imports, 3);
+    }
+}
+
+on_both_backends! {
+    async fn a_shipped_library_missing_from_the_database_is_loaded_at_the_next_start(app) {
+        app.raw_sql("DELETE FROM requirement_mappings WHERE mapping_set_id = 'iso27001-2022-to-soc2-2017'").await;
+        app.raw_sql("DELETE FROM mapping_sets WHERE id = 'iso27001-2022-to-soc2-2017'").await;
+        app.raw_sql("UPDATE requirements SET title = 'Changed by hand' WHERE framework_id = 'soc2-2017' AND id = 'CC6.1'").await;
+        app.app.migrate().await.expect("start again");
+        let admin = admin_api(&app).await;
+        let (_, sets) = admin.get_json("/api/v1/orgs/acme/mapping-sets").await;
+        assert_eq!(sets.as_array().map(Vec::len), Some(2), "{sets}");
+        // What is stored at the shipped version is left as it is.
+        let (_, soc) = admin.get_json(&format!("{FRAMEWORKS}/soc2-2017")).await;
+        assert_eq!(requirement(&soc, "CC6.1")["title"], "Changed by hand");
+    }
+}
+
+async fn admin_api(app: &TestApp) -> crate::support::Client {
+    app.member("acme", "ada@acme.example", Role::Admin).await;
+    app.api("acme", "ada@acme.example", TokenScope::Read).await
+}

@@ -1,0 +1,56 @@
+-- Framework libraries (issue 9): global, shared by every organisation. A requirement is known
+-- by its framework and its own id for good: a newer library version rewrites it in place, and
+-- one the newer version drops is marked withdrawn, never deleted, so whatever points at it
+-- keeps pointing at it.
+CREATE TABLE frameworks (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    reference TEXT NOT NULL,
+    name TEXT NOT NULL,
+    edition TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    licence TEXT NOT NULL,
+    -- JSON arrays of the library's attribute fields and reference controls.
+    attributes TEXT NOT NULL,
+    reference_controls TEXT NOT NULL,
+    -- 'shipped' with Custos, or 'imported' by someone.
+    origin TEXT NOT NULL CHECK (origin IN ('shipped', 'imported')),
+    loaded_at TEXT NOT NULL
+);
+
+CREATE TABLE requirements (
+    framework_id TEXT NOT NULL REFERENCES frameworks (id),
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    parent_id TEXT,
+    title TEXT NOT NULL,
+    guidance TEXT NOT NULL,
+    assessable INTEGER NOT NULL CHECK (assessable IN (0, 1)),
+    -- Its tags, each a word of lower-case letters, digits, dots, hyphens or underscores,
+    -- separated by single spaces: a tag is found by LIKE '% tag %' on ' ' || tags || ' '.
+    tags TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL CHECK (withdrawn IN (0, 1)),
+    PRIMARY KEY (framework_id, id)
+);
+CREATE INDEX requirements_framework_position ON requirements (framework_id, position);
+
+CREATE TABLE mapping_sets (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    source_framework TEXT NOT NULL REFERENCES frameworks (id),
+    target_framework TEXT NOT NULL REFERENCES frameworks (id),
+    description TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('shipped', 'imported')),
+    loaded_at TEXT NOT NULL
+);
+
+CREATE TABLE requirement_mappings (
+    mapping_set_id TEXT NOT NULL REFERENCES mapping_sets (id) ON DELETE CASCADE,
+    source_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    relationship TEXT NOT NULL CHECK (relationship IN ('equal', 'subset', 'superset', 'intersect')),
+    strength REAL CHECK (strength > 0 AND strength <= 1),
+    note TEXT NOT NULL,
+    PRIMARY KEY (mapping_set_id, source_id, target_id)
+);
+CREATE INDEX requirement_mappings_target ON requirement_mappings (mapping_set_id, target_id);
