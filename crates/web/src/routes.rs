@@ -49,8 +49,8 @@ fn pages() -> Pages {
     use pages::context::ObjectivePages;
     use pages::risks::RiskPages;
     use pages::{
-        admin, asset_import, asset_settings, assets, catalogues, context, governance, invitations,
-        platform, register, risk, risks,
+        admin, asset_import, asset_settings, assets, catalogues, context, controls, governance,
+        invitations, platform, register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -162,6 +162,12 @@ fn pages() -> Pages {
             post(risks::request_acceptance),
         )
         .post("/orgs/{org}/risk-actions/{id}", post(risks::update_action))
+        .get("/orgs/{org}/frameworks", get(controls::frameworks))
+        .get("/orgs/{org}/frameworks/{id}", get(controls::framework))
+        .get(
+            "/orgs/{org}/frameworks/{id}/requirements/{requirement}",
+            get(controls::requirement),
+        )
         .get("/orgs/{org}/threats", get(catalogues::threats))
         .post("/orgs/{org}/threats", post(register::create::<ThreatPages>))
         .get(

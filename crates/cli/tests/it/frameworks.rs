@@ -162,3 +162,33 @@ async fn admin_api(app: &TestApp) -> crate::support::Client {
     app.member("acme", "ada@acme.example", Role::Admin).await;
     app.api("acme", "ada@acme.example", TokenScope::Read).await
 }
+
+on_both_backends! {
+    async fn the_pages_show_the_frameworks_a_requirement_and_where_it_maps(app) {
+        app.member("acme", "stan@acme.example", Role::Staff).await;
+        let browser = app.browser("stan@acme.example").await;
+        let list = browser.get("/orgs/acme/frameworks").await.text().await.expect("page");
+        assert!(list.contains("ISO/IEC 27001:2022") && list.contains("NIST Cybersecurity Framework 2.0"), "{list}");
+        assert!(list.contains("href=\"/orgs/acme/frameworks/iso27001-2022\""), "{list}");
+
+        let iso = browser.get("/orgs/acme/frameworks/iso27001-2022").await.text().await.expect("page");
+        assert!(iso.contains("Threat intelligence") && iso.contains("Control type"), "the controls and the attribute fields");
+        assert!(iso.contains("href=\"/orgs/acme/frameworks/iso27001-2022/requirements/A.5.7\""));
+
+        let response = browser.get("/orgs/acme/frameworks/iso27001-2022/requirements/A.5.1").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let page = response.text().await.expect("page");
+        assert!(page.contains("Policies for information security") && page.contains("Guidance"), "{page}");
+        assert!(page.contains("A.5.1.1") && page.contains("soc2-2017"), "where it came from and where it maps: {page}");
+
+        for missing in ["/orgs/acme/frameworks/nope", "/orgs/acme/frameworks/iso27001-2022/requirements/A.9.9"] {
+            assert_eq!(browser.get(missing).await.status(), StatusCode::NOT_FOUND, "{missing}");
+        }
+        // Markup in a library's text is shown as text.
+        let hostile = TINY.replace("title: First", "title: \"<script>alert(1)</script>\"");
+        app.app.import_library(&hostile, custos_app::now()).await.expect("import");
+        let tiny = browser.get("/orgs/acme/frameworks/tiny").await.text().await.expect("page");
+        let shown = tiny.find("alert(1)").map(|at| tiny[at.saturating_sub(30)..at + 30].to_owned());
+        assert!(!tiny.contains("<script>alert(1)</script>") && tiny.contains("&#60;script&#62;"), "escaped: {shown:?}");
+    }
+}

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod catalogues;
 pub mod confirm;
 pub mod context;
+pub mod controls;
 pub mod governance;
 pub mod invitations;
 pub mod platform;
@@ -86,7 +87,7 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 9] = [
+pub const AREAS: [&Area; 10] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
@@ -95,6 +96,7 @@ pub const AREAS: [&Area; 9] = [
     &risk::AREA,
     &risks::AREA,
     &catalogues::AREA,
+    &controls::AREA,
     &governance::AREA,
 ];
 
