@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use custos_app::controls::library::MissingDependencies;
 use custos_app::domain::platform::{Role, TokenScope};
 use custos_app::{Administration, AppError, Settings, now};
 
@@ -87,7 +88,11 @@ enum LibraryCommand {
     /// version newer than the one loaded replaces it in place; requirements it no longer has
     /// are marked withdrawn, never deleted.
     Import {
-        /// The YAML file ("-" for standard input).
+        /// Import a CISO Assistant library even when libraries it depends on are not loaded:
+        /// what they would bring (reference controls) is left out.
+        #[arg(long)]
+        skip_missing_dependencies: bool,
+        /// The YAML file, in Custos's format or CISO Assistant's ("-" for standard input).
         file: PathBuf,
     },
 }
@@ -385,8 +390,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(command) => audit(config, command).await,
-        Command::Library(LibraryCommand::Import { file }) => {
-            import_library(open(&config).await?, &file).await
+        Command::Library(LibraryCommand::Import {
+            skip_missing_dependencies,
+            file,
+        }) => {
+            let missing = if skip_missing_dependencies {
+                MissingDependencies::Skip
+            } else {
+                MissingDependencies::Refuse
+            };
+            import_library(open(&config).await?, &file, missing).await
         }
         Command::Import(ImportCommand::Assets { org, dry_run, file }) => {
             import_assets(open(&config).await?, &org, &file, dry_run).await
@@ -473,7 +486,11 @@ async fn export_risk_file(
 /// Library files are text and small (ISO/IEC 27001:2022 with guidance is about 80 KB).
 const MAX_LIBRARY_BYTES: u64 = 10 * 1024 * 1024;
 
-async fn import_library(app: Administration, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+async fn import_library(
+    app: Administration,
+    file: &std::path::Path,
+    missing: MissingDependencies,
+) -> anyhow::Result<ExitCode> {
     let mut text = String::new();
     let read = if file.as_os_str() == "-" {
         std::io::stdin()
@@ -494,16 +511,24 @@ async fn import_library(app: Administration, file: &std::path::Path) -> anyhow::
             MAX_LIBRARY_BYTES / 1024 / 1024
         );
     }
-    let imported = app.import_library(&text, now()).await.map_err(explain)?;
-    match imported.replaced {
-        Some(old) => println!(
-            "{} {} version {} replaces version {old}",
-            imported.kind, imported.id, imported.version
-        ),
-        None => println!(
-            "{} {} version {} imported",
-            imported.kind, imported.id, imported.version
-        ),
+    let imported = app
+        .import_library(&text, missing, now())
+        .await
+        .map_err(explain)?;
+    for skipped in &imported.skipped_dependencies {
+        println!("imported without {skipped}, which is not loaded");
+    }
+    for library in &imported.written {
+        match library.replaced {
+            Some(old) => println!(
+                "{} {} version {} replaces version {old}",
+                library.kind, library.id, library.version
+            ),
+            None => println!(
+                "{} {} version {} imported",
+                library.kind, library.id, library.version
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,13 +8,17 @@
 
 use std::fmt;
 
+use custos_domain::controls::library::{
+    FrameworkInfo, FrameworkLibrary, GUIDANCE_MAX, Relationship, Requirement, SourceKeys,
+    TITLE_MAX, is_library_id, is_requirement_id,
+};
 use custos_domain::platform::Role;
 use custos_domain::risk::method::{ImpactLevel, LikelihoodLevel, RiskLevel, RiskMethod};
 use custos_domain::validation::ValidationErrors;
 use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 
-use crate::library::{LibraryError, from_yaml};
+use crate::library::{LibraryError, entry_place, from_yaml};
 
 /// A risk method read from a CISO Assistant library, not yet approved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,6 +416,403 @@ fn file_field(field: &str) -> String {
     }
 }
 
+/// A framework or a requirement mapping set read from a CISO Assistant library, with the
+/// libraries it depends on (by URN), which must be loaded before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedLibrary {
+    /// The library's URN.
+    pub urn: String,
+    pub dependencies: Vec<String>,
+    pub content: ImportedContent,
+}
+
+/// What an imported CISO Assistant library holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportedContent {
+    /// Its requirements carry their URN as `source_key`; the library its URNs as
+    /// `source_keys`.
+    Framework(Box<FrameworkLibrary>),
+    /// Requirements are named by URN: the importer resolves them against the frameworks
+    /// loaded. A library may hold a set and its reverse.
+    MappingSets(Vec<ImportedMappingSet>),
+}
+
+/// A requirement mapping set as CISO Assistant names its ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedMappingSet {
+    pub id: String,
+    pub version: i64,
+    pub source_framework: String,
+    pub target_framework: String,
+    pub description: String,
+    pub mappings: Vec<ImportedMapping>,
+}
+
+/// One relation of an [`ImportedMappingSet`], its ends by URN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedMapping {
+    pub source: String,
+    pub target: String,
+    pub relationship: Relationship,
+    pub strength: Option<f64>,
+}
+
+/// Reads a CISO Assistant framework or requirement-mapping library. The framework's library
+/// id is made from its URN (`urn:intuitem:risk:library:iso27001-2022` becomes
+/// `intuitem.iso27001-2022`), so it never takes the place of a library Custos ships; a
+/// requirement is known by its `ref_id`, or the end of its URN when it has none or shares
+/// it; its description becomes its guidance (the library's own words, imported by whoever
+/// chose to).
+pub fn framework_library(yaml: &str) -> Result<ImportedLibrary, LibraryError> {
+    let file: FrameworkFile = from_yaml(yaml)?;
+    let urn = file.urn.trim().to_owned();
+    let version = file
+        .version
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| LibraryError::new("version", "Expected a whole number from 1."))?;
+    let dependencies: Vec<String> = file
+        .dependencies
+        .iter()
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let Some(objects) = file.objects else {
+        return Err(LibraryError::new(
+            "objects",
+            "The file has no objects: it is not a CISO Assistant library, or the library is empty.",
+        ));
+    };
+    if let Some(framework) = objects.framework {
+        let library = framework_of(&urn, version, &file.provider, &file.copyright, framework)?;
+        return Ok(ImportedLibrary {
+            urn,
+            dependencies,
+            content: ImportedContent::Framework(Box::new(library)),
+        });
+    }
+    let sets = objects
+        .requirement_mapping_sets
+        .or_else(|| objects.requirement_mapping_set.map(|set| vec![set]));
+    if let Some(sets) = sets {
+        if sets.is_empty() {
+            return Err(LibraryError::new(
+                "objects.requirement_mapping_sets",
+                "The list is empty: the library holds no requirement mapping set.",
+            ));
+        }
+        let sets = sets
+            .into_iter()
+            .enumerate()
+            .map(|(index, set)| mapping_set_of(index, version, set))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(ImportedLibrary {
+            urn,
+            dependencies,
+            content: ImportedContent::MappingSets(sets),
+        });
+    }
+    Err(LibraryError::new(
+        "objects",
+        "This library holds neither a framework nor a requirement mapping set (a risk matrix \
+         is imported as a risk method, on the risk method's page).",
+    ))
+}
+
+/// The library id made from a URN: its namespace and its last segment, lower case, other
+/// characters as hyphens (`urn:intuitem:risk:library:iso27001-2022` → `intuitem.iso27001-2022`).
+pub fn library_id_of(urn: &str) -> Option<String> {
+    let segments: Vec<&str> = urn.split(':').collect();
+    let (namespace, last) = match segments.as_slice() {
+        ["urn", namespace, .., last] if !last.is_empty() => (*namespace, *last),
+        _ => return None,
+    };
+    let clean = |text: &str| -> String {
+        text.chars()
+            .map(|c| c.to_ascii_lowercase())
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let id = format!("{}.{}", clean(namespace), clean(last));
+    is_library_id(&id).then_some(id)
+}
+
+fn framework_of(
+    library_urn: &str,
+    version: i64,
+    provider: &Option<String>,
+    copyright: &Option<String>,
+    framework: FrameworkObject,
+) -> Result<FrameworkLibrary, LibraryError> {
+    let place = "objects.framework";
+    let id = library_id_of(library_urn).ok_or_else(|| {
+        LibraryError::new(
+            "urn",
+            "Expected a URN such as urn:intuitem:risk:library:name.",
+        )
+    })?;
+    let framework_urn = framework.urn.trim().to_owned();
+    let text = |value: &Option<String>| value.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let reference = Some(text(&framework.ref_id))
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| text(&framework.name));
+    let name = Some(text(&framework.name))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| reference.clone());
+    if reference.is_empty() {
+        return Err(LibraryError::new(
+            place,
+            "The framework has neither ref_id nor name.",
+        ));
+    }
+    let mut ids_by_urn: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    let mut requirements = Vec::with_capacity(framework.requirement_nodes.len());
+    for (index, node) in framework.requirement_nodes.into_iter().enumerate() {
+        let node_place = entry_place(&format!("{place}.requirement_nodes"), index, &node.urn);
+        let node_urn = node.urn.trim().to_owned();
+        if node_urn.is_empty() || ids_by_urn.contains_key(&node_urn) {
+            return Err(LibraryError::new(
+                node_place,
+                "urn: Missing, or the same as a node above.",
+            ));
+        }
+        let tail = node_urn.rsplit(':').next().unwrap_or_default().to_owned();
+        let id = Some(text(&node.ref_id))
+            .filter(|r| !r.is_empty() && is_requirement_id(r) && !taken.contains(r))
+            .unwrap_or(tail);
+        if !is_requirement_id(&id) || taken.contains(&id) {
+            return Err(LibraryError::new(
+                node_place,
+                "Its ref_id and the end of its URN are both taken or unusable.",
+            ));
+        }
+        let parent = match node.parent_urn.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(parent_urn) => Some(ids_by_urn.get(parent_urn).cloned().ok_or_else(|| {
+                LibraryError::new(&node_place, "parent_urn: Not a node above this one.")
+            })?),
+        };
+        let title = [
+            text(&node.name),
+            text(&node.ref_id),
+            text(&node.description),
+        ]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .map(|t| t.chars().take(TITLE_MAX).collect::<String>())
+        .unwrap_or_else(|| id.clone());
+        let tags = node
+            .implementation_groups
+            .iter()
+            .filter_map(|group| {
+                let tag: String = group
+                    .trim()
+                    .chars()
+                    .map(|c| c.to_ascii_lowercase())
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                is_library_id(&tag).then_some(tag)
+            })
+            .collect();
+        ids_by_urn.insert(node_urn.clone(), id.clone());
+        taken.insert(id.clone());
+        requirements.push(Requirement {
+            id,
+            parent,
+            title,
+            guidance: text(&node.description).chars().take(GUIDANCE_MAX).collect(),
+            assessable: node.assessable.unwrap_or(true),
+            tags,
+            parts: Vec::new(),
+            params: Vec::new(),
+            properties: Vec::new(),
+            source_key: Some(node_urn),
+        });
+    }
+    if requirements.is_empty() {
+        return Err(LibraryError::new(
+            format!("{place}.requirement_nodes"),
+            "The framework has no requirement.",
+        ));
+    }
+    Ok(FrameworkLibrary {
+        id,
+        version,
+        source_keys: Some(SourceKeys {
+            library: library_urn.to_owned(),
+            framework: framework_urn,
+        }),
+        framework: FrameworkInfo {
+            reference: reference.chars().take(TITLE_MAX).collect(),
+            name: name.chars().take(TITLE_MAX).collect(),
+            edition: String::new(),
+            publisher: Some(text(provider))
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+            licence: format!(
+                "Imported from the CISO Assistant library {library_urn}. {}",
+                text(copyright)
+            )
+            .chars()
+            .take(GUIDANCE_MAX)
+            .collect(),
+        },
+        attributes: Vec::new(),
+        requirements,
+        reference_controls: Vec::new(),
+    })
+}
+
+/// A mapping set, its id made from its own URN (a library may hold a set and its reverse).
+fn mapping_set_of(
+    index: usize,
+    version: i64,
+    set: MappingSetObject,
+) -> Result<ImportedMappingSet, LibraryError> {
+    let place = &format!("objects.requirement_mapping_sets[{index}]");
+    let id = library_id_of(set.urn.trim()).ok_or_else(|| {
+        LibraryError::new(
+            format!("{place}.urn"),
+            "Expected a URN such as urn:intuitem:risk:req_mapping_set:name.",
+        )
+    })?;
+    let mut mappings = Vec::with_capacity(set.requirement_mappings.len());
+    for (index, mapping) in set.requirement_mappings.into_iter().enumerate() {
+        let entry = format!("{place}.requirement_mappings[{index}]");
+        let relationship = match mapping.relationship.trim() {
+            // CISO Assistant also says how two requirements do not relate: nothing to keep.
+            "not_related" => continue,
+            "equal" => Relationship::Equal,
+            "subset" => Relationship::Subset,
+            "superset" => Relationship::Superset,
+            "intersect" => Relationship::Intersect,
+            _ => {
+                return Err(LibraryError::new(
+                    entry,
+                    "relationship: Expected equal, subset, superset, intersect or not_related.",
+                ));
+            }
+        };
+        // CISO Assistant rates strength from 0 (not said) to 10.
+        let strength = match mapping.strength_of_relationship {
+            None => None,
+            Some(strength) if (0.0..=10.0).contains(&strength) => {
+                Some(strength / 10.0).filter(|s| *s > 0.0)
+            }
+            Some(_) => {
+                return Err(LibraryError::new(
+                    entry,
+                    "strength_of_relationship: Expected 0 to 10.",
+                ));
+            }
+        };
+        mappings.push(ImportedMapping {
+            source: mapping.source_requirement_urn.trim().to_owned(),
+            target: mapping.target_requirement_urn.trim().to_owned(),
+            relationship,
+            strength,
+        });
+    }
+    Ok(ImportedMappingSet {
+        id,
+        version,
+        source_framework: set.source_framework_urn.trim().to_owned(),
+        target_framework: set.target_framework_urn.trim().to_owned(),
+        description: set
+            .description
+            .or(set.name)
+            .unwrap_or_default()
+            .chars()
+            .take(GUIDANCE_MAX)
+            .collect(),
+        mappings,
+    })
+}
+
+#[derive(Deserialize)]
+struct FrameworkFile {
+    urn: String,
+    version: String,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    copyright: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+    #[serde(default)]
+    objects: Option<FrameworkObjects>,
+}
+
+#[derive(Deserialize)]
+struct FrameworkObjects {
+    #[serde(default)]
+    framework: Option<FrameworkObject>,
+    #[serde(default)]
+    requirement_mapping_sets: Option<Vec<MappingSetObject>>,
+    #[serde(default)]
+    requirement_mapping_set: Option<MappingSetObject>,
+}
+
+#[derive(Deserialize)]
+struct FrameworkObject {
+    urn: String,
+    #[serde(default)]
+    ref_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    requirement_nodes: Vec<NodeObject>,
+}
+
+#[derive(Deserialize)]
+struct NodeObject {
+    urn: String,
+    #[serde(default)]
+    assessable: Option<bool>,
+    #[serde(default)]
+    parent_urn: Option<String>,
+    #[serde(default)]
+    ref_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    implementation_groups: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct MappingSetObject {
+    urn: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    source_framework_urn: String,
+    target_framework_urn: String,
+    #[serde(default)]
+    requirement_mappings: Vec<MappingObject>,
+}
+
+#[derive(Deserialize)]
+struct MappingObject {
+    source_requirement_urn: String,
+    target_requirement_urn: String,
+    relationship: String,
+    #[serde(default)]
+    strength_of_relationship: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -717,6 +1118,83 @@ mod tests {
                 .unwrap_or(yaml.len());
             let edited = format!("{}{insert}{}", &yaml[..start], &yaml[end..]);
             let _ = risk_matrix(&edited);
+        }
+    }
+
+    #[test]
+    fn the_fixture_frameworks_and_mapping_read_with_their_dependencies() {
+        let (Some(nist), Some(iso), Some(mapping)) = (
+            fixture("nist-csf-2.0.yaml"),
+            fixture("iso27001-2022.yaml"),
+            fixture("mapping-nist-csf-2.0-to-iso27001-2022.yaml"),
+        ) else {
+            return;
+        };
+        let nist = framework_library(&nist).expect("NIST CSF 2.0");
+        assert_eq!(nist.dependencies, ["urn:intuitem:risk:library:doc-pol"]);
+        let ImportedContent::Framework(csf) = nist.content else {
+            panic!("a framework");
+        };
+        assert_eq!(csf.id, "intuitem.nist-csf-2.0");
+        assert_eq!(
+            csf.requirements.iter().filter(|r| r.assessable).count(),
+            106
+        );
+        let iso = framework_library(&iso).expect("ISO/IEC 27001:2022");
+        assert_eq!(iso.dependencies, ["urn:intuitem:risk:library:doc-pol"]);
+        let ImportedContent::Framework(iso) = iso.content else {
+            panic!("a framework");
+        };
+        let policies = iso
+            .requirements
+            .iter()
+            .find(|r| r.id == "A.5.1")
+            .expect("A.5.1");
+        assert_eq!(
+            policies.source_key.as_deref(),
+            Some("urn:intuitem:risk:req_node:iso27001-2022:a.5.1")
+        );
+        let mapping = framework_library(&mapping).expect("mapping");
+        let ImportedContent::MappingSets(sets) = mapping.content else {
+            panic!("mapping sets");
+        };
+        assert_eq!(sets.len(), 2, "the mapping and its reverse");
+        let set = &sets[0];
+        assert_eq!(set.id, "intuitem.nist-csf-2.0-to-iso27001-2022");
+        assert_eq!(
+            set.source_framework,
+            "urn:intuitem:risk:framework:nist-csf-2.0"
+        );
+        assert!(set.mappings.len() > 100, "{}", set.mappings.len());
+    }
+
+    #[test]
+    fn a_framework_library_refuses_what_it_cannot_read_and_names_the_place() {
+        let good = "urn: urn:x:risk:library:tiny\nversion: 2\nobjects:\n  framework:\n    urn: urn:x:risk:framework:tiny\n    name: Tiny\n    requirement_nodes:\n    - urn: urn:x:n:1\n      ref_id: '1'\n      name: One\n      assessable: false\n    - urn: urn:x:n:1.1\n      parent_urn: urn:x:n:1\n      ref_id: '1.1'\n      name: One one\n";
+        let library = framework_library(good).expect("reads");
+        let ImportedContent::Framework(framework) = library.content else {
+            panic!("a framework");
+        };
+        assert_eq!((framework.id.as_str(), framework.version), ("x.tiny", 2));
+        assert_eq!(framework.requirements[1].parent.as_deref(), Some("1"));
+        let cases = [
+            (good.replace("version: 2", "version: two"), "version"),
+            (
+                good.replace("parent_urn: urn:x:n:1\n", "parent_urn: urn:x:n:9\n"),
+                "requirement_nodes[1]",
+            ),
+            (
+                good.replace("urn: urn:x:n:1.1", "urn: urn:x:n:1"),
+                "requirement_nodes[1]",
+            ),
+            (good.replace("  framework:", "  threats:"), "objects"),
+        ];
+        for (yaml, place) in cases {
+            let error = framework_library(&yaml).expect_err(place);
+            assert!(error.place.contains(place), "{place}: {error}");
+        }
+        for garbage in ["", "[", "urn: 3", "urn: urn:a\nversion: 1\nobjects: []"] {
+            assert!(framework_library(garbage).is_err(), "{garbage:?}");
         }
     }
 }

@@ -51,6 +51,7 @@ pub fn framework(yaml: &str) -> Result<FrameworkLibrary, LibraryError> {
     Ok(FrameworkLibrary {
         id,
         version,
+        source_keys: None,
         framework,
         attributes,
         requirements,
@@ -409,6 +410,10 @@ fn requirements(entries: &[RequirementEntry]) -> Result<Vec<Requirement>, Librar
             guidance,
             assessable: entry.assessable.unwrap_or(true),
             tags,
+            parts: Vec::new(),
+            params: Vec::new(),
+            properties: Vec::new(),
+            source_key: None,
         });
     }
     Ok(requirements)

@@ -13,6 +13,10 @@ CREATE TABLE frameworks (
     -- JSON arrays of the library's attribute fields and reference controls.
     attributes TEXT NOT NULL,
     reference_controls TEXT NOT NULL,
+    -- How the tool it came from names the library and its framework (CISO Assistant URNs):
+    -- libraries imported later name them that way (dependencies, mapping sets).
+    library_key TEXT UNIQUE,
+    framework_key TEXT UNIQUE,
     -- 'shipped' with Custos, or 'imported' by someone.
     origin TEXT NOT NULL CHECK (origin IN ('shipped', 'imported')),
     loaded_at TEXT NOT NULL
@@ -29,9 +33,16 @@ CREATE TABLE requirements (
     -- Its tags, each a word of lower-case letters, digits, dots, hyphens or underscores,
     -- separated by single spaces: a tag is found by LIKE '% tag %' on ' ' || tags || ' '.
     tags TEXT NOT NULL,
+    -- The parts, parameters and properties an imported catalog gives (OSCAL), as one JSON
+    -- object; empty for our own libraries.
+    details TEXT NOT NULL,
+    -- How the file it came from names it (a CISO Assistant URN), when that differs from id.
+    source_key TEXT,
     withdrawn INTEGER NOT NULL CHECK (withdrawn IN (0, 1)),
     PRIMARY KEY (framework_id, id)
 );
+CREATE UNIQUE INDEX requirements_framework_source_key ON requirements (framework_id, source_key)
+    WHERE source_key IS NOT NULL;
 CREATE INDEX requirements_framework_position ON requirements (framework_id, position);
 
 CREATE TABLE mapping_sets (

@@ -10,7 +10,7 @@ use custos_domain::controls::library::{
 };
 use time::OffsetDateTime;
 
-use crate::db::{Conn, FromRow, Param, RowReader, RowsInsert};
+use crate::db::{Conn, FromRow, Param, RowReader, RowsInsert, RowsStatement};
 use crate::versions::json_placeholder;
 use crate::{StoreError, StoreResult, params};
 
@@ -43,6 +43,8 @@ impl FromRow for StoredRequirement {
         let guidance = row.get()?;
         let assessable = row.get()?;
         let tags: String = row.get()?;
+        let details: String = row.get()?;
+        let details: Details = from_json("requirement details", &details)?;
         Ok(StoredRequirement {
             requirement: Requirement {
                 id,
@@ -51,6 +53,10 @@ impl FromRow for StoredRequirement {
                 guidance,
                 assessable,
                 tags: tags.split_whitespace().map(str::to_owned).collect(),
+                parts: details.parts,
+                params: details.params,
+                properties: details.properties,
+                source_key: row.get()?,
             },
             withdrawn: row.get()?,
         })
@@ -126,8 +132,8 @@ pub async fn framework(conn: &mut Conn, id: &str) -> StoreResult<Option<StoredFr
         .await?;
     let requirements = conn
         .fetch_all(
-            "SELECT id, parent_id, title, guidance, assessable, tags, withdrawn FROM requirements \
-             WHERE framework_id = $1 ORDER BY position",
+            "SELECT id, parent_id, title, guidance, assessable, tags, CAST(details AS TEXT), \
+                 source_key, withdrawn FROM requirements WHERE framework_id = $1 ORDER BY position",
             params![id],
         )
         .await?;
@@ -139,23 +145,26 @@ pub async fn framework(conn: &mut Conn, id: &str) -> StoreResult<Option<StoredFr
     }))
 }
 
-const REQUIREMENT_INSERT: RowsInsert = RowsInsert {
-    table: "requirements",
-    columns: &[
-        "framework_id",
-        "id",
-        "position",
-        "parent_id",
-        "title",
-        "guidance",
-        "assessable",
-        "tags",
-        "withdrawn",
-    ],
-    tail: "ON CONFLICT (framework_id, id) DO UPDATE SET position = EXCLUDED.position, \
-           parent_id = EXCLUDED.parent_id, title = EXCLUDED.title, guidance = EXCLUDED.guidance, \
-           assessable = EXCLUDED.assessable, tags = EXCLUDED.tags, withdrawn = EXCLUDED.withdrawn",
-};
+/// The columns of a requirement as [`write_framework`] writes them.
+const REQUIREMENT_COLUMNS: &str = "framework_id, id, position, parent_id, title, guidance, \
+     assessable, tags, details, source_key, withdrawn";
+
+/// On a second write, the requirement is rewritten in place.
+const REQUIREMENT_UPSERT: &str = "ON CONFLICT (framework_id, id) DO UPDATE SET \
+     position = EXCLUDED.position, parent_id = EXCLUDED.parent_id, title = EXCLUDED.title, \
+     guidance = EXCLUDED.guidance, assessable = EXCLUDED.assessable, tags = EXCLUDED.tags, \
+     details = EXCLUDED.details, source_key = EXCLUDED.source_key, withdrawn = EXCLUDED.withdrawn";
+
+/// The parts, parameters and properties of a requirement, stored as one JSON object.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Details {
+    #[serde(default)]
+    parts: Vec<custos_domain::controls::library::RequirementPart>,
+    #[serde(default)]
+    params: Vec<custos_domain::controls::library::RequirementParam>,
+    #[serde(default)]
+    properties: Vec<custos_domain::controls::library::RequirementProperty>,
+}
 
 /// Writes `library` over the stored framework of its id, or as a new one: every requirement
 /// it has is written in place, every one it no longer has is marked withdrawn.
@@ -169,13 +178,14 @@ pub async fn write_framework(
     let info = &library.framework;
     let sql = format!(
         "INSERT INTO frameworks (id, version, reference, name, edition, publisher, licence, \
-             attributes, reference_controls, origin, loaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, {}, {}, $10, $11) \
+             attributes, reference_controls, origin, loaded_at, library_key, framework_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, {}, {}, $10, $11, $12, $13) \
          ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, \
              reference = EXCLUDED.reference, name = EXCLUDED.name, edition = EXCLUDED.edition, \
              publisher = EXCLUDED.publisher, licence = EXCLUDED.licence, \
              attributes = EXCLUDED.attributes, reference_controls = EXCLUDED.reference_controls, \
-             origin = EXCLUDED.origin, loaded_at = EXCLUDED.loaded_at",
+             origin = EXCLUDED.origin, loaded_at = EXCLUDED.loaded_at, \
+             library_key = EXCLUDED.library_key, framework_key = EXCLUDED.framework_key",
         json_placeholder(backend, 8),
         json_placeholder(backend, 9)
     );
@@ -192,7 +202,9 @@ pub async fn write_framework(
             to_json(&library.attributes)?,
             to_json(&library.reference_controls)?,
             origin.as_str(),
-            now
+            now,
+            library.source_keys.as_ref().map(|k| k.library.as_str()),
+            library.source_keys.as_ref().map(|k| k.framework.as_str())
         ],
     )
     .await?;
@@ -202,25 +214,41 @@ pub async fn write_framework(
         params![library.id.as_str()],
     )
     .await?;
-    let rows = library
-        .requirements
-        .iter()
-        .zip(0_i64..)
-        .map(|(requirement, position)| {
-            vec![
-                Param::from(library.id.clone()),
-                Param::from(requirement.id.clone()),
-                Param::from(position),
-                Param::Text(requirement.parent.clone().map(Into::into)),
-                Param::from(requirement.title.clone()),
-                Param::from(requirement.guidance.clone()),
-                Param::from(requirement.assessable),
-                Param::from(requirement.tags.join(" ")),
-                Param::from(false),
-            ]
-        })
-        .collect();
-    conn.insert_rows::<()>(&REQUIREMENT_INSERT, rows).await?;
+    let mut rows = Vec::with_capacity(library.requirements.len());
+    for (requirement, position) in library.requirements.iter().zip(0_i64..) {
+        let details = Details {
+            parts: requirement.parts.clone(),
+            params: requirement.params.clone(),
+            properties: requirement.properties.clone(),
+        };
+        rows.push(vec![
+            Param::from(library.id.clone()),
+            Param::from(requirement.id.clone()),
+            Param::from(position),
+            Param::Text(requirement.parent.clone().map(Into::into)),
+            Param::from(requirement.title.clone()),
+            Param::from(requirement.guidance.clone()),
+            Param::from(requirement.assessable),
+            Param::from(requirement.tags.join(" ")),
+            Param::from(to_json(&details)?),
+            Param::Text(requirement.source_key.clone().map(Into::into)),
+            Param::from(false),
+        ]);
+    }
+    let statement = RowsStatement {
+        one_row: format!(
+            "INSERT INTO requirements ({REQUIREMENT_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) {REQUIREMENT_UPSERT}"
+        ),
+        // The details arrive as text: PostgreSQL casts them to jsonb.
+        unnest: format!(
+            "INSERT INTO requirements ({REQUIREMENT_COLUMNS}) \
+             SELECT framework_id, id, position, parent_id, title, guidance, assessable, tags, \
+                 CAST(details AS jsonb), source_key, withdrawn \
+             FROM UNNEST({{arrays}}) AS u ({REQUIREMENT_COLUMNS}) {REQUIREMENT_UPSERT}"
+        ),
+    };
+    conn.run_rows::<()>(&statement, rows).await?;
     Ok(())
 }
 
@@ -322,4 +350,43 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> StoreResult<T> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// The id of the framework whose library another tool names `library_key` (a dependency).
+pub async fn framework_with_library_key(
+    conn: &mut Conn,
+    library_key: &str,
+) -> StoreResult<Option<(String, i64)>> {
+    conn.fetch_optional(
+        "SELECT id, version FROM frameworks WHERE library_key = $1",
+        params![library_key],
+    )
+    .await
+}
+
+/// The id of the framework another tool names `framework_key`.
+pub async fn framework_with_framework_key(
+    conn: &mut Conn,
+    framework_key: &str,
+) -> StoreResult<Option<String>> {
+    let found: Option<(String,)> = conn
+        .fetch_optional(
+            "SELECT id FROM frameworks WHERE framework_key = $1",
+            params![framework_key],
+        )
+        .await?;
+    Ok(found.map(|(id,)| id))
+}
+
+/// The requirements of a framework that another tool names, by that name.
+pub async fn requirement_ids_by_source_key(
+    conn: &mut Conn,
+    framework_id: &str,
+) -> StoreResult<Vec<(String, String)>> {
+    conn.fetch_all(
+        "SELECT source_key, id FROM requirements \
+         WHERE framework_id = $1 AND source_key IS NOT NULL",
+        params![framework_id],
+    )
+    .await
 }

@@ -6,11 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use custos_domain::ValidationErrors;
 use custos_domain::controls::library::{
-    FrameworkLibrary, FrameworkSummary, Library, LibraryOrigin, MappingLibrary, MappingSetSummary,
-    StoredFramework, StoredMapping, unknown_mapped,
+    FrameworkLibrary, FrameworkSummary, Library, LibraryOrigin, Mapping, MappingLibrary,
+    MappingSetSummary, StoredFramework, StoredMapping, unknown_mapped,
 };
 use custos_domain::platform::{Permission, RecordType};
-use custos_formats::framework_library;
+use custos_formats::{ciso_assistant, framework_library};
 use custos_store::frameworks as store;
 use custos_store::{Conn, Store};
 use time::OffsetDateTime;
@@ -134,9 +134,9 @@ impl LibrarySnapshot {
     }
 }
 
-/// A library file imported from the command line.
+/// One library an import wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedLibrary {
+pub struct WrittenLibrary {
     pub id: String,
     pub kind: &'static str,
     pub version: i64,
@@ -144,42 +144,202 @@ pub struct ImportedLibrary {
     pub replaced: Option<i64>,
 }
 
+/// What importing a library file did: the libraries written (one, or a CISO Assistant
+/// mapping set and its reverse), and the dependencies left out when asked to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryImport {
+    pub written: Vec<WrittenLibrary>,
+    pub skipped_dependencies: Vec<String>,
+}
+
+/// A library file as it arrived: in Custos's format, or CISO Assistant's.
+enum Incoming {
+    Custos(Library),
+    CisoAssistant(ciso_assistant::ImportedLibrary),
+}
+
+/// Reads a library file in either format, telling them apart by their first keys
+/// (`library:` for ours, `urn:` for CISO Assistant's).
+fn read_library_file(text: &str) -> AppResult<Incoming> {
+    let refused = |e: custos_formats::library::LibraryError| {
+        AppError::Validation(ValidationErrors::single("file", e.to_string()))
+    };
+    let is_ciso_assistant = text
+        .lines()
+        .map(str::trim_start)
+        .any(|line| line.starts_with("urn:") && !line.starts_with("urn: ''"))
+        && !text.lines().any(|line| line.starts_with("library:"));
+    if is_ciso_assistant {
+        ciso_assistant::framework_library(text)
+            .map(Incoming::CisoAssistant)
+            .map_err(refused)
+    } else {
+        framework_library::read(text)
+            .map(Incoming::Custos)
+            .map_err(refused)
+    }
+}
+
+/// What an import does about a dependency that is not loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingDependencies {
+    /// Refuses the file, naming the first one (the default).
+    Refuse,
+    /// Imports without them: what they would have brought (reference controls, for the
+    /// frameworks CISO Assistant ships) is not linked.
+    Skip,
+}
+
+/// A CISO Assistant library made ready to write: its dependencies loaded (or, when asked,
+/// listed as skipped), a mapping set's requirements resolved to the frameworks' ids.
+async fn resolved(
+    conn: &mut Conn,
+    imported: ciso_assistant::ImportedLibrary,
+    missing: MissingDependencies,
+    skipped: &mut Vec<String>,
+) -> AppResult<Vec<Library>> {
+    for dependency in &imported.dependencies {
+        if store::framework_with_library_key(conn, dependency)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        match missing {
+            MissingDependencies::Skip => skipped.push(dependency.clone()),
+            MissingDependencies::Refuse => {
+                return Err(AppError::Conflict(format!(
+                    "This library needs the library {dependency}, which is not loaded. Import \
+                     {dependency} first, then this file again, or import this file without its \
+                     missing dependencies; nothing was imported."
+                )));
+            }
+        }
+    }
+    let sets = match imported.content {
+        ciso_assistant::ImportedContent::Framework(framework) => {
+            return Ok(vec![Library::Framework(*framework)]);
+        }
+        ciso_assistant::ImportedContent::MappingSets(sets) => sets,
+    };
+    let mut libraries = Vec::with_capacity(sets.len());
+    for set in sets {
+        libraries.push(Library::Mapping(resolved_set(conn, set).await?));
+    }
+    Ok(libraries)
+}
+
+/// A CISO Assistant mapping set with its frameworks and requirements named as loaded.
+async fn resolved_set(
+    conn: &mut Conn,
+    set: ciso_assistant::ImportedMappingSet,
+) -> AppResult<MappingLibrary> {
+    let mut ends = Vec::with_capacity(2);
+    for framework_key in [&set.source_framework, &set.target_framework] {
+        let Some(id) = store::framework_with_framework_key(conn, framework_key).await? else {
+            return Err(AppError::Conflict(format!(
+                "This mapping relates the framework {framework_key}, which is not loaded. \
+                 Import its library first; nothing was imported."
+            )));
+        };
+        let ids: HashMap<String, String> = store::requirement_ids_by_source_key(conn, &id)
+            .await?
+            .into_iter()
+            .collect();
+        ends.push((id, ids));
+    }
+    let (target, target_ids) = ends
+        .pop()
+        .ok_or_else(|| AppError::Internal("ends".into()))?;
+    let (source, source_ids) = ends
+        .pop()
+        .ok_or_else(|| AppError::Internal("ends".into()))?;
+    let mut mappings = Vec::with_capacity(set.mappings.len());
+    let mut seen = BTreeSet::new();
+    for mapping in set.mappings {
+        let end = |ids: &HashMap<String, String>, urn: &str, framework: &str| {
+            ids.get(urn).cloned().ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "The mapping names {urn}, which the framework {framework} does not have; \
+                     nothing was imported."
+                ))
+            })
+        };
+        let source_id = end(&source_ids, &mapping.source, &source)?;
+        let target_id = end(&target_ids, &mapping.target, &target)?;
+        // The same pair twice keeps the first relation given.
+        if !seen.insert((source_id.clone(), target_id.clone())) {
+            continue;
+        }
+        mappings.push(Mapping {
+            source: source_id,
+            target: target_id,
+            relationship: mapping.relationship,
+            strength: mapping.strength,
+            note: String::new(),
+        });
+    }
+    Ok(MappingLibrary {
+        id: set.id,
+        version: set.version,
+        source,
+        target,
+        description: set.description,
+        mappings,
+    })
+}
+
 impl Administration {
-    /// Imports a library file in Custos's format (`custos library import FILE`): a framework,
-    /// or a mapping set between frameworks already loaded. A version no newer than the one
-    /// stored is refused; a newer one is written over it in place. Recorded in the instance's
-    /// audit chain.
+    /// Imports a library file (`custos library import FILE`): in Custos's format, a framework
+    /// or a mapping set between frameworks already loaded; in CISO Assistant's, a framework
+    /// or a requirement mapping set whose dependencies are loaded (a missing one is named and
+    /// nothing is written). A version no newer than the one stored is refused; a newer one is
+    /// written over it in place. Recorded in the instance's audit chain.
     pub async fn import_library(
         &self,
-        yaml: &str,
+        text: &str,
+        missing: MissingDependencies,
         now: OffsetDateTime,
-    ) -> AppResult<ImportedLibrary> {
-        let library = framework_library::read(yaml)
-            .map_err(|e| AppError::Validation(ValidationErrors::single("file", e.to_string())))?;
+    ) -> AppResult<LibraryImport> {
+        let incoming = read_library_file(text)?;
         let mut tx = self.store.begin().await?;
+        let mut skipped = Vec::new();
+        let libraries = match incoming {
+            Incoming::Custos(library) => vec![library],
+            Incoming::CisoAssistant(imported) => {
+                resolved(&mut tx, imported, missing, &mut skipped).await?
+            }
+        };
         let stored: HashMap<String, i64> =
             store::stored_versions(&mut tx).await?.into_iter().collect();
-        let replaced = stored.get(library.id()).copied();
-        if let Some(version) = replaced
-            && version >= library.version()
-        {
-            return Err(AppError::Conflict(format!(
-                "Version {version} of {} is already loaded; this file holds version {}. Raise \
-                 its version to replace it.",
-                library.id(),
-                library.version()
-            )));
+        let mut written = Vec::with_capacity(libraries.len());
+        for library in &libraries {
+            let replaced = stored.get(library.id()).copied();
+            if let Some(version) = replaced
+                && version >= library.version()
+            {
+                return Err(AppError::Conflict(format!(
+                    "Version {version} of {} is already loaded; this file holds version {}. \
+                     Raise its version to replace it; nothing was imported.",
+                    library.id(),
+                    library.version()
+                )));
+            }
+            write_library(&mut tx, library, &[], LibraryOrigin::Imported, now).await?;
+            let snapshot = LibrarySnapshot::of(library);
+            let change = Change::created(RecordType::Library, library.id(), &snapshot)?;
+            cli_event(&mut tx, None, change, now).await?;
+            written.push(WrittenLibrary {
+                id: snapshot.id,
+                kind: snapshot.kind,
+                version: snapshot.version,
+                replaced,
+            });
         }
-        write_library(&mut tx, &library, &[], LibraryOrigin::Imported, now).await?;
-        let snapshot = LibrarySnapshot::of(&library);
-        let change = Change::created(RecordType::Library, library.id(), &snapshot)?;
-        cli_event(&mut tx, None, change, now).await?;
         tx.commit().await?;
-        Ok(ImportedLibrary {
-            id: snapshot.id,
-            kind: snapshot.kind,
-            version: snapshot.version,
-            replaced,
+        Ok(LibraryImport {
+            written,
+            skipped_dependencies: skipped,
         })
     }
 }

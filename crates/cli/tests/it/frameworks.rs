@@ -5,6 +5,9 @@ use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use custos_app::controls::library::MissingDependencies::{Refuse, Skip};
+use custos_app::controls::library::WrittenLibrary;
+
 use crate::on_both_backends;
 use crate::support::TestApp;
 
@@ -105,14 +108,14 @@ mappings:
 
 on_both_backends! {
     async fn an_imported_library_replaces_an_older_version_in_place_and_keeps_what_it_drops(app) {
-        let imported = app.app.import_library(TINY, custos_app::now()).await.expect("import");
-        assert_eq!((imported.id.as_str(), imported.version, imported.replaced), ("tiny", 1, None));
-        app.app.import_library(TINY_TO_SOC, custos_app::now()).await.expect("mapping");
+        let imported = app.app.import_library(TINY, Refuse, custos_app::now()).await.expect("import");
+        assert_eq!(imported.written, [WrittenLibrary { id: "tiny".into(), kind: "framework", version: 1, replaced: None }]);
+        app.app.import_library(TINY_TO_SOC, Refuse, custos_app::now()).await.expect("mapping");
         // Version 2 renames 1.1 and drops 1.2.
         let second = TINY.replace("version: 1", "version: 2").replace("title: First", "title: First, renamed");
         let second = second.split("  - id: \"1.2\"").next().expect("cut").to_owned();
-        let imported = app.app.import_library(&second, custos_app::now()).await.expect("upgrade");
-        assert_eq!((imported.version, imported.replaced), (2, Some(1)));
+        let imported = app.app.import_library(&second, Refuse, custos_app::now()).await.expect("upgrade");
+        assert_eq!((imported.written[0].version, imported.written[0].replaced), (2, Some(1)));
 
         let admin = admin_api(&app).await;
         let (_, tiny) = admin.get_json(&format!("{FRAMEWORKS}/tiny")).await;
@@ -124,15 +127,15 @@ on_both_backends! {
 
         // The same version again, a mapping naming what is not there, a framework not loaded,
         // a broken file: each refused, saying why, nothing written.
-        let again = app.app.import_library(&second, custos_app::now()).await.expect_err("same version");
+        let again = app.app.import_library(&second, Refuse, custos_app::now()).await.expect_err("same version");
         assert!(again.to_string().contains("Version 2 of tiny is already loaded"), "{again}");
         let unknown = TINY_TO_SOC.replace("version: 1", "version: 2").replace("target: CC6.1", "target: CC6.99");
-        let refused = app.app.import_library(&unknown, custos_app::now()).await.expect_err("unknown id");
+        let refused = app.app.import_library(&unknown, Refuse, custos_app::now()).await.expect_err("unknown id");
         assert!(refused.to_string().contains("CC6.99 is not in soc2-2017"), "{refused}");
         let missing = TINY_TO_SOC.replace("version: 1", "version: 3").replace("target: soc2-2017", "target: pci-dss-4");
-        let refused = app.app.import_library(&missing, custos_app::now()).await.expect_err("not loaded");
+        let refused = app.app.import_library(&missing, Refuse, custos_app::now()).await.expect_err("not loaded");
         assert!(refused.to_string().contains("pci-dss-4 is not loaded"), "{refused}");
-        let broken = app.app.import_library("library: framework\nid: x\n", custos_app::now()).await.expect_err("broken");
+        let broken = app.app.import_library("library: framework\nid: x\n", Refuse, custos_app::now()).await.expect_err("broken");
         assert!(!broken.to_string().is_empty());
         let (_, sets) = admin.get_json("/api/v1/orgs/acme/mapping-sets").await;
         assert_eq!(sets.as_array().map(Vec::len), Some(3), "the shipped two and tiny's: {sets}");
@@ -186,9 +189,73 @@ on_both_backends! {
         }
         // Markup in a library's text is shown as text.
         let hostile = TINY.replace("title: First", "title: \"<script>alert(1)</script>\"");
-        app.app.import_library(&hostile, custos_app::now()).await.expect("import");
+        app.app.import_library(&hostile, Refuse, custos_app::now()).await.expect("import");
         let tiny = browser.get("/orgs/acme/frameworks/tiny").await.text().await.expect("page");
         let shown = tiny.find("alert(1)").map(|at| tiny[at.saturating_sub(30)..at + 30].to_owned());
         assert!(!tiny.contains("<script>alert(1)</script>") && tiny.contains("&#60;script&#62;"), "escaped: {shown:?}");
+    }
+}
+
+/// A CISO Assistant fixture, read where it lies; `None` (the test says why) when the shared
+/// fixtures folder is absent.
+fn ciso_fixture(name: &str) -> Option<String> {
+    let path = format!(
+        "{}/../../../shared/fixtures/ciso-assistant/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: {path} is absent (the shared fixtures folder is not next to the repository)"
+            );
+            None
+        }
+    }
+}
+
+on_both_backends! {
+    async fn ciso_assistant_libraries_import_once_their_dependencies_are_loaded(app) {
+        let (Some(nist), Some(iso), Some(mapping)) = (
+            ciso_fixture("nist-csf-2.0.yaml"),
+            ciso_fixture("iso27001-2022.yaml"),
+            ciso_fixture("mapping-nist-csf-2.0-to-iso27001-2022.yaml"),
+        ) else {
+            return;
+        };
+        let now = custos_app::now();
+        // The ISO/IEC 27001 library needs a library of policies that is not there: named,
+        // and nothing written.
+        let refused = app.app.import_library(&iso, Refuse, now).await.expect_err("missing dependency");
+        assert!(refused.to_string().contains("needs the library urn:intuitem:risk:library:doc-pol, which is not loaded"), "{refused}");
+        assert_eq!(app.raw_count("SELECT COUNT(*) FROM frameworks WHERE id LIKE 'intuitem.%'").await, 0);
+        // The mapping needs both frameworks.
+        let refused = app.app.import_library(&mapping, Refuse, now).await.expect_err("frameworks missing");
+        assert!(refused.to_string().contains("urn:intuitem:risk:library:nist-csf-2.0"), "{refused}");
+
+        let refused = app.app.import_library(&nist, Refuse, now).await.expect_err("doc-pol again");
+        assert!(refused.to_string().contains("doc-pol"), "{refused}");
+        let imported = app.app.import_library(&nist, Skip, now).await.expect("NIST CSF 2.0");
+        assert_eq!(imported.skipped_dependencies, ["urn:intuitem:risk:library:doc-pol"]);
+        assert_eq!((imported.written[0].id.as_str(), imported.written[0].kind), ("intuitem.nist-csf-2.0", "framework"));
+        let admin = admin_api(&app).await;
+        let (_, csf) = admin.get_json(&format!("{FRAMEWORKS}/intuitem.nist-csf-2.0")).await;
+        let govern = requirement(&csf, "GV.OC-01");
+        assert_eq!((govern["parent"].as_str(), govern["assessable"].as_bool()), (Some("GV.OC"), Some(true)), "{govern}");
+        assert!(csf["summary"]["info"]["licence"].as_str().unwrap_or("").contains("urn:intuitem:risk:library:nist-csf-2.0"));
+
+        // Imported without the policies library too, both frameworks are in and the mapping
+        // between them imports, requirement by requirement, with nothing skipped.
+        app.app.import_library(&iso, Skip, now).await.expect("ISO/IEC 27001:2022");
+        let imported = app.app.import_library(&mapping, Refuse, now).await.expect("mapping");
+        let ids: Vec<&str> = imported.written.iter().map(|w| w.id.as_str()).collect();
+        assert_eq!(ids, ["intuitem.nist-csf-2.0-to-iso27001-2022", "intuitem.nist-csf-2.0-to-iso27001-2022-revert"]);
+        assert!(imported.skipped_dependencies.is_empty());
+        let (_, relations) = admin.get_json(&format!("{FRAMEWORKS}/intuitem.nist-csf-2.0/requirements/GV.OC-01/mappings")).await;
+        let targets: Vec<&str> = relations.as_array().expect("list").iter().filter_map(|m| m["target"].as_str()).collect();
+        assert!(targets.contains(&"4.1"), "{relations}");
+        // Our own ISO/IEC 27001:2022 library is untouched by the import of theirs.
+        let (_, ours) = admin.get_json(&format!("{FRAMEWORKS}/iso27001-2022")).await;
+        assert_eq!(ours["summary"]["origin"], "shipped");
     }
 }

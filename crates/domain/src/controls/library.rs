@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Longest library id, requirement id, tag or attribute id, in characters.
-pub const ID_MAX: usize = 40;
+pub const ID_MAX: usize = 80;
 /// Longest title or name.
 pub const TITLE_MAX: usize = 300;
 /// Longest guidance, description or note.
@@ -66,6 +66,46 @@ pub struct Requirement {
     /// False for a heading that only groups requirements.
     pub assessable: bool,
     pub tags: Vec<String>,
+    /// The requirement's text in named pieces, as an imported catalog gives it (OSCAL parts:
+    /// statement, guidance, assessment objectives); empty for our own libraries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<RequirementPart>,
+    /// Values the organisation chooses (OSCAL parameters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<RequirementParam>,
+    /// Other facts the source gives (OSCAL properties).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<RequirementProperty>,
+    /// How the file it came from names it, when that differs from `id` (a CISO Assistant
+    /// URN): mappings imported later name requirements that way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_key: Option<String>,
+}
+
+/// A named piece of a requirement's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequirementPart {
+    /// `statement`, `guidance`, `assessment-objective`, ...
+    pub name: String,
+    pub title: String,
+    /// The piece's text, its nested items each on a line of its own, labelled (`a. ...`).
+    pub prose: String,
+}
+
+/// A value a requirement leaves to the organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequirementParam {
+    pub id: String,
+    /// What to choose, or the choices joined by ` | `.
+    pub label: String,
+    pub values: Vec<String>,
+}
+
+/// A fact about a requirement its source gives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequirementProperty {
+    pub name: String,
+    pub value: String,
 }
 
 /// A typical control that meets some of a framework's requirements.
@@ -77,6 +117,13 @@ pub struct ReferenceControl {
     pub requirements: Vec<String>,
 }
 
+/// The names another tool gives a library and the framework it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceKeys {
+    pub library: String,
+    pub framework: String,
+}
+
 /// A framework as a library file describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameworkLibrary {
@@ -84,6 +131,9 @@ pub struct FrameworkLibrary {
     pub id: String,
     /// The file's content version; a higher one upgrades the stored copy.
     pub version: i64,
+    /// How the tool it came from names the library and its framework (CISO Assistant
+    /// URNs): other libraries name them that way.
+    pub source_keys: Option<SourceKeys>,
     pub framework: FrameworkInfo,
     pub attributes: Vec<AttributeField>,
     /// In reading order; a parent before its children.
