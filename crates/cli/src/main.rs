@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use custos_app::controls::library::MissingDependencies;
+use custos_app::controls::library::{ImportOptions, MissingDependencies};
 use custos_app::domain::platform::{Role, TokenScope};
 use custos_app::{Administration, AppError, Settings, now};
 
@@ -92,6 +92,12 @@ enum LibraryCommand {
         /// what they would bring (reference controls) is left out.
         #[arg(long)]
         skip_missing_dependencies: bool,
+        /// The library id to give an OSCAL catalog or profile, such as nist-800-53-low.
+        #[arg(long)]
+        id: Option<String>,
+        /// For an OSCAL profile: the library id of the loaded catalog it selects from.
+        #[arg(long)]
+        catalog: Option<String>,
         /// The YAML file, in Custos's format or CISO Assistant's ("-" for standard input).
         file: PathBuf,
     },
@@ -392,14 +398,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit(config, command).await,
         Command::Library(LibraryCommand::Import {
             skip_missing_dependencies,
+            id,
+            catalog,
             file,
         }) => {
-            let missing = if skip_missing_dependencies {
-                MissingDependencies::Skip
-            } else {
-                MissingDependencies::Refuse
+            let options = ImportOptions {
+                missing: if skip_missing_dependencies {
+                    MissingDependencies::Skip
+                } else {
+                    MissingDependencies::Refuse
+                },
+                library_id: id,
+                catalog,
             };
-            import_library(open(&config).await?, &file, missing).await
+            import_library(open(&config).await?, &file, &options).await
         }
         Command::Import(ImportCommand::Assets { org, dry_run, file }) => {
             import_assets(open(&config).await?, &org, &file, dry_run).await
@@ -489,7 +501,7 @@ const MAX_LIBRARY_BYTES: u64 = 10 * 1024 * 1024;
 async fn import_library(
     app: Administration,
     file: &std::path::Path,
-    missing: MissingDependencies,
+    options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
     let mut text = String::new();
     let read = if file.as_os_str() == "-" {
@@ -512,7 +524,7 @@ async fn import_library(
         );
     }
     let imported = app
-        .import_library(&text, missing, now())
+        .import_library(&text, options, now())
         .await
         .map_err(explain)?;
     for skipped in &imported.skipped_dependencies {

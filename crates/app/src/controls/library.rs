@@ -6,11 +6,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use custos_domain::ValidationErrors;
 use custos_domain::controls::library::{
-    FrameworkLibrary, FrameworkSummary, Library, LibraryOrigin, Mapping, MappingLibrary,
-    MappingSetSummary, StoredFramework, StoredMapping, unknown_mapped,
+    FrameworkInfo, FrameworkLibrary, FrameworkSummary, Library, LibraryOrigin, Mapping,
+    MappingLibrary, MappingSetSummary, Requirement, StoredFramework, StoredMapping, is_library_id,
+    unknown_mapped,
 };
 use custos_domain::platform::{Permission, RecordType};
-use custos_formats::{ciso_assistant, framework_library};
+use custos_formats::{ciso_assistant, framework_library, oscal};
 use custos_store::frameworks as store;
 use custos_store::{Conn, Store};
 use time::OffsetDateTime;
@@ -152,18 +153,52 @@ pub struct LibraryImport {
     pub skipped_dependencies: Vec<String>,
 }
 
-/// A library file as it arrived: in Custos's format, or CISO Assistant's.
+/// How to import a library file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub missing: MissingDependencies,
+    /// The library id to give an OSCAL catalog or profile (their files have none).
+    pub library_id: Option<String>,
+    /// The loaded catalog an OSCAL profile selects from, by library id.
+    pub catalog: Option<String>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            missing: MissingDependencies::Refuse,
+            library_id: None,
+            catalog: None,
+        }
+    }
+}
+
+/// A library file as it arrived: in Custos's format, CISO Assistant's, or OSCAL's.
 enum Incoming {
     Custos(Library),
     CisoAssistant(ciso_assistant::ImportedLibrary),
+    OscalCatalog(FrameworkLibrary),
+    OscalProfile(oscal::ProfileSelection),
 }
 
-/// Reads a library file in either format, telling them apart by their first keys
-/// (`library:` for ours, `urn:` for CISO Assistant's).
-fn read_library_file(text: &str) -> AppResult<Incoming> {
+/// Reads a library file, telling the formats apart by their first keys: a JSON object with
+/// `catalog` or `profile` (OSCAL), `library:` (ours), `urn:` (CISO Assistant's).
+fn read_library_file(text: &str, options: &ImportOptions) -> AppResult<Incoming> {
     let refused = |e: custos_formats::library::LibraryError| {
         AppError::Validation(ValidationErrors::single("file", e.to_string()))
     };
+    if text.trim_start().starts_with('{') {
+        let head: String = text.chars().take(200).collect();
+        if head.contains("\"profile\"") {
+            return oscal::profile(text.as_bytes())
+                .map(Incoming::OscalProfile)
+                .map_err(refused);
+        }
+        let id = oscal_library_id(options)?;
+        return oscal::catalog(text.as_bytes(), &id)
+            .map(Incoming::OscalCatalog)
+            .map_err(refused);
+    }
     let is_ciso_assistant = text
         .lines()
         .map(str::trim_start)
@@ -178,6 +213,107 @@ fn read_library_file(text: &str) -> AppResult<Incoming> {
             .map(Incoming::Custos)
             .map_err(refused)
     }
+}
+
+/// The library id an OSCAL file is imported under: the one given, which the file cannot say.
+fn oscal_library_id(options: &ImportOptions) -> AppResult<String> {
+    let id = options.library_id.as_deref().map(str::trim).unwrap_or("");
+    if !is_library_id(id) {
+        return Err(AppError::Validation(ValidationErrors::single(
+            "id",
+            "An OSCAL file names no library id: give one (lower-case letters, digits, dots, \
+             hyphens), such as nist-800-53-low.",
+        )));
+    }
+    Ok(id.to_owned())
+}
+
+/// The framework an OSCAL profile makes of a loaded catalog: the controls it selects (by
+/// their OSCAL id, or by id), under the headings and controls that hold them, which stay as
+/// headings when not selected themselves.
+fn profile_library(
+    catalog: StoredFramework,
+    selection: &oscal::ProfileSelection,
+    id: String,
+) -> AppResult<FrameworkLibrary> {
+    let wanted: BTreeSet<&str> = selection.with_ids.iter().map(String::as_str).collect();
+    let selected = |r: &Requirement| {
+        selection.all
+            || wanted.contains(r.id.as_str())
+            || r.source_key
+                .as_deref()
+                .is_some_and(|key| wanted.contains(key))
+    };
+    let known: BTreeSet<&str> = catalog
+        .requirements
+        .iter()
+        .flat_map(|r| {
+            [
+                Some(r.requirement.id.as_str()),
+                r.requirement.source_key.as_deref(),
+            ]
+        })
+        .flatten()
+        .collect();
+    if let Some(unknown) = wanted.iter().find(|w| !known.contains(**w)) {
+        return Err(AppError::Conflict(format!(
+            "The profile selects {unknown}, which the catalog {} does not have; nothing was \
+             imported.",
+            catalog.summary.id
+        )));
+    }
+    let parents: HashMap<&str, Option<&str>> = catalog
+        .requirements
+        .iter()
+        .map(|r| (r.requirement.id.as_str(), r.requirement.parent.as_deref()))
+        .collect();
+    let mut kept: BTreeSet<String> = BTreeSet::new();
+    for stored in catalog
+        .requirements
+        .iter()
+        .filter(|r| !r.withdrawn && selected(&r.requirement))
+    {
+        let mut at = Some(stored.requirement.id.as_str());
+        while let Some(id) = at {
+            if !kept.insert(id.to_owned()) {
+                break;
+            }
+            at = parents.get(id).copied().flatten();
+        }
+    }
+    let requirements = catalog
+        .requirements
+        .into_iter()
+        .filter(|r| kept.contains(&r.requirement.id))
+        .map(|stored| {
+            let mut requirement = stored.requirement;
+            requirement.assessable = requirement.assessable && selected(&requirement);
+            requirement
+        })
+        .collect::<Vec<_>>();
+    let info = catalog.summary.info;
+    Ok(FrameworkLibrary {
+        id,
+        version: 1,
+        source_keys: None,
+        framework: FrameworkInfo {
+            reference: if selection.title.trim().is_empty() {
+                info.reference.clone()
+            } else {
+                selection.title.trim().to_owned()
+            },
+            name: info.name,
+            edition: info.edition,
+            publisher: info.publisher,
+            licence: format!(
+                "Selected by an OSCAL profile from the catalog {}. {}",
+                catalog.summary.id, info.licence
+            ),
+        },
+        attributes: catalog.attributes,
+        requirements,
+        reference_controls: Vec::new(),
+    })
 }
 
 /// What an import does about a dependency that is not loaded.
@@ -298,16 +434,36 @@ impl Administration {
     pub async fn import_library(
         &self,
         text: &str,
-        missing: MissingDependencies,
+        options: &ImportOptions,
         now: OffsetDateTime,
     ) -> AppResult<LibraryImport> {
-        let incoming = read_library_file(text)?;
+        let incoming = read_library_file(text, options)?;
         let mut tx = self.store.begin().await?;
         let mut skipped = Vec::new();
         let libraries = match incoming {
             Incoming::Custos(library) => vec![library],
             Incoming::CisoAssistant(imported) => {
-                resolved(&mut tx, imported, missing, &mut skipped).await?
+                resolved(&mut tx, imported, options.missing, &mut skipped).await?
+            }
+            Incoming::OscalCatalog(framework) => vec![Library::Framework(framework)],
+            Incoming::OscalProfile(selection) => {
+                let id = oscal_library_id(options)?;
+                let catalog_id = options.catalog.as_deref().unwrap_or("");
+                let Some(catalog) = store::framework(&mut tx, catalog_id).await? else {
+                    return Err(AppError::Conflict(format!(
+                        "An OSCAL profile selects from a catalog: import the catalog it names \
+                         ({}) first and give its library id{}.",
+                        selection.catalog_href,
+                        if catalog_id.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({catalog_id} is not loaded)")
+                        }
+                    )));
+                };
+                vec![Library::Framework(profile_library(
+                    catalog, &selection, id,
+                )?)]
             }
         };
         let stored: HashMap<String, i64> =

@@ -5,8 +5,7 @@ use custos_app::domain::platform::{Role, TokenScope};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use custos_app::controls::library::MissingDependencies::{Refuse, Skip};
-use custos_app::controls::library::WrittenLibrary;
+use custos_app::controls::library::{ImportOptions, MissingDependencies, WrittenLibrary};
 
 use crate::on_both_backends;
 use crate::support::TestApp;
@@ -108,13 +107,13 @@ mappings:
 
 on_both_backends! {
     async fn an_imported_library_replaces_an_older_version_in_place_and_keeps_what_it_drops(app) {
-        let imported = app.app.import_library(TINY, Refuse, custos_app::now()).await.expect("import");
+        let imported = app.app.import_library(TINY, &ImportOptions::default(), custos_app::now()).await.expect("import");
         assert_eq!(imported.written, [WrittenLibrary { id: "tiny".into(), kind: "framework", version: 1, replaced: None }]);
-        app.app.import_library(TINY_TO_SOC, Refuse, custos_app::now()).await.expect("mapping");
+        app.app.import_library(TINY_TO_SOC, &ImportOptions::default(), custos_app::now()).await.expect("mapping");
         // Version 2 renames 1.1 and drops 1.2.
         let second = TINY.replace("version: 1", "version: 2").replace("title: First", "title: First, renamed");
         let second = second.split("  - id: \"1.2\"").next().expect("cut").to_owned();
-        let imported = app.app.import_library(&second, Refuse, custos_app::now()).await.expect("upgrade");
+        let imported = app.app.import_library(&second, &ImportOptions::default(), custos_app::now()).await.expect("upgrade");
         assert_eq!((imported.written[0].version, imported.written[0].replaced), (2, Some(1)));
 
         let admin = admin_api(&app).await;
@@ -127,15 +126,15 @@ on_both_backends! {
 
         // The same version again, a mapping naming what is not there, a framework not loaded,
         // a broken file: each refused, saying why, nothing written.
-        let again = app.app.import_library(&second, Refuse, custos_app::now()).await.expect_err("same version");
+        let again = app.app.import_library(&second, &ImportOptions::default(), custos_app::now()).await.expect_err("same version");
         assert!(again.to_string().contains("Version 2 of tiny is already loaded"), "{again}");
         let unknown = TINY_TO_SOC.replace("version: 1", "version: 2").replace("target: CC6.1", "target: CC6.99");
-        let refused = app.app.import_library(&unknown, Refuse, custos_app::now()).await.expect_err("unknown id");
+        let refused = app.app.import_library(&unknown, &ImportOptions::default(), custos_app::now()).await.expect_err("unknown id");
         assert!(refused.to_string().contains("CC6.99 is not in soc2-2017"), "{refused}");
         let missing = TINY_TO_SOC.replace("version: 1", "version: 3").replace("target: soc2-2017", "target: pci-dss-4");
-        let refused = app.app.import_library(&missing, Refuse, custos_app::now()).await.expect_err("not loaded");
+        let refused = app.app.import_library(&missing, &ImportOptions::default(), custos_app::now()).await.expect_err("not loaded");
         assert!(refused.to_string().contains("pci-dss-4 is not loaded"), "{refused}");
-        let broken = app.app.import_library("library: framework\nid: x\n", Refuse, custos_app::now()).await.expect_err("broken");
+        let broken = app.app.import_library("library: framework\nid: x\n", &ImportOptions::default(), custos_app::now()).await.expect_err("broken");
         assert!(!broken.to_string().is_empty());
         let (_, sets) = admin.get_json("/api/v1/orgs/acme/mapping-sets").await;
         assert_eq!(sets.as_array().map(Vec::len), Some(3), "the shipped two and tiny's: {sets}");
@@ -189,7 +188,7 @@ on_both_backends! {
         }
         // Markup in a library's text is shown as text.
         let hostile = TINY.replace("title: First", "title: \"<script>alert(1)</script>\"");
-        app.app.import_library(&hostile, Refuse, custos_app::now()).await.expect("import");
+        app.app.import_library(&hostile, &ImportOptions::default(), custos_app::now()).await.expect("import");
         let tiny = browser.get("/orgs/acme/frameworks/tiny").await.text().await.expect("page");
         let shown = tiny.find("alert(1)").map(|at| tiny[at.saturating_sub(30)..at + 30].to_owned());
         assert!(!tiny.contains("<script>alert(1)</script>") && tiny.contains("&#60;script&#62;"), "escaped: {shown:?}");
@@ -224,18 +223,19 @@ on_both_backends! {
             return;
         };
         let now = custos_app::now();
+        let skip = ImportOptions { missing: MissingDependencies::Skip, ..ImportOptions::default() };
         // The ISO/IEC 27001 library needs a library of policies that is not there: named,
         // and nothing written.
-        let refused = app.app.import_library(&iso, Refuse, now).await.expect_err("missing dependency");
+        let refused = app.app.import_library(&iso, &ImportOptions::default(), now).await.expect_err("missing dependency");
         assert!(refused.to_string().contains("needs the library urn:intuitem:risk:library:doc-pol, which is not loaded"), "{refused}");
         assert_eq!(app.raw_count("SELECT COUNT(*) FROM frameworks WHERE id LIKE 'intuitem.%'").await, 0);
         // The mapping needs both frameworks.
-        let refused = app.app.import_library(&mapping, Refuse, now).await.expect_err("frameworks missing");
+        let refused = app.app.import_library(&mapping, &ImportOptions::default(), now).await.expect_err("frameworks missing");
         assert!(refused.to_string().contains("urn:intuitem:risk:library:nist-csf-2.0"), "{refused}");
 
-        let refused = app.app.import_library(&nist, Refuse, now).await.expect_err("doc-pol again");
+        let refused = app.app.import_library(&nist, &ImportOptions::default(), now).await.expect_err("doc-pol again");
         assert!(refused.to_string().contains("doc-pol"), "{refused}");
-        let imported = app.app.import_library(&nist, Skip, now).await.expect("NIST CSF 2.0");
+        let imported = app.app.import_library(&nist, &skip, now).await.expect("NIST CSF 2.0");
         assert_eq!(imported.skipped_dependencies, ["urn:intuitem:risk:library:doc-pol"]);
         assert_eq!((imported.written[0].id.as_str(), imported.written[0].kind), ("intuitem.nist-csf-2.0", "framework"));
         let admin = admin_api(&app).await;
@@ -246,8 +246,8 @@ on_both_backends! {
 
         // Imported without the policies library too, both frameworks are in and the mapping
         // between them imports, requirement by requirement, with nothing skipped.
-        app.app.import_library(&iso, Skip, now).await.expect("ISO/IEC 27001:2022");
-        let imported = app.app.import_library(&mapping, Refuse, now).await.expect("mapping");
+        app.app.import_library(&iso, &skip, now).await.expect("ISO/IEC 27001:2022");
+        let imported = app.app.import_library(&mapping, &ImportOptions::default(), now).await.expect("mapping");
         let ids: Vec<&str> = imported.written.iter().map(|w| w.id.as_str()).collect();
         assert_eq!(ids, ["intuitem.nist-csf-2.0-to-iso27001-2022", "intuitem.nist-csf-2.0-to-iso27001-2022-revert"]);
         assert!(imported.skipped_dependencies.is_empty());
@@ -257,5 +257,79 @@ on_both_backends! {
         // Our own ISO/IEC 27001:2022 library is untouched by the import of theirs.
         let (_, ours) = admin.get_json(&format!("{FRAMEWORKS}/iso27001-2022")).await;
         assert_eq!(ours["summary"]["origin"], "shipped");
+    }
+}
+
+/// An OSCAL fixture, read where it lies; `None` (the test says why) when absent.
+fn oscal_fixture(name: &str) -> Option<String> {
+    let path = format!(
+        "{}/../../../shared/fixtures/oscal/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: {path} is absent (the shared fixtures folder is not next to the repository)"
+            );
+            None
+        }
+    }
+}
+
+on_both_backends! {
+    async fn an_oscal_catalog_imports_and_a_profile_selects_from_it(app) {
+        let (Some(catalog), Some(profile)) = (
+            oscal_fixture("NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json"),
+            oscal_fixture("NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+        ) else {
+            return;
+        };
+        let now = custos_app::now();
+        let named = |id: &str, catalog: Option<&str>| ImportOptions {
+            library_id: Some(id.to_owned()),
+            catalog: catalog.map(str::to_owned),
+            ..ImportOptions::default()
+        };
+        let refused = app.app.import_library(&catalog, &ImportOptions::default(), now).await.expect_err("no id");
+        assert!(matches!(refused, custos_app::AppError::Validation(_)), "{refused}");
+        app.app.import_library(&catalog, &named("nist-800-53-low", None), now).await.expect("catalog");
+        let admin = admin_api(&app).await;
+        let (_, frameworks) = admin.get_json(FRAMEWORKS).await;
+        assert_eq!(summary(&frameworks, "nist-800-53-low")["assessable"], 149);
+        let (_, nist) = admin.get_json(&format!("{FRAMEWORKS}/nist-800-53-low")).await;
+        let ac1 = requirement(&nist, "AC-1");
+        assert_eq!(ac1["title"], "Policy and Procedures");
+        assert!(ac1["parts"].as_array().is_some_and(|parts| parts.iter().any(|p| p["name"] == "statement")), "{ac1}");
+        assert!(ac1["params"].as_array().is_some_and(|params| !params.is_empty()), "{ac1}");
+
+        // The profile selects the same 149 from the catalog loaded; without the catalog, it says so.
+        let refused = app.app.import_library(&profile, &named("nist-low-profile", None), now).await.expect_err("catalog needed");
+        assert!(refused.to_string().contains("import the catalog"), "{refused}");
+        let imported = app.app.import_library(&profile, &named("nist-low-profile", Some("nist-800-53-low")), now).await.expect("profile");
+        assert_eq!(imported.written[0].id, "nist-low-profile");
+        let (_, frameworks) = admin.get_json(FRAMEWORKS).await;
+        assert_eq!(summary(&frameworks, "nist-low-profile")["assessable"], 149);
+        // A profile selecting what the catalog lacks is refused, naming it.
+        let narrowed = profile.replacen("\"ac-1\"", "\"zz-99\"", 1);
+        let refused = app.app.import_library(&narrowed, &named("nist-narrow", Some("nist-800-53-low")), now).await.expect_err("unknown");
+        assert!(refused.to_string().contains("zz-99"), "{refused}");
+    }
+}
+
+on_both_backends! {
+    async fn the_command_line_imports_a_library_and_says_why_it_refuses_one(app) {
+        use crate::cli::{custos, text};
+        let imported = custos(&app.database_url, &["library", "import", "-"], Some(TINY));
+        assert!(imported.status.success(), "{}", text(&imported));
+        assert!(text(&imported).contains("framework tiny version 1 imported"), "{}", text(&imported));
+        let again = custos(&app.database_url, &["library", "import", "-"], Some(TINY));
+        assert!(!again.status.success());
+        assert!(text(&again).contains("Version 1 of tiny is already loaded"), "{}", text(&again));
+        let broken = custos(&app.database_url, &["library", "import", "-"], Some("library: framework\nid: Bad Id\n"));
+        assert!(!broken.status.success());
+        assert!(text(&broken).contains("line 2, column 1: missing field `version`"), "{}", text(&broken));
+        let actors = app.raw_count("SELECT COUNT(*) FROM audit_events WHERE record_type = 'library' AND actor = 'custos command line'").await;
+        assert_eq!(actors, 1);
     }
 }
