@@ -1119,7 +1119,30 @@ mod tests {
             let edited = format!("{}{insert}{}", &yaml[..start], &yaml[end..]);
             let _ = risk_matrix(&edited);
         }
+
+        #[test]
+        fn framework_libraries_never_panic_on_any_text_or_edit(
+            text in any::<String>(),
+            at in any::<prop::sample::Index>(),
+            cut in 0usize..40,
+            insert in "[ -~\n\t\\[\\]{}:,#&*!|>'\"-]{0,12}",
+        ) {
+            let _ = framework_library(&text);
+            // A small framework stands in where the fixtures are absent; the mapping set
+            // (with its reverse) is the densest file.
+            let yaml = fixture("mapping-nist-csf-2.0-to-iso27001-2022.yaml")
+                .map(|text| text.chars().take(6000).collect::<String>())
+                .unwrap_or_else(|| TINY_FRAMEWORK.to_owned());
+            let start = at.index(yaml.len());
+            let start = (0..=start).rev().find(|&i| yaml.is_char_boundary(i)).unwrap_or(0);
+            let end = (start + cut..=yaml.len())
+                .find(|&i| yaml.is_char_boundary(i))
+                .unwrap_or(yaml.len());
+            let _ = framework_library(&format!("{}{insert}{}", &yaml[..start], &yaml[end..]));
+        }
     }
+
+    const TINY_FRAMEWORK: &str = "urn: urn:x:risk:library:tiny\nversion: 2\nobjects:\n  framework:\n    urn: urn:x:risk:framework:tiny\n    name: Tiny\n    requirement_nodes:\n    - urn: urn:x:n:1\n      ref_id: '1'\n      name: One\n      assessable: false\n    - urn: urn:x:n:1.1\n      parent_urn: urn:x:n:1\n      ref_id: '1.1'\n      name: One one\n";
 
     #[test]
     fn the_fixture_frameworks_and_mapping_read_with_their_dependencies() {
@@ -1170,7 +1193,7 @@ mod tests {
 
     #[test]
     fn a_framework_library_refuses_what_it_cannot_read_and_names_the_place() {
-        let good = "urn: urn:x:risk:library:tiny\nversion: 2\nobjects:\n  framework:\n    urn: urn:x:risk:framework:tiny\n    name: Tiny\n    requirement_nodes:\n    - urn: urn:x:n:1\n      ref_id: '1'\n      name: One\n      assessable: false\n    - urn: urn:x:n:1.1\n      parent_urn: urn:x:n:1\n      ref_id: '1.1'\n      name: One one\n";
+        let good = TINY_FRAMEWORK;
         let library = framework_library(good).expect("reads");
         let ImportedContent::Framework(framework) = library.content else {
             panic!("a framework");

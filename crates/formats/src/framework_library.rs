@@ -734,6 +734,26 @@ mappings:
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_or_edit_of_a_library_is_read_or_refused_never_a_panic(
+            text in proptest::prelude::any::<String>(),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            cut in 0usize..40,
+            insert in "[ -~\n\t\\[\\]{}:,#&*!|>'\"-]{0,12}",
+        ) {
+            let _ = read(&text);
+            for yaml in [SMALL, MAPPING] {
+                let start = at.index(yaml.len());
+                let start = (0..=start).rev().find(|&i| yaml.is_char_boundary(i)).unwrap_or(0);
+                let end = (start + cut..=yaml.len())
+                    .find(|&i| yaml.is_char_boundary(i))
+                    .unwrap_or(yaml.len());
+                let _ = read(&format!("{}{insert}{}", &yaml[..start], &yaml[end..]));
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_refused_without_a_panic() {
         for yaml in [
