@@ -285,6 +285,8 @@ fn pages() -> Pages {
         .post("/invitations/{secret}/accept", post(invitations::accept))
         .get("/admin/organisations", get(admin::organisations))
         .post("/admin/organisations", post(admin::create_organisation))
+        .get("/admin/libraries", get(admin::libraries))
+        .post("/admin/libraries", post(admin::import_library))
         .post(
             "/orgs/{org}/members/{id}/role",
             post(platform::change_member_role),

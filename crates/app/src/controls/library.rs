@@ -16,8 +16,10 @@ use custos_store::frameworks as store;
 use custos_store::{Conn, Store};
 use time::OffsetDateTime;
 
-use crate::platform::{Change, cli_event};
-use crate::{Administration, App, AppError, AppResult, OrgContext};
+use crate::platform::{
+    Change, append_change, cli_event, require_instance_administrator, user_label,
+};
+use crate::{Administration, App, AppError, AppResult, OrgContext, Principal};
 
 /// The library files Custos ships, frameworks before the mappings that name them.
 const SHIPPED: [(&str, &str); 6] = [
@@ -425,79 +427,131 @@ async fn resolved_set(
     })
 }
 
+/// Who imports a library: the audit trail names them.
+enum LibraryAuthor<'a> {
+    CommandLine,
+    InstanceAdministrator(&'a Principal),
+}
+
 impl Administration {
-    /// Imports a library file (`custos library import FILE`): in Custos's format, a framework
-    /// or a mapping set between frameworks already loaded; in CISO Assistant's, a framework
-    /// or a requirement mapping set whose dependencies are loaded (a missing one is named and
-    /// nothing is written). A version no newer than the one stored is refused; a newer one is
-    /// written over it in place. Recorded in the instance's audit chain.
+    /// Imports a library file (`custos library import FILE`). See [`import_library_in`].
     pub async fn import_library(
         &self,
         text: &str,
         options: &ImportOptions,
         now: OffsetDateTime,
     ) -> AppResult<LibraryImport> {
-        let incoming = read_library_file(text, options)?;
-        let mut tx = self.store.begin().await?;
-        let mut skipped = Vec::new();
-        let libraries = match incoming {
-            Incoming::Custos(library) => vec![library],
-            Incoming::CisoAssistant(imported) => {
-                resolved(&mut tx, imported, options.missing, &mut skipped).await?
-            }
-            Incoming::OscalCatalog(framework) => vec![Library::Framework(framework)],
-            Incoming::OscalProfile(selection) => {
-                let id = oscal_library_id(options)?;
-                let catalog_id = options.catalog.as_deref().unwrap_or("");
-                let Some(catalog) = store::framework(&mut tx, catalog_id).await? else {
-                    return Err(AppError::Conflict(format!(
-                        "An OSCAL profile selects from a catalog: import the catalog it names \
-                         ({}) first and give its library id{}.",
-                        selection.catalog_href,
-                        if catalog_id.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({catalog_id} is not loaded)")
-                        }
-                    )));
-                };
-                vec![Library::Framework(profile_library(
-                    catalog, &selection, id,
-                )?)]
-            }
-        };
-        let stored: HashMap<String, i64> =
-            store::stored_versions(&mut tx).await?.into_iter().collect();
-        let mut written = Vec::with_capacity(libraries.len());
-        for library in &libraries {
-            let replaced = stored.get(library.id()).copied();
-            if let Some(version) = replaced
-                && version >= library.version()
-            {
-                return Err(AppError::Conflict(format!(
-                    "Version {version} of {} is already loaded; this file holds version {}. \
-                     Raise its version to replace it; nothing was imported.",
-                    library.id(),
-                    library.version()
-                )));
-            }
-            write_library(&mut tx, library, &[], LibraryOrigin::Imported, now).await?;
-            let snapshot = LibrarySnapshot::of(library);
-            let change = Change::created(RecordType::Library, library.id(), &snapshot)?;
-            cli_event(&mut tx, None, change, now).await?;
-            written.push(WrittenLibrary {
-                id: snapshot.id,
-                kind: snapshot.kind,
-                version: snapshot.version,
-                replaced,
-            });
-        }
-        tx.commit().await?;
-        Ok(LibraryImport {
-            written,
-            skipped_dependencies: skipped,
-        })
+        import_library_in(&self.store, text, options, LibraryAuthor::CommandLine, now).await
     }
+}
+
+impl App {
+    /// Every library loaded, for the instance administrators' page.
+    pub async fn libraries(
+        &self,
+        principal: &Principal,
+    ) -> AppResult<(Vec<FrameworkSummary>, Vec<MappingSetSummary>)> {
+        require_instance_administrator(principal)?;
+        let mut conn = self.store.reader().await?;
+        Ok((
+            store::frameworks(&mut conn).await?,
+            store::mapping_sets(&mut conn).await?,
+        ))
+    }
+
+    /// Imports a library file uploaded by an instance administrator (libraries are shared by
+    /// every organisation). See [`import_library_in`].
+    pub async fn import_library_as(
+        &self,
+        principal: &Principal,
+        text: &str,
+        options: &ImportOptions,
+        now: OffsetDateTime,
+    ) -> AppResult<LibraryImport> {
+        require_instance_administrator(principal)?;
+        let author = LibraryAuthor::InstanceAdministrator(principal);
+        import_library_in(&self.store, text, options, author, now).await
+    }
+}
+
+/// Imports a library file: in Custos's format, a framework or a mapping set between
+/// frameworks already loaded; in CISO Assistant's, a framework or the requirement mapping
+/// sets of a library whose dependencies are loaded (a missing one is named and nothing is
+/// written, unless asked to skip it); an OSCAL catalog, or a profile selecting from a loaded
+/// catalog. A version no newer than the one stored is refused; a newer one is written over
+/// it in place. Each library written is an event in the instance's audit chain.
+async fn import_library_in(
+    store: &Store,
+    text: &str,
+    options: &ImportOptions,
+    author: LibraryAuthor<'_>,
+    now: OffsetDateTime,
+) -> AppResult<LibraryImport> {
+    let incoming = read_library_file(text, options)?;
+    let mut tx = store.begin().await?;
+    let mut skipped = Vec::new();
+    let libraries = match incoming {
+        Incoming::Custos(library) => vec![library],
+        Incoming::CisoAssistant(imported) => {
+            resolved(&mut tx, imported, options.missing, &mut skipped).await?
+        }
+        Incoming::OscalCatalog(framework) => vec![Library::Framework(framework)],
+        Incoming::OscalProfile(selection) => {
+            let id = oscal_library_id(options)?;
+            let catalog_id = options.catalog.as_deref().unwrap_or("");
+            let Some(catalog) = store::framework(&mut tx, catalog_id).await? else {
+                return Err(AppError::Conflict(format!(
+                    "An OSCAL profile selects from a catalog: import the catalog it names \
+                     ({}) first and give its library id{}.",
+                    selection.catalog_href,
+                    if catalog_id.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({catalog_id} is not loaded)")
+                    }
+                )));
+            };
+            vec![Library::Framework(profile_library(
+                catalog, &selection, id,
+            )?)]
+        }
+    };
+    let stored: HashMap<String, i64> = store::stored_versions(&mut tx).await?.into_iter().collect();
+    let mut written = Vec::with_capacity(libraries.len());
+    for library in &libraries {
+        let replaced = stored.get(library.id()).copied();
+        if let Some(version) = replaced
+            && version >= library.version()
+        {
+            return Err(AppError::Conflict(format!(
+                "Version {version} of {} is already loaded; this file holds version {}. \
+                 Raise its version to replace it; nothing was imported.",
+                library.id(),
+                library.version()
+            )));
+        }
+        write_library(&mut tx, library, &[], LibraryOrigin::Imported, now).await?;
+        let snapshot = LibrarySnapshot::of(library);
+        let change = Change::created(RecordType::Library, library.id(), &snapshot)?;
+        match author {
+            LibraryAuthor::CommandLine => cli_event(&mut tx, None, change, now).await?,
+            LibraryAuthor::InstanceAdministrator(principal) => {
+                let user = &principal.user;
+                append_change(&mut tx, None, Some(user.id), &user_label(user), change, now).await?;
+            }
+        }
+        written.push(WrittenLibrary {
+            id: snapshot.id,
+            kind: snapshot.kind,
+            version: snapshot.version,
+            replaced,
+        });
+    }
+    tx.commit().await?;
+    Ok(LibraryImport {
+        written,
+        skipped_dependencies: skipped,
+    })
 }
 
 /// Refuses a mapping set naming a framework, or a requirement, that neither `at_hand` nor

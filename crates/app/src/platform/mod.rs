@@ -33,7 +33,9 @@ pub use auth::{NewSession, SessionClient};
 pub use invitations::{InvitationLink, NewInvitation};
 pub(crate) use members::{check_owner_chose_password, membership_snapshot};
 pub use organisations::{CreatedOrganisation, FirstAdministrator};
-pub(crate) use organisations::{Founder, create_organisation_in};
+pub(crate) use organisations::{
+    Founder, create_organisation_in, require_instance_administrator, user_label,
+};
 pub use tokens::NewToken;
 
 use crate::secrets::{self, digest, random_secret};

@@ -97,17 +97,17 @@ fn slug_taken() -> AppError {
     .into()
 }
 
-fn user_label(user: &User) -> String {
+pub(crate) fn user_label(user: &User) -> String {
     format!("{} <{}>", user.name, user.email)
 }
 
 /// Instance administration from the web: only instance administrators, in a browser session,
 /// with a password they chose themselves.
-fn require_instance_administrator(principal: &Principal) -> AppResult<()> {
+pub(crate) fn require_instance_administrator(principal: &Principal) -> AppResult<()> {
     if !principal.user.instance_admin || !matches!(principal.credential, Credential::Session { .. })
     {
         return Err(AppError::Forbidden(
-            "Only instance administrators can manage the organisations of this instance.".into(),
+            "Only instance administrators can do this: it concerns every organisation of this instance.".into(),
         ));
     }
     if principal.user.must_change_password {

@@ -333,3 +333,60 @@ on_both_backends! {
         assert_eq!(actors, 1);
     }
 }
+
+/// A `multipart/form-data` body with the library file and the form's other fields.
+fn library_upload(file: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----custos-library-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"library.yaml\"\r\nContent-Type: application/yaml\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+on_both_backends! {
+    async fn instance_administrators_import_libraries_from_the_web(app) {
+        app.member("acme", "ada@acme.example", Role::Admin).await;
+        app.raw_sql("UPDATE users SET instance_admin = TRUE WHERE email = 'ada@acme.example'").await;
+        let ada = app.browser("ada@acme.example").await;
+        let page = ada.get("/admin/libraries").await.text().await.expect("page");
+        assert!(page.contains("iso27001-2022") && page.contains("enctype=\"multipart/form-data\""), "{page}");
+        let send = async |client: &crate::support::Client, file: &str, fields: &[(&str, &str)]| {
+            let (content_type, body) = library_upload(file, fields);
+            client.http.post(client.url("/admin/libraries"))
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("upload")
+        };
+        let imported = send(&ada, TINY, &[]).await;
+        assert_eq!(imported.status(), StatusCode::OK);
+        assert!(imported.text().await.expect("page").contains("tiny</span> version 1 imported"));
+        let again = send(&ada, TINY, &[]).await;
+        assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.text().await.expect("page").contains("Version 1 of tiny is already loaded"));
+        let broken = send(&ada, "library: framework\nid: x\n", &[]).await;
+        assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(broken.text().await.expect("page").contains("missing field"));
+        // The audit trail names the administrator.
+        let by_ada = app.raw_count("SELECT COUNT(*) FROM audit_events WHERE record_type = 'library' AND actor_id IS NOT NULL AND org_id IS NULL").await;
+        assert_eq!(by_ada, 1);
+
+        // An organisation's administrator is not the instance's.
+        app.member("acme", "cleo@acme.example", Role::Admin).await;
+        let cleo = app.browser("cleo@acme.example").await;
+        assert_eq!(cleo.get("/admin/libraries").await.status(), StatusCode::FORBIDDEN);
+        let refused = send(&cleo, &TINY.replace("id: tiny", "id: sneaky"), &[]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.raw_count("SELECT COUNT(*) FROM frameworks WHERE id = 'sneaky'").await, 0);
+    }
+}

@@ -40,6 +40,7 @@ const NOT_ORGANISATION_SCOPED: &[&str] = &[
     "/invitations/{secret}/accept",
     // Instance administration: every organisation of the instance.
     "/admin/organisations",
+    "/admin/libraries",
 ];
 
 /// Every (method, path) the application serves: pages from their route table, the API from

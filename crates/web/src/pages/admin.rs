@@ -2,10 +2,12 @@
 //! administrators (the same use case as `custos org create`).
 
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use custos_app::controls::library::{ImportOptions, LibraryImport, MissingDependencies};
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::controls::library::{FrameworkSummary, MappingSetSummary};
 use custos_app::domain::fields::FieldRule;
 use custos_app::domain::platform::{Invitation, Organisation};
 use custos_app::platform::FirstAdministrator;
@@ -171,4 +173,126 @@ pub async fn create_organisation(
         }
         Err(error) => Err(error.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin_libraries.html")]
+struct LibrariesPage {
+    layout: Layout,
+    frameworks: Vec<FrameworkSummary>,
+    mapping_sets: Vec<MappingSetSummary>,
+    /// What the last upload did, or why it was refused.
+    outcome: Option<Result<LibraryImport, String>>,
+}
+
+async fn libraries_page(
+    state: &AppState,
+    principal: &Principal,
+    outcome: Option<Result<LibraryImport, String>>,
+) -> Result<LibrariesPage, PageError> {
+    let (frameworks, mapping_sets) = state.app.libraries(principal).await?;
+    let layout = Layout::for_user(state, principal, "Framework libraries").await?;
+    Ok(LibrariesPage {
+        layout,
+        frameworks,
+        mapping_sets,
+        outcome,
+    })
+}
+
+/// `GET /admin/libraries`: the libraries loaded, and the form to import one.
+pub async fn libraries(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Response, PageError> {
+    if let Some(redirect) = must_choose_password(&state, &user) {
+        return Ok(redirect);
+    }
+    Ok(render(
+        &libraries_page(&state, &user.principal, None).await?,
+    ))
+}
+
+/// Library files are text; the largest seen (an OSCAL catalog of every SP 800-53 control)
+/// is about 10 MB.
+const LIBRARY_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// `POST /admin/libraries`: imports the uploaded library file (Custos's format, CISO
+/// Assistant's or OSCAL's) as `custos library import` does.
+pub async fn import_library(
+    State(state): State<AppState>,
+    user: PageUser,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    if let Some(redirect) = must_choose_password(&state, &user) {
+        return Ok(redirect);
+    }
+    let mut file = Vec::new();
+    let mut options = ImportOptions::default();
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        format!("The upload could not be read ({e}); choose the file again.")
+    };
+    let mut refusal = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                refusal = Some(unreadable(e));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                refusal = Some(unreadable(e));
+                break;
+            }
+        };
+        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+        match name.as_str() {
+            "file" => file = bytes.to_vec(),
+            "id" if !text().is_empty() => options.library_id = Some(text()),
+            "catalog" if !text().is_empty() => options.catalog = Some(text()),
+            "skip_missing_dependencies" => options.missing = MissingDependencies::Skip,
+            _ => {}
+        }
+    }
+    let outcome = match refusal {
+        Some(message) => Err(message),
+        None if file.is_empty() => Err("Choose a library file to import.".to_owned()),
+        None if file.len() > LIBRARY_MAX_BYTES => Err(format!(
+            "The file is {} MB; this page takes library files up to {} MB.",
+            file.len() / 1_000_000,
+            LIBRARY_MAX_BYTES / 1_000_000
+        )),
+        None => match String::from_utf8(file) {
+            Err(_) => Err("The file is not text (UTF-8): it is not a library file.".to_owned()),
+            Ok(text) => {
+                let imported = state
+                    .app
+                    .import_library_as(&user.principal, &text, &options, now())
+                    .await;
+                match imported {
+                    Ok(imported) => Ok(imported),
+                    Err(AppError::Validation(errors)) => Err(errors
+                        .fields
+                        .into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join(" ")),
+                    Err(AppError::Conflict(message)) => Err(message),
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        },
+    };
+    let status = if outcome.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = libraries_page(&state, &user.principal, Some(outcome)).await?;
+    Ok((status, render(&page)).into_response())
 }
