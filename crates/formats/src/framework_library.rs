@@ -503,6 +503,17 @@ reference_controls:
     requirements: ["1.1"]
 "#;
 
+    /// Each file is refused at its place (a part of it) with a message containing its words.
+    fn assert_refused(cases: &[(String, &str, &str)]) {
+        for (yaml, place, message) in cases {
+            let error = read(yaml).expect_err(place);
+            assert!(
+                error.place.contains(place) && error.to_string().contains(message),
+                "{place} / {message}: got {error}"
+            );
+        }
+    }
+
     #[test]
     fn a_framework_file_reads_with_its_tree_attributes_and_reference_controls() {
         let Library::Framework(framework) = read(SMALL).expect("reads") else {
@@ -565,13 +576,7 @@ reference_controls:
                 "missing",
             ),
         ];
-        for (yaml, place, message) in cases {
-            let error = read(&yaml).expect_err(place);
-            assert!(
-                error.place.contains(place) && error.to_string().contains(message),
-                "{place} / {message}: got {error}"
-            );
-        }
+        assert_refused(&cases);
     }
 
     const MAPPING: &str = r#"
@@ -621,13 +626,7 @@ mappings:
                 "same",
             ),
         ];
-        for (yaml, place, message) in cases {
-            let error = read(&yaml).expect_err(place);
-            assert!(
-                error.place.contains(place) && error.to_string().contains(message),
-                "{place} / {message}: got {error}"
-            );
-        }
+        assert_refused(&cases);
     }
 
     const ISO_2022: &str = include_str!("../../../content/frameworks/iso27001-2022.yaml");

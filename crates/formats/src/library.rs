@@ -41,15 +41,18 @@ pub(crate) fn from_yaml<'de, T: Deserialize<'de>>(yaml: &'de str) -> Result<T, L
             error.into_inner()
         })
     })
-    .map_err(|error| yaml_error(&error, path.as_deref()))
+    .map_err(|error| parse_error(&error, path.as_deref()))
 }
 
 /// Longest path shown in a place, in characters.
 const PATH_MAX: usize = 100;
 
-fn yaml_error(error: &serde_saphyr::Error, path: Option<&str>) -> LibraryError {
+/// A parser's refusal as a [`LibraryError`]: the path of the value (when the parser got as
+/// far as one) and the line and column. Shared by the YAML readers and the OSCAL (JSON) one.
+pub(crate) fn parse_error(error: &serde_saphyr::Error, path: Option<&str>) -> LibraryError {
     // `.` is the document itself and `?` a key not read yet: neither helps a reader.
     let path = path
+        .map(|path| path.trim_end_matches(".?"))
         .filter(|path| !matches!(*path, "." | "?" | ""))
         .map(|path| {
             // Keys come from the file: hide their control characters. Deep nesting makes

@@ -16,7 +16,6 @@ use custos_domain::controls::library::{
 use custos_domain::validation::{Lines, ValidationErrors, clean_text, required_text};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_saphyr::MessageFormatter;
 
 use crate::library::{LibraryError, entry_place, refuse};
 
@@ -412,7 +411,7 @@ fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, LibraryErr
             error.into_inner()
         })
     })
-    .map_err(|error| parse_error(&error, path.as_deref()))
+    .map_err(|error| crate::library::parse_error(&error, path.as_deref()))
 }
 
 /// Line and column (from 1, in characters) just after `before`.
@@ -424,45 +423,6 @@ fn line_and_column(before: &[u8]) -> (usize, usize) {
         .map_or(0, |at| at + 1);
     let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
     (line, column)
-}
-
-/// Longest path shown in a place, in characters.
-const PATH_MAX: usize = 100;
-
-fn parse_error(error: &serde_saphyr::Error, path: Option<&str>) -> LibraryError {
-    // `.` is the document itself and `?` a key not read yet: neither helps a reader.
-    let path = path
-        .map(|path| path.trim_end_matches(".?"))
-        .filter(|path| !matches!(*path, "." | "?" | ""))
-        .map(|path| {
-            // Keys come from the file: hide their control characters. Deep nesting makes
-            // paths no one reads to the end: cut them short.
-            let mut shown: String = path
-                .chars()
-                .take(PATH_MAX)
-                .map(|c| if c.is_control() { '?' } else { c })
-                .collect();
-            if path.chars().nth(PATH_MAX).is_some() {
-                shown.push('…');
-            }
-            shown
-        });
-    let location = error
-        .location()
-        .map(|location| format!("line {}, column {}", location.line(), location.column()));
-    let place = match (path, location) {
-        (Some(path), Some(location)) => format!("{path} ({location})"),
-        (Some(path), None) => path,
-        (None, Some(location)) => location,
-        (None, None) => "the file".to_owned(),
-    };
-    // The message can quote the file (an unknown key): keep its control characters out.
-    let message: String = serde_saphyr::UserMessageFormatter
-        .format_message(error.without_snippet())
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    LibraryError::new(place, message)
 }
 
 /// An id from the file, quoted for a message: cut short, its control characters hidden.

@@ -195,11 +195,11 @@ on_both_backends! {
     }
 }
 
-/// A CISO Assistant fixture, read where it lies; `None` (the test says why) when the shared
-/// fixtures folder is absent.
-fn ciso_fixture(name: &str) -> Option<String> {
+/// A file of the shared fixtures (`ciso-assistant/...`, `oscal/...`), read where it lies;
+/// `None` (the test says why) when the folder is absent.
+fn shared_fixture(path: &str) -> Option<String> {
     let path = format!(
-        "{}/../../../shared/fixtures/ciso-assistant/{name}",
+        "{}/../../../shared/fixtures/{path}",
         env!("CARGO_MANIFEST_DIR")
     );
     match std::fs::read_to_string(&path) {
@@ -216,9 +216,9 @@ fn ciso_fixture(name: &str) -> Option<String> {
 on_both_backends! {
     async fn ciso_assistant_libraries_import_once_their_dependencies_are_loaded(app) {
         let (Some(nist), Some(iso), Some(mapping)) = (
-            ciso_fixture("nist-csf-2.0.yaml"),
-            ciso_fixture("iso27001-2022.yaml"),
-            ciso_fixture("mapping-nist-csf-2.0-to-iso27001-2022.yaml"),
+            shared_fixture("ciso-assistant/nist-csf-2.0.yaml"),
+            shared_fixture("ciso-assistant/iso27001-2022.yaml"),
+            shared_fixture("ciso-assistant/mapping-nist-csf-2.0-to-iso27001-2022.yaml"),
         ) else {
             return;
         };
@@ -260,28 +260,11 @@ on_both_backends! {
     }
 }
 
-/// An OSCAL fixture, read where it lies; `None` (the test says why) when absent.
-fn oscal_fixture(name: &str) -> Option<String> {
-    let path = format!(
-        "{}/../../../shared/fixtures/oscal/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: {path} is absent (the shared fixtures folder is not next to the repository)"
-            );
-            None
-        }
-    }
-}
-
 on_both_backends! {
     async fn an_oscal_catalog_imports_and_a_profile_selects_from_it(app) {
         let (Some(catalog), Some(profile)) = (
-            oscal_fixture("NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json"),
-            oscal_fixture("NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+            shared_fixture("oscal/NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json"),
+            shared_fixture("oscal/NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
         ) else {
             return;
         };
