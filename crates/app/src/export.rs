@@ -106,3 +106,21 @@ impl<R: ExportedRecord> Export for RegisterExport<R> {
         Ok(rows)
     }
 }
+
+/// A file of `rows` under `header`: a CSV, or a workbook whose one sheet is `sheet`.
+pub(crate) fn file(
+    format: crate::assets::RegisterFormat,
+    sheet: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> crate::AppResult<Vec<u8>> {
+    use crate::AppError;
+    match format {
+        crate::assets::RegisterFormat::Csv => custos_formats::csv::write(header, rows)
+            .map_err(|e| AppError::Internal(format!("writing the CSV: {e}"))),
+        crate::assets::RegisterFormat::Xlsx => {
+            custos_formats::xlsx::write_xlsx(sheet, header, rows)
+                .map_err(|e| AppError::Internal(format!("writing the workbook: {e}")))
+        }
+    }
+}

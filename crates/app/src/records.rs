@@ -485,12 +485,14 @@ pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn Appr
     static CLASSIFICATION_SCHEMES: Kind<custos_domain::assets::classification::SchemeVersion> =
         Kind(PhantomData);
     static RISK_METHODS: Kind<crate::risk::method::MethodVersion> = Kind(PhantomData);
+    static SOAS: Kind<crate::controls::soa::SoaVersion> = Kind(PhantomData);
     static RISK_ACCEPTANCES: Kind<custos_domain::risk::acceptance::RiskAcceptance> =
         Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
         RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
         RecordType::RiskMethod => Ok(&RISK_METHODS),
+        RecordType::Soa => Ok(&SOAS),
         RecordType::RiskAcceptance => Ok(&RISK_ACCEPTANCES),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",

@@ -46,6 +46,8 @@ pub enum Permission {
     ManageRiskMethod,
     AcceptRisks,
     ViewFrameworks,
+    ViewControls,
+    ManageControls,
 }
 
 use Role::*;
@@ -53,7 +55,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 17] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 19] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -139,10 +141,20 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 17] = [
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
         "Read the framework libraries: requirements, their guidance and the mappings between frameworks.",
     ),
+    (
+        Permission::ViewControls,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor],
+        "Read the Statement of Applicability.",
+    ),
+    (
+        Permission::ManageControls,
+        &[Admin, IsmsManager],
+        "Draft versions of the Statement of Applicability.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -160,6 +172,8 @@ impl Permission {
         Permission::ManageRiskMethod,
         Permission::AcceptRisks,
         Permission::ViewFrameworks,
+        Permission::ViewControls,
+        Permission::ManageControls,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -184,6 +198,7 @@ impl Permission {
                 | Permission::ViewAssets
                 | Permission::ViewRisks
                 | Permission::ViewFrameworks
+                | Permission::ViewControls
         )
     }
 
@@ -206,6 +221,8 @@ impl Permission {
             Permission::ManageRiskMethod => "manage_risk_method",
             Permission::AcceptRisks => "accept_risks",
             Permission::ViewFrameworks => "view_frameworks",
+            Permission::ViewControls => "view_controls",
+            Permission::ManageControls => "manage_controls",
         }
     }
 }
@@ -498,6 +515,7 @@ crate::text_enum! {
         RiskAction => "risk_action", "Risk treatment action";
         RiskAcceptance => "risk_acceptance", "Risk acceptance";
         Library => "library", "Framework library";
+        Soa => "soa", "Statement of Applicability";
     }
 }
 
@@ -516,6 +534,7 @@ impl RecordType {
             RecordType::ImpactScale => return Some("assets/impact-scale".into()),
             RecordType::ClassificationScheme => return Some("assets/classification".into()),
             RecordType::RiskMethod => return Some("risk/method".into()),
+            RecordType::Soa => return Some("soa".into()),
             RecordType::Threat => "threats",
             RecordType::Vulnerability => "vulnerabilities",
             RecordType::Membership
@@ -533,9 +552,10 @@ impl RecordType {
     /// are never sent for approval.
     pub fn decider(self) -> Option<Role> {
         match self {
-            RecordType::Objective | RecordType::ClassificationScheme | RecordType::RiskMethod => {
-                Some(Role::Approver)
-            }
+            RecordType::Objective
+            | RecordType::ClassificationScheme
+            | RecordType::RiskMethod
+            | RecordType::Soa => Some(Role::Approver),
             RecordType::Approval
             | RecordType::Membership
             | RecordType::ApiToken

@@ -231,6 +231,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0019_frameworks.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 20,
+        name: "soa",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0020_soa.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0020_soa.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -1394,3 +1394,22 @@ pub async fn linked_assets_by_risk(
     )
     .await
 }
+
+/// Which of `numbers` are risks of the organisation.
+pub async fn existing_numbers(
+    conn: &mut Conn,
+    org_id: Uuid,
+    numbers: &[i64],
+) -> StoreResult<Vec<i64>> {
+    let mut existing = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let found: Option<(i64,)> = conn
+            .fetch_optional(
+                "SELECT number FROM risks WHERE org_id = $1 AND number = $2",
+                params![org_id, *number],
+            )
+            .await?;
+        existing.extend(found.map(|(n,)| n));
+    }
+    Ok(existing)
+}

@@ -19,6 +19,7 @@ use crate::{Backend, StoreError, StoreResult, params};
 pub struct VersionTable(&'static str);
 
 pub const RISK_METHOD: VersionTable = VersionTable("risk_method_versions");
+pub const SOA: VersionTable = VersionTable("soa_versions");
 
 impl<T: DeserializeOwned> FromRow for Version<T> {
     fn from_row(row: &mut RowReader<'_>) -> StoreResult<Self> {

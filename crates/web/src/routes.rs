@@ -162,6 +162,7 @@ fn pages() -> Pages {
             post(risks::request_acceptance),
         )
         .post("/orgs/{org}/risk-actions/{id}", post(risks::update_action))
+        .get("/orgs/{org}/soa", get(controls::soa))
         .get("/orgs/{org}/frameworks", get(controls::frameworks))
         .get("/orgs/{org}/frameworks/{id}", get(controls::framework))
         .get(

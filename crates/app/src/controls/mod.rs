@@ -2,3 +2,4 @@
 //! reads, and (to come) the organisation's applied controls and Statement of Applicability.
 
 pub mod library;
+pub mod soa;

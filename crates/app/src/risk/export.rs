@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::assets::RegisterFormat;
 use crate::export::Export;
-use crate::{App, AppError, AppResult, OrgContext};
+use crate::{App, AppResult, OrgContext};
 
 /// The columns of the risk register export.
 pub const REGISTER_COLUMNS: [&str; 22] = [
@@ -169,20 +169,6 @@ fn treatment_row(risk: &Risk, action: RiskAction, methods: &Methods, today: Date
     ]
 }
 
-fn file(
-    format: RegisterFormat,
-    sheet: &str,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> AppResult<Vec<u8>> {
-    match format {
-        RegisterFormat::Csv => custos_formats::csv::write(header, rows)
-            .map_err(|e| AppError::Internal(format!("writing the CSV: {e}"))),
-        RegisterFormat::Xlsx => custos_formats::xlsx::write_xlsx(sheet, header, rows)
-            .map_err(|e| AppError::Internal(format!("writing the workbook: {e}"))),
-    }
-}
-
 impl App {
     async fn approved_methods(&self, ctx: &OrgContext) -> AppResult<Methods> {
         let mut conn = self.store.reader().await?;
@@ -225,7 +211,7 @@ impl App {
             }
             rows.extend(page.into_iter().map(|r| register_row(r, &methods, &assets)));
         }
-        file(format, "Risk register", &REGISTER_COLUMNS, rows)
+        crate::export::file(format, "Risk register", &REGISTER_COLUMNS, rows)
     }
 
     /// Every treatment action with its risk as a CSV or XLSX file ([`TREATMENT_COLUMNS`]),
@@ -244,6 +230,6 @@ impl App {
             .into_iter()
             .map(|(risk, action)| treatment_row(&risk, action, &methods, today))
             .collect();
-        file(format, "Risk treatment plan", &TREATMENT_COLUMNS, rows)
+        crate::export::file(format, "Risk treatment plan", &TREATMENT_COLUMNS, rows)
     }
 }

@@ -24,5 +24,6 @@ mod registers;
 mod risk_method;
 mod risks;
 mod sessions;
+mod soa;
 mod support;
 mod tenancy;

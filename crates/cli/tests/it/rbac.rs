@@ -215,6 +215,54 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
         Permission::SubmitForApproval,
         201,
     ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa/start",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa/versions",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa/versions/{version}",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa/export",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/soa/draft",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "PUT",
+        "/api/v1/orgs/{org}/soa/draft",
+        Permission::ManageControls,
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/orgs/{org}/soa/draft/submit",
+        Permission::SubmitForApproval,
+        201,
+    ),
 ];
 
 /// The version an asset-settings call must send, read as it stands: the impact scale's
@@ -230,6 +278,10 @@ async fn asset_settings_version(manager: &crate::support::Client, template: &str
         ("/api/v1/orgs/acme/risk-method/draft", "revision")
     } else if template.ends_with("/risk-method/draft/submit") {
         ("/api/v1/orgs/acme/risk-method/draft", "version")
+    } else if template.ends_with("/soa/draft") {
+        ("/api/v1/orgs/acme/soa/draft", "revision")
+    } else if template.ends_with("/soa/draft/submit") {
+        ("/api/v1/orgs/acme/soa/draft", "version")
     } else {
         return None;
     };
@@ -341,9 +393,10 @@ async fn fixtures(app: &TestApp, round: &str) -> BTreeMap<String, String> {
     ids
 }
 
-/// Each round finds a draft of the classification scheme and of the risk method to read, save
-/// and submit: the versions the previous round submitted are decided (the first risk method
-/// approved, so that its version 1 exists to read), and new drafts are started.
+/// Each round finds a draft of the classification scheme, the risk method and the Statement of
+/// Applicability to read, save and submit: the versions the previous round submitted are
+/// decided (the first risk method and statement approved, so that their version 1 exists to
+/// read), and new drafts are started.
 async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
     let approver = app
         .api(
@@ -358,7 +411,7 @@ async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
     for request in pending["items"].as_array().into_iter().flatten() {
         let decision = if request["record_type"] == "classification_scheme" {
             serde_json::json!({ "decision": "reject", "comment": "Next round" })
-        } else if request["record_type"] == "risk_method" {
+        } else if request["record_type"] == "risk_method" || request["record_type"] == "soa" {
             serde_json::json!({ "decision": "approve", "comment": "Next round" })
         } else {
             continue;
@@ -397,6 +450,29 @@ async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
     }
     if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
         let body = crate::risk_method::draft_body(0, "Fixture");
+        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+    }
+    // The same for the Statement of Applicability: version 1 approved, a draft open.
+    let draft = "/api/v1/orgs/acme/soa/draft";
+    if manager.get_json("/api/v1/orgs/acme/soa").await.0 == StatusCode::NOT_FOUND
+        && manager.get_json(draft).await.0 == StatusCode::NOT_FOUND
+    {
+        let body = crate::soa::draft_body(0, "Fixture");
+        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let submit = serde_json::json!({ "version": saved["version"] });
+        let (status, approval) = manager.post_json(&format!("{draft}/submit"), &submit).await;
+        assert_eq!(status, StatusCode::CREATED, "{approval}");
+        let path = format!(
+            "/api/v1/orgs/acme/approvals/{}/decision",
+            approval["id"].as_str().expect("id")
+        );
+        let approve = serde_json::json!({ "decision": "approve" });
+        assert_eq!(approver.post_json(&path, &approve).await.0, StatusCode::OK);
+    }
+    if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
+        let body = crate::soa::draft_body(0, "Fixture");
         let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
     }

@@ -631,6 +631,11 @@ pub fn operation_body(
         ("POST", "import", None) if template.contains("/risk-method/") => {
             Value::String(crate::risk_method::MATRIX_3X3.to_owned())
         }
+        // For the statement's draft, `version` is the draft's revision (0 starts one).
+        ("PUT", "draft", None) if template.contains("/soa/") => {
+            crate::soa::draft_body(version, "Probe")
+        }
+        ("POST", "submit", None) if template.contains("/soa/") => json!({ "version": version }),
         // For the scheme's draft, `version` is the draft's revision (0 starts one).
         ("PUT", "draft", None) => crate::asset_settings::draft_body(version, "Probe"),
         ("POST", "submit", None) if template.contains("/classification-scheme/") => {

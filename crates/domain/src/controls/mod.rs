@@ -3,3 +3,4 @@
 //! mappings; what an organisation does about them is its own.
 
 pub mod library;
+pub mod soa;

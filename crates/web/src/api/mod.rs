@@ -10,6 +10,7 @@ pub mod governance;
 pub mod platform;
 pub mod risk;
 pub mod risks;
+pub mod soa;
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
@@ -45,7 +46,7 @@ use crate::error::ApiError;
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
-        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks"),
+        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -170,6 +171,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(controls::get_framework))
         .routes(routes!(controls::list_requirement_mappings))
         .routes(routes!(controls::list_mapping_sets))
+        .routes(routes!(soa::get_soa))
+        .routes(routes!(soa::get_soa_start))
+        .routes(routes!(soa::list_soa_versions))
+        .routes(routes!(soa::get_soa_version))
+        .routes(routes!(soa::get_soa_draft, soa::save_soa_draft))
+        .routes(routes!(soa::submit_soa_draft))
+        .routes(routes!(soa::export_soa))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use custos_app::controls::soa::SoaVersion;
 use custos_app::domain::controls::library::{
     FrameworkSummary, MappingSetSummary, StoredFramework, StoredMapping, StoredRequirement,
 };
+use custos_app::domain::controls::soa::SoaEntry;
 use custos_app::domain::platform::Permission;
 
 use super::{Area, Layout, NavEntry};
@@ -17,14 +19,24 @@ use crate::auth::PageOrg;
 use crate::error::{PageError, render};
 
 pub const AREA: Area = Area {
-    nav: &[NavEntry {
-        section: "frameworks",
-        position: 500,
-        label: "Frameworks",
-        path: "/frameworks",
-        permission: Some(Permission::ViewFrameworks),
-        shows_waiting_approvals: false,
-    }],
+    nav: &[
+        NavEntry {
+            section: "soa",
+            position: 490,
+            label: "SoA",
+            path: "/soa",
+            permission: Some(Permission::ViewControls),
+            shows_waiting_approvals: false,
+        },
+        NavEntry {
+            section: "frameworks",
+            position: 500,
+            label: "Frameworks",
+            path: "/frameworks",
+            permission: Some(Permission::ViewFrameworks),
+            shows_waiting_approvals: false,
+        },
+    ],
     notices: &[],
     field_labels: &[],
 };
@@ -179,5 +191,49 @@ pub async fn requirement(
         requirement,
         parent,
         mappings,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "controls/soa.html")]
+struct SoaPage {
+    layout: Layout,
+    /// The version in force, if any.
+    in_force: Option<SoaVersion>,
+    /// The draft or the version waiting for a decision, if any.
+    open: Option<SoaVersion>,
+}
+
+impl SoaPage {
+    fn applicable(version: &SoaVersion) -> usize {
+        version.body.entries.iter().filter(|e| e.applicable).count()
+    }
+
+    fn reasons(entry: &SoaEntry) -> String {
+        entry
+            .reasons
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `GET /orgs/{org}/soa`: the statement in force, control by control, with its files, and
+/// the version being drafted or decided.
+pub async fn soa(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+    let in_force = state.app.soa(&page.ctx).await?;
+    let open = state
+        .app
+        .soa_versions(&page.ctx)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|v| v.is_draft() || v.awaits_decision());
+    let layout = Layout::new(&state, &page, "Statement of Applicability", "soa").await?;
+    Ok(render(&SoaPage {
+        layout,
+        in_force,
+        open,
     }))
 }

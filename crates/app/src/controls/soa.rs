@@ -1,0 +1,244 @@
+//! The Statement of Applicability, versioned and approved by senior management through the
+//! register kit ([`crate::versions`]), over the Annex A controls of the ISO/IEC 27001:2022
+//! library Custos ships.
+
+use custos_domain::controls::soa::{
+    ImplementationStatus, SOA_FRAMEWORK, SOA_TAG, StatementOfApplicability,
+};
+use custos_domain::governance::Approval;
+use custos_domain::platform::{Permission, RecordType};
+use custos_domain::risk::register::reference;
+use custos_domain::versions::Version;
+use custos_domain::{FieldError, ValidationErrors};
+use custos_store::Conn;
+use custos_store::versions::{SOA, VersionTable};
+use time::OffsetDateTime;
+
+use crate::assets::RegisterFormat;
+use crate::versions::VersionedBody;
+use crate::{App, AppError, AppResult, OrgContext};
+
+impl VersionedBody for StatementOfApplicability {
+    const TYPE: RecordType = RecordType::Soa;
+    const TABLE: VersionTable = SOA;
+    const NAME: &'static str = "Statement of Applicability";
+
+    fn content(&self) -> Vec<(&'static str, String)> {
+        StatementOfApplicability::content(self)
+    }
+}
+
+/// A version of the statement as stored.
+pub type SoaVersion = Version<StatementOfApplicability>;
+
+/// The Annex A controls the statement lists, in the library's order, with their titles.
+async fn annex_a(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
+    let framework = custos_store::frameworks::framework(conn, SOA_FRAMEWORK)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("the {SOA_FRAMEWORK} library is not loaded")))?;
+    Ok(framework
+        .requirements
+        .into_iter()
+        .filter(|r| !r.withdrawn && r.requirement.tags.iter().any(|t| t == SOA_TAG))
+        .map(|r| (r.requirement.id, r.requirement.title))
+        .collect())
+}
+
+/// The columns of the exported statement, in the order auditors read them.
+pub const SOA_COLUMNS: [&str; 9] = [
+    "identifier",
+    "control",
+    "applicable",
+    "reasons",
+    "justification",
+    "risks",
+    "implemented",
+    "status",
+    "references",
+];
+
+impl App {
+    /// Version `version` of the statement (the one in force when `None`) as a CSV or XLSX
+    /// file with [`SOA_COLUMNS`]; its file name names the version.
+    pub async fn soa_file(
+        &self,
+        ctx: &OrgContext,
+        version: Option<i64>,
+        format: RegisterFormat,
+    ) -> AppResult<(String, Vec<u8>)> {
+        let soa = match version {
+            Some(version) => self.soa_version(ctx, version).await?,
+            None => self.soa(ctx).await?.ok_or(AppError::NotFound)?,
+        };
+        let yes_no = |yes: bool| if yes { "yes" } else { "no" }.to_owned();
+        let rows = soa
+            .body
+            .entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.control.clone(),
+                    e.title.clone(),
+                    yes_no(e.applicable),
+                    e.reasons
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    e.justification.clone(),
+                    e.risks.join(", "),
+                    if e.applicable {
+                        yes_no(e.status == ImplementationStatus::Implemented)
+                    } else {
+                        String::new()
+                    },
+                    e.status.label().to_owned(),
+                    e.references.clone(),
+                ]
+            })
+            .collect();
+        let name = format!(
+            "statement-of-applicability-v{}-{}.{}",
+            soa.version,
+            soa.status.as_str().replace('_', "-"),
+            format.extension()
+        );
+        let sheet = "Statement of Applicability";
+        Ok((
+            name,
+            crate::export::file(format, sheet, &SOA_COLUMNS, rows)?,
+        ))
+    }
+
+    /// The statement in force: the newest approved version; `None` while none is approved.
+    pub async fn soa(&self, ctx: &OrgContext) -> AppResult<Option<SoaVersion>> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        Ok(SOA.approved(&mut conn, ctx.org_id()).await?)
+    }
+
+    /// Every version of the statement, newest first.
+    pub async fn soa_versions(&self, ctx: &OrgContext) -> AppResult<Vec<SoaVersion>> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        Ok(SOA.all(&mut conn, ctx.org_id()).await?)
+    }
+
+    pub async fn soa_version(&self, ctx: &OrgContext, version: i64) -> AppResult<SoaVersion> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        SOA.find(&mut conn, ctx.org_id(), version)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The draft being edited, if there is one.
+    pub async fn soa_draft(&self, ctx: &OrgContext) -> AppResult<Option<SoaVersion>> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        Ok(SOA
+            .newest(&mut conn, ctx.org_id())
+            .await?
+            .filter(Version::is_draft))
+    }
+
+    /// What a new draft starts from: the newest version (so a rejected statement is corrected
+    /// rather than typed again), or every Annex A control applicable and not started.
+    pub async fn soa_draft_start(&self, ctx: &OrgContext) -> AppResult<StatementOfApplicability> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        let controls = annex_a(&mut conn).await?;
+        let newest: Option<SoaVersion> = SOA.newest(&mut conn, ctx.org_id()).await?;
+        Ok(match newest {
+            // Controls the library gained since are added; the check puts them in order.
+            Some(version) => {
+                let mut body = version.body;
+                let known: std::collections::BTreeSet<String> =
+                    body.entries.iter().map(|e| e.control.clone()).collect();
+                let fresh = StatementOfApplicability::start(&controls);
+                body.entries.extend(
+                    fresh
+                        .entries
+                        .into_iter()
+                        .filter(|e| !known.contains(&e.control)),
+                );
+                body.entries
+                    .retain(|e| controls.iter().any(|(id, _)| *id == e.control));
+                body.checked(&controls)
+                    .unwrap_or(StatementOfApplicability::start(&controls))
+            }
+            None => StatementOfApplicability::start(&controls),
+        })
+    }
+
+    /// Saves `statement` as the draft (see [`App::save_version_draft`]): every Annex A
+    /// control once, the risks it names among the organisation's.
+    pub async fn save_soa_draft(
+        &self,
+        ctx: &OrgContext,
+        expected_revision: i64,
+        statement: StatementOfApplicability,
+        now: OffsetDateTime,
+    ) -> AppResult<SoaVersion> {
+        ctx.require(Permission::ManageControls)?;
+        let mut conn = self.store.reader().await?;
+        let controls = annex_a(&mut conn).await?;
+        let statement = statement.checked(&controls)?;
+        let wanted: Vec<i64> = statement.risk_numbers().into_iter().collect();
+        let existing =
+            custos_store::risk::existing_numbers(&mut conn, ctx.org_id(), &wanted).await?;
+        drop(conn);
+        let unknown: Vec<String> = wanted
+            .iter()
+            .filter(|n| !existing.contains(n))
+            .map(|n| reference(*n))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(ValidationErrors::single(
+                "risks",
+                format!("No such risk in the register: {}.", unknown.join(", ")),
+            )
+            .into());
+        }
+        self.save_version_draft(ctx, expected_revision, statement, now)
+            .await
+    }
+
+    /// Sends draft `version` of the statement to senior management, once every control's
+    /// inclusion or exclusion is justified.
+    pub async fn submit_soa_draft(
+        &self,
+        ctx: &OrgContext,
+        version: i64,
+        expected_revision: Option<i64>,
+        note: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Approval> {
+        ctx.require(Permission::ManageControls)?;
+        let draft = self.soa_version(ctx, version).await?;
+        let unjustified = draft.body.unjustified();
+        if !unjustified.is_empty() {
+            let shown: Vec<&str> = unjustified.iter().take(10).copied().collect();
+            return Err(ValidationErrors {
+                fields: vec![FieldError {
+                    field: "entries".into(),
+                    message: format!(
+                        "Justify the inclusion (with its reasons) or the exclusion of every \
+                         control before sending the statement: {} control(s) are not, such as {}.",
+                        unjustified.len(),
+                        shown.join(", ")
+                    ),
+                }],
+            }
+            .into());
+        }
+        self.submit_version_draft::<StatementOfApplicability>(
+            ctx,
+            version,
+            expected_revision,
+            note,
+            now,
+        )
+        .await
+    }
+}
