@@ -163,6 +163,8 @@ fn pages() -> Pages {
         )
         .post("/orgs/{org}/risk-actions/{id}", post(risks::update_action))
         .get("/orgs/{org}/soa", get(controls::soa))
+        .get("/orgs/{org}/soa/draft", get(controls::soa_form))
+        .post("/orgs/{org}/soa/draft", post(controls::save_soa))
         .get("/orgs/{org}/frameworks", get(controls::frameworks))
         .get("/orgs/{org}/frameworks/{id}", get(controls::framework))
         .get(

@@ -147,3 +147,39 @@ on_both_backends! {
         assert_eq!(app.browser("stan@acme.example").await.get("/orgs/acme/soa").await.status(), StatusCode::FORBIDDEN);
     }
 }
+
+on_both_backends! {
+    async fn the_statement_is_drafted_and_sent_from_its_page(app) {
+        let _manager = manager(&app).await;
+        app.member("acme", "arthur@acme.example", Role::Approver).await;
+        let browser = app.browser("maya@acme.example").await;
+        let form = browser.get("/orgs/acme/soa/draft").await.text().await.expect("form");
+        assert!(form.contains("name=\"justification:A.5.1\"") && form.contains("name=\"revision\" value=\"0\""), "a new draft");
+
+        // Sent with nothing justified: saved, refused, every control named on its row.
+        let unjustified = [("revision", "0".to_owned()), ("send", "yes".to_owned())];
+        let refused = browser.post_form("/orgs/acme/soa/draft", &unjustified.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = refused.text().await.expect("page");
+        assert!(page.contains("93 control(s) are not"), "{page}");
+        assert!(page.contains("name=\"revision\" value=\"1\""), "the saved draft's revision, to save again");
+
+        let mut fields: Vec<(String, String)> = vec![("revision".into(), "1".into()), ("send".into(), "yes".into())];
+        for (control, _) in annex_a() {
+            fields.push((format!("applicable:{control}"), "yes".into()));
+            fields.push((format!("reasons:{control}"), "good_practice".into()));
+            fields.push((format!("reasons:{control}"), "business_need".into()));
+            fields.push((format!("justification:{control}"), format!("Needed for {control}.")));
+            fields.push((format!("status:{control}"), "planned".into()));
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let sent = browser.post_form("/orgs/acme/soa/draft", &fields).await;
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        assert!(sent.headers()[reqwest::header::LOCATION].to_str().expect("location").ends_with("/orgs/acme/soa?notice=soa-submitted"));
+        let (_, draft) = app.api("acme", "maya@acme.example", TokenScope::Read).await.get_json("/api/v1/orgs/acme/soa/versions/1").await;
+        assert_eq!(draft["status"], "pending_approval", "{draft}");
+        assert_eq!(entry(&draft["statement"], "A.8.28")["reasons"], json!(["business_need", "good_practice"]));
+        let page = browser.get("/orgs/acme/soa?notice=soa-submitted").await.text().await.expect("page");
+        assert!(page.contains("Sent to senior management for approval.") && page.contains("Open the draft"), "{page}");
+    }
+}

@@ -151,8 +151,9 @@ impl StatementOfApplicability {
                     );
                 }
             }
-            let mut reasons = BTreeSet::new();
-            entry.reasons.retain(|reason| reasons.insert(*reason));
+            // In the order the reasons are declared, each once, whatever order they came in.
+            entry.reasons.sort();
+            entry.reasons.dedup();
             let mut risks = BTreeSet::new();
             entry.risks = entry
                 .risks

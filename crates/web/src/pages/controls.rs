@@ -4,16 +4,21 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use custos_app::controls::soa::SoaVersion;
+use custos_app::domain::ValidationErrors;
 use custos_app::domain::controls::library::{
     FrameworkSummary, MappingSetSummary, StoredFramework, StoredMapping, StoredRequirement,
 };
-use custos_app::domain::controls::soa::SoaEntry;
+use custos_app::domain::controls::soa::{
+    ImplementationStatus, InclusionReason, SoaEntry, StatementOfApplicability,
+};
 use custos_app::domain::platform::Permission;
+use custos_app::now;
 
-use super::{Area, Layout, NavEntry};
+use super::{Area, Layout, NavEntry, PageQuery, form_version, see_other};
 use crate::AppState;
 use crate::auth::PageOrg;
 use crate::error::{PageError, render};
@@ -37,7 +42,14 @@ pub const AREA: Area = Area {
             shows_waiting_approvals: false,
         },
     ],
-    notices: &[],
+    notices: &[
+        ("soa-saved", "success", "Draft saved."),
+        (
+            "soa-submitted",
+            "success",
+            "Sent to senior management for approval.",
+        ),
+    ],
     field_labels: &[],
 };
 
@@ -202,6 +214,7 @@ struct SoaPage {
     in_force: Option<SoaVersion>,
     /// The draft or the version waiting for a decision, if any.
     open: Option<SoaVersion>,
+    can_manage: bool,
 }
 
 impl SoaPage {
@@ -221,7 +234,11 @@ impl SoaPage {
 
 /// `GET /orgs/{org}/soa`: the statement in force, control by control, with its files, and
 /// the version being drafted or decided.
-pub async fn soa(State(state): State<AppState>, page: PageOrg) -> Result<Response, PageError> {
+pub async fn soa(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, PageError> {
     let in_force = state.app.soa(&page.ctx).await?;
     let open = state
         .app
@@ -230,10 +247,194 @@ pub async fn soa(State(state): State<AppState>, page: PageOrg) -> Result<Respons
         .into_iter()
         .next()
         .filter(|v| v.is_draft() || v.awaits_decision());
-    let layout = Layout::new(&state, &page, "Statement of Applicability", "soa").await?;
+    let layout = Layout::new(&state, &page, "Statement of Applicability", "soa")
+        .await?
+        .with_flash(query.notice.as_deref());
+    let can_manage = page.ctx.can(Permission::ManageControls);
     Ok(render(&SoaPage {
+        can_manage,
         layout,
         in_force,
         open,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "controls/soa_form.html")]
+struct SoaFormPage {
+    layout: Layout,
+    statement: StatementOfApplicability,
+    /// The draft's revision the form saves over (0 starts a draft).
+    revision: i64,
+    errors: ValidationErrors,
+}
+
+impl SoaFormPage {
+    fn has_reason(entry: &SoaEntry, reason: &InclusionReason) -> bool {
+        entry.reasons.contains(reason)
+    }
+
+    fn reasons() -> &'static [InclusionReason] {
+        &InclusionReason::ALL
+    }
+
+    fn statuses() -> &'static [ImplementationStatus] {
+        &ImplementationStatus::ALL
+    }
+
+    /// The messages about one control's fields.
+    fn errors_of(&self, control: &str) -> Vec<String> {
+        let prefix = format!("entries.{control}.");
+        self.errors
+            .fields
+            .iter()
+            .filter(|e| e.field.starts_with(&prefix))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+}
+
+async fn soa_form_page(
+    state: &AppState,
+    page: &PageOrg,
+    statement: Option<StatementOfApplicability>,
+    revision: Option<i64>,
+    errors: ValidationErrors,
+) -> Result<SoaFormPage, PageError> {
+    page.ctx.require(Permission::ManageControls)?;
+    let draft = state.app.soa_draft(&page.ctx).await?;
+    let current = draft.as_ref().map_or(0, |d| d.revision);
+    let statement = match (statement, draft) {
+        (Some(statement), _) => statement,
+        (None, Some(draft)) => draft.body,
+        (None, None) => state.app.soa_draft_start(&page.ctx).await?,
+    };
+    let layout = Layout::new(state, page, "Statement of Applicability: draft", "soa").await?;
+    Ok(SoaFormPage {
+        layout,
+        statement,
+        revision: revision.unwrap_or(current),
+        errors,
+    })
+}
+
+/// `GET /orgs/{org}/soa/draft`: the draft, or a new one, control by control.
+pub async fn soa_form(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let mut form = soa_form_page(&state, &page, None, None, ValidationErrors::new()).await?;
+    form.layout = form.layout.with_flash(query.notice.as_deref());
+    Ok(render(&form))
+}
+
+/// The statement a submitted form describes, over the controls of `start` in their order.
+fn statement_of(
+    pairs: &[(String, String)],
+    start: StatementOfApplicability,
+) -> StatementOfApplicability {
+    let values = |name: &str, control: &str| {
+        let key = format!("{name}:{control}");
+        pairs
+            .iter()
+            .filter(move |(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+    };
+    let first = |name: &str, control: &str| {
+        values(name, control)
+            .first()
+            .map_or(String::new(), |v| (*v).to_owned())
+    };
+    let entries = start
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let control = entry.control.clone();
+            SoaEntry {
+                applicable: first("applicable", &control) != "no",
+                reasons: values("reasons", &control)
+                    .into_iter()
+                    .filter_map(InclusionReason::parse)
+                    .collect(),
+                justification: first("justification", &control),
+                risks: first("risks", &control)
+                    .split([',', ' ', ';'])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                status: ImplementationStatus::parse(&first("status", &control))
+                    .unwrap_or(ImplementationStatus::NotStarted),
+                references: first("references", &control),
+                ..entry
+            }
+        })
+        .collect();
+    StatementOfApplicability {
+        framework: start.framework,
+        entries,
+    }
+}
+
+/// `POST /orgs/{org}/soa/draft`: saves the draft and, when asked, sends it for approval.
+pub async fn save_soa(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    page.ctx.require(Permission::ManageControls)?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.as_str())
+    };
+    let revision = form_version(field("revision"))?;
+    let send = field("send") == "yes";
+    let start = state.app.soa_draft_start(&page.ctx).await?;
+    let statement = statement_of(&pairs, start);
+    let saved = state
+        .app
+        .save_soa_draft(&page.ctx, revision, statement.clone(), now())
+        .await;
+    let result = match saved {
+        Ok(draft) if send => state
+            .app
+            .submit_soa_draft(&page.ctx, draft.version, Some(draft.revision), "", now())
+            .await
+            .map(|_| "soa-submitted")
+            .map_err(|e| (e, Some(draft.revision))),
+        Ok(_) => Ok("soa-saved"),
+        Err(e) => Err((e, None)),
+    };
+    let (error, saved_revision) = match result {
+        Ok(notice) => {
+            let path = if notice == "soa-submitted" {
+                "/soa"
+            } else {
+                "/soa/draft"
+            };
+            return Ok(see_other(format!(
+                "{}/orgs/{}{path}?notice={notice}",
+                state.config.base_path,
+                page.ctx.organisation().slug
+            )));
+        }
+        Err(failure) => failure,
+    };
+    let (status, errors, message) = super::refused_save(error)?;
+    // After a conflict the form carries the current revision, so saving again is a choice
+    // made after reading the message.
+    let revision = match (&message, saved_revision) {
+        (Some(_), _) => None,
+        (None, Some(saved)) => Some(saved),
+        (None, None) => Some(revision),
+    };
+    let mut shown = soa_form_page(&state, &page, Some(statement), revision, errors).await?;
+    if let Some(message) = message {
+        shown.layout = shown.layout.with_error(message);
+    }
+    Ok((status, render(&shown)).into_response())
 }
