@@ -286,6 +286,11 @@ on_both_backends! {
         assert!(ac1["parts"].as_array().is_some_and(|parts| parts.iter().any(|p| p["name"] == "statement")), "{ac1}");
         assert!(ac1["params"].as_array().is_some_and(|params| !params.is_empty()), "{ac1}");
 
+        // A control's page shows its statement, guidance and parameters as imported.
+        app.member("acme", "stan@acme.example", Role::Staff).await;
+        let page = app.browser("stan@acme.example").await.get("/orgs/acme/frameworks/nist-800-53-low/requirements/AC-1").await.text().await.expect("page");
+        assert!(page.contains("<h2>Statement</h2>") && page.contains("Parameters") && page.contains("organization-defined personnel or roles"), "{page}");
+
         // The profile selects the same 149 from the catalog loaded; without the catalog, it says so.
         let refused = app.app.import_library(&profile, &named("nist-low-profile", None), now).await.expect_err("catalog needed");
         assert!(refused.to_string().contains("import the catalog"), "{refused}");

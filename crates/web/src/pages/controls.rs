@@ -133,6 +133,17 @@ pub async fn framework(
     Ok(render(&FrameworkPage { layout, framework }))
 }
 
+/// The heading of an imported part that has no title of its own: its OSCAL name in words
+/// (`assessment-objective` → "Assessment objective").
+pub fn part_heading(name: &str) -> String {
+    let words = name.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "controls/requirement.html")]
 struct RequirementPage {
