@@ -201,11 +201,10 @@ fn read_library_file(text: &str, options: &ImportOptions) -> AppResult<Incoming>
             .map(Incoming::OscalCatalog)
             .map_err(refused);
     }
-    let is_ciso_assistant = text
-        .lines()
-        .map(str::trim_start)
-        .any(|line| line.starts_with("urn:") && !line.starts_with("urn: ''"))
-        && !text.lines().any(|line| line.starts_with("library:"));
+    // Top-level keys only: CISO Assistant's objects carry `urn:` keys of their own, and our
+    // guidance text may mention a URN.
+    let top_level = |key: &str| text.lines().any(|line| line.starts_with(key));
+    let is_ciso_assistant = top_level("urn:") && !top_level("library:");
     if is_ciso_assistant {
         ciso_assistant::framework_library(text)
             .map(Incoming::CisoAssistant)
