@@ -429,14 +429,27 @@ async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
         let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
     }
-    let draft = "/api/v1/orgs/acme/risk-method/draft";
-    if manager.get_json("/api/v1/orgs/acme/risk-method").await.0 == StatusCode::NOT_FOUND
-        && manager.get_json(draft).await.0 == StatusCode::NOT_FOUND
+    // The risk method and the Statement of Applicability: version 1 approved straight away,
+    // so that reading the version in force and version 1 succeed in every round.
+    let method = |revision| crate::risk_method::draft_body(revision, "Fixture");
+    open_versioned(manager, &approver, "/api/v1/orgs/acme/risk-method", &method).await;
+    let statement = |revision| crate::soa::draft_body(revision, "Fixture");
+    open_versioned(manager, &approver, "/api/v1/orgs/acme/soa", &statement).await;
+}
+
+/// A versioned record at `in_force` (`.../risk-method`) with version 1 approved and a draft
+/// open; `body` is the draft's body at a revision.
+async fn open_versioned(
+    manager: &crate::support::Client,
+    approver: &crate::support::Client,
+    in_force: &str,
+    body: &dyn Fn(i64) -> serde_json::Value,
+) {
+    let draft = format!("{in_force}/draft");
+    if manager.get_json(in_force).await.0 == StatusCode::NOT_FOUND
+        && manager.get_json(&draft).await.0 == StatusCode::NOT_FOUND
     {
-        // Version 1 is approved straight away, so that reading the method in force and its
-        // version 1 succeed in every round.
-        let body = crate::risk_method::draft_body(0, "Fixture");
-        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+        let (status, saved) = manager.send_json(Method::PUT, &draft, &body(0)).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
         let submit = serde_json::json!({ "version": saved["version"] });
         let (status, approval) = manager.post_json(&format!("{draft}/submit"), &submit).await;
@@ -448,32 +461,8 @@ async fn open_drafts(app: &TestApp, manager: &crate::support::Client) {
         let approve = serde_json::json!({ "decision": "approve" });
         assert_eq!(approver.post_json(&path, &approve).await.0, StatusCode::OK);
     }
-    if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
-        let body = crate::risk_method::draft_body(0, "Fixture");
-        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
-        assert_eq!(status, StatusCode::OK, "{saved}");
-    }
-    // The same for the Statement of Applicability: version 1 approved, a draft open.
-    let draft = "/api/v1/orgs/acme/soa/draft";
-    if manager.get_json("/api/v1/orgs/acme/soa").await.0 == StatusCode::NOT_FOUND
-        && manager.get_json(draft).await.0 == StatusCode::NOT_FOUND
-    {
-        let body = crate::soa::draft_body(0, "Fixture");
-        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
-        assert_eq!(status, StatusCode::OK, "{saved}");
-        let submit = serde_json::json!({ "version": saved["version"] });
-        let (status, approval) = manager.post_json(&format!("{draft}/submit"), &submit).await;
-        assert_eq!(status, StatusCode::CREATED, "{approval}");
-        let path = format!(
-            "/api/v1/orgs/acme/approvals/{}/decision",
-            approval["id"].as_str().expect("id")
-        );
-        let approve = serde_json::json!({ "decision": "approve" });
-        assert_eq!(approver.post_json(&path, &approve).await.0, StatusCode::OK);
-    }
-    if manager.get_json(draft).await.0 == StatusCode::NOT_FOUND {
-        let body = crate::soa::draft_body(0, "Fixture");
-        let (status, saved) = manager.send_json(Method::PUT, draft, &body).await;
+    if manager.get_json(&draft).await.0 == StatusCode::NOT_FOUND {
+        let (status, saved) = manager.send_json(Method::PUT, &draft, &body(0)).await;
         assert_eq!(status, StatusCode::OK, "{saved}");
     }
 }
