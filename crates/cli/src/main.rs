@@ -453,19 +453,10 @@ async fn export_risk_file(
     output: Option<&std::path::Path>,
     what: RiskFile,
 ) -> anyhow::Result<ExitCode> {
-    use custos_app::assets::RegisterFormat;
     use custos_app::domain::list::ListParams;
     use custos_app::domain::risk::register::RiskFilterParams;
     use std::io::Write;
-    let Some(format) = RegisterFormat::parse(format) else {
-        bail!("--format must be csv or xlsx");
-    };
-    if format == RegisterFormat::Xlsx
-        && output.is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
-        bail!("an XLSX workbook is not text: write it to a file with --output FILE");
-    }
+    let format = export_format(format, output)?;
     let ctx = app.command_line_context(org).await.map_err(explain)?;
     let bytes = match what {
         RiskFile::Register => {
@@ -496,33 +487,47 @@ async fn export_risk_file(
 }
 
 /// Library files are text and small (ISO/IEC 27001:2022 with guidance is about 80 KB).
-const MAX_LIBRARY_BYTES: u64 = 10 * 1024 * 1024;
+const MAX_LIBRARY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The bytes of `file` ("-" for standard input), refused past `max_bytes`.
+fn read_input(file: &std::path::Path, max_bytes: usize) -> anyhow::Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        custos_formats::table::read_to_limit(std::io::stdin().lock(), max_bytes)
+    } else {
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        custos_formats::table::read_to_limit(opened, max_bytes)
+    }
+    .with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// The format of a register file written by `custos export`: an XLSX workbook goes to a file,
+/// not to a terminal.
+fn export_format(
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<custos_app::assets::RegisterFormat> {
+    use custos_app::assets::RegisterFormat;
+    let Some(format) = RegisterFormat::parse(format) else {
+        bail!("--format must be csv or xlsx");
+    };
+    if format == RegisterFormat::Xlsx
+        && output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        bail!("an XLSX workbook is not text: write it to a file with --output FILE");
+    }
+    Ok(format)
+}
 
 async fn import_library(
     app: Administration,
     file: &std::path::Path,
     options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
-    let mut text = String::new();
-    let read = if file.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_LIBRARY_BYTES + 1)
-            .read_to_string(&mut text)
-    } else {
-        std::fs::File::open(file)
-            .with_context(|| format!("cannot open {}", file.display()))?
-            .take(MAX_LIBRARY_BYTES + 1)
-            .read_to_string(&mut text)
-    };
-    read.with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
-    if text.len() as u64 > MAX_LIBRARY_BYTES {
-        bail!(
-            "{} is larger than {} MiB: not a library file",
-            file.display(),
-            MAX_LIBRARY_BYTES / 1024 / 1024
-        );
-    }
+    let bytes = read_input(file, MAX_LIBRARY_BYTES)?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is not UTF-8 text: not a library file", file.display()))?;
     let imported = app
         .import_library(&text, options, now())
         .await
@@ -553,14 +558,7 @@ async fn import_assets(
 ) -> anyhow::Result<ExitCode> {
     use custos_app::assets::{ImportMode, MAX_IMPORT_BYTES};
     let ctx = app.command_line_context(org).await.map_err(explain)?;
-    let bytes = if file.as_os_str() == "-" {
-        custos_formats::table::read_to_limit(std::io::stdin().lock(), MAX_IMPORT_BYTES)
-    } else {
-        let opened =
-            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-        custos_formats::table::read_to_limit(opened, MAX_IMPORT_BYTES)
-    }
-    .with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = read_input(file, MAX_IMPORT_BYTES)?;
     let mode = if dry_run {
         ImportMode::Preview
     } else {
@@ -608,15 +606,7 @@ async fn export_assets(
     use custos_app::domain::assets::import::REGISTER_COLUMNS;
     use custos_app::domain::list::ListParams;
     use std::io::Write;
-    let Some(format) = RegisterFormat::parse(format) else {
-        bail!("--format must be csv or xlsx");
-    };
-    if format == RegisterFormat::Xlsx
-        && output.is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
-        bail!("an XLSX workbook is not text: write it to a file with --output FILE");
-    }
+    let format = export_format(format, output)?;
     let ctx = app.command_line_context(org).await.map_err(explain)?;
     let request = AssetFilterParams::default()
         .request(&ListParams::default())
