@@ -4,7 +4,7 @@
 //! [`VersionedBody`] and gets the rest.
 
 use custos_domain::governance::{Approval, Decision};
-use custos_domain::platform::RecordType;
+use custos_domain::platform::{Permission, RecordType};
 use custos_domain::versions::{Version, VersionStatus};
 use custos_store::versions::VersionTable;
 use custos_store::{Conn, StoreResult, Tx};
@@ -25,12 +25,61 @@ pub(crate) trait VersionedBody:
     const TABLE: VersionTable;
     /// How messages name the record: "risk method".
     const NAME: &'static str;
+    /// The permission that reads its versions.
+    const VIEW: Permission;
 
     /// The body part by part, as the approver reads it.
     fn content(&self) -> Vec<(&'static str, String)>;
 }
 
 impl App {
+    /// The version in force: the newest approved one; `None` while none is approved.
+    pub(crate) async fn version_in_force<T: VersionedBody>(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Option<Version<T>>> {
+        ctx.require(T::VIEW)?;
+        let mut conn = self.store.reader().await?;
+        Ok(T::TABLE.approved(&mut conn, ctx.org_id()).await?)
+    }
+
+    /// Every version, newest first.
+    pub(crate) async fn all_versions<T: VersionedBody>(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Vec<Version<T>>> {
+        ctx.require(T::VIEW)?;
+        let mut conn = self.store.reader().await?;
+        Ok(T::TABLE.all(&mut conn, ctx.org_id()).await?)
+    }
+
+    /// Version `version`.
+    pub(crate) async fn one_version<T: VersionedBody>(
+        &self,
+        ctx: &OrgContext,
+        version: i64,
+    ) -> AppResult<Version<T>> {
+        ctx.require(T::VIEW)?;
+        let mut conn = self.store.reader().await?;
+        T::TABLE
+            .find(&mut conn, ctx.org_id(), version)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The draft being edited, if there is one.
+    pub(crate) async fn version_draft<T: VersionedBody>(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Option<Version<T>>> {
+        ctx.require(T::VIEW)?;
+        let mut conn = self.store.reader().await?;
+        Ok(T::TABLE
+            .newest(&mut conn, ctx.org_id())
+            .await?
+            .filter(Version::is_draft))
+    }
+
     /// Saves the draft: the one being edited, at `expected_revision`, or a new one (with
     /// `expected_revision` 0) when none is. No draft is started while a version waits for a
     /// decision: one version is open at a time. The caller checked `body` and the

@@ -22,6 +22,7 @@ impl VersionedBody for StatementOfApplicability {
     const TYPE: RecordType = RecordType::Soa;
     const TABLE: VersionTable = SOA;
     const NAME: &'static str = "Statement of Applicability";
+    const VIEW: Permission = Permission::ViewControls;
 
     fn content(&self) -> Vec<(&'static str, String)> {
         StatementOfApplicability::content(self)
@@ -112,34 +113,21 @@ impl App {
 
     /// The statement in force: the newest approved version; `None` while none is approved.
     pub async fn soa(&self, ctx: &OrgContext) -> AppResult<Option<SoaVersion>> {
-        ctx.require(Permission::ViewControls)?;
-        let mut conn = self.store.reader().await?;
-        Ok(SOA.approved(&mut conn, ctx.org_id()).await?)
+        self.version_in_force(ctx).await
     }
 
     /// Every version of the statement, newest first.
     pub async fn soa_versions(&self, ctx: &OrgContext) -> AppResult<Vec<SoaVersion>> {
-        ctx.require(Permission::ViewControls)?;
-        let mut conn = self.store.reader().await?;
-        Ok(SOA.all(&mut conn, ctx.org_id()).await?)
+        self.all_versions(ctx).await
     }
 
     pub async fn soa_version(&self, ctx: &OrgContext, version: i64) -> AppResult<SoaVersion> {
-        ctx.require(Permission::ViewControls)?;
-        let mut conn = self.store.reader().await?;
-        SOA.find(&mut conn, ctx.org_id(), version)
-            .await?
-            .ok_or(AppError::NotFound)
+        self.one_version(ctx, version).await
     }
 
     /// The draft being edited, if there is one.
     pub async fn soa_draft(&self, ctx: &OrgContext) -> AppResult<Option<SoaVersion>> {
-        ctx.require(Permission::ViewControls)?;
-        let mut conn = self.store.reader().await?;
-        Ok(SOA
-            .newest(&mut conn, ctx.org_id())
-            .await?
-            .filter(Version::is_draft))
+        self.version_draft(ctx).await
     }
 
     /// What a new draft starts from: the newest version (so a rejected statement is corrected

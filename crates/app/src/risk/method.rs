@@ -13,12 +13,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::versions::VersionedBody;
-use crate::{App, AppError, AppResult, OrgContext};
+use crate::{App, AppResult, OrgContext};
 
 impl VersionedBody for RiskMethod {
     const TYPE: RecordType = RecordType::RiskMethod;
     const TABLE: VersionTable = RISK_METHOD;
     const NAME: &'static str = "risk method";
+    const VIEW: Permission = Permission::ViewRisks;
 
     fn content(&self) -> Vec<(&'static str, String)> {
         RiskMethod::content(self)
@@ -37,16 +38,12 @@ pub(crate) async fn method_in(conn: &mut Conn, org_id: Uuid) -> AppResult<Option
 impl App {
     /// The method in force: the newest approved version; `None` while none is approved.
     pub async fn risk_method(&self, ctx: &OrgContext) -> AppResult<Option<MethodVersion>> {
-        ctx.require(Permission::ViewRisks)?;
-        let mut conn = self.store.reader().await?;
-        method_in(&mut conn, ctx.org_id()).await
+        self.version_in_force(ctx).await
     }
 
     /// Every version of the method, newest first.
     pub async fn risk_method_versions(&self, ctx: &OrgContext) -> AppResult<Vec<MethodVersion>> {
-        ctx.require(Permission::ViewRisks)?;
-        let mut conn = self.store.reader().await?;
-        Ok(RISK_METHOD.all(&mut conn, ctx.org_id()).await?)
+        self.all_versions(ctx).await
     }
 
     pub async fn risk_method_version(
@@ -54,22 +51,12 @@ impl App {
         ctx: &OrgContext,
         version: i64,
     ) -> AppResult<MethodVersion> {
-        ctx.require(Permission::ViewRisks)?;
-        let mut conn = self.store.reader().await?;
-        RISK_METHOD
-            .find(&mut conn, ctx.org_id(), version)
-            .await?
-            .ok_or(AppError::NotFound)
+        self.one_version(ctx, version).await
     }
 
     /// The draft being edited, if there is one.
     pub async fn risk_method_draft(&self, ctx: &OrgContext) -> AppResult<Option<MethodVersion>> {
-        ctx.require(Permission::ViewRisks)?;
-        let mut conn = self.store.reader().await?;
-        Ok(RISK_METHOD
-            .newest(&mut conn, ctx.org_id())
-            .await?
-            .filter(Version::is_draft))
+        self.version_draft(ctx).await
     }
 
     /// What a new draft starts from: `template` when one is asked for, otherwise the newest
