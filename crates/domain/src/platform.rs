@@ -516,6 +516,7 @@ crate::text_enum! {
         RiskAcceptance => "risk_acceptance", "Risk acceptance";
         Library => "library", "Framework library";
         Soa => "soa", "Statement of Applicability";
+        Control => "control", "Applied control";
     }
 }
 
@@ -528,6 +529,7 @@ impl RecordType {
             RecordType::Approval => "approvals",
             RecordType::Asset => "assets",
             RecordType::Risk => "risks",
+            RecordType::Control => "controls",
             // Shown on their risk's page, which their snapshot names.
             RecordType::RiskAction | RecordType::RiskAcceptance => return None,
             // One per organisation: the page names no record.
@@ -569,6 +571,7 @@ impl RecordType {
             | RecordType::Vulnerability
             | RecordType::Risk
             | RecordType::RiskAction
+            | RecordType::Control
             | RecordType::Library => None,
             // The risk method names the deciding role per level: see the acceptance itself.
             RecordType::RiskAcceptance => Some(Role::Approver),

@@ -390,3 +390,48 @@ pub async fn requirement_ids_by_source_key(
     )
     .await
 }
+
+/// The relations of every mapping set with `framework_id` on either side.
+pub async fn mappings_touching(
+    conn: &mut Conn,
+    framework_id: &str,
+) -> StoreResult<Vec<StoredMapping>> {
+    conn.fetch_all(
+        "SELECT s.id, s.source_framework, s.target_framework, m.source_id, m.target_id, \
+             m.relationship, m.strength, m.note \
+         FROM requirement_mappings m JOIN mapping_sets s ON s.id = m.mapping_set_id \
+         WHERE s.source_framework = $1 OR s.target_framework = $1 \
+         ORDER BY s.id, m.source_id, m.target_id",
+        params![framework_id],
+    )
+    .await
+}
+
+/// The assessable requirements of `framework_id` its library still has, as (id, title) in
+/// reading order.
+pub async fn assessable_requirements(
+    conn: &mut Conn,
+    framework_id: &str,
+) -> StoreResult<Vec<(String, String)>> {
+    conn.fetch_all(
+        "SELECT id, title FROM requirements \
+         WHERE framework_id = $1 AND assessable AND NOT withdrawn ORDER BY position",
+        params![framework_id],
+    )
+    .await
+}
+
+/// The title of requirement `id` of `framework_id`, and whether it is assessable and not
+/// withdrawn; `None` when there is no such requirement.
+pub async fn requirement_title(
+    conn: &mut Conn,
+    framework_id: &str,
+    id: &str,
+) -> StoreResult<Option<(String, bool)>> {
+    conn.fetch_optional(
+        "SELECT title, assessable AND NOT withdrawn FROM requirements \
+         WHERE framework_id = $1 AND id = $2",
+        params![framework_id, id],
+    )
+    .await
+}

@@ -7,6 +7,7 @@ pub mod asset_settings;
 pub mod assets;
 pub mod audit;
 pub mod context;
+pub mod controls;
 pub mod db;
 pub mod frameworks;
 pub mod governance;

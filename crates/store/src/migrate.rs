@@ -239,6 +239,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0020_soa.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 21,
+        name: "controls",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0021_controls.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0021_controls.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

@@ -1,5 +1,7 @@
 //! The controls area (DESIGN.md §3 "controls"): the framework libraries every organisation
-//! reads, and (to come) the organisation's applied controls and Statement of Applicability.
+//! reads, the organisation's applied controls with the coverage they give, and its
+//! Statement of Applicability.
 
+pub mod applied;
 pub mod library;
 pub mod soa;

@@ -2,6 +2,8 @@
 //! register kit ([`crate::versions`]), over the Annex A controls of the ISO/IEC 27001:2022
 //! library Custos ships.
 
+use std::collections::BTreeMap;
+
 use custos_domain::controls::soa::{
     ImplementationStatus, SOA_FRAMEWORK, SOA_TAG, StatementOfApplicability,
 };
@@ -137,7 +139,8 @@ impl App {
         let mut conn = self.store.reader().await?;
         let controls = annex_a(&mut conn).await?;
         let newest: Option<SoaVersion> = SOA.newest(&mut conn, ctx.org_id()).await?;
-        Ok(match newest {
+        let derived = self.annex_a_statuses(&mut conn, ctx).await?;
+        let mut start = match newest {
             // Controls the library gained since are added; the check puts them in order.
             Some(version) => {
                 let mut body = version.body;
@@ -156,7 +159,20 @@ impl App {
                     .unwrap_or(StatementOfApplicability::start(&controls))
             }
             None => StatementOfApplicability::start(&controls),
-        })
+        };
+        start.derive_statuses(&derived);
+        Ok(start)
+    }
+
+    /// How far each Annex A control is implemented according to the applied controls
+    /// satisfying it, by control id (those no control satisfies are absent: not started).
+    pub async fn soa_derived_statuses(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<BTreeMap<String, ImplementationStatus>> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        self.annex_a_statuses(&mut conn, ctx).await
     }
 
     /// Saves `statement` as the draft (see [`App::save_version_draft`]): every Annex A
@@ -171,7 +187,8 @@ impl App {
         ctx.require(Permission::ManageControls)?;
         let mut conn = self.store.reader().await?;
         let controls = annex_a(&mut conn).await?;
-        let statement = statement.checked(&controls)?;
+        let mut statement = statement.checked(&controls)?;
+        statement.derive_statuses(&self.annex_a_statuses(&mut conn, ctx).await?);
         let wanted: Vec<i64> = statement.risk_numbers().into_iter().collect();
         let existing =
             custos_store::risk::existing_numbers(&mut conn, ctx.org_id(), &wanted).await?;
@@ -193,7 +210,9 @@ impl App {
     }
 
     /// Sends draft `version` of the statement to senior management, once every control's
-    /// inclusion or exclusion is justified.
+    /// inclusion or exclusion is justified. Statuses derived from the applied controls are
+    /// brought up to date first (a new revision of the draft), so the version approved says
+    /// what the controls said when it was sent.
     pub async fn submit_soa_draft(
         &self,
         ctx: &OrgContext,
@@ -203,7 +222,26 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<Approval> {
         ctx.require(Permission::ManageControls)?;
-        let draft = self.soa_version(ctx, version).await?;
+        let mut draft = self.soa_version(ctx, version).await?;
+        let current = expected_revision.is_none_or(|expected| expected == draft.revision);
+        if current && draft.is_draft() {
+            let mut body = draft.body.clone();
+            let derived = {
+                let mut conn = self.store.reader().await?;
+                self.annex_a_statuses(&mut conn, ctx).await?
+            };
+            body.derive_statuses(&derived);
+            if body != draft.body {
+                draft = self
+                    .save_version_draft(ctx, draft.revision, body, now)
+                    .await?;
+            }
+        }
+        let expected_revision = if current {
+            Some(draft.revision)
+        } else {
+            expected_revision
+        };
         let unjustified = draft.body.unjustified();
         if !unjustified.is_empty() {
             let shown: Vec<&str> = unjustified.iter().take(10).copied().collect();

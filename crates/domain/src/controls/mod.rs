@@ -2,5 +2,7 @@
 //! framework libraries are global: every organisation reads the same requirement trees and
 //! mappings; what an organisation does about them is its own.
 
+pub mod applied;
+pub mod coverage;
 pub mod library;
 pub mod soa;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::controls::applied::ControlStatus;
 use crate::validation::ValidationErrors;
 
 /// The framework whose Annex A the statement covers.
@@ -56,7 +57,12 @@ pub struct SoaEntry {
     /// Risks it treats, by reference (`RSK-0001`).
     #[serde(default)]
     pub risks: Vec<String>,
+    /// How far it is implemented: derived from the applied controls satisfying it, unless
+    /// `status_reason` says why the statement states otherwise.
     pub status: ImplementationStatus,
+    /// Why `status` was set by hand rather than derived; empty when it is derived.
+    #[serde(default)]
+    pub status_reason: String,
     /// The documents that describe how it is done (policy, procedure).
     #[serde(default)]
     pub references: String,
@@ -85,6 +91,7 @@ impl StatementOfApplicability {
                     justification: String::new(),
                     risks: Vec::new(),
                     status: ImplementationStatus::NotStarted,
+                    status_reason: String::new(),
                     references: String::new(),
                 })
                 .collect(),
@@ -118,6 +125,13 @@ impl StatementOfApplicability {
             }
             entry.justification = entry.justification.trim().to_owned();
             entry.references = entry.references.trim().to_owned();
+            entry.status_reason = entry.status_reason.trim().to_owned();
+            if entry.status_reason.chars().count() > JUSTIFICATION_MAX {
+                errors.add(
+                    &field("status_reason"),
+                    format!("At most {JUSTIFICATION_MAX} characters."),
+                );
+            }
             if entry.justification.chars().count() > JUSTIFICATION_MAX {
                 errors.add(
                     &field("justification"),
@@ -199,6 +213,20 @@ impl StatementOfApplicability {
         Ok(self)
     }
 
+    /// Sets the status of every applicable entry without a `status_reason` to the one its
+    /// applied controls give (`derived`, by control id; a control no applied control
+    /// satisfies is not started). Excluded entries stay not started.
+    pub fn derive_statuses(&mut self, derived: &BTreeMap<String, ImplementationStatus>) {
+        for entry in &mut self.entries {
+            if entry.applicable && entry.status_reason.is_empty() {
+                entry.status = derived
+                    .get(&entry.control)
+                    .copied()
+                    .unwrap_or(ImplementationStatus::NotStarted);
+            }
+        }
+    }
+
     /// The controls whose inclusion or exclusion is not justified yet: a statement is sent
     /// for approval only when there are none.
     pub fn unjustified(&self) -> Vec<&str> {
@@ -253,6 +281,26 @@ impl StatementOfApplicability {
     }
 }
 
+/// How far an Annex A control is implemented, from the statuses of the applied controls
+/// satisfying it (those not applicable aside): implemented when all are, partly when some are
+/// or work has started, planned when all are planned, not started when there are none.
+pub fn derived_status(statuses: impl IntoIterator<Item = ControlStatus>) -> ImplementationStatus {
+    let statuses: Vec<ControlStatus> = statuses
+        .into_iter()
+        .filter(|s| *s != ControlStatus::NotApplicable)
+        .collect();
+    let all = |wanted: ControlStatus| statuses.iter().all(|s| *s == wanted);
+    if statuses.is_empty() {
+        ImplementationStatus::NotStarted
+    } else if all(ControlStatus::Implemented) {
+        ImplementationStatus::Implemented
+    } else if all(ControlStatus::Planned) {
+        ImplementationStatus::Planned
+    } else {
+        ImplementationStatus::Partial
+    }
+}
+
 /// The number of a risk reference: `RSK-0007` is 7.
 pub fn risk_number(reference: &str) -> Option<i64> {
     reference
@@ -282,6 +330,35 @@ mod tests {
                 "Information security roles and responsibilities".into(),
             ),
         ]
+    }
+
+    #[test]
+    fn the_status_follows_the_applied_controls_unless_a_reason_overrides_it() {
+        use ControlStatus::*;
+        assert_eq!(derived_status([]), ImplementationStatus::NotStarted);
+        assert_eq!(derived_status([NotApplicable]), ImplementationStatus::NotStarted);
+        assert_eq!(
+            derived_status([Implemented, NotApplicable]),
+            ImplementationStatus::Implemented
+        );
+        assert_eq!(derived_status([Planned, Planned]), ImplementationStatus::Planned);
+        assert_eq!(derived_status([Planned, Implemented]), ImplementationStatus::Partial);
+        assert_eq!(derived_status([InProgress]), ImplementationStatus::Partial);
+
+        let mut soa = StatementOfApplicability::start(&controls());
+        soa.entries[1].status_reason = "The supplier runs it; their report shows it.".into();
+        soa.entries[1].status = ImplementationStatus::Implemented;
+        let derived = BTreeMap::from([
+            ("A.5.1".to_owned(), ImplementationStatus::Partial),
+            ("A.5.2".to_owned(), ImplementationStatus::NotStarted),
+        ]);
+        soa.derive_statuses(&derived);
+        assert_eq!(soa.entries[0].status, ImplementationStatus::Partial);
+        assert_eq!(soa.entries[1].status, ImplementationStatus::Implemented);
+        soa.entries[0].applicable = false;
+        soa.entries[0].status = ImplementationStatus::NotStarted;
+        soa.derive_statuses(&derived);
+        assert_eq!(soa.entries[0].status, ImplementationStatus::NotStarted);
     }
 
     #[test]
