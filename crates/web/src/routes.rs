@@ -44,12 +44,13 @@ impl Pages {
 }
 
 fn pages() -> Pages {
+    use pages::applied_controls::ControlPages;
     use pages::assets::AssetPages;
     use pages::catalogues::{ThreatPages, VulnerabilityPages};
     use pages::context::ObjectivePages;
     use pages::risks::RiskPages;
     use pages::{
-        admin, asset_import, asset_settings, assets, catalogues, context, controls, governance,
+        admin, applied_controls, asset_import, asset_settings, assets, catalogues, context, controls, governance,
         invitations, platform, register, risk, risks,
     };
     Pages::new()
@@ -165,6 +166,35 @@ fn pages() -> Pages {
         .get("/orgs/{org}/soa", get(controls::soa))
         .get("/orgs/{org}/soa/draft", get(controls::soa_form))
         .post("/orgs/{org}/soa/draft", post(controls::save_soa))
+        .get("/orgs/{org}/controls", get(applied_controls::list))
+        .post(
+            "/orgs/{org}/controls",
+            post(register::create::<ControlPages>),
+        )
+        .get(
+            "/orgs/{org}/controls/new",
+            get(register::new_form::<ControlPages>),
+        )
+        .get(
+            "/orgs/{org}/controls/{id}",
+            get(register::show::<ControlPages>),
+        )
+        .post(
+            "/orgs/{org}/controls/{id}",
+            post(register::update::<ControlPages>),
+        )
+        .get(
+            "/orgs/{org}/controls/{id}/edit",
+            get(register::edit_form::<ControlPages>),
+        )
+        .post(
+            "/orgs/{org}/controls/{id}/delete",
+            post(register::delete::<ControlPages>),
+        )
+        .get(
+            "/orgs/{org}/frameworks/{id}/coverage",
+            get(applied_controls::coverage),
+        )
         .get("/orgs/{org}/frameworks", get(controls::frameworks))
         .get("/orgs/{org}/frameworks/{id}", get(controls::framework))
         .get(

@@ -48,7 +48,7 @@ async fn annex_a(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
 }
 
 /// The columns of the exported statement, in the order auditors read them.
-pub const SOA_COLUMNS: [&str; 9] = [
+pub const SOA_COLUMNS: [&str; 10] = [
     "identifier",
     "control",
     "applicable",
@@ -57,6 +57,7 @@ pub const SOA_COLUMNS: [&str; 9] = [
     "risks",
     "implemented",
     "status",
+    "status_reason",
     "references",
 ];
 
@@ -96,6 +97,7 @@ impl App {
                         String::new()
                     },
                     e.status.label().to_owned(),
+                    e.status_reason.clone(),
                     e.references.clone(),
                 ]
             })

@@ -65,7 +65,14 @@ pub struct FrameworkCoverage {
     pub framework_id: String,
     pub requirements: Vec<RequirementCoverage>,
     /// Requirements per state, in the states' order.
-    pub counts: Vec<(CoverageState, usize)>,
+    pub counts: Vec<StateCount>,
+}
+
+/// How many requirements are in one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StateCount {
+    pub state: CoverageState,
+    pub count: usize,
 }
 
 impl FrameworkCoverage {
@@ -77,8 +84,8 @@ impl FrameworkCoverage {
     pub fn count(&self, state: CoverageState) -> usize {
         self.counts
             .iter()
-            .find(|(s, _)| *s == state)
-            .map_or(0, |(_, n)| *n)
+            .find(|c| c.state == state)
+            .map_or(0, |c| c.count)
     }
 
     /// Covered requirements as a whole percentage of the assessable ones; `None` for a
@@ -214,7 +221,10 @@ pub fn framework_coverage(
         requirements,
         counts: CoverageState::ALL
             .into_iter()
-            .map(|state| (state, counts.get(&state).copied().unwrap_or(0)))
+            .map(|state| StateCount {
+                state,
+                count: counts.get(&state).copied().unwrap_or(0),
+            })
             .collect(),
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Handlers are registered with utoipa-axum's `routes!`, so
 //! the route table and the OpenAPI document cannot drift apart.
 
+pub mod applied_controls;
 pub mod asset_import;
 pub mod asset_settings;
 pub mod assets;
@@ -46,7 +47,7 @@ use crate::error::ApiError;
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
-        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
+        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the organisation's applied controls and the coverage they give each framework; the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
         (name = "governance", description = "Approvals by senior management")
     )
 )]
@@ -167,6 +168,17 @@ pub fn router() -> OpenApiRouter<AppState> {
             risks::update_vulnerability,
             risks::delete_vulnerability
         ))
+        .routes(routes!(
+            applied_controls::list_controls,
+            applied_controls::create_control
+        ))
+        .routes(routes!(
+            applied_controls::get_control,
+            applied_controls::update_control,
+            applied_controls::delete_control
+        ))
+        .routes(routes!(applied_controls::get_framework_coverage))
+        .routes(routes!(applied_controls::list_coverage))
         .routes(routes!(controls::list_frameworks))
         .routes(routes!(controls::get_framework))
         .routes(routes!(controls::list_requirement_mappings))

@@ -61,9 +61,16 @@ struct FrameworksPage {
     mapping_sets: Vec<MappingSetSummary>,
     /// Each framework's reference, by id, to name mapping sets by.
     references: HashMap<String, String>,
+    /// Each framework's coverage by the organisation's controls, by id; empty for members
+    /// who may not read controls.
+    coverage: HashMap<String, String>,
 }
 
 impl FrameworksPage {
+    fn coverage_of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.coverage.get(id).map_or("–", String::as_str)
+    }
+
     fn reference_of<'a>(&'a self, id: &'a str) -> &'a str {
         self.references.get(id).map_or(id, String::as_str)
     }
@@ -79,12 +86,29 @@ pub async fn frameworks(
         .iter()
         .map(|f| (f.id.clone(), f.info.reference.clone()))
         .collect();
+    let coverage = match page.ctx.can(Permission::ViewControls) {
+        true => state
+            .app
+            .coverage_summaries(&page.ctx)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let shown = s.percent.map_or_else(
+                    || "–".to_owned(),
+                    |p| format!("{p} % ({} of {})", s.covered, s.assessable),
+                );
+                (s.framework.id, shown)
+            })
+            .collect(),
+        false => HashMap::new(),
+    };
     let layout = Layout::new(&state, &page, "Frameworks", "frameworks").await?;
     Ok(render(&FrameworksPage {
         layout,
         frameworks,
         mapping_sets,
         references,
+        coverage,
     }))
 }
 
@@ -99,6 +123,7 @@ struct Row<'a> {
 struct FrameworkPage {
     layout: Layout,
     framework: StoredFramework,
+    can_view_controls: bool,
 }
 
 impl FrameworkPage {
@@ -130,7 +155,11 @@ pub async fn framework(
     let framework = state.app.framework(&page.ctx, &id).await?;
     let title = framework.summary.info.reference.clone();
     let layout = Layout::new(&state, &page, &title, "frameworks").await?;
-    Ok(render(&FrameworkPage { layout, framework }))
+    Ok(render(&FrameworkPage {
+        layout,
+        framework,
+        can_view_controls: page.ctx.can(Permission::ViewControls),
+    }))
 }
 
 /// The heading of an imported part that has no title of its own: its OSCAL name in words
@@ -152,6 +181,7 @@ struct RequirementPage {
     requirement: StoredRequirement,
     parent: Option<StoredRequirement>,
     mappings: Vec<StoredMapping>,
+    can_view_controls: bool,
 }
 
 impl RequirementPage {
@@ -214,6 +244,7 @@ pub async fn requirement(
         requirement,
         parent,
         mappings,
+        can_view_controls: page.ctx.can(Permission::ViewControls),
     }))
 }
 
@@ -278,9 +309,20 @@ struct SoaFormPage {
     /// The draft's revision the form saves over (0 starts a draft).
     revision: i64,
     errors: ValidationErrors,
+    /// What the applied controls say of each Annex A control.
+    derived: std::collections::BTreeMap<String, ImplementationStatus>,
 }
 
 impl SoaFormPage {
+    /// How far the applied controls satisfying `control` say it is implemented.
+    fn derived_of(&self, control: &str) -> &'static str {
+        self.derived
+            .get(control)
+            .copied()
+            .unwrap_or(ImplementationStatus::NotStarted)
+            .label()
+    }
+
     fn has_reason(entry: &SoaEntry, reason: &InclusionReason) -> bool {
         entry.reasons.contains(reason)
     }
@@ -320,12 +362,14 @@ async fn soa_form_page(
         (None, Some(draft)) => draft.body,
         (None, None) => state.app.soa_draft_start(&page.ctx).await?,
     };
+    let derived = state.app.soa_derived_statuses(&page.ctx).await?;
     let layout = Layout::new(state, page, "Statement of Applicability: draft", "soa").await?;
     Ok(SoaFormPage {
         layout,
         statement,
         revision: revision.unwrap_or(current),
         errors,
+        derived,
     })
 }
 
@@ -378,6 +422,7 @@ fn statement_of(
                     .collect(),
                 status: ImplementationStatus::parse(&first("status", &control))
                     .unwrap_or(ImplementationStatus::NotStarted),
+                status_reason: first("status_reason", &control),
                 references: first("references", &control),
                 ..entry
             }

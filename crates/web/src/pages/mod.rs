@@ -3,6 +3,7 @@
 //! built here once.
 
 pub mod admin;
+pub mod applied_controls;
 pub mod asset_import;
 pub mod asset_settings;
 pub mod assets;
@@ -87,7 +88,7 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 10] = [
+pub const AREAS: [&Area; 11] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
@@ -97,6 +98,7 @@ pub const AREAS: [&Area; 10] = [
     &risks::AREA,
     &catalogues::AREA,
     &controls::AREA,
+    &applied_controls::AREA,
     &governance::AREA,
 ];
 

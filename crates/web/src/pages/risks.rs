@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use custos_app::assets::RegisterFormat;
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::controls::applied::ControlStatus;
 use custos_app::domain::fields::FieldRule;
 use custos_app::domain::list::ListParams;
 use custos_app::domain::platform::Permission;
@@ -560,6 +561,8 @@ struct ShowPage {
     /// The method in force, for the target level and the currency.
     in_force: Option<MethodVersion>,
     today: time::Date,
+    /// The applied controls treating it: id, reference, title and status.
+    controls: Vec<(Uuid, String, String, ControlStatus)>,
     can_manage: bool,
     can_request_acceptance: bool,
     can_view_audit: bool,
@@ -887,11 +890,13 @@ impl RegisterPages for RiskPages {
             && risk.current_level().is_some()
             && !matches!(risk.status, RiskStatus::Accepted | RiskStatus::Closed)
             && !waiting;
+        let controls = state.app.controls_treating(ctx, record.risk.id).await?;
         Ok(render(&ShowPage {
             layout,
             detail,
             in_force,
             today: now().date(),
+            controls,
             can_manage: ctx.can(Permission::ManageRisks),
             can_request_acceptance,
             can_view_audit: ctx.can(Permission::ViewAuditLog),
