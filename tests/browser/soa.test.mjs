@@ -1,6 +1,7 @@
 // Frameworks and the Statement of Applicability in the browser: the instance administrator
 // tries CISO Assistant's ISO/IEC 27001 library and is told which library it needs; the
-// manager justifies every Annex A control, A.5.1 by a risk, and sends the statement; the
+// manager records the control that meets A.5.1, justifies every Annex A control, A.5.1 by a
+// risk, and sends the statement (A.5.1's status derived from the control); the
 // approver approves it; the XLSX downloaded holds A.5.1's line as the statement says.
 
 import assert from 'node:assert/strict';
@@ -78,13 +79,25 @@ describe('browser: frameworks and the Statement of Applicability', () => {
 
         // The manager justifies every control, A.5.1 by the first risk, and sends it.
         await login(page, baseUrl, MANAGER_EMAIL);
+        // First the control that meets A.5.1: the statement's status follows from it.
+        await page.goto(`${baseUrl}${ORG_PATH}/controls/new`);
+        await page.locator('#title').fill('Information security policy set');
+        await page.locator('#status').selectOption('implemented');
+        await page.locator('#implemented_on').fill('2026-01-15');
+        await page.locator('#requirements').fill('A.5.1, soc2-2017:CC5.3');
+        await page.locator('#risks').fill('RSK-0001');
+        await clickAndWait(page, page.getByRole('button', { name: 'Save control', exact: true }));
+        const control = await pageText(page);
+        assert.ok(control.includes('Control added') && control.includes('Policies for information security'), `control: ${control.slice(0, 1500)}`);
+        await page.goto(`${baseUrl}${ORG_PATH}/frameworks/soc2-2017/coverage`);
+        assert.ok((await pageText(page)).includes('CC5.3'), 'the SOC 2 coverage names the criterion');
         await page.goto(`${baseUrl}${ORG_PATH}/soa/draft`);
+        assert.equal(await page.locator('select[name="status:A.5.1"]').inputValue(), 'implemented', 'derived from the control');
         await page.$$eval('textarea[name^="justification:"]', (areas) => areas.forEach((a) => { a.value = 'Adopted as good practice.'; }));
         await page.$$eval('input[name^="reasons:"][value="good_practice"]', (boxes) => boxes.forEach((b) => { b.checked = true; }));
         await page.locator('textarea[name="justification:A.5.1"]').fill('The policies answer the risk of staff not knowing the rules.');
         await page.locator('input[name="reasons:A.5.1"][value="risk_treatment"]').check();
         await page.locator('input[name="risks:A.5.1"]').fill('RSK-0001');
-        await page.locator('select[name="status:A.5.1"]').selectOption('implemented');
         await clickAndWait(page, page.getByRole('button', { name: 'Save and send for approval', exact: true }));
         const sent = await pageText(page);
         assert.ok(sent.includes('Sent to senior management for approval'), `sent: ${sent.slice(0, 1500)}`);

@@ -117,7 +117,12 @@ pub async fn insert(
                                description, owner_id, status, implemented_on, one_off_cost,
                                recurring_cost, effectiveness, updated_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $6, 1)",
-        &with_fields([id.into(), org_id.into(), number.into()], draft, number, now),
+        &with_fields(
+            [id.into(), org_id.into(), number.into()],
+            draft,
+            number,
+            now,
+        ),
     )
     .await?;
     Ok(())

@@ -50,8 +50,8 @@ fn pages() -> Pages {
     use pages::context::ObjectivePages;
     use pages::risks::RiskPages;
     use pages::{
-        admin, applied_controls, asset_import, asset_settings, assets, catalogues, context, controls, governance,
-        invitations, platform, register, risk, risks,
+        admin, applied_controls, asset_import, asset_settings, assets, catalogues, context,
+        controls, governance, invitations, platform, register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))

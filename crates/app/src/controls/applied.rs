@@ -215,8 +215,8 @@ impl App {
                     .map(|r| r.requirement.clone())
                     .collect();
                 let same_requirements = sorted(linked.clone()) == links.requirements;
-                let same_risks = sorted(before.risks.iter().map(|r| r.id).collect())
-                    == links.risk_ids;
+                let same_risks =
+                    sorted(before.risks.iter().map(|r| r.id).collect()) == links.risk_ids;
                 if !draft.differs_from(&before.control) && same_requirements && same_risks {
                     return Ok(Written::Unchanged);
                 }
@@ -303,7 +303,10 @@ impl App {
         ctx.require(Permission::ViewControls)?;
         let mut conn = self.store.reader().await?;
         let requirements = frameworks::assessable_requirements(&mut conn, framework_id).await?;
-        if requirements.is_empty() && frameworks::framework(&mut conn, framework_id).await?.is_none()
+        if requirements.is_empty()
+            && frameworks::framework(&mut conn, framework_id)
+                .await?
+                .is_none()
         {
             return Err(AppError::NotFound);
         }
@@ -325,7 +328,8 @@ impl App {
         let satisfactions = store::satisfactions(&mut conn, ctx.org_id()).await?;
         let mut all = Vec::with_capacity(summaries.len());
         for framework in summaries {
-            let requirements = frameworks::assessable_requirements(&mut conn, &framework.id).await?;
+            let requirements =
+                frameworks::assessable_requirements(&mut conn, &framework.id).await?;
             let mappings = frameworks::mappings_touching(&mut conn, &framework.id).await?;
             let coverage =
                 framework_coverage(&framework.id, &requirements, &satisfactions, &mappings);

@@ -11,6 +11,7 @@ mod audit;
 mod audit_anchoring;
 mod auth;
 mod cli;
+mod controls;
 mod demo;
 mod frameworks;
 mod input;

@@ -145,6 +145,18 @@ const PLATFORM_OPERATIONS: &[(&str, &str, Permission, u16)] = &[
     ),
     (
         "GET",
+        "/api/v1/orgs/{org}/frameworks/{id}/coverage",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
+        "/api/v1/orgs/{org}/coverage",
+        Permission::ViewControls,
+        200,
+    ),
+    (
+        "GET",
         "/api/v1/orgs/{org}/threats",
         Permission::ViewRisks,
         200,

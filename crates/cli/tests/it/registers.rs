@@ -242,7 +242,39 @@ pub const REGISTERS: &[RegisterFixture] = &[
             },
         ],
     },
+    RegisterFixture {
+        segment: "controls",
+        reference_prefix: "CTL-",
+        view: Permission::ViewControls,
+        manage: Permission::ManageControls,
+        api_body: control,
+        create_as: post_api_body,
+        form: control_form,
+        approvable: false,
+        spreadsheets: false,
+        record_operations: &[],
+    },
 ];
+
+/// A valid API body for an applied control titled `title`, implemented, satisfying an
+/// Annex A control and a SOC 2 criterion.
+pub fn control(title: &str) -> Value {
+    json!({
+        "title": title,
+        "status": "implemented",
+        "implemented_on": "2026-02-01",
+        "one_off_cost": 4000,
+        "requirements": ["iso27001-2022:A.8.13", "soc2-2017:A1.2"],
+    })
+}
+
+fn control_form(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("status", "planned".to_owned()),
+        ("requirements", "A.8.13, soc2-2017:A1.2".to_owned()),
+    ]
+}
 
 /// A valid API body for a risk titled `title`, rated 2 by 2 (so that its acceptance can be
 /// asked for): the organisation needs an approved risk method of at least 2 by 2.

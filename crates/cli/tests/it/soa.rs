@@ -89,6 +89,8 @@ on_both_backends! {
         policies["justification"] = json!("Treats the risk of lost laptops; the data protection law asks for it.");
         policies["risks"] = json!(["RSK-0999"]);
         policies["status"] = json!("implemented");
+        // No applied control satisfies A.5.1 here: a status set by hand says why.
+        policies["status_reason"] = json!("Board-approved policy set in force since January.");
         policies["references"] = json!("POL-01 Information security policy");
         let excluded = entries.iter_mut().find(|e| e["control"] == "A.7.5").expect("A.7.5");
         excluded["applicable"] = json!(false);
@@ -128,10 +130,10 @@ on_both_backends! {
         assert!(disposition.contains("statement-of-applicability-v1-approved.csv"), "{disposition}");
         let csv = response.text().await.expect("csv");
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "identifier,control,applicable,reasons,justification,risks,implemented,status,references");
+        assert_eq!(lines[0], "identifier,control,applicable,reasons,justification,risks,implemented,status,status_reason,references");
         assert_eq!(lines.len(), 94, "a header and 93 controls");
         assert!(lines[1].starts_with("A.5.1,Policies for information security,yes,Treats a risk; Law or regulation,"), "{}", lines[1]);
-        assert!(lines[1].contains(&format!(",{reference},yes,Implemented,POL-01")), "{}", lines[1]);
+        assert!(lines[1].contains(&format!(",{reference},yes,Implemented,Board-approved policy set in force since January.,POL-01")), "{}", lines[1]);
         let excluded = lines.iter().find(|l| l.starts_with("A.7.5,")).expect("A.7.5");
         assert!(excluded.contains(",no,,No premises of our own"), "{excluded}");
         let xlsx = manager.http.get(manager.url(&format!("{SOA}/export?format=xlsx&version=1"))).send().await.expect("xlsx");

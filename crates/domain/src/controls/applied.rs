@@ -96,7 +96,11 @@ pub fn requirement_list(
 ) -> Result<Vec<RequirementRef>, ValidationErrors> {
     let mut refs: Vec<RequirementRef> = Vec::new();
     let mut bad = Vec::new();
-    for raw in text.split([',', ';', '\n']).map(str::trim).filter(|r| !r.is_empty()) {
+    for raw in text
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
         match RequirementRef::parse(raw, default_framework) {
             Some(found) if !refs.contains(&found) => refs.push(found),
             Some(_) => {}
@@ -270,7 +274,11 @@ mod tests {
         assert_eq!(draft.one_off_cost, Some(12_000));
         assert_eq!(draft.to_input().parse().expect("again"), draft);
         assert_eq!(
-            ControlInput::default().parse().expect_err("no title").fields[0].field,
+            ControlInput::default()
+                .parse()
+                .expect_err("no title")
+                .fields[0]
+                .field,
             "title"
         );
     }
@@ -291,8 +299,8 @@ mod tests {
         let errors = params.request(&ListParams::default()).expect_err("bare");
         assert!(errors.for_field("requirement").is_some());
 
-        let list = requirement_list("A.5.1; soc2-2017:CC6.1\nA.5.1,", "iso27001-2022")
-            .expect("list");
+        let list =
+            requirement_list("A.5.1; soc2-2017:CC6.1\nA.5.1,", "iso27001-2022").expect("list");
         assert_eq!(list.len(), 2);
         let errors = requirement_list("A.5.1, Nope Nope:1", "iso27001-2022").expect_err("bad");
         assert!(errors.fields[0].message.contains("Nope Nope:1"));

@@ -92,9 +92,7 @@ impl FrameworkCoverage {
     /// framework with none.
     pub fn percent(&self) -> Option<u32> {
         let total = self.requirements.len();
-        (total > 0).then(|| {
-            u32::try_from(self.covered() * 100 / total).unwrap_or(100)
-        })
+        (total > 0).then(|| u32::try_from(self.covered() * 100 / total).unwrap_or(100))
     }
 }
 
@@ -196,12 +194,10 @@ pub fn framework_coverage(
                 CoverageState::Mapped
             } else if !mapped.is_empty() {
                 CoverageState::Partial
-            } else if controls.iter().any(|c| {
-                matches!(
-                    c.status,
-                    ControlStatus::Planned | ControlStatus::InProgress
-                )
-            }) {
+            } else if controls
+                .iter()
+                .any(|c| matches!(c.status, ControlStatus::Planned | ControlStatus::InProgress))
+            {
                 CoverageState::InProgress
             } else {
                 CoverageState::Gap
@@ -260,7 +256,9 @@ mod tests {
     }
 
     fn requirements(ids: &[&str]) -> Vec<(String, String)> {
-        ids.iter().map(|id| (id.to_string(), format!("Title of {id}"))).collect()
+        ids.iter()
+            .map(|id| (id.to_string(), format!("Title of {id}")))
+            .collect()
     }
 
     #[test]
@@ -327,12 +325,7 @@ mod tests {
             satisfaction("soc2", "CC6.1", 3, ControlStatus::NotApplicable),
         ];
         let mappings = [mapping("A.8.5", "CC6.1", Relationship::Equal)];
-        let soc2 = framework_coverage(
-            "soc2",
-            &requirements(&["CC6.1"]),
-            &satisfactions,
-            &mappings,
-        );
+        let soc2 = framework_coverage("soc2", &requirements(&["CC6.1"]), &satisfactions, &mappings);
         assert_eq!(soc2.requirements[0].state, CoverageState::Implemented);
         assert!(soc2.requirements[0].mapped.is_empty());
         assert_eq!(soc2.requirements[0].controls.len(), 2);

@@ -336,13 +336,22 @@ mod tests {
     fn the_status_follows_the_applied_controls_unless_a_reason_overrides_it() {
         use ControlStatus::*;
         assert_eq!(derived_status([]), ImplementationStatus::NotStarted);
-        assert_eq!(derived_status([NotApplicable]), ImplementationStatus::NotStarted);
+        assert_eq!(
+            derived_status([NotApplicable]),
+            ImplementationStatus::NotStarted
+        );
         assert_eq!(
             derived_status([Implemented, NotApplicable]),
             ImplementationStatus::Implemented
         );
-        assert_eq!(derived_status([Planned, Planned]), ImplementationStatus::Planned);
-        assert_eq!(derived_status([Planned, Implemented]), ImplementationStatus::Partial);
+        assert_eq!(
+            derived_status([Planned, Planned]),
+            ImplementationStatus::Planned
+        );
+        assert_eq!(
+            derived_status([Planned, Implemented]),
+            ImplementationStatus::Partial
+        );
         assert_eq!(derived_status([InProgress]), ImplementationStatus::Partial);
 
         let mut soa = StatementOfApplicability::start(&controls());

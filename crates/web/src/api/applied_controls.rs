@@ -162,7 +162,10 @@ impl ControlBody {
         let mut errors = ValidationErrors::new();
         let mut requirements = Vec::with_capacity(self.requirements.len());
         for (index, raw) in self.requirements.iter().enumerate() {
-            match raw.split_once(':').and_then(|_| RequirementRef::parse(raw, "")) {
+            match raw
+                .split_once(':')
+                .and_then(|_| RequirementRef::parse(raw, ""))
+            {
                 Some(requirement) => requirements.push(requirement),
                 None => errors.add(
                     &format!("requirements[{index}]"),
@@ -225,7 +228,10 @@ pub async fn create_control(
     ApiJson(body): ApiJson<ControlBody>,
 ) -> Result<(StatusCode, Json<ControlView>), ApiError> {
     let (input, links, _) = body.into_parts()?;
-    let control = state.app.create_control(&ctx, &input, &links, now()).await?;
+    let control = state
+        .app
+        .create_control(&ctx, &input, &links, now())
+        .await?;
     Ok((StatusCode::CREATED, Json(control.into())))
 }
 
