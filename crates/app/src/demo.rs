@@ -4,6 +4,8 @@
 
 use custos_domain::assets::classification::{ClassificationScheme, ClassificationSchemeInput};
 use custos_domain::context::ObjectiveInput;
+use custos_domain::controls::applied::{ControlInput, requirement_list};
+use custos_domain::controls::soa::SOA_FRAMEWORK;
 use custos_domain::platform::Role;
 use custos_domain::risk::acceptance::AcceptanceInput;
 use custos_domain::risk::method::{RiskMethod, Template};
@@ -11,6 +13,7 @@ use custos_domain::risk::register::RiskInput;
 use custos_domain::risk::treatment::ActionInput;
 use time::{Duration, OffsetDateTime};
 
+use crate::controls::applied::ControlLinks;
 use crate::{AppResult, Credential, Principal};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -242,7 +245,10 @@ impl crate::Administration {
             now,
         )
         .await?;
-        self.seed_demo_risks(&as_manager, &as_approver, &owner, now)
+        let risks = self
+            .seed_demo_risks(&as_manager, &as_approver, &owner, now)
+            .await?;
+        self.seed_demo_controls(&as_manager, &owner, &risks, now)
             .await?;
         Ok(true)
     }
@@ -256,7 +262,7 @@ impl crate::Administration {
         as_approver: &crate::OrgContext,
         owner: &str,
         now: OffsetDateTime,
-    ) -> AppResult<()> {
+    ) -> AppResult<Vec<uuid::Uuid>> {
         let mut method = RiskMethod::template(Template::FiveByFive);
         method.loss_appetite = Some(250_000);
         let draft = self
@@ -384,6 +390,73 @@ impl crate::Administration {
         let laptop = &created[2].risk;
         self.request_risk_acceptance(as_manager, laptop.id, laptop.version, &acceptance, now)
             .await?;
+        Ok(created.iter().map(|r| r.risk.id).collect())
+    }
+
+    /// A few applied controls meeting Annex A controls (and through the mappings, SOC 2
+    /// criteria), treating the demo risks: enough for the coverage views and the statuses the
+    /// Statement of Applicability derives.
+    async fn seed_demo_controls(
+        &self,
+        as_manager: &crate::OrgContext,
+        owner: &str,
+        risks: &[uuid::Uuid],
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let controls: [(&str, &str, &str, &[&str], &[usize]); 5] = [
+            (
+                "Nightly encrypted backups, restore tested every quarter",
+                "implemented",
+                "2026-02-01",
+                &["A.8.13", "soc2-2017:A1.2"],
+                &[0],
+            ),
+            (
+                "Multi-factor sign-in for every account",
+                "implemented",
+                "2026-03-15",
+                &["A.8.5", "A.5.17"],
+                &[1],
+            ),
+            (
+                "Full-disk encryption on laptops",
+                "in_progress",
+                "",
+                &["A.8.1", "A.8.24"],
+                &[2],
+            ),
+            (
+                "Phishing awareness sessions for all staff",
+                "planned",
+                "",
+                &["A.6.3"],
+                &[1],
+            ),
+            (
+                "Capacity dashboards with alerts",
+                "implemented",
+                "2026-01-10",
+                &["A.8.6"],
+                &[3],
+            ),
+        ];
+        for (title, status, implemented_on, requirements, treats) in controls {
+            let input = ControlInput {
+                title: title.into(),
+                owner_id: owner.to_owned(),
+                status: status.into(),
+                implemented_on: implemented_on.into(),
+                ..ControlInput::default()
+            };
+            let links = ControlLinks {
+                requirements: requirement_list(&requirements.join(", "), SOA_FRAMEWORK)?,
+                risk_ids: treats
+                    .iter()
+                    .filter_map(|i| risks.get(*i).copied())
+                    .collect(),
+            };
+            self.create_control(as_manager, &input, &links, now).await?;
+        }
         Ok(())
     }
 }
