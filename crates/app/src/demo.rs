@@ -403,7 +403,7 @@ impl crate::Administration {
         risks: &[uuid::Uuid],
         now: OffsetDateTime,
     ) -> AppResult<()> {
-        let controls: [(&str, &str, &str, &[&str], &[usize]); 5] = [
+        let controls: [DemoControl; 5] = [
             (
                 "Nightly encrypted backups, restore tested every quarter",
                 "implemented",
@@ -460,6 +460,10 @@ impl crate::Administration {
         Ok(())
     }
 }
+
+/// A demo control: title, status, implementation date, the requirements it satisfies (bare ids
+/// are ISO/IEC 27001:2022's) and the demo risks it treats, by position.
+type DemoControl<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], &'a [usize]);
 
 /// A demo risk: title, threat reference, inherent likelihood and impact, residual estimates,
 /// status, treatment option, and the quantitative estimate (rates then losses, low to high).
