@@ -144,12 +144,12 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 19] = [
     (
         Permission::ViewControls,
         &[Admin, IsmsManager, Approver, Contributor, Auditor],
-        "Read the Statement of Applicability.",
+        "Read the applied controls, the coverage they give each framework and the Statement of Applicability.",
     ),
     (
         Permission::ManageControls,
         &[Admin, IsmsManager],
-        "Draft versions of the Statement of Applicability.",
+        "Record applied controls and what they satisfy and treat; draft versions of the Statement of Applicability.",
     ),
 ];
 
