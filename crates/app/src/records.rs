@@ -488,12 +488,15 @@ pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn Appr
     static SOAS: Kind<crate::controls::soa::SoaVersion> = Kind(PhantomData);
     static RISK_ACCEPTANCES: Kind<custos_domain::risk::acceptance::RiskAcceptance> =
         Kind(PhantomData);
+    static DOCUMENT_VERSIONS: Kind<custos_domain::governance::documents::DocumentVersion> =
+        Kind(PhantomData);
     match record_type {
         RecordType::Objective => Ok(&OBJECTIVES),
         RecordType::ClassificationScheme => Ok(&CLASSIFICATION_SCHEMES),
         RecordType::RiskMethod => Ok(&RISK_METHODS),
         RecordType::Soa => Ok(&SOAS),
         RecordType::RiskAcceptance => Ok(&RISK_ACCEPTANCES),
+        RecordType::DocumentVersion => Ok(&DOCUMENT_VERSIONS),
         other => Err(AppError::Internal(format!(
             "{} records are not sent for approval",
             other.label()

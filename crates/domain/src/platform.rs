@@ -48,6 +48,8 @@ pub enum Permission {
     ViewFrameworks,
     ViewControls,
     ManageControls,
+    ViewDocuments,
+    ManageDocuments,
 }
 
 use Role::*;
@@ -55,7 +57,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 19] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 21] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -151,10 +153,20 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 19] = [
         &[Admin, IsmsManager],
         "Record applied controls and what they satisfy and treat; draft versions of the Statement of Applicability.",
     ),
+    (
+        Permission::ViewDocuments,
+        &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
+        "Read the approved policies and procedures (everyone must know the rules, ISO 27001 5.2, 7.3); drafts only with manage_documents.",
+    ),
+    (
+        Permission::ManageDocuments,
+        &[Admin, IsmsManager],
+        "Create documents and draft their versions.",
+    ),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -174,6 +186,8 @@ impl Permission {
         Permission::ViewFrameworks,
         Permission::ViewControls,
         Permission::ManageControls,
+        Permission::ViewDocuments,
+        Permission::ManageDocuments,
     ];
 
     fn entry(self) -> &'static (Permission, &'static [Role], &'static str) {
@@ -199,6 +213,7 @@ impl Permission {
                 | Permission::ViewRisks
                 | Permission::ViewFrameworks
                 | Permission::ViewControls
+                | Permission::ViewDocuments
         )
     }
 
@@ -223,6 +238,8 @@ impl Permission {
             Permission::ViewFrameworks => "view_frameworks",
             Permission::ViewControls => "view_controls",
             Permission::ManageControls => "manage_controls",
+            Permission::ViewDocuments => "view_documents",
+            Permission::ManageDocuments => "manage_documents",
         }
     }
 }
@@ -517,6 +534,8 @@ crate::text_enum! {
         Library => "library", "Framework library";
         Soa => "soa", "Statement of Applicability";
         Control => "control", "Applied control";
+        Document => "document", "Document";
+        DocumentVersion => "document_version", "Document version";
     }
 }
 
@@ -530,6 +549,9 @@ impl RecordType {
             RecordType::Asset => "assets",
             RecordType::Risk => "risks",
             RecordType::Control => "controls",
+            RecordType::Document => "documents",
+            // Shown on its document's page, which its snapshot names.
+            RecordType::DocumentVersion => return None,
             // Shown on their risk's page, which their snapshot names.
             RecordType::RiskAction | RecordType::RiskAcceptance => return None,
             // One per organisation: the page names no record.
@@ -557,7 +579,8 @@ impl RecordType {
             RecordType::Objective
             | RecordType::ClassificationScheme
             | RecordType::RiskMethod
-            | RecordType::Soa => Some(Role::Approver),
+            | RecordType::Soa
+            | RecordType::DocumentVersion => Some(Role::Approver),
             RecordType::Approval
             | RecordType::Membership
             | RecordType::ApiToken
@@ -572,6 +595,7 @@ impl RecordType {
             | RecordType::Risk
             | RecordType::RiskAction
             | RecordType::Control
+            | RecordType::Document
             | RecordType::Library => None,
             // The risk method names the deciding role per level: see the acceptance itself.
             RecordType::RiskAcceptance => Some(Role::Approver),

@@ -5,6 +5,7 @@ pub mod ciso_assistant;
 pub mod csv;
 pub mod framework_library;
 pub mod library;
+pub mod markdown;
 pub mod oscal;
 pub mod risk_catalogue;
 pub mod table;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod context;
 pub mod controls;
 pub mod db;
+pub mod documents;
 pub mod frameworks;
 pub mod governance;
 pub mod migrate;

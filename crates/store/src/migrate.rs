@@ -247,6 +247,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0021_controls.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 22,
+        name: "documents",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0022_documents.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0022_documents.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

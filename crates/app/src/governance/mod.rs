@@ -1,7 +1,8 @@
-//! Governance: senior-management sign-off. The approval workflow serves every approvable
-//! record; documents and RACI assignments join it here.
+//! Governance: senior-management sign-off, and the documents and policies it approves. The
+//! approval workflow serves every approvable record; RACI assignments will join it here.
 
 mod approvals;
+pub mod documents;
 
 pub(crate) use approvals::submit_in;
 

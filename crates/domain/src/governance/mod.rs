@@ -2,6 +2,8 @@
 //! needs it (scope, policy, risk method, objectives, ...): a request names the record, its
 //! version and the role that decides; the decision, once made, never changes.
 
+pub mod documents;
+
 use serde::Serialize;
 
 use crate::platform::{RecordType, Role, RoleGrant};

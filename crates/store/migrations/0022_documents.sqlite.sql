@@ -1,0 +1,51 @@
+-- Documents and policies (issue 9), with ids and timestamps as text and flags as 0 or 1: each document with its numbered versions. A version is
+-- drafted, reviewed (approved through the approvals), approved, and retired when a newer
+-- one is approved or the document is withdrawn; only a draft or a rejected version changes,
+-- and a document has at most one such open version. The information security policy (5.2)
+-- is marked: at most one per organisation.
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('policy', 'procedure', 'standard', 'record_template')),
+    purpose TEXT NOT NULL,
+    owner_id TEXT REFERENCES users (id),
+    review_months INTEGER CHECK (review_months BETWEEN 1 AND 36),
+    security_policy INTEGER NOT NULL CHECK (security_policy IN (0, 1)),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'retired')),
+    current_version INTEGER,
+    approved_on TEXT,
+    next_review_on TEXT,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (org_id, number),
+    CHECK (NOT security_policy OR kind = 'policy')
+);
+CREATE UNIQUE INDEX documents_security_policy ON documents (org_id) WHERE security_policy = 1;
+CREATE INDEX documents_org_title ON documents (org_id, title_key, number);
+CREATE INDEX documents_org_status ON documents (org_id, status, number);
+CREATE INDEX documents_org_next_review ON documents (org_id, next_review_on, number);
+
+CREATE TABLE document_versions (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL CHECK (number >= 1),
+    state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'approved', 'rejected', 'retired')),
+    body TEXT NOT NULL,
+    change_note TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    decided_at TEXT,
+    UNIQUE (document_id, number)
+);
+CREATE UNIQUE INDEX document_versions_open
+    ON document_versions (document_id) WHERE state IN ('draft', 'in_review', 'rejected');
+CREATE UNIQUE INDEX document_versions_approved
+    ON document_versions (document_id) WHERE state = 'approved';
+CREATE INDEX document_versions_org ON document_versions (org_id, document_id, number);
