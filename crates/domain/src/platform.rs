@@ -49,6 +49,7 @@ pub enum Permission {
     ViewControls,
     ManageControls,
     ViewDocuments,
+    ViewDocumentDrafts,
     ManageDocuments,
 }
 
@@ -57,7 +58,7 @@ use Role::*;
 /// The permission table: every permission with the roles that hold it.
 /// Indexed by the permission's discriminant: one row per variant, in declaration order (a
 /// unit test checks the order), so a lookup cannot miss.
-const PERMISSION_TABLE: [(Permission, &[Role], &str); 21] = [
+const PERMISSION_TABLE: [(Permission, &[Role], &str); 22] = [
     (
         Permission::ViewObjectives,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
@@ -156,7 +157,12 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 21] = [
     (
         Permission::ViewDocuments,
         &[Admin, IsmsManager, Approver, Contributor, Auditor, Staff],
-        "Read the approved policies and procedures (everyone must know the rules, ISO 27001 5.2, 7.3); drafts only with manage_documents.",
+        "Read the documents and their approved versions (everyone must know the rules, ISO 27001 5.2, 7.3).",
+    ),
+    (
+        Permission::ViewDocumentDrafts,
+        &[Admin, IsmsManager, Approver, Auditor],
+        "Read versions of documents being drafted or reviewed.",
     ),
     (
         Permission::ManageDocuments,
@@ -166,7 +172,7 @@ const PERMISSION_TABLE: [(Permission, &[Role], &str); 21] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ViewObjectives,
         Permission::ManageObjectives,
         Permission::SubmitForApproval,
@@ -187,6 +193,7 @@ impl Permission {
         Permission::ViewControls,
         Permission::ManageControls,
         Permission::ViewDocuments,
+        Permission::ViewDocumentDrafts,
         Permission::ManageDocuments,
     ];
 
@@ -214,6 +221,7 @@ impl Permission {
                 | Permission::ViewFrameworks
                 | Permission::ViewControls
                 | Permission::ViewDocuments
+                | Permission::ViewDocumentDrafts
         )
     }
 
@@ -239,6 +247,7 @@ impl Permission {
             Permission::ViewControls => "view_controls",
             Permission::ManageControls => "manage_controls",
             Permission::ViewDocuments => "view_documents",
+            Permission::ViewDocumentDrafts => "view_document_drafts",
             Permission::ManageDocuments => "manage_documents",
         }
     }

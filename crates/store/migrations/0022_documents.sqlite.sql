@@ -1,7 +1,8 @@
 -- Documents and policies (issue 9), with ids and timestamps as text and flags as 0 or 1: each document with its numbered versions. A version is
 -- drafted, reviewed (approved through the approvals), approved, and retired when a newer
 -- one is approved or the document is withdrawn; only a draft or a rejected version changes,
--- and a document has at most one such open version. The information security policy (5.2)
+-- and a document has at most one such open version. (At most one approved version is kept
+-- by the approval's transaction, which retires the one replaced after approving the new one.) The information security policy (5.2)
 -- is marked: at most one per organisation.
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
@@ -46,6 +47,4 @@ CREATE TABLE document_versions (
 );
 CREATE UNIQUE INDEX document_versions_open
     ON document_versions (document_id) WHERE state IN ('draft', 'in_review', 'rejected');
-CREATE UNIQUE INDEX document_versions_approved
-    ON document_versions (document_id) WHERE state = 'approved';
 CREATE INDEX document_versions_org ON document_versions (org_id, document_id, number);

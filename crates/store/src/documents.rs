@@ -125,6 +125,7 @@ pub async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option
 
 /// Writes `draft` over version `expected_version`; false when someone else saved first. The
 /// next review follows a new review interval.
+#[expect(clippy::too_many_arguments)]
 pub async fn update(
     conn: &mut Conn,
     org_id: Uuid,
@@ -154,16 +155,22 @@ pub async fn update(
     Ok(changed == 1)
 }
 
-/// Records what the document's versions say now: its status, the version in force and when
-/// it was approved and is next reviewed.
+/// What a document's versions say of it: its status, the version in force, when that was
+/// approved and when the document is next reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub status: DocumentStatus,
+    pub current_version: Option<i64>,
+    pub approved_on: Option<Date>,
+    pub next_review_on: Option<Date>,
+}
+
+/// Records what the document's versions say now.
 pub async fn set_standing(
     conn: &mut Conn,
     org_id: Uuid,
     id: Uuid,
-    status: DocumentStatus,
-    current_version: Option<i64>,
-    approved_on: Option<Date>,
-    next_review_on: Option<Date>,
+    standing: Standing,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     conn.execute(
@@ -173,10 +180,10 @@ pub async fn set_standing(
         params![
             org_id,
             id,
-            status.as_str(),
-            current_version,
-            approved_on,
-            next_review_on,
+            standing.status.as_str(),
+            standing.current_version,
+            standing.approved_on,
+            standing.next_review_on,
             now
         ],
     )

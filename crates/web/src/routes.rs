@@ -48,10 +48,11 @@ fn pages() -> Pages {
     use pages::assets::AssetPages;
     use pages::catalogues::{ThreatPages, VulnerabilityPages};
     use pages::context::ObjectivePages;
+    use pages::documents::DocumentPages;
     use pages::risks::RiskPages;
     use pages::{
         admin, applied_controls, asset_import, asset_settings, assets, catalogues, context,
-        controls, governance, invitations, platform, register, risk, risks,
+        controls, documents, governance, invitations, platform, register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -194,6 +195,48 @@ fn pages() -> Pages {
         .get(
             "/orgs/{org}/frameworks/{id}/coverage",
             get(applied_controls::coverage),
+        )
+        .get("/orgs/{org}/documents", get(documents::list))
+        .post(
+            "/orgs/{org}/documents",
+            post(register::create::<DocumentPages>),
+        )
+        .get(
+            "/orgs/{org}/documents/new",
+            get(register::new_form::<DocumentPages>),
+        )
+        .get(
+            "/orgs/{org}/documents/{id}",
+            get(register::show::<DocumentPages>),
+        )
+        .post(
+            "/orgs/{org}/documents/{id}",
+            post(register::update::<DocumentPages>),
+        )
+        .get(
+            "/orgs/{org}/documents/{id}/edit",
+            get(register::edit_form::<DocumentPages>),
+        )
+        .post(
+            "/orgs/{org}/documents/{id}/delete",
+            post(register::delete::<DocumentPages>),
+        )
+        .post("/orgs/{org}/documents/{id}/retire", post(documents::retire))
+        .post(
+            "/orgs/{org}/documents/{id}/versions",
+            post(documents::start_version),
+        )
+        .get(
+            "/orgs/{org}/documents/{id}/versions/{version}",
+            get(documents::version),
+        )
+        .post(
+            "/orgs/{org}/documents/{id}/versions/{version}",
+            post(documents::save_version),
+        )
+        .post(
+            "/orgs/{org}/documents/{id}/versions/{version}/submit",
+            post(documents::submit_version),
         )
         .get("/orgs/{org}/frameworks", get(controls::frameworks))
         .get("/orgs/{org}/frameworks/{id}", get(controls::framework))

@@ -11,7 +11,7 @@ use custos_domain::governance::documents::{
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
-use custos_store::documents as store;
+use custos_store::documents::{self as store, Standing};
 use custos_store::{Conn, StoreResult, Tx, platform};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -135,17 +135,13 @@ impl Approvable for DocumentVersion {
             retire_version(tx, ctx, &replaced, now).await?;
         }
         let approved_on = now.date();
-        store::set_standing(
-            tx,
-            org_id,
-            document.id,
-            DocumentStatus::Approved,
-            Some(record.number),
-            Some(approved_on),
-            next_review(approved_on, document.review_months),
-            now,
-        )
-        .await?;
+        let standing = Standing {
+            status: DocumentStatus::Approved,
+            current_version: Some(record.number),
+            approved_on: Some(approved_on),
+            next_review_on: next_review(approved_on, document.review_months),
+        };
+        store::set_standing(tx, org_id, document.id, standing, now).await?;
         audit_document(tx, ctx, &document, now).await
     }
 }
@@ -220,10 +216,10 @@ pub fn version_html(version: &DocumentVersion) -> String {
     custos_formats::markdown::to_safe_html(&version.body)
 }
 
-/// Whether `ctx` may read `version`: drafts and versions under review are for those who
-/// manage documents; everyone reads what was approved.
+/// Whether `ctx` may read `version`: everyone reads what was approved; versions being
+/// drafted or reviewed need `view_document_drafts`.
 fn may_read(ctx: &OrgContext, version: &DocumentVersion) -> bool {
-    ctx.can(Permission::ManageDocuments)
+    ctx.can(Permission::ViewDocumentDrafts)
         || matches!(
             version.state,
             VersionState::Approved | VersionState::Retired
@@ -266,10 +262,13 @@ impl App {
     ) -> AppResult<DocumentVersion> {
         ctx.require(Permission::ViewDocuments)?;
         let mut conn = self.store.reader().await?;
-        store::version_numbered(&mut conn, ctx.org_id(), document_id, number)
+        let version = store::version_numbered(&mut conn, ctx.org_id(), document_id, number)
             .await?
-            .filter(|v| may_read(ctx, v))
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        if !may_read(ctx, &version) {
+            ctx.require(Permission::ViewDocumentDrafts)?;
+        }
+        Ok(version)
     }
 
     /// The latest changes to document `id`, newest first.
@@ -523,8 +522,16 @@ impl App {
         ctx.require(Permission::ManageDocuments)?;
         let mut tx = self.store.begin().await?;
         let before = find_at_version::<Document>(&mut tx, ctx, id, expected_version).await?;
-        if before.status == DocumentStatus::Retired {
-            return Ok(before);
+        match before.status {
+            DocumentStatus::Retired => return Ok(before),
+            DocumentStatus::Draft => {
+                return Err(AppError::Conflict(format!(
+                    "{} was never approved: there is nothing in force to retire. Delete it \
+                     instead.",
+                    before.reference()
+                )));
+            }
+            DocumentStatus::Approved => {}
         }
         for version in store::versions(&mut tx, ctx.org_id(), id).await? {
             match version.state {
@@ -555,18 +562,13 @@ impl App {
                 VersionState::Retired => {}
             }
         }
-        let approved_on = before.approved_on;
-        store::set_standing(
-            &mut tx,
-            ctx.org_id(),
-            id,
-            DocumentStatus::Retired,
-            None,
-            approved_on,
-            None,
-            now,
-        )
-        .await?;
+        let standing = Standing {
+            status: DocumentStatus::Retired,
+            current_version: None,
+            approved_on: before.approved_on,
+            next_review_on: None,
+        };
+        store::set_standing(&mut tx, ctx.org_id(), id, standing, now).await?;
         audit_document(&mut tx, ctx, &before, now).await?;
         let after = Document::find(&mut tx, ctx.org_id(), id)
             .await?

@@ -13,6 +13,7 @@ mod auth;
 mod cli;
 mod controls;
 mod demo;
+mod documents;
 mod frameworks;
 mod input;
 mod invitations;

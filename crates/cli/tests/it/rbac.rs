@@ -506,6 +506,10 @@ on_both_backends! {
                 let mut version = 1;
                 if let Some(current) = asset_settings_version(&manager, &template).await {
                     version = current;
+                } else if template.contains("/documents/{id}/versions/{version}") {
+                    // A document version's own version, not its document's.
+                    let (_, current) = manager.get_json(path.trim_end_matches("/submit")).await;
+                    version = current["version"].as_i64().unwrap_or(1);
                 } else if dependent_of(&template).is_some() {
                     let (_, current) = manager.get_json(&path).await;
                     version = current["version"].as_i64().unwrap_or(1);

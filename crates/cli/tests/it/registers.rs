@@ -254,7 +254,80 @@ pub const REGISTERS: &[RegisterFixture] = &[
         spreadsheets: false,
         record_operations: &[],
     },
+    RegisterFixture {
+        segment: "documents",
+        reference_prefix: "DOC-",
+        view: Permission::ViewDocuments,
+        manage: Permission::ManageDocuments,
+        api_body: document,
+        create_as: post_api_body,
+        form: document_form,
+        approvable: false,
+        spreadsheets: false,
+        // The round's document has version 1 as a draft. Starting another version and retiring
+        // the document need an approved one: they answer 409 to whoever may ask, which is
+        // what the matrix checks (a 403 for the others).
+        record_operations: &[
+            // The round's version 1 is a draft: reading it needs the drafts' permission.
+            RecordOperation {
+                method: "GET",
+                suffix: "/{id}/versions/{version}",
+                needs: Needs::Exactly(Permission::ViewDocumentDrafts),
+                success: 200,
+                body: None,
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/{id}/versions/{version}",
+                needs: Needs::Manage,
+                success: 200,
+                body: Some(
+                    |_, version| json!({ "version": version, "body": "# Rules\n\nProbe text.", "change_note": "Probe" }),
+                ),
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/{id}/versions",
+                needs: Needs::Manage,
+                success: 409,
+                body: Some(|_, _| json!({})),
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/{id}/retire",
+                needs: Needs::Manage,
+                success: 409,
+                body: Some(|_, version| json!({ "version": version })),
+            },
+            RecordOperation {
+                method: "POST",
+                suffix: "/{id}/versions/{version}/submit",
+                needs: Needs::Manage,
+                success: 201,
+                body: Some(|_, version| json!({ "version": version })),
+            },
+        ],
+    },
 ];
+
+/// A valid API body for a document titled `title` (its first draft empty: the text changes
+/// through the version, and the same body edits the document).
+pub fn document(title: &str) -> Value {
+    json!({
+        "title": title,
+        "kind": "procedure",
+        "review_months": 12,
+        "purpose": "How backups are taken and tested.",
+    })
+}
+
+fn document_form(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("kind", "standard".to_owned()),
+        ("body", "Passwords have at least 14 characters.".to_owned()),
+    ]
+}
 
 /// A valid API body for an applied control titled `title`, implemented, satisfying an
 /// Annex A control and a SOC 2 criterion.

@@ -7,6 +7,7 @@ pub mod asset_settings;
 pub mod assets;
 pub mod context;
 pub mod controls;
+pub mod documents;
 pub mod governance;
 pub mod platform;
 pub mod risk;
@@ -48,7 +49,7 @@ use crate::error::ApiError;
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
         (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the organisation's applied controls and the coverage they give each framework; the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
-        (name = "governance", description = "Approvals by senior management")
+        (name = "governance", description = "Approvals by senior management; documents and policies (ISO 27001 5.2, 7.5) with versions approved through them")
     )
 )]
 struct ApiDoc;
@@ -190,6 +191,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(soa::get_soa_draft, soa::save_soa_draft))
         .routes(routes!(soa::submit_soa_draft))
         .routes(routes!(soa::export_soa))
+        .routes(routes!(
+            documents::list_documents,
+            documents::create_document
+        ))
+        .routes(routes!(
+            documents::get_document,
+            documents::update_document,
+            documents::delete_document
+        ))
+        .routes(routes!(documents::retire_document))
+        .routes(routes!(documents::start_document_version))
+        .routes(routes!(
+            documents::get_document_version,
+            documents::update_document_version
+        ))
+        .routes(routes!(documents::submit_document_version))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

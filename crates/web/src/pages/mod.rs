@@ -11,6 +11,7 @@ pub mod catalogues;
 pub mod confirm;
 pub mod context;
 pub mod controls;
+pub mod documents;
 pub mod governance;
 pub mod invitations;
 pub mod platform;
@@ -88,7 +89,7 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 11] = [
+pub const AREAS: [&Area; 12] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
@@ -99,6 +100,7 @@ pub const AREAS: [&Area; 11] = [
     &catalogues::AREA,
     &controls::AREA,
     &applied_controls::AREA,
+    &documents::AREA,
     &governance::AREA,
 ];
 
