@@ -6,6 +6,7 @@ use custos_domain::assets::classification::{ClassificationScheme, Classification
 use custos_domain::context::ObjectiveInput;
 use custos_domain::controls::applied::{ControlInput, requirement_list};
 use custos_domain::controls::soa::SOA_FRAMEWORK;
+use custos_domain::governance::documents::{DocumentInput, VersionInput};
 use custos_domain::platform::Role;
 use custos_domain::risk::acceptance::AcceptanceInput;
 use custos_domain::risk::method::{RiskMethod, Template};
@@ -250,6 +251,8 @@ impl crate::Administration {
             .await?;
         self.seed_demo_controls(&as_manager, &owner, &risks, now)
             .await?;
+        self.seed_demo_documents(&as_manager, &as_approver, &owner, now)
+            .await?;
         Ok(true)
     }
 
@@ -393,6 +396,51 @@ impl crate::Administration {
         Ok(created.iter().map(|r| r.risk.id).collect())
     }
 
+    /// The information security policy, approved, and a procedure still in draft.
+    async fn seed_demo_documents(
+        &self,
+        as_manager: &crate::OrgContext,
+        as_approver: &crate::OrgContext,
+        owner: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        let policy = DocumentInput {
+            title: "Information security policy".into(),
+            kind: "policy".into(),
+            purpose: "The commitments of the management board, for everyone at Acme.".into(),
+            owner_id: owner.to_owned(),
+            review_months: "12".into(),
+            security_policy: "on".into(),
+        };
+        let text = VersionInput {
+            body: DEMO_POLICY.into(),
+            change_note: "First issue".into(),
+        };
+        let created = self.create_document(as_manager, &policy, &text, now).await?;
+        let version = self.document_version(as_manager, created.id, 1).await?;
+        let request = self
+            .submit_document_version(as_manager, created.id, 1, version.version, "", now)
+            .await?;
+        self.decide_approval(as_approver, request.id, "approve", "Agreed by the board.", now)
+            .await?;
+        let procedure = DocumentInput {
+            title: "Backup and restore procedure".into(),
+            kind: "procedure".into(),
+            owner_id: owner.to_owned(),
+            review_months: "12".into(),
+            ..DocumentInput::default()
+        };
+        let text = VersionInput {
+            body: "# Backups\n\nEvery night, encrypted, to the second site. Restores are tested \
+                   every quarter and the result is recorded."
+                .into(),
+            change_note: "First draft".into(),
+        };
+        self.create_document(as_manager, &procedure, &text, now)
+            .await?;
+        Ok(())
+    }
+
     /// A few applied controls meeting Annex A controls (and through the mappings, SOC 2
     /// criteria), treating the demo risks: enough for the coverage views and the statuses the
     /// Statement of Applicability derives.
@@ -460,6 +508,28 @@ impl crate::Administration {
         Ok(())
     }
 }
+
+const DEMO_POLICY: &str = "\
+# Information security policy
+
+Acme protects the information customers, staff and partners entrust to it, and the services
+that depend on it.
+
+## What we commit to
+
+- Information is classified, and handled according to its class.
+- Access is given for a need, reviewed every quarter and removed on the day someone leaves.
+- Risks are assessed with the approved risk method and treated within their timeframe.
+- Incidents are reported at once, to security@acme.example, by anyone who sees one.
+- Everyone completes awareness training when they join and every year after.
+
+## Who does what
+
+The ISMS manager runs the ISMS and reports to the management board every quarter. Every
+asset, risk and control has an owner who keeps it current.
+
+This policy is reviewed every year and whenever the business changes.
+";
 
 /// A demo control: title, status, implementation date, the requirements it satisfies (bare ids
 /// are ISO/IEC 27001:2022's) and the demo risks it treats, by position.
