@@ -416,13 +416,21 @@ impl crate::Administration {
             body: DEMO_POLICY.into(),
             change_note: "First issue".into(),
         };
-        let created = self.create_document(as_manager, &policy, &text, now).await?;
+        let created = self
+            .create_document(as_manager, &policy, &text, now)
+            .await?;
         let version = self.document_version(as_manager, created.id, 1).await?;
         let request = self
             .submit_document_version(as_manager, created.id, 1, version.version, "", now)
             .await?;
-        self.decide_approval(as_approver, request.id, "approve", "Agreed by the board.", now)
-            .await?;
+        self.decide_approval(
+            as_approver,
+            request.id,
+            "approve",
+            "Agreed by the board.",
+            now,
+        )
+        .await?;
         let procedure = DocumentInput {
             title: "Backup and restore procedure".into(),
             kind: "procedure".into(),
