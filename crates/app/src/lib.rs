@@ -78,6 +78,10 @@ pub struct Settings {
     /// How long a session may go unused before it ends (kept to within a minute: see
     /// `custos_domain::sessions::LAST_SEEN_PRECISION`).
     pub session_idle_timeout: time::Duration,
+    /// Where evidence files are kept: `file:///a/directory`, `s3://bucket/prefix` or `memory:`
+    /// (the default, for tests and throw-away instances; the command line keeps them in the
+    /// data directory).
+    pub evidence_store: String,
 }
 
 impl Default for Settings {
@@ -85,6 +89,7 @@ impl Default for Settings {
         Self {
             session_lifetime: time::Duration::hours(12),
             session_idle_timeout: time::Duration::minutes(30),
+            evidence_store: "memory:".into(),
         }
     }
 }
@@ -93,6 +98,7 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    files: custos_store::files::FileStore,
     settings: Settings,
     auth_cache: std::sync::Arc<platform::auth_cache::AuthCache>,
     count_cache: std::sync::Arc<count_cache::CountCache>,
@@ -108,13 +114,20 @@ pub const CONCURRENT_LOGIN_CHECKS: usize = 4;
 impl App {
     pub async fn connect(database_url: &str, settings: Settings) -> AppResult<Self> {
         let store = Store::connect(database_url).await?;
+        let files = custos_store::files::FileStore::from_url(&settings.evidence_store)?;
         Ok(Self {
             store,
+            files,
             settings,
             auth_cache: std::sync::Arc::default(),
             count_cache: std::sync::Arc::default(),
             login_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LOGIN_CHECKS)),
         })
+    }
+
+    /// Where this instance keeps evidence files.
+    pub(crate) fn files(&self) -> &custos_store::files::FileStore {
+        &self.files
     }
 
     /// The settings this instance runs with (session lifetimes, ...).

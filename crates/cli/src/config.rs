@@ -46,6 +46,12 @@ pub struct SharedArgs {
     #[arg(long, global = true, env = "CUSTOS_AUDIT_CHECKPOINT_FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_checkpoint_file: Option<PathBuf>,
+    /// Where evidence files are kept: file:///a/directory, s3://bucket/prefix (the AWS_*
+    /// variables give endpoint, region and credentials) or memory: (default: the evidence
+    /// directory in the data directory). Instances sharing a database share this too.
+    #[arg(long, global = true, env = "CUSTOS_EVIDENCE_STORE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_store: Option<String>,
 }
 
 /// Options of `custos serve`.
@@ -120,6 +126,8 @@ pub struct Config {
     pub session_lifetime_minutes: i64,
     /// How long a session may go unused before it ends, in minutes.
     pub session_idle_minutes: i64,
+    /// Where evidence files are kept; None: the evidence directory in the data directory.
+    pub evidence_store: Option<String>,
 }
 
 impl Default for Config {
@@ -140,6 +148,7 @@ impl Default for Config {
             audit_checkpoint_minutes: 15,
             session_lifetime_minutes: Settings::default().session_lifetime.whole_minutes(),
             session_idle_minutes: Settings::default().session_idle_timeout.whole_minutes(),
+            evidence_store: None,
         }
     }
 }
@@ -191,9 +200,14 @@ impl Config {
                 "session_idle_minutes must be between 1 and the session lifetime ({lifetime}), not {idle}"
             );
         }
+        let evidence_store = match &self.evidence_store {
+            Some(url) => url.clone(),
+            None => format!("file://{}", self.data_dir.join("evidence").display()),
+        };
         Ok(Settings {
             session_lifetime: time::Duration::minutes(lifetime),
             session_idle_timeout: time::Duration::minutes(idle),
+            evidence_store,
         })
     }
 

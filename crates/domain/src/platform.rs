@@ -545,6 +545,7 @@ crate::text_enum! {
         Control => "control", "Applied control";
         Document => "document", "Document";
         DocumentVersion => "document_version", "Document version";
+        Evidence => "evidence", "Evidence";
     }
 }
 
@@ -559,6 +560,7 @@ impl RecordType {
             RecordType::Risk => "risks",
             RecordType::Control => "controls",
             RecordType::Document => "documents",
+            RecordType::Evidence => "evidence",
             // Shown on its document's page, which its snapshot names.
             RecordType::DocumentVersion => return None,
             // Shown on their risk's page, which their snapshot names.
@@ -605,6 +607,7 @@ impl RecordType {
             | RecordType::RiskAction
             | RecordType::Control
             | RecordType::Document
+            | RecordType::Evidence
             | RecordType::Library => None,
             // The risk method names the deciding role per level: see the acceptance itself.
             RecordType::RiskAcceptance => Some(Role::Approver),

@@ -3,6 +3,7 @@
 
 pub mod ciso_assistant;
 pub mod csv;
+pub mod evidence_file;
 pub mod framework_library;
 pub mod library;
 pub mod markdown;

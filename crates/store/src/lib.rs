@@ -10,6 +10,8 @@ pub mod context;
 pub mod controls;
 pub mod db;
 pub mod documents;
+pub mod evidence;
+pub mod files;
 pub mod frameworks;
 pub mod governance;
 pub mod migrate;
@@ -42,6 +44,10 @@ pub enum StoreError {
     MigrationChanged { version: i64, name: String },
     #[error("the database schema ({found}) is newer than this Custos ({known}); upgrade Custos")]
     SchemaTooNew { found: i64, known: i64 },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("evidence store: {0}")]
+    Files(String),
 }
 
 impl StoreError {

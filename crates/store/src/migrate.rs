@@ -255,6 +255,14 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: Some(include_str!("../migrations/0022_documents.postgres.sql")),
         backfill: None,
     },
+    Migration {
+        version: 23,
+        name: "evidence",
+        sql: "",
+        sqlite: Some(include_str!("../migrations/0023_evidence.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0023_evidence.postgres.sql")),
+        backfill: None,
+    },
 ];
 
 /// Arbitrary but fixed: the key of the PostgreSQL advisory lock held while setting up.

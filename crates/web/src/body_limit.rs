@@ -11,11 +11,29 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// The largest request body Custos reads. Forms and JSON records are a few kB; evidence
-/// files will have their own upload route and limit.
+/// files have their own upload routes and [`UPLOAD_BODY_BYTES`].
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-const DETAIL: &str =
-    "The request body is larger than the 2 MB Custos accepts; nothing was changed.";
+/// The largest body of an evidence upload: the file and, from a page, the form around it.
+pub const UPLOAD_BODY_BYTES: usize =
+    custos_app::domain::controls::evidence::FILE_MAX_BYTES + 64 * 1024;
+
+/// The largest body accepted on `path`: uploads of evidence files (`.../evidence/{id}/file`)
+/// have their own limit.
+pub fn limit_for(path: &str) -> usize {
+    if path.contains("/evidence/") && path.ends_with("/file") {
+        UPLOAD_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+fn detail(limit: usize) -> String {
+    format!(
+        "The request body is larger than the {} MB Custos accepts here; nothing was changed.",
+        limit / (1024 * 1024)
+    )
+}
 
 /// Marks a 413 already answered in Custos's own form.
 #[derive(Clone, Copy)]
@@ -23,20 +41,20 @@ struct Answered;
 
 /// The answer to a body over [`MAX_BODY_BYTES`]: problem+json for the API, a page for
 /// people; `base` is the path prefix Custos is served under, for the page's links.
-pub fn too_large(api: bool, base: &str) -> Response {
+pub fn too_large(api: bool, base: &str, limit: usize) -> Response {
     let mut response = if api {
         crate::error::problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "urn:custos:problem:body-too-large",
             "Request body too large",
-            DETAIL,
+            &detail(limit),
         )
     } else {
         crate::error::plain_error_page(
             StatusCode::PAYLOAD_TOO_LARGE,
             base.to_owned(),
             "Request too large",
-            DETAIL,
+            &detail(limit),
         )
     };
     response.extensions_mut().insert(Answered);
@@ -51,13 +69,39 @@ pub async fn answer_too_large(
     next: Next,
 ) -> Response {
     let api = is_api(request.uri().path(), &state.config.base_path);
+    let limit = limit_for(request.uri().path());
     let response = next.run(request).await;
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE
         || response.extensions().get::<Answered>().is_some()
     {
         return response;
     }
-    too_large(api, &state.config.base_path)
+    too_large(api, &state.config.base_path, limit)
+}
+
+/// Refuses a body whose declared length is over the route's limit ([`limit_for`]) before
+/// anything is read; a chunked body running over fails in the extractor reading it, under
+/// the same limit (the default one, raised on the upload routes).
+pub async fn refuse_declared_too_large(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let limit = limit_for(path);
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return too_large(
+            is_api(path, &state.config.base_path),
+            &state.config.base_path,
+            limit,
+        );
+    }
+    next.run(request).await
 }
 
 fn is_api(path: &str, base: &str) -> bool {

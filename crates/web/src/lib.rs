@@ -18,7 +18,6 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
 use custos_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -117,7 +116,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
     // Inside out: the body limit, the one form of its answer, then the protections (so a
     // refused body's answer carries the security headers too).
     routed
-        .layer(RequestBodyLimitLayer::new(body_limit::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::refuse_declared_too_large,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(
             body_limit::MAX_BODY_BYTES,
         ))

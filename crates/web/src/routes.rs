@@ -49,10 +49,11 @@ fn pages() -> Pages {
     use pages::catalogues::{ThreatPages, VulnerabilityPages};
     use pages::context::ObjectivePages;
     use pages::documents::DocumentPages;
+    use pages::evidence::EvidencePages;
     use pages::risks::RiskPages;
     use pages::{
         admin, applied_controls, asset_import, asset_settings, assets, catalogues, context,
-        controls, documents, governance, invitations, platform, register, risk, risks,
+        controls, documents, evidence, governance, invitations, platform, register, risk, risks,
     };
     Pages::new()
         .get("/", get(platform::start))
@@ -196,6 +197,39 @@ fn pages() -> Pages {
             "/orgs/{org}/frameworks/{id}/coverage",
             get(applied_controls::coverage),
         )
+        .get("/orgs/{org}/evidence", get(evidence::list))
+        .post(
+            "/orgs/{org}/evidence",
+            post(register::create::<EvidencePages>),
+        )
+        .get(
+            "/orgs/{org}/evidence/new",
+            get(register::new_form::<EvidencePages>),
+        )
+        .get(
+            "/orgs/{org}/evidence/{id}",
+            get(register::show::<EvidencePages>),
+        )
+        .post(
+            "/orgs/{org}/evidence/{id}",
+            post(register::update::<EvidencePages>),
+        )
+        .get(
+            "/orgs/{org}/evidence/{id}/edit",
+            get(register::edit_form::<EvidencePages>),
+        )
+        .post(
+            "/orgs/{org}/evidence/{id}/delete",
+            post(register::delete::<EvidencePages>),
+        )
+        // The upload's own limit (the default one is for forms and JSON).
+        .post(
+            "/orgs/{org}/evidence/{id}/file",
+            post(evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::body_limit::UPLOAD_BODY_BYTES,
+            )),
+        )
+        .get("/orgs/{org}/evidence/{id}/file", get(evidence::download))
         .get("/orgs/{org}/documents", get(documents::list))
         .post(
             "/orgs/{org}/documents",

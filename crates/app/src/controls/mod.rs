@@ -3,5 +3,6 @@
 //! Statement of Applicability.
 
 pub mod applied;
+pub mod evidence;
 pub mod library;
 pub mod soa;

@@ -14,6 +14,7 @@ mod cli;
 mod controls;
 mod demo;
 mod documents;
+mod evidence;
 mod frameworks;
 mod input;
 mod invitations;

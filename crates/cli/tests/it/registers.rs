@@ -308,7 +308,82 @@ pub const REGISTERS: &[RegisterFixture] = &[
             },
         ],
     },
+    RegisterFixture {
+        segment: "evidence",
+        reference_prefix: "EVD-",
+        view: Permission::ViewControls,
+        manage: Permission::ManageControls,
+        api_body: evidence,
+        create_as: create_evidence,
+        form: evidence_form,
+        approvable: false,
+        spreadsheets: false,
+        // The file goes in (a CSV, as the body) before it comes out.
+        record_operations: &[
+            RecordOperation {
+                method: "PUT",
+                suffix: "/{id}/file",
+                needs: Needs::Manage,
+                success: 200,
+                body: Some(|_, _| Value::String("date,result\n2026-09-30,restored\n".into())),
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/{id}/file",
+                needs: Needs::View,
+                success: 200,
+                body: None,
+            },
+        ],
+    },
 ];
+
+/// A valid API body for an evidence item titled `title`, attached to an Annex A control.
+pub fn evidence(title: &str) -> Value {
+    json!({
+        "title": title,
+        "collected_on": "2026-10-02",
+        "effective_from": "2026-07-01",
+        "effective_to": "2026-09-30",
+        "requirements": ["iso27001-2022:A.8.13"],
+    })
+}
+
+/// Creates an evidence item titled `title` with a file, so that every role allowed to read
+/// evidence can download one.
+fn create_evidence<'a>(
+    register: &'static RegisterFixture,
+    client: &'a Client,
+    org: &'a str,
+    title: &'a str,
+) -> Created<'a> {
+    Box::pin(async move {
+        let (status, created) = client
+            .post_json(&register.api_path(org), &evidence(title))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create evidence: {created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let file = format!("{}/{id}/file?name=restore.csv", register.api_path(org));
+        let response = client
+            .http
+            .put(client.url(&file))
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .body("date,result\n2026-09-30,restored\n")
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status(), StatusCode::OK, "upload evidence");
+        id
+    })
+}
+
+fn evidence_form(title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("url", "https://wiki.example/restore-tests".to_owned()),
+        ("requirements", "A.8.13".to_owned()),
+    ]
+}
 
 /// A valid API body for a document titled `title` (its first draft empty: the text changes
 /// through the version, and the same body edits the document).

@@ -142,6 +142,7 @@ on_both_backends! {
         let settings = Settings {
             session_lifetime: Duration::hours(1),
             session_idle_timeout: Duration::minutes(5),
+            ..Settings::default()
         };
         let instance = Administration::connect(&app.database_url, settings).await.expect("instance");
         let client = SessionClient::default();

@@ -4,5 +4,6 @@
 
 pub mod applied;
 pub mod coverage;
+pub mod evidence;
 pub mod library;
 pub mod soa;

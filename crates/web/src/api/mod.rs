@@ -8,6 +8,7 @@ pub mod assets;
 pub mod context;
 pub mod controls;
 pub mod documents;
+pub mod evidence;
 pub mod governance;
 pub mod platform;
 pub mod risk;
@@ -48,7 +49,7 @@ use crate::error::ApiError;
         (name = "context", description = "Objectives (ISO 27001 6.2)"),
         (name = "assets", description = "The asset inventory (ISO 27001 5.9), the impact scale assets are valued on and the classification scheme (ISO 27001 5.12, 5.13)"),
         (name = "risk", description = "The risk method (ISO 27001 6.1.2): likelihood and impact scales, risk levels, the matrix and the appetite, versioned and approved"),
-        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the organisation's applied controls and the coverage they give each framework; the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
+        (name = "controls", description = "Framework libraries (ISO/IEC 27001:2022, SOC 2, NIST CSF 2.0, ...): requirement trees, guidance and the mappings between frameworks; the organisation's applied controls, the coverage they give each framework and the evidence behind them (files kept with their SHA-256, checked on download); the Statement of Applicability (ISO 27001 6.1.3), versioned and approved"),
         (name = "governance", description = "Approvals by senior management; documents and policies (ISO 27001 5.2, 7.5) with versions approved through them")
     )
 )]
@@ -178,6 +179,16 @@ pub fn router() -> OpenApiRouter<AppState> {
             applied_controls::update_control,
             applied_controls::delete_control
         ))
+        .routes(routes!(evidence::list_evidence, evidence::create_evidence))
+        .routes(routes!(
+            evidence::get_evidence,
+            evidence::update_evidence,
+            evidence::delete_evidence
+        ))
+        .routes(routes!(
+            evidence::get_evidence_file,
+            evidence::put_evidence_file
+        ))
         .routes(routes!(applied_controls::get_framework_coverage))
         .routes(routes!(applied_controls::list_coverage))
         .routes(routes!(controls::list_frameworks))
@@ -251,7 +262,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let bytes = match axum::body::Bytes::from_request(request, state).await {
             Ok(bytes) => bytes,
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(crate::body_limit::too_large(true, ""));
+                return Err(crate::body_limit::too_large(
+                    true,
+                    "",
+                    crate::body_limit::MAX_BODY_BYTES,
+                ));
             }
             Err(rejection) => return Err(invalid("body", rejection.body_text())),
         };

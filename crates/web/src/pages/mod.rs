@@ -12,6 +12,7 @@ pub mod confirm;
 pub mod context;
 pub mod controls;
 pub mod documents;
+pub mod evidence;
 pub mod governance;
 pub mod invitations;
 pub mod platform;
@@ -89,7 +90,7 @@ pub struct NavEntry {
 }
 
 /// Every area with pages.
-pub const AREAS: [&Area; 12] = [
+pub const AREAS: [&Area; 13] = [
     &platform::AREA,
     &context::AREA,
     &assets::AREA,
@@ -101,6 +102,7 @@ pub const AREAS: [&Area; 12] = [
     &controls::AREA,
     &applied_controls::AREA,
     &documents::AREA,
+    &evidence::AREA,
     &governance::AREA,
 ];
 

@@ -1,0 +1,436 @@
+//! Evidence: list, read, create, edit and delete evidence items through the register kit,
+//! with what they are attached to; upload a file (its kind checked from its content, its
+//! SHA-256 recorded) and download it (hashed again first).
+
+use custos_domain::ValidationErrors;
+use custos_domain::controls::evidence::{
+    Evidence, EvidenceFile, EvidenceInput, EvidenceList, EvidenceTargets, FILE_MAX_BYTES, FileKind,
+    clean_file_name, content_type,
+};
+use custos_domain::list::Listed;
+use custos_domain::platform::{AuditEvent, Permission, RecordType};
+use custos_store::evidence as store;
+use custos_store::files::sha256_hex;
+use custos_store::{Conn, StoreError, StoreResult, Tx, frameworks, platform};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::records::{StoredRecord, Written};
+use crate::{App, AppError, AppResult, OrgContext};
+
+/// An evidence item with what it is attached to: what its page shows and its audit
+/// snapshots hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceRecord {
+    #[serde(flatten)]
+    pub evidence: Evidence,
+    pub targets: EvidenceTargets,
+}
+
+impl StoredRecord for EvidenceRecord {
+    const TYPE: RecordType = RecordType::Evidence;
+
+    fn id(&self) -> Uuid {
+        self.evidence.id
+    }
+
+    fn version(&self) -> i64 {
+        self.evidence.version
+    }
+
+    async fn find(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<Option<Self>> {
+        let Some(evidence) = store::find(conn, org_id, id).await? else {
+            return Ok(None);
+        };
+        let targets = store::targets(conn, org_id, id).await?;
+        Ok(Some(EvidenceRecord { evidence, targets }))
+    }
+}
+
+/// A file as uploaded: its name as the client gave it, the type it declared (empty when it
+/// declared none) and its bytes.
+pub struct Upload<'a> {
+    pub name: &'a str,
+    pub declared_type: &'a str,
+    pub bytes: Vec<u8>,
+}
+
+impl App {
+    pub async fn list_evidence(
+        &self,
+        ctx: &OrgContext,
+        request: &EvidenceList,
+    ) -> AppResult<Listed<Evidence>> {
+        ctx.require(Permission::ViewControls)?;
+        self.list_counted(ctx, "evidence", &request.filter, async |conn, known| {
+            store::list(conn, ctx.org_id(), request, known).await
+        })
+        .await
+    }
+
+    pub async fn evidence(&self, ctx: &OrgContext, id: Uuid) -> AppResult<EvidenceRecord> {
+        ctx.require(Permission::ViewControls)?;
+        let mut conn = self.store.reader().await?;
+        EvidenceRecord::find(&mut conn, ctx.org_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The latest changes to evidence `id`, newest first.
+    pub async fn evidence_history(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+    ) -> AppResult<Listed<AuditEvent>> {
+        ctx.require(Permission::ViewControls)?;
+        self.record_history::<EvidenceRecord>(ctx, id).await
+    }
+
+    pub async fn create_evidence(
+        &self,
+        ctx: &OrgContext,
+        input: &EvidenceInput,
+        targets: EvidenceTargets,
+        now: OffsetDateTime,
+    ) -> AppResult<EvidenceRecord> {
+        ctx.require(Permission::ManageControls)?;
+        let draft = input.parse()?;
+        let targets = targets.normalised();
+        self.create_record(ctx, now, async |tx: &mut Tx| {
+            check_targets(tx, ctx, &targets, &EvidenceTargets::default()).await?;
+            let id = Uuid::now_v7();
+            let number = platform::next_reference(tx, ctx.org_id(), "evidence").await?;
+            store::insert(tx, ctx.org_id(), id, number, &draft, now).await?;
+            store::set_targets(tx, ctx.org_id(), id, &targets).await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    pub async fn update_evidence(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        input: &EvidenceInput,
+        targets: EvidenceTargets,
+        now: OffsetDateTime,
+    ) -> AppResult<EvidenceRecord> {
+        ctx.require(Permission::ManageControls)?;
+        let draft = input.parse()?;
+        let targets = targets.normalised();
+        self.edit_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, before: &EvidenceRecord| {
+                if !draft.differs_from(&before.evidence) && targets == before.targets {
+                    return Ok(Written::Unchanged);
+                }
+                check_targets(tx, ctx, &targets, &before.targets).await?;
+                let saved = store::update(
+                    tx,
+                    ctx.org_id(),
+                    id,
+                    before.evidence.number,
+                    expected_version,
+                    &draft,
+                    now,
+                )
+                .await?;
+                if !saved {
+                    return Ok(Written::Stale);
+                }
+                store::set_targets(tx, ctx.org_id(), id, &targets).await?;
+                Ok(Written::Saved)
+            },
+        )
+        .await
+    }
+
+    /// Deletes evidence `id`; its file stays in the object store (the audit trail names it by
+    /// hash, and the same file may back other evidence).
+    pub async fn delete_evidence(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        expected_version: i64,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        ctx.require(Permission::ManageControls)?;
+        self.delete_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, _: &EvidenceRecord| {
+                Ok(store::delete(tx, ctx.org_id(), id, expected_version).await?)
+            },
+        )
+        .await
+    }
+
+    /// Keeps `upload` as the file of evidence `id` (whatever its version: a file replaces the
+    /// file, and its hash says which one it is): at most
+    /// [`FILE_MAX_BYTES`], of a kind Custos keeps (recognised from its content, which must
+    /// agree with the type the client declared), recorded with its SHA-256.
+    pub async fn upload_evidence_file(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+        upload: Upload<'_>,
+        now: OffsetDateTime,
+    ) -> AppResult<EvidenceRecord> {
+        ctx.require(Permission::ManageControls)?;
+        let file = checked_file(&upload)?;
+        // The object is stored first, outside the transaction: keyed by its hash, a copy the
+        // transaction then fails to record is harmless and is reused by the next upload.
+        let expected_version = {
+            let mut conn = self.store.reader().await?;
+            store::find(&mut conn, ctx.org_id(), id)
+                .await?
+                .ok_or(AppError::NotFound)?
+                .version
+        };
+        self.files()
+            .put(ctx.org_id(), &file.sha256, upload.bytes)
+            .await?;
+        self.edit_record(
+            ctx,
+            id,
+            expected_version,
+            now,
+            async |tx: &mut Tx, before: &EvidenceRecord| {
+                if before.evidence.file.as_ref() == Some(&file) {
+                    return Ok(Written::Unchanged);
+                }
+                let saved =
+                    store::set_file(tx, ctx.org_id(), id, expected_version, &file, now).await?;
+                Ok(if saved {
+                    Written::Saved
+                } else {
+                    Written::Stale
+                })
+            },
+        )
+        .await
+    }
+
+    /// What a form typed as attachments: controls as `CTL-0001`, requirements as `A.8.13` or
+    /// `soc2-2017:CC7.2` (bare ids are ISO/IEC 27001:2022's), documents as `DOC-0001`.
+    pub async fn evidence_targets_from_text(
+        &self,
+        ctx: &OrgContext,
+        controls: &str,
+        requirements: &str,
+        documents: &str,
+    ) -> AppResult<EvidenceTargets> {
+        ctx.require(Permission::ViewControls)?;
+        let requirements = custos_domain::controls::applied::requirement_list(
+            requirements,
+            custos_domain::controls::soa::SOA_FRAMEWORK,
+        )?;
+        let mut conn = self.store.reader().await?;
+        let controls = resolve(
+            &mut conn,
+            ctx,
+            store::Numbered::Controls,
+            "controls",
+            "CTL-",
+            controls,
+        )
+        .await?;
+        let documents = resolve(
+            &mut conn,
+            ctx,
+            store::Numbered::Documents,
+            "documents",
+            "DOC-",
+            documents,
+        )
+        .await?;
+        Ok(EvidenceTargets {
+            controls,
+            requirements,
+            documents,
+        })
+    }
+
+    /// The file of evidence `id` and its bytes, once they hash again to what was recorded.
+    pub async fn evidence_file(
+        &self,
+        ctx: &OrgContext,
+        id: Uuid,
+    ) -> AppResult<(EvidenceFile, Vec<u8>)> {
+        let record = self.evidence(ctx, id).await?;
+        let reference = record.evidence.reference();
+        let file = record.evidence.file.ok_or(AppError::NotFound)?;
+        match self.files().get_checked(ctx.org_id(), &file.sha256).await {
+            Ok(Some(bytes)) => Ok((file, bytes)),
+            Ok(None) => Err(AppError::Conflict(format!(
+                "The file of {} is missing from the evidence store.",
+                reference
+            ))),
+            Err(StoreError::Corrupt(_)) => Err(AppError::Conflict(format!(
+                "The file of {} no longer matches the SHA-256 recorded when it was uploaded \
+                 ({}): it was altered or damaged in the evidence store, and is not served.",
+                reference, file.sha256
+            ))),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// The ids of the records `text` names by reference (`CTL-0001, CTL-0004`), each once; the
+/// error names the field and the references not found.
+async fn resolve(
+    conn: &mut Conn,
+    ctx: &OrgContext,
+    register: store::Numbered,
+    field: &str,
+    prefix: &str,
+    text: &str,
+) -> AppResult<Vec<Uuid>> {
+    let mut numbers = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in text
+        .split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let digits = raw
+            .to_ascii_uppercase()
+            .strip_prefix(prefix)
+            .map(str::to_owned)
+            .unwrap_or_else(|| raw.to_owned());
+        match digits.parse::<i64>() {
+            Ok(number) if number > 0 && !numbers.contains(&number) => numbers.push(number),
+            Ok(number) if number > 0 => {}
+            _ => unknown.push(raw.chars().take(24).collect::<String>()),
+        }
+    }
+    let found = store::ids_by_number(conn, ctx.org_id(), register, &numbers).await?;
+    unknown.extend(
+        numbers
+            .iter()
+            .filter(|n| !found.iter().any(|(number, _)| number == *n))
+            .map(|n| format!("{prefix}{n:04}")),
+    );
+    if !unknown.is_empty() {
+        return Err(ValidationErrors::single(
+            field,
+            format!(
+                "Not found here: {}. Give references such as {prefix}0001.",
+                unknown.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(found.into_iter().map(|(_, id)| id).collect())
+}
+
+/// The file `upload` describes, or why it is refused.
+fn checked_file(upload: &Upload<'_>) -> AppResult<EvidenceFile> {
+    let refuse = |message: String| -> AppError { ValidationErrors::single("file", message).into() };
+    if upload.bytes.is_empty() {
+        return Err(refuse("The file is empty.".into()));
+    }
+    if upload.bytes.len() > FILE_MAX_BYTES {
+        return Err(refuse(format!(
+            "The file is larger than the {} MB Custos keeps as evidence.",
+            FILE_MAX_BYTES / (1024 * 1024)
+        )));
+    }
+    let Some(kind) = custos_formats::evidence_file::kind_of(&upload.bytes) else {
+        let shown = clean_file_name(upload.name).unwrap_or_else(|| "The file".into());
+        return Err(refuse(format!(
+            "{shown} is not a kind of file Custos keeps as evidence: PDF, PNG, JPEG, office \
+             documents, ZIP archives and text."
+        )));
+    };
+    // A file sent without a name is named after its kind.
+    let name = clean_file_name(upload.name).unwrap_or_else(|| default_name(kind));
+    let declared = upload.declared_type.split(';').next().unwrap_or("").trim();
+    if let Some(claimed) = custos_formats::evidence_file::declared_kind(declared)
+        && claimed != kind
+    {
+        return Err(refuse(format!(
+            "{name} says it is {} but its content is {}.",
+            claimed.label(),
+            kind.label()
+        )));
+    }
+    if !declared.is_empty()
+        && custos_formats::evidence_file::declared_kind(declared).is_none()
+        && declared != "application/octet-stream"
+    {
+        return Err(refuse(format!(
+            "Files of type {declared} are not kept as evidence."
+        )));
+    }
+    let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+    Ok(EvidenceFile {
+        content_type: content_type(kind, &name).to_owned(),
+        name,
+        size,
+        sha256: sha256_hex(&upload.bytes),
+    })
+}
+
+/// `evidence.pdf`, `evidence.txt`, ...: the name of a file sent without one.
+fn default_name(kind: FileKind) -> String {
+    let extension = match kind {
+        FileKind::Pdf => "pdf",
+        FileKind::Png => "png",
+        FileKind::Jpeg => "jpg",
+        FileKind::OfficeOrZip => "zip",
+        FileKind::Text => "txt",
+    };
+    format!("evidence.{extension}")
+}
+
+/// Every control and document named is the organisation's; every requirement exists and is
+/// assessable (one already attached may stay after its library withdrew it).
+async fn check_targets(
+    tx: &mut Tx,
+    ctx: &OrgContext,
+    targets: &EvidenceTargets,
+    before: &EvidenceTargets,
+) -> AppResult<()> {
+    let mut errors = ValidationErrors::new();
+    for id in &targets.controls {
+        if !store::control_exists(tx, ctx.org_id(), *id).await? {
+            errors.add("control_ids", format!("No applied control {id} here."));
+            break;
+        }
+    }
+    for id in &targets.documents {
+        if !store::document_exists(tx, ctx.org_id(), *id).await? {
+            errors.add("document_ids", format!("No document {id} here."));
+            break;
+        }
+    }
+    for requirement in &targets.requirements {
+        let found = frameworks::requirement_title(
+            tx,
+            &requirement.framework_id,
+            &requirement.requirement_id,
+        )
+        .await?;
+        let usable = match found {
+            Some((_, assessable)) => assessable || before.requirements.contains(requirement),
+            None => false,
+        };
+        if !usable {
+            errors.add(
+                "requirements",
+                format!("{requirement} is not a requirement evidence can be attached to."),
+            );
+            break;
+        }
+    }
+    errors.into_result(())?;
+    Ok(())
+}
