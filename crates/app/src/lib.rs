@@ -9,6 +9,7 @@ mod count_cache;
 pub mod demo;
 mod expiring;
 pub mod export;
+pub mod files;
 pub mod governance;
 pub mod platform;
 mod records;

@@ -7,6 +7,7 @@ pub mod controls;
 pub mod dates;
 pub mod diff;
 pub mod fields;
+pub mod files;
 pub mod governance;
 pub mod journey;
 pub mod list;

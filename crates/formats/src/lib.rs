@@ -3,7 +3,6 @@
 
 pub mod ciso_assistant;
 pub mod csv;
-pub mod evidence_file;
 pub mod framework_library;
 pub mod library;
 pub mod markdown;
@@ -11,4 +10,5 @@ pub mod oscal;
 pub mod risk_catalogue;
 pub mod table;
 pub mod template;
+pub mod uploaded_file;
 pub mod xlsx;

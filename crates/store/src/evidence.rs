@@ -3,8 +3,9 @@
 
 use custos_domain::controls::applied::RequirementRef;
 use custos_domain::controls::evidence::{
-    Evidence, EvidenceDraft, EvidenceFile, EvidenceList, EvidenceSort, EvidenceTargets, reference,
+    Evidence, EvidenceDraft, EvidenceList, EvidenceSort, EvidenceTargets, reference,
 };
+use custos_domain::files::StoredFile;
 use custos_domain::list::{Listed, SortDirection, sort_key};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -34,7 +35,7 @@ impl FromRow for Evidence {
         let size: Option<i64> = row.get()?;
         let sha256: Option<String> = row.get()?;
         let file = match (name, content_type, size, sha256) {
-            (Some(name), Some(content_type), Some(size), Some(sha256)) => Some(EvidenceFile {
+            (Some(name), Some(content_type), Some(size), Some(sha256)) => Some(StoredFile {
                 name,
                 content_type,
                 size,
@@ -147,7 +148,7 @@ pub async fn set_file(
     org_id: Uuid,
     id: Uuid,
     expected_version: i64,
-    file: &EvidenceFile,
+    file: &StoredFile,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
     let changed = conn

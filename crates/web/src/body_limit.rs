@@ -15,8 +15,7 @@ use axum::response::Response;
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The largest body of an evidence upload: the file and, from a page, the form around it.
-pub const UPLOAD_BODY_BYTES: usize =
-    custos_app::domain::controls::evidence::FILE_MAX_BYTES + 64 * 1024;
+pub const UPLOAD_BODY_BYTES: usize = custos_app::domain::files::FILE_MAX_BYTES + 64 * 1024;
 
 /// The largest body accepted on `path`: uploads of evidence files (`.../evidence/{id}/file`)
 /// have their own limit.

@@ -3,19 +3,17 @@
 //! SHA-256 recorded) and download it (hashed again first).
 
 use custos_domain::ValidationErrors;
-use custos_domain::controls::evidence::{
-    Evidence, EvidenceFile, EvidenceInput, EvidenceList, EvidenceTargets, FILE_MAX_BYTES, FileKind,
-    clean_file_name, content_type,
-};
+use custos_domain::controls::evidence::{Evidence, EvidenceInput, EvidenceList, EvidenceTargets};
+use custos_domain::files::StoredFile;
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
 use custos_store::evidence as store;
-use custos_store::files::sha256_hex;
-use custos_store::{Conn, StoreError, StoreResult, Tx, frameworks, platform};
+use custos_store::{Conn, StoreResult, Tx, frameworks, platform};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use crate::files::Upload;
 use crate::records::{StoredRecord, Written};
 use crate::{App, AppError, AppResult, OrgContext};
 
@@ -46,14 +44,6 @@ impl StoredRecord for EvidenceRecord {
         let targets = store::targets(conn, org_id, id).await?;
         Ok(Some(EvidenceRecord { evidence, targets }))
     }
-}
-
-/// A file as uploaded: its name as the client gave it, the type it declared (empty when it
-/// declared none) and its bytes.
-pub struct Upload<'a> {
-    pub name: &'a str,
-    pub declared_type: &'a str,
-    pub bytes: Vec<u8>,
 }
 
 impl App {
@@ -184,9 +174,6 @@ impl App {
         now: OffsetDateTime,
     ) -> AppResult<EvidenceRecord> {
         ctx.require(Permission::ManageControls)?;
-        let file = checked_file(&upload)?;
-        // The object is stored first, outside the transaction: keyed by its hash, a copy the
-        // transaction then fails to record is harmless and is reused by the next upload.
         let expected_version = {
             let mut conn = self.store.reader().await?;
             store::find(&mut conn, ctx.org_id(), id)
@@ -194,9 +181,7 @@ impl App {
                 .ok_or(AppError::NotFound)?
                 .version
         };
-        self.files()
-            .put(ctx.org_id(), &file.sha256, upload.bytes)
-            .await?;
+        let file = self.keep_file(ctx, upload).await?;
         self.edit_record(
             ctx,
             id,
@@ -263,23 +248,12 @@ impl App {
         &self,
         ctx: &OrgContext,
         id: Uuid,
-    ) -> AppResult<(EvidenceFile, Vec<u8>)> {
+    ) -> AppResult<(StoredFile, Vec<u8>)> {
         let record = self.evidence(ctx, id).await?;
         let reference = record.evidence.reference();
         let file = record.evidence.file.ok_or(AppError::NotFound)?;
-        match self.files().get_checked(ctx.org_id(), &file.sha256).await {
-            Ok(Some(bytes)) => Ok((file, bytes)),
-            Ok(None) => Err(AppError::Conflict(format!(
-                "The file of {} is missing from the evidence store.",
-                reference
-            ))),
-            Err(StoreError::Corrupt(_)) => Err(AppError::Conflict(format!(
-                "The file of {} no longer matches the SHA-256 recorded when it was uploaded \
-                 ({}): it was altered or damaged in the evidence store, and is not served.",
-                reference, file.sha256
-            ))),
-            Err(other) => Err(other.into()),
-        }
+        let bytes = self.kept_file(ctx, &file, &reference).await?;
+        Ok((file, bytes))
     }
 }
 
@@ -329,66 +303,6 @@ async fn resolve(
         .into());
     }
     Ok(found.into_iter().map(|(_, id)| id).collect())
-}
-
-/// The file `upload` describes, or why it is refused.
-fn checked_file(upload: &Upload<'_>) -> AppResult<EvidenceFile> {
-    let refuse = |message: String| -> AppError { ValidationErrors::single("file", message).into() };
-    if upload.bytes.is_empty() {
-        return Err(refuse("The file is empty.".into()));
-    }
-    if upload.bytes.len() > FILE_MAX_BYTES {
-        return Err(refuse(format!(
-            "The file is larger than the {} MB Custos keeps as evidence.",
-            FILE_MAX_BYTES / (1024 * 1024)
-        )));
-    }
-    let Some(kind) = custos_formats::evidence_file::kind_of(&upload.bytes) else {
-        let shown = clean_file_name(upload.name).unwrap_or_else(|| "The file".into());
-        return Err(refuse(format!(
-            "{shown} is not a kind of file Custos keeps as evidence: PDF, PNG, JPEG, office \
-             documents, ZIP archives and text."
-        )));
-    };
-    // A file sent without a name is named after its kind.
-    let name = clean_file_name(upload.name).unwrap_or_else(|| default_name(kind));
-    let declared = upload.declared_type.split(';').next().unwrap_or("").trim();
-    if let Some(claimed) = custos_formats::evidence_file::declared_kind(declared)
-        && claimed != kind
-    {
-        return Err(refuse(format!(
-            "{name} says it is {} but its content is {}.",
-            claimed.label(),
-            kind.label()
-        )));
-    }
-    if !declared.is_empty()
-        && custos_formats::evidence_file::declared_kind(declared).is_none()
-        && declared != "application/octet-stream"
-    {
-        return Err(refuse(format!(
-            "Files of type {declared} are not kept as evidence."
-        )));
-    }
-    let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
-    Ok(EvidenceFile {
-        content_type: content_type(kind, &name).to_owned(),
-        name,
-        size,
-        sha256: sha256_hex(&upload.bytes),
-    })
-}
-
-/// `evidence.pdf`, `evidence.txt`, ...: the name of a file sent without one.
-fn default_name(kind: FileKind) -> String {
-    let extension = match kind {
-        FileKind::Pdf => "pdf",
-        FileKind::Png => "png",
-        FileKind::Jpeg => "jpg",
-        FileKind::OfficeOrZip => "zip",
-        FileKind::Text => "txt",
-    };
-    format!("evidence.{extension}")
 }
 
 /// Every control and document named is the organisation's; every requirement exists and is

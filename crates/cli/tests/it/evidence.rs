@@ -76,7 +76,7 @@ on_both_backends! {
         assert!(response.text().await.expect("text").contains("its content is PDF"));
         let program = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
         assert_eq!(put(program, "application/octet-stream", "tool.pdf").await.expect("upload").status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let huge = vec![b'a'; custos_app::domain::controls::evidence::FILE_MAX_BYTES + 1];
+        let huge = vec![b'a'; custos_app::domain::files::FILE_MAX_BYTES + 1];
         assert_eq!(put(huge, "text/plain", "big.txt").await.expect("upload").status(), StatusCode::PAYLOAD_TOO_LARGE);
         let (_, still) = manager.get_json(&format!("{EVIDENCE}/{id}")).await;
         assert_eq!(still["file"]["sha256"], sha.as_str(), "refused uploads changed nothing");

@@ -10,8 +10,9 @@ use custos_app::controls::evidence::{EvidenceRecord, Upload};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::controls::applied::RequirementRef;
 use custos_app::domain::controls::evidence::{
-    Evidence, EvidenceFile, EvidenceFilterParams, EvidenceInput, EvidenceSort, EvidenceTargets,
+    Evidence, EvidenceFilterParams, EvidenceInput, EvidenceSort, EvidenceTargets,
 };
+use custos_app::domain::files::StoredFile;
 use custos_app::domain::list::ListParams;
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,7 @@ pub struct EvidenceView {
     /// Where the evidence is kept, when it is a link.
     pub url: Option<String>,
     /// The file kept, with its SHA-256; null until one is uploaded.
-    pub file: Option<EvidenceFile>,
+    pub file: Option<StoredFile>,
     #[serde(serialize_with = "custos_app::domain::dates::serialize_optional_iso_date")]
     #[schema(value_type = Option<String>, format = Date)]
     pub collected_on: Option<time::Date>,
@@ -295,7 +296,7 @@ pub async fn put_evidence_file(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&path.1)?;
-    let limit = custos_app::domain::controls::evidence::FILE_MAX_BYTES;
+    let limit = custos_app::domain::files::FILE_MAX_BYTES;
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return Ok(crate::body_limit::too_large(true, "", limit));
     };
@@ -331,7 +332,7 @@ pub async fn get_evidence_file(
 
 /// A kept file as a download: never shown inline, its type as recorded, its hash in a
 /// header.
-pub fn file_response(file: &EvidenceFile, bytes: Vec<u8>) -> Response {
+pub fn file_response(file: &StoredFile, bytes: Vec<u8>) -> Response {
     let disposition = attachment_disposition(&file.name);
     (
         [

@@ -1,7 +1,7 @@
-//! What an uploaded evidence file is, read from its content (the `infer` crate's signatures)
+//! What an uploaded file is, read from its content (the `infer` crate's signatures)
 //! rather than from its name or the type the client claims; text is UTF-8 without NUL bytes.
 
-use custos_domain::controls::evidence::FileKind;
+use custos_domain::files::FileKind;
 
 /// The kind of file `bytes` hold, if Custos keeps that kind as evidence.
 pub fn kind_of(bytes: &[u8]) -> Option<FileKind> {
