@@ -38,6 +38,12 @@ CREATE TABLE document_versions (
     number INTEGER NOT NULL CHECK (number >= 1),
     state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'approved', 'rejected', 'retired')),
     body TEXT NOT NULL,
+    -- A file in place of (or beside) the Markdown text, kept in the file store under its
+    -- SHA-256.
+    file_name TEXT,
+    file_type TEXT,
+    file_size INTEGER CHECK (file_size >= 0),
+    file_sha256 TEXT CHECK (file_sha256 IS NULL OR length(file_sha256) = 64),
     change_note TEXT NOT NULL,
     version INTEGER NOT NULL,
     created_at TEXT NOT NULL,

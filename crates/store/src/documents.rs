@@ -1,5 +1,6 @@
 //! Documents and their versions, always read and written within one organisation.
 
+use custos_domain::files::StoredFile;
 use custos_domain::governance::documents::{
     Document, DocumentDraft, DocumentKind, DocumentList, DocumentSort, DocumentStatus,
     DocumentVersion, VersionDraft, VersionState, reference,
@@ -25,8 +26,9 @@ macro_rules! select {
 /// The columns [`DocumentVersion`]'s mapping reads, in its order.
 macro_rules! select_version {
     () => {
-        "SELECT v.id, v.document_id, d.number, d.title, v.number, v.state, v.body, v.change_note, \
-         v.version, v.created_at, v.updated_at, v.decided_at \
+        "SELECT v.id, v.document_id, d.number, d.title, v.number, v.state, v.body, v.file_name, \
+         v.file_type, v.file_size, v.file_sha256, v.change_note, v.version, v.created_at, \
+         v.updated_at, v.decided_at \
          FROM document_versions v JOIN documents d ON d.id = v.document_id"
     };
 }
@@ -64,6 +66,7 @@ impl FromRow for DocumentVersion {
             number: row.get()?,
             state: row.parsed(VersionState::parse)?,
             body: row.get()?,
+            file: crate::files::read_stored_file(row)?,
             change_note: row.get()?,
             version: row.get()?,
             created_at: row.get()?,
@@ -316,6 +319,35 @@ pub async fn update_version(
                 expected_version,
                 &draft.body,
                 &draft.change_note,
+                now
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Records the file of an open version at `expected_version`; it is a draft again.
+pub async fn set_version_file(
+    conn: &mut Conn,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    file: &StoredFile,
+    now: OffsetDateTime,
+) -> StoreResult<bool> {
+    let changed = conn
+        .execute(
+            "UPDATE document_versions SET file_name = $4, file_type = $5, file_size = $6,
+                    file_sha256 = $7, state = 'draft', version = version + 1, updated_at = $8
+             WHERE org_id = $1 AND id = $2 AND version = $3 AND state IN ('draft', 'rejected')",
+            params![
+                org_id,
+                id,
+                expected_version,
+                &file.name,
+                &file.content_type,
+                file.size,
+                &file.sha256,
                 now
             ],
         )

@@ -30,19 +30,7 @@ impl FromRow for Evidence {
         let title = row.get()?;
         let description = row.get()?;
         let url = row.get()?;
-        let name: Option<String> = row.get()?;
-        let content_type: Option<String> = row.get()?;
-        let size: Option<i64> = row.get()?;
-        let sha256: Option<String> = row.get()?;
-        let file = match (name, content_type, size, sha256) {
-            (Some(name), Some(content_type), Some(size), Some(sha256)) => Some(StoredFile {
-                name,
-                content_type,
-                size,
-                sha256,
-            }),
-            _ => None,
-        };
+        let file = crate::files::read_stored_file(row)?;
         Ok(Evidence {
             id,
             number,

@@ -12,6 +12,9 @@ use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use custos_domain::files::StoredFile;
+
+use crate::db::RowReader;
 use crate::{StoreError, StoreResult};
 
 /// The object store holding evidence files. Cheap to clone.
@@ -116,4 +119,22 @@ impl FileStore {
         }
         Ok(Some(bytes.to_vec()))
     }
+}
+
+/// The four columns a table records a kept file in (`file_name`, `file_type`, `file_size`,
+/// `file_sha256`, in that order): the file, or `None` while there is none.
+pub(crate) fn read_stored_file(row: &mut RowReader<'_>) -> StoreResult<Option<StoredFile>> {
+    let name: Option<String> = row.get()?;
+    let content_type: Option<String> = row.get()?;
+    let size: Option<i64> = row.get()?;
+    let sha256: Option<String> = row.get()?;
+    Ok(match (name, content_type, size, sha256) {
+        (Some(name), Some(content_type), Some(size), Some(sha256)) => Some(StoredFile {
+            name,
+            content_type,
+            size,
+            sha256,
+        }),
+        _ => None,
+    })
 }

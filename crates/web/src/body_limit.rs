@@ -17,10 +17,10 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The largest body of an evidence upload: the file and, from a page, the form around it.
 pub const UPLOAD_BODY_BYTES: usize = custos_app::domain::files::FILE_MAX_BYTES + 64 * 1024;
 
-/// The largest body accepted on `path`: uploads of evidence files (`.../evidence/{id}/file`)
-/// have their own limit.
+/// The largest body accepted on `path`: uploads of files (`.../evidence/{id}/file`,
+/// `.../documents/{id}/versions/{n}/file`) have their own limit.
 pub fn limit_for(path: &str) -> usize {
-    if path.contains("/evidence/") && path.ends_with("/file") {
+    if path.ends_with("/file") && (path.contains("/evidence/") || path.contains("/documents/")) {
         UPLOAD_BODY_BYTES
     } else {
         MAX_BODY_BYTES

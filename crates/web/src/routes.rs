@@ -272,6 +272,16 @@ fn pages() -> Pages {
             "/orgs/{org}/documents/{id}/versions/{version}/submit",
             post(documents::submit_version),
         )
+        .post(
+            "/orgs/{org}/documents/{id}/versions/{version}/file",
+            post(documents::upload_file).layer(axum::extract::DefaultBodyLimit::max(
+                crate::body_limit::UPLOAD_BODY_BYTES,
+            )),
+        )
+        .get(
+            "/orgs/{org}/documents/{id}/versions/{version}/file",
+            get(documents::download_file),
+        )
         .get("/orgs/{org}/frameworks", get(controls::frameworks))
         .get("/orgs/{org}/frameworks/{id}", get(controls::framework))
         .get(

@@ -61,10 +61,10 @@ impl Approvable for DocumentVersion {
                 self.state.label().to_lowercase()
             )));
         }
-        if self.body.trim().is_empty() {
+        if self.body.trim().is_empty() && self.file.is_none() {
             return Err(ValidationErrors::single(
                 "body",
-                "Write the document's text before sending it for approval.",
+                "Write the document's text, or upload its file, before sending it for approval.",
             )
             .into());
         }
@@ -485,6 +485,68 @@ impl App {
             },
         )
         .await
+    }
+
+    /// Keeps `upload` as the file of version `number` of a document, while the version is
+    /// open; a rejected version becomes a draft again.
+    pub async fn upload_document_file(
+        &self,
+        ctx: &OrgContext,
+        document_id: Uuid,
+        number: i64,
+        upload: crate::files::Upload<'_>,
+        now: OffsetDateTime,
+    ) -> AppResult<DocumentVersion> {
+        ctx.require(Permission::ManageDocuments)?;
+        let before = self.document_version(ctx, document_id, number).await?;
+        if !before.state.is_open() {
+            return Err(AppError::Conflict(format!(
+                "{} is {}: its file no longer changes.",
+                before.reference(),
+                before.state.label().to_lowercase()
+            )));
+        }
+        let file = self.keep_file(ctx, upload).await?;
+        self.edit_record(
+            ctx,
+            before.id,
+            before.version,
+            now,
+            async |tx: &mut Tx, current: &DocumentVersion| {
+                if current.file.as_ref() == Some(&file) && current.state == VersionState::Draft {
+                    return Ok(Written::Unchanged);
+                }
+                let saved = store::set_version_file(
+                    tx,
+                    ctx.org_id(),
+                    current.id,
+                    current.version,
+                    &file,
+                    now,
+                )
+                .await?;
+                Ok(if saved {
+                    Written::Saved
+                } else {
+                    Written::Stale
+                })
+            },
+        )
+        .await
+    }
+
+    /// The file of version `number` of a document and its bytes, when the reader may see the
+    /// version, once they hash again to what was recorded.
+    pub async fn document_file(
+        &self,
+        ctx: &OrgContext,
+        document_id: Uuid,
+        number: i64,
+    ) -> AppResult<(custos_domain::files::StoredFile, Vec<u8>)> {
+        let version = self.document_version(ctx, document_id, number).await?;
+        let file = version.file.clone().ok_or(AppError::NotFound)?;
+        let bytes = self.kept_file(ctx, &file, &version.reference()).await?;
+        Ok((file, bytes))
     }
 
     /// Sends version `number` of a document, at `expected_version`, for approval.

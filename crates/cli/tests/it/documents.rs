@@ -102,10 +102,34 @@ on_both_backends! {
         assert_eq!(states, ["approved", "retired"]);
         let (_, old) = manager.get_json(&v1).await;
         assert_eq!(old["body"], saved["body"], "an approved version never changes");
+        let approval_v2 = approval.clone();
+
+        // A version may carry a file (a signed PDF); approved, it no longer changes.
+        let v2_file = format!("{v2_path}/file");
+        let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".to_vec();
+        let response = manager.http.put(manager.url(&format!("{v2_file}?name=policy-v2.pdf"))).header("content-type", "application/pdf").body(pdf.clone()).send().await.expect("upload");
+        assert_eq!(response.status(), StatusCode::CONFLICT, "approved: the file no longer changes");
+        let (_, v3) = manager.post_json(&format!("{one}/versions"), &json!({})).await;
+        let v3_file = format!("{one}/versions/{}/file", v3["number"]);
+        let response = manager.http.put(manager.url(&format!("{v3_file}?name=policy-v3.pdf"))).header("content-type", "application/pdf").body(pdf.clone()).send().await.expect("upload");
+        assert_eq!(response.status(), StatusCode::OK);
+        let with_file: Value = response.json().await.expect("json");
+        assert_eq!(with_file["file"]["name"], "policy-v3.pdf");
+        let downloaded = manager.http.get(manager.url(&v3_file)).send().await.expect("download");
+        assert_eq!(downloaded.bytes().await.expect("bytes").as_ref(), pdf.as_slice());
+        assert_eq!(staff.get_json(&v3_file).await.0, StatusCode::FORBIDDEN, "a draft's file is a draft");
+        let (status, _) = manager.send_json(Method::PUT, &format!("{one}/versions/{}", v3["number"]), &json!({ "version": with_file["version"], "body": "" })).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, approval) = manager.post_json(&format!("{one}/versions/{}/submit", v3["number"]), &json!({ "version": with_file["version"].as_i64().map(|v| v + 1) })).await;
+        assert_eq!(status, StatusCode::CREATED, "a file alone is a document: {approval}");
+        decide(&approver, &approval, "approve").await;
+        assert_eq!(staff.http.get(staff.url(&v3_file)).send().await.expect("download").status(), StatusCode::OK);
 
         // Approved documents stay on record: deleting is refused, retiring is the way.
         let (status, _) = manager.send_json(Method::DELETE, &format!("{one}?version={}", after["version"]), &Value::Null).await;
         assert_eq!(status, StatusCode::CONFLICT);
+        let (_, after) = manager.get_json(&one).await;
+        assert_eq!(after["current_version"], 3);
         let (status, retired) = manager.post_json(&format!("{one}/retire"), &json!({ "version": after["version"] })).await;
         assert_eq!(status, StatusCode::OK, "{retired}");
         assert_eq!((retired["status"].as_str(), retired["current_version"].as_i64(), retired["next_review_on"].as_str()), (Some("retired"), None, None));
@@ -113,7 +137,7 @@ on_both_backends! {
 
         // The approver read the text on the request; every step is in the audit trail.
         let page = app.browser("arthur@acme.example").await
-            .get(&format!("/orgs/acme/approvals/{}", approval["id"].as_str().expect("id"))).await.text().await.expect("page");
+            .get(&format!("/orgs/acme/approvals/{}", approval_v2["id"].as_str().expect("id"))).await.text().await.expect("page");
         assert!(page.contains("Revised after the audit, with scope.") && page.contains("DOC-0001 v2"), "{page}");
         assert!(app.raw_count("SELECT COUNT(*) FROM audit_events WHERE record_type = 'document_version'").await >= 8);
     }

@@ -508,7 +508,8 @@ on_both_backends! {
                     version = current;
                 } else if template.contains("/documents/{id}/versions/{version}") {
                     // A document version's own version, not its document's.
-                    let (_, current) = manager.get_json(path.trim_end_matches("/submit")).await;
+                    let version_path = path.trim_end_matches("/submit").trim_end_matches("/file");
+                    let (_, current) = manager.get_json(version_path).await;
                     version = current["version"].as_i64().unwrap_or(1);
                 } else if dependent_of(&template).is_some() {
                     let (_, current) = manager.get_json(&path).await;

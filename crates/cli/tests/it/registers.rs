@@ -260,7 +260,7 @@ pub const REGISTERS: &[RegisterFixture] = &[
         view: Permission::ViewDocuments,
         manage: Permission::ManageDocuments,
         api_body: document,
-        create_as: post_api_body,
+        create_as: create_document,
         form: document_form,
         approvable: false,
         spreadsheets: false,
@@ -284,6 +284,20 @@ pub const REGISTERS: &[RegisterFixture] = &[
                 body: Some(
                     |_, version| json!({ "version": version, "body": "# Rules\n\nProbe text.", "change_note": "Probe" }),
                 ),
+            },
+            RecordOperation {
+                method: "PUT",
+                suffix: "/{id}/versions/{version}/file",
+                needs: Needs::Manage,
+                success: 200,
+                body: Some(|_, _| Value::String("Section,Rule\nBackups,Nightly\n".into())),
+            },
+            RecordOperation {
+                method: "GET",
+                suffix: "/{id}/versions/{version}/file",
+                needs: Needs::Exactly(Permission::ViewDocumentDrafts),
+                success: 200,
+                body: None,
             },
             RecordOperation {
                 method: "POST",
@@ -393,6 +407,41 @@ pub fn document(title: &str) -> Value {
         "kind": "procedure",
         "review_months": 12,
         "purpose": "How backups are taken and tested.",
+    })
+}
+
+/// Creates a document titled `title` whose first draft has a file, so that every role allowed
+/// to read drafts can download one.
+fn create_document<'a>(
+    register: &'static RegisterFixture,
+    client: &'a Client,
+    org: &'a str,
+    title: &'a str,
+) -> Created<'a> {
+    Box::pin(async move {
+        let (status, created) = client
+            .post_json(&register.api_path(org), &document(title))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create a document: {created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        let file = format!(
+            "{}/{id}/versions/1/file?name=rules.csv",
+            register.api_path(org)
+        );
+        let response = client
+            .http
+            .put(client.url(&file))
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .body("Section,Rule\nBackups,Nightly\n")
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "upload a document's file"
+        );
+        id
     })
 }
 

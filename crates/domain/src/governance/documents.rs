@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::fields::{Choice, Flag, Level, Member, Text};
+use crate::files::StoredFile;
 use crate::list::{ListParams, ListRequest, enum_param};
 use crate::validation::{Lines, ValidationErrors};
 
@@ -156,6 +157,9 @@ pub struct DocumentVersion {
     pub state: VersionState,
     /// Markdown.
     pub body: String,
+    /// A file in place of (or beside) the text: a signed PDF, a form to fill.
+    #[serde(default)]
+    pub file: Option<StoredFile>,
     pub change_note: String,
     /// The record's own version (each save and each step of the workflow moves it on).
     pub version: i64,
@@ -187,6 +191,12 @@ impl DocumentVersion {
             ("Version", self.number.to_string()),
             ("What changed", self.change_note.clone()),
             ("Text", self.body.clone()),
+            (
+                "File",
+                self.file.as_ref().map_or_else(String::new, |f| {
+                    format!("{} ({} bytes, SHA-256 {})", f.name, f.size, f.sha256)
+                }),
+            ),
         ]
     }
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use custos_app::domain::ValidationErrors;
+use custos_app::domain::files::StoredFile;
 use custos_app::domain::governance::documents::{
     Document, DocumentFilterParams, DocumentInput, DocumentKind, DocumentSort, DocumentStatus,
     DocumentVersion, VersionInput, VersionState,
@@ -101,6 +102,8 @@ pub struct DocumentVersionView {
     pub body: String,
     /// The text as sanitised HTML.
     pub html: String,
+    /// The file uploaded in place of (or beside) the text, with its SHA-256.
+    pub file: Option<StoredFile>,
     pub change_note: String,
     /// Send it back when changing the text or submitting: a stale version is refused with 409.
     pub version: i64,
@@ -120,6 +123,7 @@ impl From<DocumentVersion> for DocumentVersionView {
             number: v.number,
             state: v.state,
             body: v.body,
+            file: v.file,
             change_note: v.change_note,
             version: v.version,
             created_at: v.created_at,
@@ -406,4 +410,49 @@ pub async fn submit_document_version(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(approval.into())))
+}
+
+/// Uploads the file of a draft or rejected version: the raw bytes as the body, their type as
+/// Content-Type (checked against the content), at most 25 MB; the SHA-256 is recorded.
+#[utoipa::path(put, path = "/api/v1/orgs/{org}/documents/{id}/versions/{version}/file", tag = "governance",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Document id"), ("version" = i64, Path, description = "Version number, from 1"), super::evidence::FileQuery),
+    responses((status = 200, body = DocumentVersionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_document_file(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String, String)>,
+    ApiQuery(query): ApiQuery<super::evidence::FileQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<axum::response::Response, ApiError> {
+    let (id, number) = (parse_id(&path.1)?, version_number(&path.2)?);
+    let Some(mut upload) = super::evidence::read_upload(&query, &headers, body).await else {
+        return Ok(crate::body_limit::too_large(
+            true,
+            "",
+            custos_app::domain::files::FILE_MAX_BYTES,
+        ));
+    };
+    let version = state
+        .app
+        .upload_document_file(&ctx, id, number, upload.take(), now())
+        .await?;
+    Ok(axum::response::IntoResponse::into_response(Json(
+        DocumentVersionView::from(version),
+    )))
+}
+
+/// Downloads the file of a version, once its bytes hash again to the recorded SHA-256.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/documents/{id}/versions/{version}/file", tag = "governance",
+    params(("org" = String, Path, description = "Organisation slug"), ("id" = String, Path, description = "Document id"), ("version" = i64, Path, description = "Version number, from 1")),
+    responses((status = 200, description = "The file, as an attachment"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn get_document_file(
+    State(state): State<AppState>,
+    ApiOrg(ctx): ApiOrg,
+    Path(path): Path<(String, String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (id, number) = (parse_id(&path.1)?, version_number(&path.2)?);
+    let (file, bytes) = state.app.document_file(&ctx, id, number).await?;
+    Ok(super::evidence::file_response(&file, bytes))
 }

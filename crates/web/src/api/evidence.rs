@@ -296,24 +296,53 @@ pub async fn put_evidence_file(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&path.1)?;
-    let limit = custos_app::domain::files::FILE_MAX_BYTES;
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return Ok(crate::body_limit::too_large(true, "", limit));
-    };
-    let declared = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let upload = Upload {
-        name: &query.name,
-        declared_type: declared,
-        bytes: bytes.to_vec(),
+    let Some(mut upload) = read_upload(&query, &headers, body).await else {
+        return Ok(crate::body_limit::too_large(
+            true,
+            "",
+            custos_app::domain::files::FILE_MAX_BYTES,
+        ));
     };
     let record = state
         .app
-        .upload_evidence_file(&ctx, id, upload, now())
+        .upload_evidence_file(&ctx, id, upload.take(), now())
         .await?;
     Ok(Json(EvidenceView::from(record)).into_response())
+}
+
+/// A file sent as a request's raw body: its name from the query, its declared type from
+/// Content-Type.
+pub struct RawUpload {
+    name: String,
+    declared_type: String,
+    bytes: Vec<u8>,
+}
+
+impl RawUpload {
+    /// The upload, its bytes moved out.
+    pub fn take(&mut self) -> Upload<'_> {
+        Upload {
+            name: &self.name,
+            declared_type: &self.declared_type,
+            bytes: std::mem::take(&mut self.bytes),
+        }
+    }
+}
+
+/// Reads an upload's body, at most the largest file kept; `None` when it is larger.
+pub async fn read_upload(query: &FileQuery, headers: &HeaderMap, body: Body) -> Option<RawUpload> {
+    let limit = custos_app::domain::files::FILE_MAX_BYTES;
+    let bytes = axum::body::to_bytes(body, limit).await.ok()?;
+    let declared_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Some(RawUpload {
+        name: query.name.clone(),
+        declared_type,
+        bytes: bytes.to_vec(),
+    })
 }
 
 /// Downloads the evidence item's file, once its bytes hash again to the recorded SHA-256

@@ -218,6 +218,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             documents::update_document_version
         ))
         .routes(routes!(documents::submit_document_version))
+        .routes(routes!(
+            documents::get_document_file,
+            documents::put_document_file
+        ))
         .routes(routes!(governance::list_approvals))
         .routes(routes!(governance::get_approval))
         .routes(routes!(governance::decide_approval))

@@ -2,7 +2,7 @@
 //! register pages; a version's text, its editor, and the steps of its way to approval.
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, FromRequest, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use custos_app::domain::ValidationErrors;
 use custos_app::domain::fields::FieldRule;
@@ -544,4 +544,67 @@ pub async fn retire(
         .await;
     let done = record_href::<DocumentPages>(&state, &page, id, "document-retired");
     after_action::<DocumentPages, _>(&state, &page, id, result, done).await
+}
+
+/// `POST /orgs/{org}/documents/{id}/versions/{version}/file`: keeps the uploaded file of an
+/// open version.
+pub async fn upload_file(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id, number)): Path<(String, String, String)>,
+    request: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let (id, number) = version_path(&id, &number)?;
+    page.ctx.require(Permission::ManageDocuments)?;
+    // The version first: another organisation's id is not found whatever the body holds.
+    state.app.document_version(&page.ctx, id, number).await?;
+    let field = match axum::extract::Multipart::from_request(request, &state).await {
+        Ok(multipart) => super::evidence::file_field(multipart).await,
+        Err(rejection) => Err(rejection.body_text()),
+    };
+    let result = match field {
+        Err(problem) => Err(ValidationErrors::single(
+            "file",
+            format!("The upload could not be read ({problem}); nothing was kept."),
+        )
+        .into()),
+        Ok(None) => Err(ValidationErrors::single("file", "Choose a file to upload.").into()),
+        Ok(Some((name, declared, bytes))) => {
+            let upload = custos_app::files::Upload {
+                name: &name,
+                declared_type: &declared,
+                bytes,
+            };
+            state
+                .app
+                .upload_document_file(&page.ctx, id, number, upload, now())
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(super::see_other(format!(
+            "{}/orgs/{}/documents/{id}/versions/{number}?notice=version-saved",
+            state.config.base_path,
+            page.ctx.organisation().slug
+        ))),
+        Err(error) => {
+            let (status, errors, message) = refused_save(error)?;
+            let mut shown = version_page(&state, &page, id, number, None, errors.clone()).await?;
+            shown.layout = shown
+                .layout
+                .with_error(message.unwrap_or_else(|| errors.sentences()));
+            Ok((status, render(&shown)).into_response())
+        }
+    }
+}
+
+/// `GET /orgs/{org}/documents/{id}/versions/{version}/file`: the file, once it hashes again.
+pub async fn download_file(
+    State(state): State<AppState>,
+    page: PageOrg,
+    Path((_, id, number)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let (id, number) = version_path(&id, &number)?;
+    let (file, bytes) = state.app.document_file(&page.ctx, id, number).await?;
+    Ok(crate::api::evidence::file_response(&file, bytes))
 }

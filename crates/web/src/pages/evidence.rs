@@ -364,7 +364,7 @@ pub async fn upload(
     page.ctx.require(Permission::ManageControls)?;
     // The item first: another organisation's id is not found whatever the body holds.
     state.app.evidence(&page.ctx, id).await?;
-    let mut multipart = match Multipart::from_request(request, &state).await {
+    let multipart = match Multipart::from_request(request, &state).await {
         Ok(multipart) => multipart,
         Err(rejection) => {
             let message = format!(
@@ -381,34 +381,14 @@ pub async fn upload(
             .await;
         }
     };
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    let mut unreadable = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                let declared = field.content_type().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, declared, bytes.to_vec())),
-                    Err(e) => unreadable = Some(e.body_text()),
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => {
-                unreadable = Some(e.body_text());
-                break;
-            }
-        }
-    }
-    let result = match (file, unreadable) {
-        (_, Some(problem)) => Err(ValidationErrors::single(
+    let result = match file_field(multipart).await {
+        Err(problem) => Err(ValidationErrors::single(
             "file",
             format!("The upload could not be read ({problem}); nothing was kept."),
         )
         .into()),
-        (None, None) => Err(ValidationErrors::single("file", "Choose a file to upload.").into()),
-        (Some((name, declared, bytes)), None) => {
+        Ok(None) => Err(ValidationErrors::single("file", "Choose a file to upload.").into()),
+        Ok(Some((name, declared, bytes))) => {
             let upload = Upload {
                 name: &name,
                 declared_type: &declared,
@@ -454,5 +434,26 @@ pub async fn download(
             .await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// The `file` field of a form upload: its name, its declared type and its bytes; `None`
+/// when the form has none, the reason when it cannot be read.
+pub(super) async fn file_field(
+    mut multipart: Multipart,
+) -> Result<Option<(String, String, Vec<u8>)>, String> {
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let declared = field.content_type().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(|e| e.body_text())?;
+                file = Some((name, declared, bytes.to_vec()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(file),
+            Err(e) => return Err(e.body_text()),
+        }
     }
 }
