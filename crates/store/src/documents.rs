@@ -474,3 +474,22 @@ pub async fn list(
     )
     .await
 }
+
+/// The organisation's documents numbered `numbers`, as (number, id, title).
+pub async fn by_numbers(
+    conn: &mut Conn,
+    org_id: Uuid,
+    numbers: &[i64],
+) -> StoreResult<Vec<(i64, Uuid, String)>> {
+    let mut found = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let row: Option<(i64, Uuid, String)> = conn
+            .fetch_optional(
+                "SELECT number, id, title FROM documents WHERE org_id = $1 AND number = $2",
+                params![org_id, *number],
+            )
+            .await?;
+        found.extend(row);
+    }
+    Ok(found)
+}

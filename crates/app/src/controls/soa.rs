@@ -194,19 +194,43 @@ impl App {
         let wanted: Vec<i64> = statement.risk_numbers().into_iter().collect();
         let existing =
             custos_store::risk::existing_numbers(&mut conn, ctx.org_id(), &wanted).await?;
+        let cited: Vec<i64> = statement
+            .entries
+            .iter()
+            .flat_map(|e| custos_domain::governance::documents::cited_numbers(&e.references))
+            .collect::<std::collections::BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        let documents =
+            custos_store::documents::by_numbers(&mut conn, ctx.org_id(), &cited).await?;
         drop(conn);
+        let unknown_documents: Vec<String> = cited
+            .iter()
+            .filter(|n| !documents.iter().any(|(number, _, _)| number == *n))
+            .map(|n| custos_domain::governance::documents::reference(*n))
+            .collect();
         let unknown: Vec<String> = wanted
             .iter()
             .filter(|n| !existing.contains(n))
             .map(|n| reference(*n))
             .collect();
+        let mut errors = ValidationErrors::new();
         if !unknown.is_empty() {
-            return Err(ValidationErrors::single(
+            errors.add(
                 "risks",
                 format!("No such risk in the register: {}.", unknown.join(", ")),
-            )
-            .into());
+            );
         }
+        if !unknown_documents.is_empty() {
+            errors.add(
+                "references",
+                format!(
+                    "No such document in the register: {}.",
+                    unknown_documents.join(", ")
+                ),
+            );
+        }
+        errors.into_result(())?;
         self.save_version_draft(ctx, expected_revision, statement, now)
             .await
     }

@@ -253,6 +253,34 @@ impl App {
         Ok(DocumentDetail { document, versions })
     }
 
+    /// The documents `text` cites (`DOC-0001`), as (reference, id, title), for members who
+    /// may read documents; an empty list for others.
+    pub async fn documents_cited(
+        &self,
+        ctx: &OrgContext,
+        text: &str,
+    ) -> AppResult<Vec<(String, Uuid, String)>> {
+        if !ctx.can(Permission::ViewDocuments) {
+            return Ok(Vec::new());
+        }
+        let numbers = custos_domain::governance::documents::cited_numbers(text);
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.store.reader().await?;
+        Ok(store::by_numbers(&mut conn, ctx.org_id(), &numbers)
+            .await?
+            .into_iter()
+            .map(|(number, id, title)| {
+                (
+                    custos_domain::governance::documents::reference(number),
+                    id,
+                    title,
+                )
+            })
+            .collect())
+    }
+
     /// Version `number` of document `document_id`, when the reader may see it.
     pub async fn document_version(
         &self,

@@ -91,7 +91,7 @@ on_both_backends! {
         policies["status"] = json!("implemented");
         // No applied control satisfies A.5.1 here: a status set by hand says why.
         policies["status_reason"] = json!("Board-approved policy set in force since January.");
-        policies["references"] = json!("POL-01 Information security policy");
+        policies["references"] = json!("DOC-0001 Information security policy");
         let excluded = entries.iter_mut().find(|e| e["control"] == "A.7.5").expect("A.7.5");
         excluded["applicable"] = json!(false);
         excluded["reasons"] = json!([]);
@@ -99,6 +99,14 @@ on_both_backends! {
         let (status, unknown) = manager.send_json(reqwest::Method::PUT, &format!("{SOA}/draft"), &body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
         assert!(unknown.to_string().contains("RSK-0999"), "{unknown}");
+        // Documents are cited by reference and must exist too.
+        body["statement"]["entries"].as_array_mut().expect("entries").iter_mut()
+            .find(|e| e["control"] == "A.5.1").expect("A.5.1")["risks"] = json!([reference.clone()]);
+        let (status, unknown) = manager.send_json(reqwest::Method::PUT, &format!("{SOA}/draft"), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
+        assert!(unknown.to_string().contains("DOC-0001"), "{unknown}");
+        let (status, policy) = manager.post_json("/api/v1/orgs/acme/documents", &json!({ "title": "Information security policy", "kind": "policy" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{policy}");
         body["statement"]["entries"].as_array_mut().expect("entries").iter_mut()
             .find(|e| e["control"] == "A.5.1").expect("A.5.1")["risks"] = json!([reference.to_lowercase()]);
         let (status, draft) = manager.send_json(reqwest::Method::PUT, &format!("{SOA}/draft"), &body).await;
@@ -122,6 +130,9 @@ on_both_backends! {
         assert_eq!(status, StatusCode::OK, "{decided}");
         let (status, in_force) = manager.get_json(SOA).await;
         assert_eq!((status, in_force["version"].as_i64(), in_force["status"].as_str()), (StatusCode::OK, Some(1), Some("approved")));
+        let page = app.browser("maya@acme.example").await.get("/orgs/acme/soa").await.text().await.expect("page");
+        let link = format!("/orgs/acme/documents/{}", policy["id"].as_str().expect("id"));
+        assert!(page.contains(&link), "the cited document is linked: {page}");
 
         // The file auditors read: one line per control, in the framework's order.
         let response = manager.http.get(manager.url(&format!("{SOA}/export?format=csv"))).send().await.expect("export");
@@ -133,7 +144,7 @@ on_both_backends! {
         assert_eq!(lines[0], "identifier,control,applicable,reasons,justification,risks,implemented,status,status_reason,references");
         assert_eq!(lines.len(), 94, "a header and 93 controls");
         assert!(lines[1].starts_with("A.5.1,Policies for information security,yes,Treats a risk; Law or regulation,"), "{}", lines[1]);
-        assert!(lines[1].contains(&format!(",{reference},yes,Implemented,Board-approved policy set in force since January.,POL-01")), "{}", lines[1]);
+        assert!(lines[1].contains(&format!(",{reference},yes,Implemented,Board-approved policy set in force since January.,DOC-0001 Information security policy")), "{}", lines[1]);
         let excluded = lines.iter().find(|l| l.starts_with("A.7.5,")).expect("A.7.5");
         assert!(excluded.contains(",no,,No premises of our own"), "{excluded}");
         let xlsx = manager.http.get(manager.url(&format!("{SOA}/export?format=xlsx&version=1"))).send().await.expect("xlsx");

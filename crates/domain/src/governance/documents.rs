@@ -99,6 +99,29 @@ pub fn reference(number: i64) -> String {
     format!("DOC-{number:04}")
 }
 
+/// The numbers of the documents `text` cites as `DOC-0001` (any case), each once, in order.
+pub fn cited_numbers(text: &str) -> Vec<i64> {
+    let upper = text.to_ascii_uppercase();
+    let mut numbers = Vec::new();
+    for (start, _) in upper.match_indices("DOC-") {
+        let before = upper[..start].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let digits: String = upper[start + 4..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(number) = digits.parse::<i64>()
+            && number > 0
+            && !numbers.contains(&number)
+        {
+            numbers.push(number);
+        }
+    }
+    numbers
+}
+
 /// A stored document, with what its versions say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -290,6 +313,16 @@ mod tests {
                 .expect_err("empty")
                 .for_field("kind")
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn documents_are_cited_by_reference_in_free_text() {
+        assert_eq!(
+            cited_numbers(
+                "POL: doc-0001 Information security policy; DOC-12, DOC-0001, XDOC-3, DOC-"
+            ),
+            [1, 12]
         );
     }
 

@@ -256,10 +256,25 @@ struct SoaPage {
     in_force: Option<SoaVersion>,
     /// The draft or the version waiting for a decision, if any.
     open: Option<SoaVersion>,
+    /// The documents the statement cites, by reference: id and title.
+    documents: HashMap<String, (uuid::Uuid, String)>,
     can_manage: bool,
 }
 
 impl SoaPage {
+    /// The documents `references` cites that the register holds: reference, id, title.
+    fn cited(&self, references: &str) -> Vec<(String, uuid::Uuid, String)> {
+        custos_app::domain::governance::documents::cited_numbers(references)
+            .into_iter()
+            .map(custos_app::domain::governance::documents::reference)
+            .filter_map(|reference| {
+                self.documents
+                    .get(&reference)
+                    .map(|(id, title)| (reference.clone(), *id, title.clone()))
+            })
+            .collect()
+    }
+
     fn applicable(version: &SoaVersion) -> usize {
         version.body.entries.iter().filter(|e| e.applicable).count()
     }
@@ -293,11 +308,25 @@ pub async fn soa(
         .await?
         .with_flash(query.notice.as_deref());
     let can_manage = page.ctx.can(Permission::ManageControls);
+    let references: String = in_force
+        .iter()
+        .flat_map(|v| v.body.entries.iter())
+        .map(|e| e.references.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let documents = state
+        .app
+        .documents_cited(&page.ctx, &references)
+        .await?
+        .into_iter()
+        .map(|(reference, id, title)| (reference, (id, title)))
+        .collect();
     Ok(render(&SoaPage {
         can_manage,
         layout,
         in_force,
         open,
+        documents,
     }))
 }
 
