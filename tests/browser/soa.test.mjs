@@ -5,7 +5,9 @@
 // approver approves it; the XLSX downloaded holds A.5.1's line as the statement says.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 
@@ -23,6 +25,7 @@ import {
 } from './helpers.mjs';
 
 const CISO_ISO = new URL('../../../shared/fixtures/ciso-assistant/iso27001-2022.yaml', import.meta.url).pathname;
+const OUR_ISO = new URL('../../content/frameworks/iso27001-2022.yaml', import.meta.url).pathname;
 
 /** The text of one file of a ZIP archive (an XLSX workbook), found by its name through the
  * archive's central directory (the local headers may leave the sizes to a trailing record). */
@@ -75,6 +78,20 @@ describe('browser: frameworks and the Statement of Applicability', () => {
         } else {
           console.log(`SKIPPED the CISO Assistant import: ${CISO_ISO} is absent`);
         }
+        // Our own ISO/IEC 27001 library: the shipped version is loaded already and says so;
+        // a newer version of the file replaces it in place.
+        await page.setInputFiles('#file', OUR_ISO);
+        await clickAndWait(page, page.getByRole('button', { name: 'Import', exact: true }));
+        const same = await pageText(page);
+        assert.ok(same.includes('Nothing was imported') && same.includes('already loaded'), `the same version: ${same.slice(0, 1500)}`);
+        const shipped = readFileSync(OUR_ISO, 'utf8');
+        const version = Number(/^version: (\d+)$/m.exec(shipped)[1]);
+        const newer = join(mkdtempSync(join(tmpdir(), 'custos-iso-')), 'iso27001-2022.yaml');
+        writeFileSync(newer, shipped.replace(/^version: \d+$/m, `version: ${version + 1}`));
+        await page.setInputFiles('#file', newer);
+        await clickAndWait(page, page.getByRole('button', { name: 'Import', exact: true }));
+        const upgraded = await pageText(page);
+        assert.ok(upgraded.includes(`version ${version + 1} replaces version ${version}`), `our library upgraded: ${upgraded.slice(0, 1500)}`);
         await logout(page);
 
         // The manager justifies every control, A.5.1 by the first risk, and sends it.
@@ -98,6 +115,7 @@ describe('browser: frameworks and the Statement of Applicability', () => {
         await page.locator('textarea[name="justification:A.5.1"]').fill('The policies answer the risk of staff not knowing the rules.');
         await page.locator('input[name="reasons:A.5.1"][value="risk_treatment"]').check();
         await page.locator('input[name="risks:A.5.1"]').fill('RSK-0001');
+        await page.locator('input[name="references:A.5.1"]').fill('DOC-0001 Information security policy');
         await clickAndWait(page, page.getByRole('button', { name: 'Save and send for approval', exact: true }));
         const sent = await pageText(page);
         assert.ok(sent.includes('Sent to senior management for approval'), `sent: ${sent.slice(0, 1500)}`);
@@ -123,7 +141,7 @@ describe('browser: frameworks and the Statement of Applicability', () => {
         const workbook = readFileSync(await download.path());
         const strings = zipEntry(workbook, 'xl/sharedStrings.xml');
         const sheet = zipEntry(workbook, 'xl/worksheets/sheet1.xml');
-        for (const cell of ['identifier', 'justification', 'A.5.1', 'Policies for information security', 'The policies answer the risk of staff not knowing the rules.', 'RSK-0001', 'Implemented']) {
+        for (const cell of ['identifier', 'justification', 'A.5.1', 'Policies for information security', 'The policies answer the risk of staff not knowing the rules.', 'RSK-0001', 'Implemented', 'DOC-0001 Information security policy']) {
           assert.ok(strings.includes(cell) || sheet.includes(cell), `the workbook holds ${cell}`);
         }
         assert.ok((sheet.match(/<row /g) || []).length === 94, 'a header and 93 controls');
