@@ -4,7 +4,7 @@ use custos_domain::assets::figures::AssetCounts;
 use custos_domain::assets::{
     Asset, AssetDraft, AssetList, AssetReference, AssetSort, AssetStatus, AssetType, LinkedAsset,
 };
-use custos_domain::list::{Listed, SortDirection, sort_key};
+use custos_domain::list::{Listed, SortDirection};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -78,14 +78,8 @@ fn with_fields<'a>(
     number: i64,
     now: OffsetDateTime,
 ) -> Vec<Param<'a>> {
-    let mut params = keys.to_vec();
-    params.extend([
-        sort_key(&draft.name).into(),
-        search_text(draft, number).into(),
-        now.into(),
-    ]);
-    params.extend(draft.stored_values().into_iter().map(Param::from));
-    params
+    let search = search_text(draft, number);
+    sql::record_params(keys, &draft.name, search, now, draft.stored_values())
 }
 
 const ASSET_INSERT: RowsInsert = RowsInsert {

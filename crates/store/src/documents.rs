@@ -5,7 +5,7 @@ use custos_domain::governance::documents::{
     Document, DocumentDraft, DocumentKind, DocumentList, DocumentSort, DocumentStatus,
     DocumentVersion, VersionDraft, VersionState, reference,
 };
-use custos_domain::list::{Listed, SortDirection, sort_key};
+use custos_domain::list::{Listed, SortDirection};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -89,14 +89,8 @@ fn with_fields<'a>(
     number: i64,
     now: OffsetDateTime,
 ) -> Vec<Param<'a>> {
-    let mut params = keys.to_vec();
-    params.extend([
-        sort_key(&draft.title).into(),
-        search_text(draft, number).into(),
-        now.into(),
-    ]);
-    params.extend(draft.stored_values().into_iter().map(Param::from));
-    params
+    let search = search_text(draft, number);
+    sql::record_params(keys, &draft.title, search, now, draft.stored_values())
 }
 
 pub async fn insert(

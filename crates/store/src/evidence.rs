@@ -6,7 +6,7 @@ use custos_domain::controls::evidence::{
     Evidence, EvidenceDraft, EvidenceList, EvidenceSort, EvidenceTargets, reference,
 };
 use custos_domain::files::StoredFile;
-use custos_domain::list::{Listed, SortDirection, sort_key};
+use custos_domain::list::{Listed, SortDirection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -61,14 +61,8 @@ fn with_fields<'a>(
     number: i64,
     now: OffsetDateTime,
 ) -> Vec<Param<'a>> {
-    let mut params = keys.to_vec();
-    params.extend([
-        sort_key(&draft.title).into(),
-        search_text(draft, number).into(),
-        now.into(),
-    ]);
-    params.extend(draft.stored_values().into_iter().map(Param::from));
-    params
+    let search = search_text(draft, number);
+    sql::record_params(keys, &draft.title, search, now, draft.stored_values())
 }
 
 pub async fn insert(

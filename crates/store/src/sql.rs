@@ -1,7 +1,9 @@
 //! Helpers shared by the query modules: statements with a variable number of `$n`
-//! parameters, and list pages with a bounded count.
+//! parameters, a register's write parameters, and list pages with a bounded count.
 
-use custos_domain::list::{Listed, Page};
+use custos_domain::fields::StoredValue;
+use custos_domain::list::{Listed, Page, sort_key};
+use time::OffsetDateTime;
 
 use crate::StoreResult;
 use crate::db::{Conn, FromRow, Param};
@@ -122,6 +124,23 @@ pub async fn fetch_rows<T: FromRow>(
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ... ESCAPE '\'`.
+/// The parameters of a register's insert or update, in the order its statements number
+/// them: `keys` ($1 to $3), the derived columns ($4 the sort key of `title`, $5 `search`, the
+/// lower-cased text the search box matches, $6 the time of the write), then the draft's
+/// fields from $7 in their declaration order.
+pub fn record_params<'a>(
+    keys: [Param<'a>; 3],
+    title: &str,
+    search: String,
+    now: OffsetDateTime,
+    fields: Vec<StoredValue<'a>>,
+) -> Vec<Param<'a>> {
+    let mut params = keys.to_vec();
+    params.extend([sort_key(title).into(), search.into(), now.into()]);
+    params.extend(fields.into_iter().map(Param::from));
+    params
+}
+
 pub fn like_pattern(search: &str) -> String {
     let mut pattern = String::from("%");
     for c in search.to_lowercase().chars() {
