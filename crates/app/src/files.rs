@@ -37,6 +37,9 @@ fn checked_file(upload: &Upload<'_>) -> AppResult<StoredFile> {
     };
     // A file sent without a name is named after its kind.
     let name = clean_file_name(upload.name).unwrap_or_else(|| default_name(kind));
+    // A declared type Custos knows must agree with the content; one it does not know
+    // (`application/vnd.ms-excel` for a CSV on Windows, `application/octet-stream`) makes no
+    // claim, and the content decides.
     let declared = upload.declared_type.split(';').next().unwrap_or("").trim();
     if let Some(claimed) = custos_formats::uploaded_file::declared_kind(declared)
         && claimed != kind
@@ -45,14 +48,6 @@ fn checked_file(upload: &Upload<'_>) -> AppResult<StoredFile> {
             "{name} says it is {} but its content is {}.",
             claimed.label(),
             kind.label()
-        )));
-    }
-    if !declared.is_empty()
-        && custos_formats::uploaded_file::declared_kind(declared).is_none()
-        && declared != "application/octet-stream"
-    {
-        return Err(refuse(format!(
-            "Files of type {declared} are not kept as evidence."
         )));
     }
     let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);

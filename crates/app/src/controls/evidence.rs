@@ -41,7 +41,8 @@ impl StoredRecord for EvidenceRecord {
         let Some(evidence) = store::find(conn, org_id, id).await? else {
             return Ok(None);
         };
-        let targets = store::targets(conn, org_id, id).await?;
+        // In Rust's order, whatever the database's collation: compared with what is typed.
+        let targets = store::targets(conn, org_id, id).await?.normalised();
         Ok(Some(EvidenceRecord { evidence, targets }))
     }
 }
@@ -313,6 +314,21 @@ async fn check_targets(
     targets: &EvidenceTargets,
     before: &EvidenceTargets,
 ) -> AppResult<()> {
+    let mut errors = ValidationErrors::new();
+    let max = custos_domain::controls::applied::MAX_LINKS;
+    for (field, count) in [
+        ("control_ids", targets.controls.len()),
+        ("requirements", targets.requirements.len()),
+        ("document_ids", targets.documents.len()),
+    ] {
+        if count > max {
+            errors.add(
+                field,
+                format!("Attach one evidence item to at most {max} of these."),
+            );
+        }
+    }
+    errors.into_result(())?;
     let mut errors = ValidationErrors::new();
     for id in &targets.controls {
         if !store::control_exists(tx, ctx.org_id(), *id).await? {

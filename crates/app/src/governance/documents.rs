@@ -146,7 +146,7 @@ impl Approvable for DocumentVersion {
     }
 }
 
-/// Retires an approved version, with its audit event.
+/// Retires a version (replaced, or withdrawn with its document), with its audit event.
 async fn retire_version(
     tx: &mut Tx,
     ctx: &OrgContext,
@@ -412,6 +412,8 @@ impl App {
                 for version in &versions {
                     self.withdraw_requests(tx, ctx, RecordType::DocumentVersion, version.id, now)
                         .await?;
+                    let change = Change::deleted(RecordType::DocumentVersion, version.id, version)?;
+                    record_change(tx, ctx, change, now).await?;
                 }
                 Ok(store::delete(tx, ctx.org_id(), id, expected_version).await?)
             },
@@ -623,34 +625,17 @@ impl App {
             }
             DocumentStatus::Approved => {}
         }
+        // Every version still standing retires with it: the one in force, and one being
+        // drafted or reviewed (its request withdrawn), so nothing can bring it back.
         for version in store::versions(&mut tx, ctx.org_id(), id).await? {
-            match version.state {
-                VersionState::Approved => retire_version(&mut tx, ctx, &version, now).await?,
-                VersionState::InReview | VersionState::Draft | VersionState::Rejected => {
-                    self.withdraw_requests(
-                        &mut tx,
-                        ctx,
-                        RecordType::DocumentVersion,
-                        version.id,
-                        now,
-                    )
-                    .await?;
-                    if version.state == VersionState::InReview {
-                        let draft = VersionState::Draft;
-                        store::set_version_state(
-                            &mut tx,
-                            ctx.org_id(),
-                            version.id,
-                            version.version,
-                            draft,
-                            None,
-                            now,
-                        )
-                        .await?;
-                    }
-                }
-                VersionState::Retired => {}
+            if version.state == VersionState::Retired {
+                continue;
             }
+            if version.state != VersionState::Approved {
+                self.withdraw_requests(&mut tx, ctx, RecordType::DocumentVersion, version.id, now)
+                    .await?;
+            }
+            retire_version(&mut tx, ctx, &version, now).await?;
         }
         let standing = Standing {
             status: DocumentStatus::Retired,

@@ -128,9 +128,15 @@ on_both_backends! {
         // Approved documents stay on record: deleting is refused, retiring is the way.
         let (status, _) = manager.send_json(Method::DELETE, &format!("{one}?version={}", after["version"]), &Value::Null).await;
         assert_eq!(status, StatusCode::CONFLICT);
+        // A draft begun before retiring retires with the document: nothing brings it back.
+        let (_, v4) = manager.post_json(&format!("{one}/versions"), &json!({})).await;
         let (_, after) = manager.get_json(&one).await;
         assert_eq!(after["current_version"], 3);
         let (status, retired) = manager.post_json(&format!("{one}/retire"), &json!({ "version": after["version"] })).await;
+        let (_, v4_after) = manager.get_json(&format!("{one}/versions/{}", v4["number"])).await;
+        assert_eq!(v4_after["state"], "retired", "{v4_after}");
+        let (status_v4, _) = manager.post_json(&format!("{one}/versions/{}/submit", v4["number"]), &json!({ "version": v4_after["version"] })).await;
+        assert_eq!(status_v4, StatusCode::CONFLICT);
         assert_eq!(status, StatusCode::OK, "{retired}");
         assert_eq!((retired["status"].as_str(), retired["current_version"].as_i64(), retired["next_review_on"].as_str()), (Some("retired"), None, None));
         assert_eq!(manager.post_json(&format!("{one}/versions"), &json!({})).await.0, StatusCode::CONFLICT);

@@ -99,8 +99,8 @@ impl StatementOfApplicability {
     }
 
     /// The statement as it may be saved: every control of `controls` exactly once, in their
-    /// order, with its title from the library; texts trimmed and within their lengths; an
-    /// excluded control with no reasons for inclusion and nothing implemented. Errors name
+    /// order, with its title from the library; texts trimmed, with line feeds only, within
+    /// their lengths; an excluded control with no reasons for inclusion, and not started. Errors name
     /// the control (`entries.A.5.1.justification`).
     pub fn checked(mut self, controls: &[(String, String)]) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -123,9 +123,11 @@ impl StatementOfApplicability {
                 errors.add("entries", format!("{} is listed twice.", entry.control));
                 continue;
             }
-            entry.justification = entry.justification.trim().to_owned();
-            entry.references = entry.references.trim().to_owned();
-            entry.status_reason = entry.status_reason.trim().to_owned();
+            // Browsers send a text area's line breaks as CR LF: one line feed each.
+            let lines = |text: &str| text.replace("\r\n", "\n").replace('\r', "\n");
+            entry.justification = lines(entry.justification.trim());
+            entry.references = lines(entry.references.trim());
+            entry.status_reason = lines(entry.status_reason.trim());
             if entry.status_reason.chars().count() > JUSTIFICATION_MAX {
                 errors.add(
                     &field("status_reason"),
@@ -158,12 +160,10 @@ impl StatementOfApplicability {
                         "An excluded control has no reason for inclusion.",
                     );
                 }
-                if entry.status != ImplementationStatus::NotStarted {
-                    errors.add(
-                        &field("status"),
-                        "An excluded control is not implemented: leave it not started.",
-                    );
-                }
+                // Whatever the controls say of it, an excluded control is not part of the
+                // statement's implementation.
+                entry.status = ImplementationStatus::NotStarted;
+                entry.status_reason.clear();
             }
             // In the order the reasons are declared, each once, whatever order they came in.
             entry.reasons.sort();
@@ -401,13 +401,18 @@ mod tests {
         soa.entries[0].risks = vec!["rsk-0003".into(), "RSK-0003".into(), "risk 4".into()];
         let errors = soa.checked(&controls()).expect_err("refused");
         let fields: Vec<&str> = errors.fields.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["entries.A.5.1.risks", "entries.A.5.2.reasons"]);
+
+        // Excluded, it is not started whatever was typed; text areas' CR LF are line feeds.
+        let mut soa = StatementOfApplicability::start(&controls());
+        soa.entries[1].applicable = false;
+        soa.entries[1].status = ImplementationStatus::Implemented;
+        soa.entries[1].justification = "No premises.\r\nThe provider's data centre.".into();
+        let checked = soa.checked(&controls()).expect("checked");
+        assert_eq!(checked.entries[1].status, ImplementationStatus::NotStarted);
         assert_eq!(
-            fields,
-            [
-                "entries.A.5.1.risks",
-                "entries.A.5.2.reasons",
-                "entries.A.5.2.status"
-            ]
+            checked.entries[1].justification,
+            "No premises.\nThe provider's data centre."
         );
 
         let mut soa = StatementOfApplicability::start(&controls());

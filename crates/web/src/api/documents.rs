@@ -427,12 +427,11 @@ pub async fn put_document_file(
     body: axum::body::Body,
 ) -> Result<axum::response::Response, ApiError> {
     let (id, number) = (parse_id(&path.1)?, version_number(&path.2)?);
-    let Some(mut upload) = super::evidence::read_upload(&query, &headers, body).await else {
-        return Ok(crate::body_limit::too_large(
-            true,
-            "",
-            custos_app::domain::files::FILE_MAX_BYTES,
-        ));
+    // Refused before 25 MB are read; the use case checks again.
+    ctx.require(custos_app::domain::platform::Permission::ManageDocuments)?;
+    let mut upload = match super::evidence::read_upload(&query, &headers, body).await {
+        Ok(upload) => upload,
+        Err(unread) => return Ok(unread.answer()),
     };
     let version = state
         .app

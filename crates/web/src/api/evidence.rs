@@ -14,6 +14,7 @@ use custos_app::domain::controls::evidence::{
 };
 use custos_app::domain::files::StoredFile;
 use custos_app::domain::list::ListParams;
+use custos_app::domain::platform::Permission;
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -296,12 +297,11 @@ pub async fn put_evidence_file(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&path.1)?;
-    let Some(mut upload) = read_upload(&query, &headers, body).await else {
-        return Ok(crate::body_limit::too_large(
-            true,
-            "",
-            custos_app::domain::files::FILE_MAX_BYTES,
-        ));
+    // Refused before 25 MB are read; the use case checks again.
+    ctx.require(Permission::ManageControls)?;
+    let mut upload = match read_upload(&query, &headers, body).await {
+        Ok(upload) => upload,
+        Err(unread) => return Ok(unread.answer()),
     };
     let record = state
         .app
@@ -329,16 +329,52 @@ impl RawUpload {
     }
 }
 
-/// Reads an upload's body, at most the largest file kept; `None` when it is larger.
-pub async fn read_upload(query: &FileQuery, headers: &HeaderMap, body: Body) -> Option<RawUpload> {
+/// Why an upload's body could not be read.
+pub enum UnreadUpload {
+    /// Larger than the largest file kept.
+    TooLarge,
+    /// The body broke off.
+    Broken,
+}
+
+impl UnreadUpload {
+    /// The answer to give: 413, or a 422 naming the file.
+    pub fn answer(self) -> Response {
+        match self {
+            UnreadUpload::TooLarge => {
+                crate::body_limit::too_large(true, "", custos_app::domain::files::FILE_MAX_BYTES)
+            }
+            UnreadUpload::Broken => ApiError(AppError::from(ValidationErrors::single(
+                "file",
+                "The upload broke off before the end; nothing was kept.",
+            )))
+            .into_response(),
+        }
+    }
+}
+
+/// Reads an upload's body, at most the largest file kept.
+pub async fn read_upload(
+    query: &FileQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<RawUpload, UnreadUpload> {
     let limit = custos_app::domain::files::FILE_MAX_BYTES;
-    let bytes = axum::body::to_bytes(body, limit).await.ok()?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let over = std::error::Error::source(&error)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if over {
+            UnreadUpload::TooLarge
+        } else {
+            UnreadUpload::Broken
+        }
+    })?;
     let declared_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    Some(RawUpload {
+    Ok(RawUpload {
         name: query.name.clone(),
         declared_type,
         bytes: bytes.to_vec(),
@@ -399,4 +435,30 @@ pub fn attachment_disposition(name: &str) -> String {
         }
     }
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: Vec<u8>) -> Result<RawUpload, UnreadUpload> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let query = FileQuery {
+            name: "q3.csv".into(),
+        };
+        runtime.block_on(read_upload(&query, &HeaderMap::new(), Body::from(bytes)))
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_told_apart_from_one_that_fits() {
+        let limit = custos_app::domain::files::FILE_MAX_BYTES;
+        assert!(matches!(
+            read(vec![b'a'; limit + 1]),
+            Err(UnreadUpload::TooLarge)
+        ));
+        let fits = read(b"date,result\n".to_vec()).ok().expect("read");
+        assert_eq!((fits.name.as_str(), fits.bytes.len()), ("q3.csv", 12));
+    }
 }

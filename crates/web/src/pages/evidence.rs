@@ -83,7 +83,18 @@ pub async fn list(
         .with_flash(query.notice.as_deref());
     let mut list = ListState::new(
         layout.org_href("/evidence"),
-        vec![("q", params.q.clone())],
+        vec![
+            ("q", params.q.clone()),
+            (
+                "control_id",
+                super::applied_controls::id_text(filters.control_id),
+            ),
+            (
+                "document_id",
+                super::applied_controls::id_text(filters.document_id),
+            ),
+            ("requirement", filters.requirement.clone()),
+        ],
         request.sort.as_str(),
         request.direction,
         request.page,
