@@ -310,10 +310,14 @@ impl App {
         &self,
         ctx: &OrgContext,
     ) -> AppResult<Vec<custos_domain::journey::JourneyStep>> {
-        let mut steps: Vec<_> = [self.objectives_step(ctx).await?]
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut steps: Vec<_> = [
+            self.policy_step(ctx).await?,
+            self.objectives_step(ctx).await?,
+            self.soa_step(ctx).await?,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         steps.sort_by_key(|step| step.position);
         Ok(steps)
     }

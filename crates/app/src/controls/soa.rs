@@ -120,6 +120,31 @@ impl App {
         self.version_in_force(ctx).await
     }
 
+    /// The Statement of Applicability step of the journey, for members who may read it.
+    pub(crate) async fn soa_step(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Option<custos_domain::journey::JourneyStep>> {
+        if !ctx.can(Permission::ViewControls) {
+            return Ok(None);
+        }
+        let mut conn = self.store.reader().await?;
+        let in_force: Option<SoaVersion> = SOA.approved(&mut conn, ctx.org_id()).await?;
+        let newest: Option<SoaVersion> = SOA.newest(&mut conn, ctx.org_id()).await?;
+        let counts = in_force.map(|v| {
+            let applicable = v.body.entries.iter().filter(|e| e.applicable);
+            let implemented = applicable
+                .clone()
+                .filter(|e| e.status == ImplementationStatus::Implemented)
+                .count();
+            (applicable.count(), implemented)
+        });
+        Ok(Some(custos_domain::controls::soa::soa_step(
+            counts,
+            newest.is_some(),
+        )))
+    }
+
     /// Every version of the statement, newest first.
     pub async fn soa_versions(&self, ctx: &OrgContext) -> AppResult<Vec<SoaVersion>> {
         self.all_versions(ctx).await

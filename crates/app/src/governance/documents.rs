@@ -253,6 +253,24 @@ impl App {
         Ok(DocumentDetail { document, versions })
     }
 
+    /// The information security policy step of the journey, for members who may read
+    /// documents.
+    pub(crate) async fn policy_step(
+        &self,
+        ctx: &OrgContext,
+    ) -> AppResult<Option<custos_domain::journey::JourneyStep>> {
+        if !ctx.can(Permission::ViewDocuments) {
+            return Ok(None);
+        }
+        let mut conn = self.store.reader().await?;
+        let policy = store::security_policy(&mut conn, ctx.org_id(), None).await?;
+        let today = crate::now().date();
+        Ok(Some(custos_domain::governance::documents::policy_step(
+            policy.as_ref(),
+            today,
+        )))
+    }
+
     /// The documents `text` cites (`DOC-0001`), as (reference, id, title), for members who
     /// may read documents; an empty list for others.
     pub async fn documents_cited(

@@ -190,3 +190,31 @@ on_both_backends! {
         assert!(page.contains("In review"), "{page}");
     }
 }
+
+on_both_backends! {
+    async fn the_home_page_shows_where_the_policy_and_the_statement_stand(app) {
+        app.member("acme", "maya@acme.example", Role::IsmsManager).await;
+        app.member("acme", "arthur@acme.example", Role::Approver).await;
+        let manager = app.api("acme", "maya@acme.example", TokenScope::ReadWrite).await;
+        let approver = app.api("acme", "arthur@acme.example", TokenScope::ReadWrite).await;
+        let browser = app.browser("maya@acme.example").await;
+        let home = || async { browser.get("/orgs/acme").await.text().await.expect("home") };
+        let page = home().await;
+        assert!(page.contains("Information security policy (5.2)") && page.contains("None marked yet"), "{page}");
+        assert!(page.contains("Statement of Applicability (6.1.3)"), "{page}");
+
+        let (_, policy) = manager.post_json(DOCUMENTS, &json!({
+            "title": "Information security policy", "kind": "policy", "security_policy": true,
+            "review_months": 12, "body": "We protect what is entrusted to us.",
+        })).await;
+        assert!(home().await.contains("DOC-0001 is draft"));
+        let id = policy["id"].as_str().expect("id");
+        let version = policy["versions"][0]["version"].clone();
+        let (_, approval) = manager.post_json(&format!("{DOCUMENTS}/{id}/versions/1/submit"), &json!({ "version": version })).await;
+        decide(&approver, &approval, "approve").await;
+        let page = home().await;
+        assert!(page.contains("DOC-0001 approved, version 1"), "{page}");
+        let step = page.split("Information security policy (5.2)").next().and_then(|before| before.rsplit("<li class=\"").next()).unwrap_or_default();
+        assert!(step.starts_with("done"), "{step}");
+    }
+}

@@ -281,6 +281,30 @@ impl StatementOfApplicability {
     }
 }
 
+/// The Statement of Applicability step of the journey (ISO 27001 6.1.3 d): missing while no
+/// version exists, partly there while none is approved, done once one is (`in_force`: the
+/// approved statement's applicable and implemented counts).
+pub fn soa_step(in_force: Option<(usize, usize)>, drafted: bool) -> crate::journey::JourneyStep {
+    use crate::journey::{JourneyStep, StepState};
+    let (state, status) = match (in_force, drafted) {
+        (Some((applicable, implemented)), _) => (
+            StepState::Done,
+            format!("Approved: {applicable} controls apply, {implemented} implemented"),
+        ),
+        (None, true) => (StepState::Partial, "Drafted, not approved yet".to_owned()),
+        (None, false) => (StepState::Missing, "None yet".to_owned()),
+    };
+    JourneyStep {
+        position: 400,
+        clause: "6.1.3",
+        title: "Statement of Applicability",
+        state,
+        status,
+        path: "/soa",
+        description: "which Annex A controls apply and why, how far each is implemented, approved.",
+    }
+}
+
 /// How far an Annex A control is implemented, from the statuses of the applied controls
 /// satisfying it (those not applicable aside): implemented when all are, partly when some are
 /// or work has started, planned when all are planned, not started when there are none.

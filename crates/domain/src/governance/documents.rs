@@ -161,6 +161,40 @@ impl Document {
     }
 }
 
+/// The information security policy step of the journey (ISO 27001 5.2): missing while there
+/// is none, partly there while it is not approved or its review is overdue on `today`.
+pub fn policy_step(policy: Option<&Document>, today: Date) -> crate::journey::JourneyStep {
+    use crate::journey::{JourneyStep, StepState};
+    let (state, status) = match policy {
+        None => (StepState::Missing, "None marked yet".to_owned()),
+        Some(d) if d.status != DocumentStatus::Approved => (
+            StepState::Partial,
+            format!("{} is {}", d.reference(), d.status.label().to_lowercase()),
+        ),
+        Some(d) if d.review_due(today) => (
+            StepState::Partial,
+            format!("{} approved; its review is due", d.reference()),
+        ),
+        Some(d) => (
+            StepState::Done,
+            format!(
+                "{} approved, version {}",
+                d.reference(),
+                d.current_version.unwrap_or_default()
+            ),
+        ),
+    };
+    JourneyStep {
+        position: 150,
+        clause: "5.2",
+        title: "Information security policy",
+        state,
+        status,
+        path: "/documents",
+        description: "the commitments of top management, approved, communicated and reviewed.",
+    }
+}
+
 /// When a document approved on `approved_on` is next reviewed.
 pub fn next_review(approved_on: Date, review_months: Option<i64>) -> Option<Date> {
     let months = i32::try_from(review_months?).ok()?;
@@ -314,6 +348,42 @@ mod tests {
                 .for_field("kind")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn the_policy_step_wants_an_approved_policy_reviewed_on_time() {
+        use crate::journey::StepState;
+        let today = time::macros::date!(2026 - 11 - 28);
+        assert_eq!(policy_step(None, today).state, StepState::Missing);
+        let mut policy = Document {
+            id: Uuid::nil(),
+            number: 1,
+            title: "Information security policy".into(),
+            kind: DocumentKind::Policy,
+            purpose: String::new(),
+            owner_id: None,
+            owner_name: None,
+            review_months: Some(12),
+            security_policy: true,
+            status: DocumentStatus::Draft,
+            current_version: None,
+            approved_on: None,
+            next_review_on: None,
+            version: 1,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_eq!(policy_step(Some(&policy), today).state, StepState::Partial);
+        policy.status = DocumentStatus::Approved;
+        policy.current_version = Some(2);
+        policy.next_review_on = Some(time::macros::date!(2027 - 01 - 31));
+        let step = policy_step(Some(&policy), today);
+        assert_eq!(
+            (step.state, step.status.as_str()),
+            (StepState::Done, "DOC-0001 approved, version 2")
+        );
+        policy.next_review_on = Some(time::macros::date!(2026 - 11 - 01));
+        assert_eq!(policy_step(Some(&policy), today).state, StepState::Partial);
     }
 
     #[test]
