@@ -6,7 +6,7 @@ use custos_domain::controls::applied::{
     SatisfiedRequirement, TreatedRisk, reference,
 };
 use custos_domain::controls::coverage::Satisfaction;
-use custos_domain::list::{Listed, SortDirection};
+use custos_domain::list::Listed;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -338,7 +338,7 @@ pub async fn count_by_status(conn: &mut Conn, org_id: Uuid) -> StoreResult<Vec<(
 
 /// The WHERE clause of a page of controls, the keyset clause `after` continues with (number
 /// order only) and the ORDER BY.
-fn list_query(org_id: Uuid, request: &ControlList) -> (Statement, Option<&'static str>, String) {
+fn list_query(org_id: Uuid, request: &ControlList) -> (Statement, Option<String>, String) {
     let ControlList {
         filter,
         sort,
@@ -391,18 +391,13 @@ fn list_query(org_id: Uuid, request: &ControlList) -> (Statement, Option<&'stati
         ControlSort::ImplementedOn => "c.implemented_on",
         ControlSort::UpdatedAt => "c.updated_at",
     };
-    let keyset = match (sort, direction) {
-        (ControlSort::Number, SortDirection::Asc) => Some(" AND c.number > "),
-        (ControlSort::Number, SortDirection::Desc) => Some(" AND c.number < "),
-        _ => None,
-    };
-    // Missing dates sort last in both directions on both backends.
-    let nulls = match sort {
-        ControlSort::ImplementedOn => "c.implemented_on IS NULL, ",
-        _ => "",
-    };
-    let direction = direction.as_str();
-    let order_by = format!(" ORDER BY {nulls}{column} {direction}, c.number {direction}");
+    let (keyset, order_by) = sql::order_by_then_number(
+        "c",
+        column,
+        sort == ControlSort::Number,
+        sort == ControlSort::ImplementedOn,
+        direction,
+    );
     (conditions, keyset, order_by)
 }
 
@@ -418,7 +413,7 @@ pub async fn list(
         " FROM controls c",
         select!(),
         &conditions,
-        keyset,
+        keyset.as_deref(),
         &order_by,
         request.page,
         known_total,
@@ -437,7 +432,7 @@ pub async fn rows(
         conn,
         select!(),
         &conditions,
-        keyset,
+        keyset.as_deref(),
         &order_by,
         request.page,
     )

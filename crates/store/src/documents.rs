@@ -5,7 +5,7 @@ use custos_domain::governance::documents::{
     Document, DocumentDraft, DocumentKind, DocumentList, DocumentSort, DocumentStatus,
     DocumentVersion, VersionDraft, VersionState, reference,
 };
-use custos_domain::list::{Listed, SortDirection};
+use custos_domain::list::Listed;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -401,7 +401,7 @@ pub async fn counts(
 
 /// The WHERE clause of a page of documents, the keyset clause `after` continues with
 /// (number order only) and the ORDER BY.
-fn list_query(org_id: Uuid, request: &DocumentList) -> (Statement, Option<&'static str>, String) {
+fn list_query(org_id: Uuid, request: &DocumentList) -> (Statement, Option<String>, String) {
     let DocumentList {
         filter,
         sort,
@@ -434,18 +434,13 @@ fn list_query(org_id: Uuid, request: &DocumentList) -> (Statement, Option<&'stat
         DocumentSort::NextReview => "d.next_review_on",
         DocumentSort::UpdatedAt => "d.updated_at",
     };
-    let keyset = match (sort, direction) {
-        (DocumentSort::Number, SortDirection::Asc) => Some(" AND d.number > "),
-        (DocumentSort::Number, SortDirection::Desc) => Some(" AND d.number < "),
-        _ => None,
-    };
-    // Missing dates sort last in both directions on both backends.
-    let nulls = match sort {
-        DocumentSort::NextReview => "d.next_review_on IS NULL, ",
-        _ => "",
-    };
-    let direction = direction.as_str();
-    let order_by = format!(" ORDER BY {nulls}{column} {direction}, d.number {direction}");
+    let (keyset, order_by) = sql::order_by_then_number(
+        "d",
+        column,
+        sort == DocumentSort::Number,
+        sort == DocumentSort::NextReview,
+        direction,
+    );
     (conditions, keyset, order_by)
 }
 
@@ -461,7 +456,7 @@ pub async fn list(
         " FROM documents d",
         select!(),
         &conditions,
-        keyset,
+        keyset.as_deref(),
         &order_by,
         request.page,
         known_total,

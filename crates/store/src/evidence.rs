@@ -6,7 +6,7 @@ use custos_domain::controls::evidence::{
     Evidence, EvidenceDraft, EvidenceList, EvidenceSort, EvidenceTargets, reference,
 };
 use custos_domain::files::StoredFile;
-use custos_domain::list::{Listed, SortDirection};
+use custos_domain::list::Listed;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -274,7 +274,7 @@ pub async fn document_exists(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreRe
 }
 
 /// The WHERE clause of a page of evidence, the keyset clause and the ORDER BY.
-fn list_query(org_id: Uuid, request: &EvidenceList) -> (Statement, Option<&'static str>, String) {
+fn list_query(org_id: Uuid, request: &EvidenceList) -> (Statement, Option<String>, String) {
     let EvidenceList {
         filter,
         sort,
@@ -331,18 +331,13 @@ fn list_query(org_id: Uuid, request: &EvidenceList) -> (Statement, Option<&'stat
         EvidenceSort::CollectedOn => "e.collected_on",
         EvidenceSort::ExpiresOn => "e.expires_on",
     };
-    let keyset = match (sort, direction) {
-        (EvidenceSort::Number, SortDirection::Asc) => Some(" AND e.number > "),
-        (EvidenceSort::Number, SortDirection::Desc) => Some(" AND e.number < "),
-        _ => None,
-    };
-    let nulls = match sort {
-        EvidenceSort::CollectedOn => "e.collected_on IS NULL, ",
-        EvidenceSort::ExpiresOn => "e.expires_on IS NULL, ",
-        _ => "",
-    };
-    let direction = direction.as_str();
-    let order_by = format!(" ORDER BY {nulls}{column} {direction}, e.number {direction}");
+    let (keyset, order_by) = sql::order_by_then_number(
+        "e",
+        column,
+        sort == EvidenceSort::Number,
+        sort == EvidenceSort::CollectedOn || sort == EvidenceSort::ExpiresOn,
+        direction,
+    );
     (conditions, keyset, order_by)
 }
 
@@ -358,7 +353,7 @@ pub async fn list(
         " FROM evidence e",
         select!(),
         &conditions,
-        keyset,
+        keyset.as_deref(),
         &order_by,
         request.page,
         known_total,

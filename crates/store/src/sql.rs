@@ -2,7 +2,7 @@
 //! parameters, a register's write parameters, and list pages with a bounded count.
 
 use custos_domain::fields::StoredValue;
-use custos_domain::list::{Listed, Page, sort_key};
+use custos_domain::list::{Listed, Page, SortDirection, sort_key};
 use time::OffsetDateTime;
 
 use crate::StoreResult;
@@ -141,6 +141,31 @@ pub fn record_params<'a>(
     params
 }
 
+/// How a register's page is ordered: by `column` (of the table aliased `alias`), then by
+/// number in the same direction; `nulls_last` puts missing values last in both directions on
+/// both backends. When the page is sorted by number (`by_number`), the keyset clause `after`
+/// continues with comes too. Returns (keyset, ORDER BY).
+pub fn order_by_then_number(
+    alias: &str,
+    column: &str,
+    by_number: bool,
+    nulls_last: bool,
+    direction: SortDirection,
+) -> (Option<String>, String) {
+    let keyset = by_number.then(|| match direction {
+        SortDirection::Asc => format!(" AND {alias}.number > "),
+        SortDirection::Desc => format!(" AND {alias}.number < "),
+    });
+    let nulls = if nulls_last {
+        format!("{column} IS NULL, ")
+    } else {
+        String::new()
+    };
+    let direction = direction.as_str();
+    let order_by = format!(" ORDER BY {nulls}{column} {direction}, {alias}.number {direction}");
+    (keyset, order_by)
+}
+
 pub fn like_pattern(search: &str) -> String {
     let mut pattern = String::from("%");
     for c in search.to_lowercase().chars() {
@@ -166,6 +191,21 @@ mod tests {
             .bind(String::from("x"));
         assert_eq!(statement.sql, "SELECT * FROM t WHERE a = $1 AND b = $2");
         assert_eq!(statement.params().len(), 2);
+    }
+
+    #[test]
+    fn pages_are_ordered_by_their_column_then_number_with_missing_values_last() {
+        let (keyset, order_by) =
+            order_by_then_number("c", "c.implemented_on", false, true, SortDirection::Desc);
+        assert_eq!(keyset, None);
+        assert_eq!(
+            order_by,
+            " ORDER BY c.implemented_on IS NULL, c.implemented_on desc, c.number desc"
+        );
+        let (keyset, order_by) =
+            order_by_then_number("d", "d.number", true, false, SortDirection::Asc);
+        assert_eq!(keyset.as_deref(), Some(" AND d.number > "));
+        assert_eq!(order_by, " ORDER BY d.number asc, d.number asc");
     }
 
     #[test]

@@ -84,6 +84,12 @@ on_both_backends! {
         assert_eq!(by_risk["items"][0]["reference"], "CTL-0001");
         let (status, _) = manager.get_json(&format!("{CONTROLS}?requirement=A.5.1")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        create(&manager, json!({ "title": "Clean desk rounds", "status": "implemented", "implemented_on": "2026-04-01" })).await;
+        for dir in ["asc", "desc"] {
+            let (_, sorted) = manager.get_json(&format!("{CONTROLS}?sort=implemented_on&dir={dir}")).await;
+            let dates: Vec<&Value> = sorted["items"].as_array().expect("items").iter().map(|c| &c["implemented_on"]).collect();
+            assert_eq!((dates[0].as_str(), dates.last().map(|d| d.is_null())), (Some("2026-04-01"), Some(true)), "undated last, {dir}");
+        }
 
         // Implemented, with its date; the links change with it; the audit trail has both.
         let id = created["id"].as_str().expect("id");
