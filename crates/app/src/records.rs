@@ -12,6 +12,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use custos_domain::ValidationErrors;
 use custos_domain::governance::{Approval, Decision};
 use custos_domain::list::{Listed, Page};
 use custos_domain::platform::{AuditEvent, AuditFilter, Permission, RecordType, Role};
@@ -502,4 +503,71 @@ pub(crate) fn approvable(record_type: RecordType) -> AppResult<&'static dyn Appr
             other.label()
         ))),
     }
+}
+
+/// How a form names the records of one register it links to: `AST-0001, AST-0007` (or the
+/// bare numbers), read into ids by [`resolve_cited`].
+pub(crate) struct Cited {
+    pub register: custos_store::numbered::Numbered,
+    /// The form field the references are typed in, which an error names.
+    pub field: &'static str,
+    /// What references start with: `AST-`.
+    pub prefix: &'static str,
+    /// Where the records live, in running text: "the asset inventory".
+    pub place: &'static str,
+    /// Most references one record may name.
+    pub max: usize,
+}
+
+/// The ids of the organisation's records `text` names (see [`Cited`]), each once, in the order
+/// found; refused on the field, naming every reference that is not there.
+pub(crate) async fn resolve_cited(
+    conn: &mut Conn,
+    org_id: Uuid,
+    cited: &Cited,
+    text: &str,
+) -> AppResult<Vec<Uuid>> {
+    let mut numbers = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in text
+        .split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let upper = raw.to_ascii_uppercase();
+        let digits = upper.strip_prefix(cited.prefix).unwrap_or(&upper);
+        match digits.parse::<i64>() {
+            Ok(number) if number > 0 && !numbers.contains(&number) => numbers.push(number),
+            Ok(number) if number > 0 => {}
+            _ => unknown.push(raw.chars().take(24).collect::<String>()),
+        }
+    }
+    if numbers.len() > cited.max {
+        return Err(ValidationErrors::single(
+            cited.field,
+            format!("Name at most {} of them here.", cited.max),
+        )
+        .into());
+    }
+    let found =
+        custos_store::numbered::ids_by_number(conn, org_id, cited.register, &numbers).await?;
+    unknown.extend(
+        numbers
+            .iter()
+            .filter(|n| !found.iter().any(|(number, _)| number == *n))
+            .map(|n| format!("{}{n:04}", cited.prefix)),
+    );
+    if !unknown.is_empty() {
+        return Err(ValidationErrors::single(
+            cited.field,
+            format!(
+                "Not in {}: {}. Give references such as {}0001.",
+                cited.place,
+                unknown.join(", "),
+                cited.prefix
+            ),
+        )
+        .into());
+    }
+    Ok(found.into_iter().map(|(_, id)| id).collect())
 }

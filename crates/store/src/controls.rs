@@ -253,36 +253,6 @@ pub async fn set_risks(
     Ok(())
 }
 
-/// The organisation's risks numbered `numbers`, as (number, id).
-pub async fn risk_ids_by_number(
-    conn: &mut Conn,
-    org_id: Uuid,
-    numbers: &[i64],
-) -> StoreResult<Vec<(i64, Uuid)>> {
-    let mut found = Vec::with_capacity(numbers.len());
-    for number in numbers {
-        let row: Option<(i64, Uuid)> = conn
-            .fetch_optional(
-                "SELECT number, id FROM risks WHERE org_id = $1 AND number = $2",
-                params![org_id, *number],
-            )
-            .await?;
-        found.extend(row);
-    }
-    Ok(found)
-}
-
-/// Whether risk `id` is the organisation's.
-pub async fn risk_exists(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<bool> {
-    let found: Option<(i64,)> = conn
-        .fetch_optional(
-            "SELECT number FROM risks WHERE org_id = $1 AND id = $2",
-            params![org_id, id],
-        )
-        .await?;
-    Ok(found.is_some())
-}
-
 /// The controls treating risk `risk_id`, as satisfactions of no requirement: id, number,
 /// title and status, by number.
 pub async fn controls_of_risk(

@@ -252,27 +252,6 @@ pub async fn set_targets(
     Ok(())
 }
 
-/// Whether the organisation has control `id` and document `id`: targets must be its own.
-pub async fn control_exists(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<bool> {
-    let found: Option<(i64,)> = conn
-        .fetch_optional(
-            "SELECT number FROM controls WHERE org_id = $1 AND id = $2",
-            params![org_id, id],
-        )
-        .await?;
-    Ok(found.is_some())
-}
-
-pub async fn document_exists(conn: &mut Conn, org_id: Uuid, id: Uuid) -> StoreResult<bool> {
-    let found: Option<(i64,)> = conn
-        .fetch_optional(
-            "SELECT number FROM documents WHERE org_id = $1 AND id = $2",
-            params![org_id, id],
-        )
-        .await?;
-    Ok(found.is_some())
-}
-
 /// The WHERE clause of a page of evidence, the keyset clause and the ORDER BY.
 fn list_query(org_id: Uuid, request: &EvidenceList) -> (Statement, Option<String>, String) {
     let EvidenceList {
@@ -359,30 +338,4 @@ pub async fn list(
         known_total,
     )
     .await
-}
-
-/// Registers whose records evidence names by reference from a form.
-#[derive(Debug, Clone, Copy)]
-pub enum Numbered {
-    Controls,
-    Documents,
-}
-
-/// The ids of the organisation's controls or documents numbered `numbers`, as (number, id).
-pub async fn ids_by_number(
-    conn: &mut Conn,
-    org_id: Uuid,
-    register: Numbered,
-    numbers: &[i64],
-) -> StoreResult<Vec<(i64, Uuid)>> {
-    let sql = match register {
-        Numbered::Controls => "SELECT number, id FROM controls WHERE org_id = $1 AND number = $2",
-        Numbered::Documents => "SELECT number, id FROM documents WHERE org_id = $1 AND number = $2",
-    };
-    let mut found = Vec::with_capacity(numbers.len());
-    for number in numbers {
-        let row: Option<(i64, Uuid)> = conn.fetch_optional(sql, params![org_id, *number]).await?;
-        found.extend(row);
-    }
-    Ok(found)
 }

@@ -15,6 +15,7 @@ pub mod files;
 pub mod frameworks;
 pub mod governance;
 pub mod migrate;
+pub mod numbered;
 pub mod platform;
 pub mod reports;
 pub mod risk;

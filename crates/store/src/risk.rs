@@ -557,25 +557,6 @@ pub async fn assets_of(
     .await
 }
 
-/// The ids of the organisation's assets numbered `numbers`, as (number, id).
-pub async fn asset_ids_by_number(
-    conn: &mut Conn,
-    org_id: Uuid,
-    numbers: &[i64],
-) -> StoreResult<Vec<(i64, Uuid)>> {
-    let mut found = Vec::with_capacity(numbers.len());
-    for number in numbers {
-        let row: Option<(i64, Uuid)> = conn
-            .fetch_optional(
-                "SELECT number, id FROM assets WHERE org_id = $1 AND number = $2",
-                params![org_id, *number],
-            )
-            .await?;
-        found.extend(row);
-    }
-    Ok(found)
-}
-
 /// Makes `asset_ids` the assets risk `risk_id` affects.
 pub async fn set_assets(
     conn: &mut Conn,

@@ -11,9 +11,7 @@ use custos_domain::controls::applied::{
 };
 use custos_domain::controls::coverage::{FrameworkCoverage, framework_coverage};
 use custos_domain::controls::library::FrameworkSummary;
-use custos_domain::controls::soa::{
-    ImplementationStatus, SOA_FRAMEWORK, derived_status, risk_number,
-};
+use custos_domain::controls::soa::{ImplementationStatus, SOA_FRAMEWORK, derived_status};
 use custos_domain::list::Listed;
 use custos_domain::platform::{AuditEvent, Permission, RecordType};
 use custos_store::controls as store;
@@ -22,8 +20,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::records::{StoredRecord, Written};
+use crate::records::{Cited, StoredRecord, Written, resolve_cited};
 use crate::{App, AppError, AppResult, OrgContext};
+use custos_store::numbered::Numbered;
 
 /// An applied control with what it is linked to: what its page shows and its audit
 /// snapshots hold.
@@ -129,42 +128,18 @@ impl App {
     ) -> AppResult<ControlLinks> {
         ctx.require(Permission::ViewControls)?;
         let requirements = requirement_list(requirements, SOA_FRAMEWORK)?;
-        let mut numbers = Vec::new();
-        let mut unknown = Vec::new();
-        for raw in risks
-            .split([',', ';', ' ', '\n'])
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
-            let number = risk_number(raw).or_else(|| raw.parse::<i64>().ok().filter(|n| *n > 0));
-            match number {
-                Some(number) if !numbers.contains(&number) => numbers.push(number),
-                Some(_) => {}
-                None => unknown.push(raw.chars().take(24).collect::<String>()),
-            }
-        }
-        if numbers.len() > MAX_LINKS {
-            let message = format!("Name at most {MAX_LINKS} risks for one control.");
-            return Err(ValidationErrors::single("risks", message).into());
-        }
         let mut conn = self.store.reader().await?;
-        let found = store::risk_ids_by_number(&mut conn, ctx.org_id(), &numbers).await?;
-        unknown.extend(
-            numbers
-                .iter()
-                .filter(|n| !found.iter().any(|(number, _)| number == *n))
-                .map(|n| custos_domain::risk::register::reference(*n)),
-        );
-        if !unknown.is_empty() {
-            let message = format!(
-                "Not in the risk register: {}. Give risk references such as RSK-0001.",
-                unknown.join(", ")
-            );
-            return Err(ValidationErrors::single("risks", message).into());
-        }
+        let cited = Cited {
+            register: Numbered::Risks,
+            field: "risks",
+            prefix: "RSK-",
+            place: "the risk register",
+            max: MAX_LINKS,
+        };
+        let risk_ids = resolve_cited(&mut conn, ctx.org_id(), &cited, risks).await?;
         Ok(ControlLinks {
             requirements,
-            risk_ids: found.into_iter().map(|(_, id)| id).collect(),
+            risk_ids,
         })
     }
 
@@ -435,7 +410,7 @@ async fn check_links(
         );
     }
     for risk_id in links.risk_ids.iter().take(MAX_LINKS) {
-        if !store::risk_exists(tx, ctx.org_id(), *risk_id).await? {
+        if !custos_store::numbered::exists(tx, ctx.org_id(), Numbered::Risks, *risk_id).await? {
             errors.add("risks", format!("No risk {risk_id} in the risk register."));
             break;
         }

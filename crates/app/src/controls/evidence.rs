@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use crate::files::Upload;
-use crate::records::{StoredRecord, Written};
+use crate::records::{Cited, StoredRecord, Written, resolve_cited};
 use crate::{App, AppError, AppResult, OrgContext};
+use custos_store::numbered::{Numbered, exists};
 
 /// An evidence item with what it is attached to: what its page shows and its audit
 /// snapshots hold.
@@ -163,6 +164,12 @@ impl App {
         .await
     }
 
+    /// Refuses `ctx` if it may not upload evidence files: for interfaces to ask before they
+    /// read a large body, and for the upload itself.
+    pub fn may_upload_evidence(&self, ctx: &OrgContext) -> AppResult<()> {
+        ctx.require(Permission::ManageControls)
+    }
+
     /// Keeps `upload` as the file of evidence `id` (whatever its version: a file replaces the
     /// file, and its hash says which one it is): at most
     /// [`FILE_MAX_BYTES`], of a kind Custos keeps (recognised from its content, which must
@@ -174,7 +181,7 @@ impl App {
         upload: Upload<'_>,
         now: OffsetDateTime,
     ) -> AppResult<EvidenceRecord> {
-        ctx.require(Permission::ManageControls)?;
+        self.may_upload_evidence(ctx)?;
         let expected_version = {
             let mut conn = self.store.reader().await?;
             store::find(&mut conn, ctx.org_id(), id)
@@ -219,24 +226,23 @@ impl App {
             custos_domain::controls::soa::SOA_FRAMEWORK,
         )?;
         let mut conn = self.store.reader().await?;
-        let controls = resolve(
-            &mut conn,
-            ctx,
-            store::Numbered::Controls,
-            "controls",
-            "CTL-",
-            controls,
-        )
-        .await?;
-        let documents = resolve(
-            &mut conn,
-            ctx,
-            store::Numbered::Documents,
-            "documents",
-            "DOC-",
-            documents,
-        )
-        .await?;
+        let max = custos_domain::controls::applied::MAX_LINKS;
+        let cited_controls = Cited {
+            register: Numbered::Controls,
+            field: "controls",
+            prefix: "CTL-",
+            place: "the controls register",
+            max,
+        };
+        let cited_documents = Cited {
+            register: Numbered::Documents,
+            field: "documents",
+            prefix: "DOC-",
+            place: "the documents register",
+            max,
+        };
+        let controls = resolve_cited(&mut conn, ctx.org_id(), &cited_controls, controls).await?;
+        let documents = resolve_cited(&mut conn, ctx.org_id(), &cited_documents, documents).await?;
         Ok(EvidenceTargets {
             controls,
             requirements,
@@ -256,54 +262,6 @@ impl App {
         let bytes = self.kept_file(ctx, &file, &reference).await?;
         Ok((file, bytes))
     }
-}
-
-/// The ids of the records `text` names by reference (`CTL-0001, CTL-0004`), each once; the
-/// error names the field and the references not found.
-async fn resolve(
-    conn: &mut Conn,
-    ctx: &OrgContext,
-    register: store::Numbered,
-    field: &str,
-    prefix: &str,
-    text: &str,
-) -> AppResult<Vec<Uuid>> {
-    let mut numbers = Vec::new();
-    let mut unknown = Vec::new();
-    for raw in text
-        .split([',', ';', ' ', '\n'])
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        let digits = raw
-            .to_ascii_uppercase()
-            .strip_prefix(prefix)
-            .map(str::to_owned)
-            .unwrap_or_else(|| raw.to_owned());
-        match digits.parse::<i64>() {
-            Ok(number) if number > 0 && !numbers.contains(&number) => numbers.push(number),
-            Ok(number) if number > 0 => {}
-            _ => unknown.push(raw.chars().take(24).collect::<String>()),
-        }
-    }
-    let found = store::ids_by_number(conn, ctx.org_id(), register, &numbers).await?;
-    unknown.extend(
-        numbers
-            .iter()
-            .filter(|n| !found.iter().any(|(number, _)| number == *n))
-            .map(|n| format!("{prefix}{n:04}")),
-    );
-    if !unknown.is_empty() {
-        return Err(ValidationErrors::single(
-            field,
-            format!(
-                "Not found here: {}. Give references such as {prefix}0001.",
-                unknown.join(", ")
-            ),
-        )
-        .into());
-    }
-    Ok(found.into_iter().map(|(_, id)| id).collect())
 }
 
 /// Every control and document named is the organisation's; every requirement exists and is
@@ -331,13 +289,13 @@ async fn check_targets(
     errors.into_result(())?;
     let mut errors = ValidationErrors::new();
     for id in &targets.controls {
-        if !store::control_exists(tx, ctx.org_id(), *id).await? {
+        if !exists(tx, ctx.org_id(), Numbered::Controls, *id).await? {
             errors.add("control_ids", format!("No applied control {id} here."));
             break;
         }
     }
     for id in &targets.documents {
-        if !store::document_exists(tx, ctx.org_id(), *id).await? {
+        if !exists(tx, ctx.org_id(), Numbered::Documents, *id).await? {
             errors.add("document_ids", format!("No document {id} here."));
             break;
         }

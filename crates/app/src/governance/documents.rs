@@ -535,6 +535,12 @@ impl App {
         .await
     }
 
+    /// Refuses `ctx` if it may not upload documents' files: for interfaces to ask before they
+    /// read a large body, and for the upload itself.
+    pub fn may_upload_document_file(&self, ctx: &OrgContext) -> AppResult<()> {
+        ctx.require(Permission::ManageDocuments)
+    }
+
     /// Keeps `upload` as the file of version `number` of a document, while the version is
     /// open; a rejected version becomes a draft again.
     pub async fn upload_document_file(
@@ -545,7 +551,7 @@ impl App {
         upload: crate::files::Upload<'_>,
         now: OffsetDateTime,
     ) -> AppResult<DocumentVersion> {
-        ctx.require(Permission::ManageDocuments)?;
+        self.may_upload_document_file(ctx)?;
         let before = self.document_version(ctx, document_id, number).await?;
         if !before.state.is_open() {
             return Err(AppError::Conflict(format!(

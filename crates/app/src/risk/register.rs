@@ -28,8 +28,9 @@ use uuid::Uuid;
 use super::method::{MethodVersion, method_in};
 use crate::export::{ExportedRecord, RegisterExport};
 use crate::platform::Change;
-use crate::records::{BackgroundAudit, StoredRecord, Written};
+use crate::records::{BackgroundAudit, Cited, StoredRecord, Written, resolve_cited};
 use crate::{App, AppError, AppResult, OrgContext};
+use custos_store::numbered::Numbered;
 
 /// A risk with the assets it affects: what its page shows and its audit snapshots hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -411,43 +412,15 @@ impl App {
         text: &str,
     ) -> AppResult<Vec<Uuid>> {
         ctx.require(Permission::ViewRisks)?;
-        let mut numbers = Vec::new();
-        let mut unknown = Vec::new();
-        for raw in text
-            .split([',', ';', ' ', '\n'])
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
-            let digits = raw
-                .strip_prefix("AST-")
-                .or_else(|| raw.strip_prefix("ast-"))
-                .unwrap_or(raw);
-            match digits.parse::<i64>() {
-                Ok(number) if !numbers.contains(&number) => numbers.push(number),
-                Ok(_) => {}
-                Err(_) => unknown.push(raw.to_owned()),
-            }
-        }
-        if numbers.len() > MAX_ASSETS {
-            let message = format!("Link at most {MAX_ASSETS} assets to one risk.");
-            return Err(ValidationErrors::single("assets", message).into());
-        }
         let mut conn = self.store.reader().await?;
-        let found = store::asset_ids_by_number(&mut conn, ctx.org_id(), &numbers).await?;
-        unknown.extend(
-            numbers
-                .iter()
-                .filter(|n| !found.iter().any(|(number, _)| number == *n))
-                .map(|n| custos_domain::assets::AssetReference(*n).to_string()),
-        );
-        if !unknown.is_empty() {
-            let message = format!(
-                "Not in the asset inventory: {}. Give asset references such as AST-0001.",
-                unknown.join(", ")
-            );
-            return Err(ValidationErrors::single("assets", message).into());
-        }
-        Ok(found.into_iter().map(|(_, id)| id).collect())
+        let assets = Cited {
+            register: Numbered::Assets,
+            field: "assets",
+            prefix: "AST-",
+            place: "the asset inventory",
+            max: MAX_ASSETS,
+        };
+        resolve_cited(&mut conn, ctx.org_id(), &assets, text).await
     }
 
     /// The heat map of inherent (`residual` false) or residual risk under the method in

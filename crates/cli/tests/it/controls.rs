@@ -124,6 +124,19 @@ on_both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let (_, listed) = manager.get_json(&format!("{CONTROLS}?requirement=nist-csf-2.0:PR.AT-01")).await;
         assert_eq!(listed["items"][0]["title"], "Security awareness sessions");
+        // Forms name linked records by reference; one that is not there is named back, on
+        // every register's form alike, and nothing is written.
+        for (path, form, expected) in [
+            ("/orgs/acme/controls", vec![("title", "Linked"), ("risks", "RSK-0099, rsk-0099, 98")], "Not in the risk register: RSK-0099, RSK-0098."),
+            ("/orgs/acme/risks", vec![("title", "Linked"), ("assets", "AST-0042")], "Not in the asset inventory: AST-0042."),
+            ("/orgs/acme/evidence", vec![("title", "Linked"), ("controls", "CTL-0001, CTL-0077"), ("documents", "DOC-0009")], "Not in the controls register: CTL-0077."),
+        ] {
+            let response = browser.post_form(path, &form).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            let page = response.text().await.expect("page");
+            assert!(page.contains(expected), "{path}: {page}");
+        }
+        assert_eq!(app.raw_count("SELECT COUNT(*) FROM evidence").await, 0);
         let response = browser.post_form("/orgs/acme/controls", &[("title", "Typo"), ("requirements", "A.5.1, RSK-0001")]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = response.text().await.expect("page");

@@ -428,7 +428,7 @@ pub async fn put_document_file(
 ) -> Result<axum::response::Response, ApiError> {
     let (id, number) = (parse_id(&path.1)?, version_number(&path.2)?);
     // Refused before 25 MB are read; the use case checks again.
-    ctx.require(custos_app::domain::platform::Permission::ManageDocuments)?;
+    state.app.may_upload_document_file(&ctx)?;
     let mut upload = match super::evidence::read_upload(&query, &headers, body).await {
         Ok(upload) => upload,
         Err(unread) => return Ok(unread.answer()),

@@ -14,7 +14,6 @@ use custos_app::domain::controls::evidence::{
 };
 use custos_app::domain::files::StoredFile;
 use custos_app::domain::list::ListParams;
-use custos_app::domain::platform::Permission;
 use custos_app::{AppError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -298,7 +297,7 @@ pub async fn put_evidence_file(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&path.1)?;
     // Refused before 25 MB are read; the use case checks again.
-    ctx.require(Permission::ManageControls)?;
+    state.app.may_upload_evidence(&ctx)?;
     let mut upload = match read_upload(&query, &headers, body).await {
         Ok(upload) => upload,
         Err(unread) => return Ok(unread.answer()),

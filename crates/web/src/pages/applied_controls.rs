@@ -83,8 +83,8 @@ pub async fn list(
             ("q", params.q.clone()),
             ("status", filters.status.clone()),
             ("requirement", filters.requirement.clone()),
-            ("owner_id", id_text(filters.owner_id)),
-            ("risk_id", id_text(filters.risk_id)),
+            ("owner_id", super::text_of(&filters.owner_id)),
+            ("risk_id", super::text_of(&filters.risk_id)),
         ],
         request.sort.as_str(),
         request.direction,
@@ -108,11 +108,6 @@ pub async fn list(
         statuses: ControlStatus::ALL,
         can_manage: ctx.can(Permission::ManageControls),
     }))
-}
-
-/// An optional id as a query parameter's value (empty when absent).
-pub(super) fn id_text(id: Option<Uuid>) -> String {
-    id.map(|id| id.to_string()).unwrap_or_default()
 }
 
 /// The control form's fields: the record's own, and its links typed as references.

@@ -555,7 +555,7 @@ pub async fn upload_file(
     request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let (id, number) = version_path(&id, &number)?;
-    page.ctx.require(Permission::ManageDocuments)?;
+    state.app.may_upload_document_file(&page.ctx)?;
     // The version first: another organisation's id is not found whatever the body holds.
     state.app.document_version(&page.ctx, id, number).await?;
     let field = match axum::extract::Multipart::from_request(request, &state).await {

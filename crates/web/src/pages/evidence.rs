@@ -85,14 +85,8 @@ pub async fn list(
         layout.org_href("/evidence"),
         vec![
             ("q", params.q.clone()),
-            (
-                "control_id",
-                super::applied_controls::id_text(filters.control_id),
-            ),
-            (
-                "document_id",
-                super::applied_controls::id_text(filters.document_id),
-            ),
+            ("control_id", super::text_of(&filters.control_id)),
+            ("document_id", super::text_of(&filters.document_id)),
             ("requirement", filters.requirement.clone()),
         ],
         request.sort.as_str(),
@@ -372,7 +366,7 @@ pub async fn upload(
     request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id)?;
-    page.ctx.require(Permission::ManageControls)?;
+    state.app.may_upload_evidence(&page.ctx)?;
     // The item first: another organisation's id is not found whatever the body holds.
     state.app.evidence(&page.ctx, id).await?;
     let multipart = match Multipart::from_request(request, &state).await {
